@@ -1,0 +1,196 @@
+// The debuglens extension in a real VS Code, against the demo workspace examples/checkout (a copy).
+// Suites group tests by server capability so a subset can be chosen with DEBUGLENS_VSCODE_GREP,
+// e.g. DEBUGLENS_VSCODE_GREP='^(client|stack traces) '.
+const assert = require('assert');
+const fs = require('fs');
+const path = require('path');
+const vscode = require('vscode');
+
+const EXTENSION_ID = 'debuglens.debuglens';
+const RUNNING = 2; // vscode-languageclient State.Running
+const INCIDENT = 'notes/incident.md';
+const HANDLER = 'handlers/checkout.py';
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+async function waitFor(what, fn, ms = 15000) {
+  const end = Date.now() + ms;
+  let last;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v) return v;
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}${last ? `: ${last.message}` : ''}`);
+    await sleep(100);
+  }
+}
+
+const root = () => vscode.workspace.workspaceFolders[0].uri;
+const wsFile = (rel) => vscode.Uri.joinPath(root(), ...rel.split('/'));
+
+async function api() {
+  const ext = vscode.extensions.getExtension(EXTENSION_ID);
+  assert.ok(ext, `extension ${EXTENSION_ID} is not loaded`);
+  return ext.isActive ? ext.exports : ext.activate();
+}
+
+async function runningApi() {
+  const a = await api();
+  await waitFor('the language client to run', () => a.client() && a.client().state === RUNNING);
+  return a;
+}
+
+async function open(rel) {
+  const doc = await vscode.workspace.openTextDocument(wsFile(rel));
+  await vscode.window.showTextDocument(doc, { preview: false });
+  return doc;
+}
+
+/** The workspace-relative file a trace path refers to: the longest suffix of it that exists in the workspace. */
+function resolveInWorkspace(tracePath) {
+  const parts = tracePath.split(/[\\/]/).filter(Boolean);
+  for (let i = 0; i < parts.length; i++) {
+    const rel = parts.slice(i).join('/');
+    if (fs.existsSync(path.join(root().fsPath, rel))) return rel;
+  }
+  return undefined;
+}
+
+/** Python traceback frames (`File "...", line N, in f`) in a document that resolve to workspace files. */
+function frames(doc) {
+  const out = [];
+  for (let i = 0; i < doc.lineCount; i++) {
+    const text = doc.lineAt(i).text;
+    const m = /File "([^"]+)", line (\d+)/.exec(text);
+    if (!m) continue;
+    const rel = resolveInWorkspace(m[1]);
+    if (rel) out.push({ line: i, character: text.indexOf(m[1]) + 1, rel, sourceLine: Number(m[2]) });
+  }
+  return out;
+}
+
+function innermostInventoryFrame(doc) {
+  const all = frames(doc);
+  assert.ok(all.length, `${INCIDENT} has no traceback frame that resolves to a workspace file`);
+  return [...all].reverse().find((f) => f.rel.endsWith('inventory.py')) || all[all.length - 1];
+}
+
+function sourceLine(rel, lineNumber) {
+  return fs.readFileSync(path.join(root().fsPath, rel), 'utf8').split(/\r?\n/)[lineNumber - 1].trim();
+}
+
+async function hoverText(uri, position) {
+  const hovers = (await vscode.commands.executeCommand('vscode.executeHoverProvider', uri, position)) || [];
+  return hovers
+    .flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : c.value)))
+    .join('\n');
+}
+
+const codeOf = (d) => (d.code && typeof d.code === 'object' ? d.code.value : d.code);
+
+async function loopDiagnostic(uri) {
+  return waitFor('a loop-remote-call diagnostic from debuglens', () =>
+    vscode.languages.getDiagnostics(uri).find((d) => d.source === 'debuglens' && codeOf(d) === 'loop-remote-call'),
+  );
+}
+
+suite('client', () => {
+  test('the client starts and the server initializes', async () => {
+    const a = await runningApi();
+    assert.ok(vscode.extensions.getExtension(EXTENSION_ID).isActive, 'extension is not active');
+    const client = a.client();
+    assert.ok(client.initializeResult, 'no initialize result');
+    assert.ok(client.initializeResult.capabilities, 'server sent no capabilities');
+    assert.match(a.server().command, /debuglens/);
+  });
+
+  test('restarting the server keeps serving hovers', async () => {
+    const before = (await runningApi()).client();
+    await vscode.commands.executeCommand('debuglens.restartServer');
+    const a = await runningApi();
+    assert.notStrictEqual(a.client(), before, 'restart did not create a new client');
+    const doc = await open(INCIDENT);
+    const frame = innermostInventoryFrame(doc);
+    const expected = sourceLine(frame.rel, frame.sourceLine);
+    const text = await waitFor('a hover after restart', async () => {
+      const t = await hoverText(doc.uri, new vscode.Position(frame.line, frame.character));
+      return t.includes(expected) && t;
+    });
+    assert.ok(text.includes(expected));
+  });
+});
+
+suite('stack traces', () => {
+  test('document links in a pasted traceback point to the workspace files', async () => {
+    await runningApi();
+    const doc = await open(INCIDENT);
+    const expected = [...new Set(frames(doc).map((f) => f.rel))];
+    assert.ok(expected.includes('clients/inventory.py'), `incident frames: ${expected.join(', ')}`);
+    const links = await waitFor('document links', async () => {
+      const l = await vscode.commands.executeCommand('vscode.executeLinkProvider', doc.uri);
+      return l && l.length && l;
+    });
+    const targets = links.filter((l) => l.target).map((l) => l.target);
+    for (const rel of expected) {
+      const want = wsFile(rel).path;
+      assert.ok(
+        targets.some((t) => t.scheme === 'file' && t.path === want),
+        `no link to ${rel}; links: ${targets.map((t) => t.toString()).join(', ')}`,
+      );
+    }
+  });
+
+  test('hover on a traceback frame shows the source line of that frame', async () => {
+    await runningApi();
+    const doc = await open(INCIDENT);
+    const frame = innermostInventoryFrame(doc);
+    const expected = sourceLine(frame.rel, frame.sourceLine);
+    assert.ok(expected, `${frame.rel}:${frame.sourceLine} is empty`);
+    const text = await waitFor(`a hover containing "${expected}"`, async () => {
+      const t = await hoverText(doc.uri, new vscode.Position(frame.line, frame.character));
+      return t.includes(expected) && t;
+    });
+    assert.ok(text.includes(expected));
+  });
+
+  test('explain at cursor shows the server markdown in a preview beside the editor', async () => {
+    const a = await runningApi();
+    const doc = await open(INCIDENT);
+    const line = [...Array(doc.lineCount).keys()].find((i) =>
+      /^\s*[\w.]*(Error|Exception)\b/.test(doc.lineAt(i).text) && !/^\s*Traceback/.test(doc.lineAt(i).text),
+    );
+    assert.ok(line !== undefined, `${INCIDENT} has no exception line`);
+    const exception = /([\w]*(Error|Exception))\b/.exec(doc.lineAt(line).text)[1];
+    const markdown = await a.explainAt(doc.uri, new vscode.Position(line, doc.lineAt(line).firstNonWhitespaceCharacterIndex));
+    assert.ok(markdown && markdown.includes(exception), `explain markdown lacks ${exception}: ${markdown}`);
+    await waitFor('a markdown preview tab', () =>
+      vscode.window.tabGroups.all.some((g) =>
+        g.tabs.some((t) => t.input instanceof vscode.TabInputWebview && /markdown\.preview/.test(t.input.viewType)),
+      ),
+    );
+  });
+});
+
+suite('remote-call loops', () => {
+  test('a remote call awaited in a loop gets a loop-remote-call warning', async () => {
+    await runningApi();
+    const doc = await open(HANDLER);
+    const d = await loopDiagnostic(doc.uri);
+    assert.strictEqual(d.severity, vscode.DiagnosticSeverity.Warning);
+    assert.strictEqual(d.source, 'debuglens');
+  });
+
+  test('code actions on the loop warning offer a batch rewrite', async () => {
+    await runningApi();
+    const doc = await open(HANDLER);
+    const d = await loopDiagnostic(doc.uri);
+    const actions = await waitFor('code actions', async () => {
+      const got = await vscode.commands.executeCommand('vscode.executeCodeActionProvider', doc.uri, d.range);
+      return got && got.length && got;
+    });
+    const titles = actions.map((a) => a.title);
+    assert.ok(titles.some((t) => t.startsWith('Batch with')), `code actions: ${JSON.stringify(titles)}`);
+  });
+});

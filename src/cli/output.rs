@@ -1,0 +1,175 @@
+//! Renderings of `check` results. Lines and columns are 1-based; columns count Unicode code
+//! points (SARIF says so with `columnKind`).
+
+use std::io::Write;
+use std::path::Path;
+
+use serde_json::{Value, json};
+
+use crate::engine::{Diagnostic, Severity};
+use crate::text::{Encoding, LineIndex};
+
+/// The findings of one file, with its text for position conversion.
+pub struct FileFindings {
+    pub display: String,
+    pub text: String,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+pub fn display_path(path: &Path, base: &Path) -> String {
+    let abs = if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        std::env::current_dir()
+            .map(|c| c.join(path))
+            .unwrap_or_else(|_| path.to_path_buf())
+    };
+    let base = std::fs::canonicalize(base).unwrap_or_else(|_| base.to_path_buf());
+    let abs = std::fs::canonicalize(&abs).unwrap_or(abs);
+    crate::workspace::relative(&base, &abs)
+}
+
+fn severity_word(s: Severity) -> &'static str {
+    match s {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+        Severity::Information => "info",
+        Severity::Hint => "hint",
+    }
+}
+
+struct Span {
+    line: u32,
+    column: u32,
+    end_line: u32,
+    end_column: u32,
+}
+
+fn span(index: &LineIndex, range: &std::ops::Range<usize>) -> Span {
+    let s = index.position(range.start, Encoding::Utf32);
+    let e = index.position(range.end, Encoding::Utf32);
+    Span {
+        line: s.line + 1,
+        column: s.character + 1,
+        end_line: e.line + 1,
+        end_column: e.character + 1,
+    }
+}
+
+pub fn text(
+    results: &[FileFindings],
+    files_checked: usize,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
+    let mut total = 0;
+    for file in results {
+        let index = LineIndex::new(&file.text);
+        for d in &file.diagnostics {
+            let s = span(&index, &d.range);
+            writeln!(
+                out,
+                "{}:{}:{}: {}: {} [{}]",
+                file.display,
+                s.line,
+                s.column,
+                severity_word(d.severity),
+                d.message,
+                d.rule
+            )?;
+            total += 1;
+        }
+    }
+    if total == 0 {
+        writeln!(out, "debuglens: no findings in {files_checked} file(s)")?;
+    } else {
+        writeln!(
+            out,
+            "debuglens: {total} finding(s) in {} of {files_checked} file(s)",
+            results.len()
+        )?;
+    }
+    Ok(())
+}
+
+pub fn json(results: &[FileFindings], out: &mut dyn Write) -> std::io::Result<()> {
+    let mut findings = Vec::new();
+    for file in results {
+        let index = LineIndex::new(&file.text);
+        for d in &file.diagnostics {
+            let s = span(&index, &d.range);
+            let mut f = json!({
+                "rule": d.rule,
+                "path": file.display,
+                "line": s.line, "column": s.column, "end_line": s.end_line, "end_column": s.end_column,
+                "severity": severity_word(d.severity),
+                "message": d.message,
+            });
+            if let (Some(Value::Object(extra)), Some(obj)) = (&d.data, f.as_object_mut()) {
+                for (k, v) in extra {
+                    obj.entry(k.clone()).or_insert_with(|| v.clone());
+                }
+            }
+            findings.push(f);
+        }
+    }
+    serde_json::to_writer_pretty(&mut *out, &json!({ "findings": findings }))?;
+    writeln!(out)
+}
+
+pub fn sarif(results: &[FileFindings], out: &mut dyn Write) -> std::io::Result<()> {
+    let mut sarif_results = Vec::new();
+    let mut rules: Vec<&'static str> = Vec::new();
+    for file in results {
+        let index = LineIndex::new(&file.text);
+        for d in &file.diagnostics {
+            if !rules.contains(&d.rule) {
+                rules.push(d.rule);
+            }
+            let s = span(&index, &d.range);
+            let level = match d.severity {
+                Severity::Error => "error",
+                Severity::Warning => "warning",
+                Severity::Information | Severity::Hint => "note",
+            };
+            sarif_results.push(json!({
+                "ruleId": d.rule,
+                "level": level,
+                "message": { "text": d.message },
+                "locations": [{ "physicalLocation": {
+                    "artifactLocation": { "uri": file.display, "uriBaseId": "%SRCROOT%" },
+                    "region": { "startLine": s.line, "startColumn": s.column, "endLine": s.end_line, "endColumn": s.end_column }
+                }}]
+            }));
+        }
+    }
+    let rules: Vec<Value> = rules
+        .iter()
+        .map(|r| json!({ "id": r, "name": r, "shortDescription": { "text": rule_description(r) } }))
+        .collect();
+    let doc = json!({
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": { "driver": {
+                "name": "debuglens",
+                "version": env!("CARGO_PKG_VERSION"),
+                "informationUri": "https://github.com/debuglens/debuglens",
+                "rules": rules
+            }},
+            "columnKind": "unicodeCodePoints",
+            "results": sarif_results
+        }]
+    });
+    serde_json::to_writer_pretty(&mut *out, &doc)?;
+    writeln!(out)
+}
+
+fn rule_description(rule: &str) -> &'static str {
+    match rule {
+        "loop-remote-call" => {
+            "A remote call (HTTP, RPC, database, cache) made once per loop iteration"
+        }
+        "stack-trace" => "A stack trace found in the text",
+        _ => "debuglens finding",
+    }
+}

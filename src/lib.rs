@@ -1,0 +1,11 @@
+//! debuglens: debugging guidance for editors and CI.
+//!
+//! The engine (`text`, `config`, `workspace`, `engine` and the detectors below it) is plain Rust
+//! and knows nothing of transports. `lsp` and `cli` are its two faces.
+
+pub mod cli;
+pub mod config;
+pub mod engine;
+pub mod lsp;
+pub mod text;
+pub mod workspace;

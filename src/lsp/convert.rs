@@ -1,0 +1,70 @@
+//! Domain types → LSP types, in the negotiated position encoding. The only place that does it.
+
+use std::path::Path;
+
+use tower_lsp_server::ls_types as lsp;
+
+use crate::engine;
+use crate::text::{Encoding, LineIndex, Position};
+
+pub fn position(p: Position) -> lsp::Position {
+    lsp::Position::new(p.line, p.character)
+}
+
+pub fn from_lsp(p: lsp::Position) -> Position {
+    Position::new(p.line, p.character)
+}
+
+pub fn range(index: &LineIndex, r: &std::ops::Range<usize>, enc: Encoding) -> lsp::Range {
+    lsp::Range::new(
+        position(index.position(r.start, enc)),
+        position(index.position(r.end, enc)),
+    )
+}
+
+pub fn severity(s: engine::Severity) -> lsp::DiagnosticSeverity {
+    match s {
+        engine::Severity::Error => lsp::DiagnosticSeverity::ERROR,
+        engine::Severity::Warning => lsp::DiagnosticSeverity::WARNING,
+        engine::Severity::Information => lsp::DiagnosticSeverity::INFORMATION,
+        engine::Severity::Hint => lsp::DiagnosticSeverity::HINT,
+    }
+}
+
+pub fn uri_for_path(path: &Path) -> Option<lsp::Uri> {
+    lsp::Uri::from_file_path(path)
+}
+
+/// Converts one diagnostic. `text_of` supplies the text of other files named in related
+/// information (from the open buffer when there is one, else from disk).
+pub fn diagnostic(
+    index: &LineIndex,
+    d: &engine::Diagnostic,
+    enc: Encoding,
+    text_of: &mut dyn FnMut(&Path) -> Option<LineIndex>,
+) -> lsp::Diagnostic {
+    let related: Vec<lsp::DiagnosticRelatedInformation> = d
+        .related
+        .iter()
+        .filter_map(|r| {
+            let idx = text_of(&r.location.path)?;
+            Some(lsp::DiagnosticRelatedInformation {
+                location: lsp::Location::new(
+                    uri_for_path(&r.location.path)?,
+                    range(&idx, &r.location.range, enc),
+                ),
+                message: r.message.clone(),
+            })
+        })
+        .collect();
+    lsp::Diagnostic {
+        range: range(index, &d.range, enc),
+        severity: Some(severity(d.severity)),
+        code: Some(lsp::NumberOrString::String(d.rule.to_string())),
+        source: Some("debuglens".to_string()),
+        message: d.message.clone(),
+        related_information: (!related.is_empty()).then_some(related),
+        data: d.data.clone(),
+        ..Default::default()
+    }
+}

@@ -1,0 +1,329 @@
+//! The `LanguageServer` implementation: each method reads a snapshot or sends an event, then
+//! hands the real work to the engine or to a background task.
+
+use std::path::PathBuf;
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, OnceLock};
+
+use serde::{Deserialize, Serialize};
+
+use tower_lsp_server::jsonrpc::Result;
+use tower_lsp_server::ls_types::*;
+use tower_lsp_server::{Client, LanguageServer};
+
+use super::analysis::{self, Scheduler};
+use super::convert;
+use super::documents::Documents;
+use super::state::{ClientCaps, State};
+use super::{config_sync, scan};
+use crate::text::{Encoding, TextChange};
+
+pub struct Backend {
+    pub(super) state: Arc<State>,
+}
+
+impl Backend {
+    pub fn new(client: Client) -> Backend {
+        let encoding = Arc::new(OnceLock::new());
+        let (notices_tx, notices_rx) = tokio::sync::mpsc::unbounded_channel();
+        let docs = Documents::spawn(Arc::clone(&encoding), notices_tx);
+        let (scheduler, work_rx) = Scheduler::channel();
+        let state = Arc::new(State::new(client, encoding, docs, scheduler));
+        analysis::spawn(Arc::clone(&state), notices_rx, work_rx);
+        Backend { state }
+    }
+
+    /// `debuglens/viewFileText`: the server's copy of a document (like rust-analyzer's
+    /// `viewFileText`), for checking that client and server agree.
+    pub async fn view_file_text(
+        &self,
+        params: ViewFileTextParams,
+    ) -> Result<Option<ViewFileTextResult>> {
+        let snapshot = self.state.docs.snapshot().await;
+        Ok(snapshot.get(&params.uri).map(|d| ViewFileTextResult {
+            text: d.text(),
+            version: d.version,
+        }))
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ViewFileTextParams {
+    pub uri: Uri,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ViewFileTextResult {
+    pub text: String,
+    pub version: i32,
+}
+
+fn client_caps(params: &InitializeParams) -> ClientCaps {
+    let ws = params.capabilities.workspace.as_ref();
+    ClientCaps {
+        work_done_progress: params
+            .capabilities
+            .window
+            .as_ref()
+            .and_then(|w| w.work_done_progress)
+            .unwrap_or(false),
+        configuration: ws.and_then(|w| w.configuration).unwrap_or(false),
+        configuration_dynamic: ws
+            .and_then(|w| w.did_change_configuration.as_ref())
+            .and_then(|d| d.dynamic_registration)
+            .unwrap_or(false),
+        watched_files_dynamic: ws
+            .and_then(|w| w.did_change_watched_files.as_ref())
+            .and_then(|d| d.dynamic_registration)
+            .unwrap_or(false),
+    }
+}
+
+#[allow(deprecated)] // root_uri / root_path: old clients still send only these
+fn roots(params: &InitializeParams) -> Vec<PathBuf> {
+    if let Some(folders) = &params.workspace_folders {
+        return folders
+            .iter()
+            .filter_map(|f| f.uri.to_file_path().map(|p| p.into_owned()))
+            .collect();
+    }
+    if let Some(uri) = &params.root_uri {
+        return uri
+            .to_file_path()
+            .map(|p| vec![p.into_owned()])
+            .unwrap_or_default();
+    }
+    params
+        .root_path
+        .as_ref()
+        .map(|p| vec![PathBuf::from(p)])
+        .unwrap_or_default()
+}
+
+impl LanguageServer for Backend {
+    async fn initialize(&self, params: InitializeParams) -> Result<InitializeResult> {
+        let offered: Vec<String> = params
+            .capabilities
+            .general
+            .as_ref()
+            .and_then(|g| g.position_encodings.as_ref())
+            .map(|encs| encs.iter().map(|e| e.as_str().to_string()).collect())
+            .unwrap_or_default();
+        let encoding = Encoding::negotiate(offered.iter().map(String::as_str));
+        let _ = self.state.encoding.set(encoding);
+        let _ = self.state.caps.set(client_caps(&params));
+        if let Ok(mut r) = self.state.initial_roots.lock() {
+            *r = roots(&params);
+        }
+        if let Some(options) = &params.initialization_options {
+            if let Some(section) = crate::config::section(options) {
+                let problems =
+                    config_sync::set_client(&self.state, section, "initializationOptions");
+                config_sync::rebuild(&self.state);
+                // The client cannot receive messages before `initialized`; report then.
+                self.state.config_lock().pending_problems.extend(problems);
+            }
+        }
+        tracing::info!("initialize: position encoding {}", encoding.as_str());
+
+        Ok(InitializeResult {
+            capabilities: ServerCapabilities {
+                position_encoding: Some(PositionEncodingKind::from(encoding.as_str().to_string())),
+                text_document_sync: Some(TextDocumentSyncCapability::Options(
+                    TextDocumentSyncOptions {
+                        open_close: Some(true),
+                        change: Some(TextDocumentSyncKind::INCREMENTAL),
+                        save: Some(TextDocumentSyncSaveOptions::SaveOptions(SaveOptions {
+                            include_text: Some(false),
+                        })),
+                        ..Default::default()
+                    },
+                )),
+                hover_provider: Some(HoverProviderCapability::Simple(true)),
+                workspace: Some(WorkspaceServerCapabilities {
+                    workspace_folders: Some(WorkspaceFoldersServerCapabilities {
+                        supported: Some(true),
+                        change_notifications: Some(OneOf::Left(true)),
+                    }),
+                    file_operations: None,
+                }),
+                ..Default::default()
+            },
+            server_info: Some(ServerInfo {
+                name: "debuglens".to_string(),
+                version: Some(env!("CARGO_PKG_VERSION").to_string()),
+            }),
+            offset_encoding: None,
+        })
+    }
+
+    async fn initialized(&self, _: InitializedParams) {
+        let state = Arc::clone(&self.state);
+        let caps = state.caps();
+        let mut registrations = Vec::new();
+        if caps.configuration_dynamic {
+            registrations.push(Registration {
+                id: "debuglens/didChangeConfiguration".into(),
+                method: "workspace/didChangeConfiguration".into(),
+                register_options: None,
+            });
+        }
+        if caps.watched_files_dynamic {
+            let options = DidChangeWatchedFilesRegistrationOptions {
+                watchers: vec![FileSystemWatcher {
+                    glob_pattern: GlobPattern::String("**/*".into()),
+                    kind: None,
+                }],
+            };
+            registrations.push(Registration {
+                id: "debuglens/didChangeWatchedFiles".into(),
+                method: "workspace/didChangeWatchedFiles".into(),
+                register_options: serde_json::to_value(options).ok(),
+            });
+        }
+        let roots = state
+            .initial_roots
+            .lock()
+            .map(|r| r.clone())
+            .unwrap_or_default();
+        tokio::spawn(async move {
+            if !registrations.is_empty() {
+                if let Err(e) = state.client.register_capability(registrations).await {
+                    tracing::warn!("client refused capability registration: {e}");
+                }
+            }
+            let mut problems = std::mem::take(&mut state.config_lock().pending_problems);
+            problems.extend(config_sync::load_files(&state, &roots).await);
+            if caps.configuration {
+                problems.extend(config_sync::pull(&state).await);
+            }
+            config_sync::report(&state, problems).await;
+            scan::scan(state, roots).await;
+        });
+    }
+
+    async fn shutdown(&self) -> Result<()> {
+        self.state.shutdown_requested.store(true, Ordering::SeqCst);
+        if let Ok(slot) = self.state.scan_cancel.lock() {
+            if let Some(cancel) = slot.as_ref() {
+                cancel.store(true, Ordering::Relaxed);
+            }
+        }
+        Ok(())
+    }
+
+    async fn did_open(&self, params: DidOpenTextDocumentParams) {
+        let doc = params.text_document;
+        self.state
+            .docs
+            .open(doc.uri, doc.text, doc.version, doc.language_id);
+    }
+
+    async fn did_change(&self, params: DidChangeTextDocumentParams) {
+        let changes = params
+            .content_changes
+            .into_iter()
+            .map(|c| TextChange {
+                range: c
+                    .range
+                    .map(|r| (convert::from_lsp(r.start), convert::from_lsp(r.end))),
+                text: c.text,
+            })
+            .collect();
+        self.state.docs.change(
+            params.text_document.uri,
+            params.text_document.version,
+            changes,
+        );
+    }
+
+    async fn did_close(&self, params: DidCloseTextDocumentParams) {
+        self.state.docs.close(params.text_document.uri);
+    }
+
+    async fn did_save(&self, _: DidSaveTextDocumentParams) {}
+
+    async fn did_change_configuration(&self, params: DidChangeConfigurationParams) {
+        let problems = config_sync::did_change(&self.state, &params.settings).await;
+        config_sync::report(&self.state, problems).await;
+    }
+
+    async fn did_change_workspace_folders(&self, params: DidChangeWorkspaceFoldersParams) {
+        for removed in &params.event.removed {
+            if let Some(path) = removed.uri.to_file_path() {
+                self.state.workspace_write().remove_root(&path);
+                self.state.config_lock().files.remove(path.as_ref());
+            }
+        }
+        config_sync::rebuild(&self.state);
+        let added: Vec<PathBuf> = params
+            .event
+            .added
+            .iter()
+            .filter_map(|f| f.uri.to_file_path().map(|p| p.into_owned()))
+            .collect();
+        let state = Arc::clone(&self.state);
+        tokio::spawn(async move {
+            let problems = config_sync::load_files(&state, &added).await;
+            config_sync::report(&state, problems).await;
+            scan::scan(state, added).await;
+        });
+    }
+
+    async fn did_change_watched_files(&self, params: DidChangeWatchedFilesParams) {
+        let state = Arc::clone(&self.state);
+        tokio::task::spawn(async move {
+            let mut config_roots = Vec::new();
+            for change in params.changes {
+                let Some(path) = change.uri.to_file_path().map(|p| p.into_owned()) else {
+                    continue;
+                };
+                let root = state.workspace_read().root_of(&path).map(PathBuf::from);
+                let Some(root) = root else { continue };
+                if path
+                    .file_name()
+                    .is_some_and(|n| n == config_sync::FILE_NAME)
+                {
+                    config_roots.push(root.clone());
+                }
+                let max = state.settings().max_file_bytes;
+                let admitted = if change.typ == FileChangeType::DELETED {
+                    None
+                } else {
+                    let p = path.clone();
+                    tokio::task::spawn_blocking(move || crate::workspace::admit(&p, max))
+                        .await
+                        .ok()
+                        .and_then(|r| r.ok())
+                        .and_then(|r| r.ok())
+                };
+                let mut index = state.workspace_write();
+                match admitted {
+                    Some(size) => index.insert(crate::workspace::FileEntry {
+                        rel: crate::workspace::relative(&root, &path),
+                        path,
+                        size,
+                    }),
+                    None => {
+                        index.remove(&path);
+                    }
+                }
+            }
+            let mut problems = Vec::new();
+            for root in config_roots {
+                problems.extend(config_sync::load_file(&state, &root).await);
+            }
+            config_sync::report(&state, problems).await;
+            state.scheduler.reanalyze_all();
+        });
+    }
+
+    async fn hover(&self, params: HoverParams) -> Result<Option<Hover>> {
+        let snapshot = self.state.docs.snapshot().await;
+        let uri = params.text_document_position_params.text_document.uri;
+        if !snapshot.contains_key(&uri) {
+            return Ok(None);
+        }
+        Ok(None)
+    }
+}
