@@ -6,7 +6,6 @@ import {
   LanguageClientOptions,
   ServerOptions,
   State,
-  TransportKind,
 } from 'vscode-languageclient/node';
 import { RESTART_KEYS, configurationItem, serverSettings } from './config';
 import { ResolvedServer, ServerNotFoundError, resolveServer } from './server';
@@ -51,7 +50,8 @@ function createClient(server: ResolvedServer): LanguageClient {
   const run = {
     command: server.command,
     args: ['lsp', ...extraArgs],
-    transport: TransportKind.stdio,
+    // No `transport`: TransportKind.stdio would append `--stdio` to the argv. Without it the
+    // client still speaks over the child's stdin/stdout.
     options: { env: { ...process.env } },
   };
   const serverOptions: ServerOptions = { run, debug: run };

@@ -42,6 +42,18 @@ async function runningApi() {
   return a;
 }
 
+/** Fail fast, with a clear message, when the server does not offer what a test needs. */
+async function requireCapability(name) {
+  const caps = (await runningApi()).client().initializeResult.capabilities;
+  assert.ok(caps[name], `the server does not offer ${name} (capabilities: ${Object.keys(caps).join(', ')})`);
+}
+
+async function requireCommand(command) {
+  const caps = (await runningApi()).client().initializeResult.capabilities;
+  const commands = (caps.executeCommandProvider && caps.executeCommandProvider.commands) || [];
+  assert.ok(commands.includes(command), `the server does not advertise ${command} (it offers: ${commands.join(', ')})`);
+}
+
 async function open(rel) {
   const doc = await vscode.workspace.openTextDocument(wsFile(rel));
   await vscode.window.showTextDocument(doc, { preview: false });
@@ -111,6 +123,7 @@ suite('client', () => {
     await vscode.commands.executeCommand('debuglens.restartServer');
     const a = await runningApi();
     assert.notStrictEqual(a.client(), before, 'restart did not create a new client');
+    await requireCapability('hoverProvider');
     const doc = await open(INCIDENT);
     const frame = innermostInventoryFrame(doc);
     const expected = sourceLine(frame.rel, frame.sourceLine);
@@ -124,7 +137,7 @@ suite('client', () => {
 
 suite('stack traces', () => {
   test('document links in a pasted traceback point to the workspace files', async () => {
-    await runningApi();
+    await requireCapability('documentLinkProvider');
     const doc = await open(INCIDENT);
     const expected = [...new Set(frames(doc).map((f) => f.rel))];
     assert.ok(expected.includes('clients/inventory.py'), `incident frames: ${expected.join(', ')}`);
@@ -143,7 +156,7 @@ suite('stack traces', () => {
   });
 
   test('hover on a traceback frame shows the source line of that frame', async () => {
-    await runningApi();
+    await requireCapability('hoverProvider');
     const doc = await open(INCIDENT);
     const frame = innermostInventoryFrame(doc);
     const expected = sourceLine(frame.rel, frame.sourceLine);
@@ -156,14 +169,18 @@ suite('stack traces', () => {
   });
 
   test('explain at cursor shows the server markdown in a preview beside the editor', async () => {
-    const a = await runningApi();
+    await requireCommand('debuglens.explain');
     const doc = await open(INCIDENT);
-    const line = [...Array(doc.lineCount).keys()].find((i) =>
-      /^\s*[\w.]*(Error|Exception)\b/.test(doc.lineAt(i).text) && !/^\s*Traceback/.test(doc.lineAt(i).text),
+    // the traceback's last exception line: the error the request failed with
+    const line = [...Array(doc.lineCount).keys()].reverse().find((i) =>
+      /^\s*[\w.]*(Error|Exception)\b/.test(doc.lineAt(i).text),
     );
     assert.ok(line !== undefined, `${INCIDENT} has no exception line`);
-    const exception = /([\w]*(Error|Exception))\b/.exec(doc.lineAt(line).text)[1];
-    const markdown = await a.explainAt(doc.uri, new vscode.Position(line, doc.lineAt(line).firstNonWhitespaceCharacterIndex));
+    const exception = /(\w*(Error|Exception))\b/.exec(doc.lineAt(line).text)[1];
+    const editor = vscode.window.activeTextEditor;
+    const at = new vscode.Position(line, doc.lineAt(line).firstNonWhitespaceCharacterIndex);
+    editor.selection = new vscode.Selection(at, at);
+    const markdown = await vscode.commands.executeCommand('debuglens.explainAtCursor');
     assert.ok(markdown && markdown.includes(exception), `explain markdown lacks ${exception}: ${markdown}`);
     await waitFor('a markdown preview tab', () =>
       vscode.window.tabGroups.all.some((g) =>
@@ -183,7 +200,7 @@ suite('remote-call loops', () => {
   });
 
   test('code actions on the loop warning offer a batch rewrite', async () => {
-    await runningApi();
+    await requireCapability('codeActionProvider');
     const doc = await open(HANDLER);
     const d = await loopDiagnostic(doc.uri);
     const actions = await waitFor('code actions', async () => {
@@ -192,5 +209,21 @@ suite('remote-call loops', () => {
     });
     const titles = actions.map((a) => a.title);
     assert.ok(titles.some((t) => t.startsWith('Batch with')), `code actions: ${JSON.stringify(titles)}`);
+  });
+
+  test('disabling loop-remote-call in the settings clears the warning', async () => {
+    await runningApi();
+    const doc = await open(HANDLER);
+    await loopDiagnostic(doc.uri);
+    const config = vscode.workspace.getConfiguration('debuglens');
+    await config.update('disabledRules', ['loop-remote-call'], vscode.ConfigurationTarget.Workspace);
+    try {
+      await waitFor('the loop-remote-call diagnostic to clear after didChangeConfiguration', () =>
+        !vscode.languages.getDiagnostics(doc.uri).some((d) => codeOf(d) === 'loop-remote-call'),
+      );
+    } finally {
+      await config.update('disabledRules', undefined, vscode.ConfigurationTarget.Workspace);
+    }
+    await loopDiagnostic(doc.uri); // and it comes back when re-enabled
   });
 });
