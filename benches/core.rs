@@ -1,3 +1,4 @@
+#![allow(clippy::print_stdout)] // a benchmark reports on stdout
 //! Core benchmarks (issue 2). Run: `cargo bench --bench core`.
 //!
 //! 1. 10,000 single-character edits applied to a 5,000-line document: in the engine alone, and

@@ -69,10 +69,13 @@ for n in "${names[@]}"; do
   tmp=$(mktemp -d "${TMPDIR:-/tmp}/debuglens-nvim.XXXXXX")
   t0=$(date +%s%N)
   set +e
+  # A session of its own, so a server left behind by a failed or killed test can be stopped by session id.
   ( cd "$tmp" && XDG_STATE_HOME=$tmp/state XDG_CONFIG_HOME=$tmp/config XDG_DATA_HOME=$tmp/data \
-      XDG_CACHE_HOME=$tmp/cache TMPDIR=$tmp timeout "${DEBUGLENS_NVIM_TIMEOUT:-60}" \
-      "$NVIM_BIN" --clean --headless -l "$f" ) >"$tmp/out" 2>&1
+      XDG_CACHE_HOME=$tmp/cache TMPDIR=$tmp setsid --wait sh -c 'echo $$ >"$0"; exec "$@"' "$tmp/sid" \
+      timeout "${DEBUGLENS_NVIM_TIMEOUT:-60}" "$NVIM_BIN" --clean --headless -l "$f" ) >"$tmp/out" 2>&1
   rc=$?
+  sid=$(cat "$tmp/sid" 2>/dev/null || true)
+  if [ -n "$sid" ] && pkill -KILL -s "$sid" 2>/dev/null; then echo "(stopped processes left behind by $n)" >>"$tmp/out"; fi
   set -e
   if [ $rc -eq 0 ]; then
     passed=$((passed + 1)); echo "ok   $n ($(ms_since "$t0") ms)"

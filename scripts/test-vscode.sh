@@ -79,6 +79,7 @@ cleanup() {
       [ -z "$alive" ] && break; sleep 0.1
     done
     for p in $pids; do kill -0 "$p" 2>/dev/null && kill -9 "$p" 2>/dev/null; done
+    if [ -s "$RUN/sid" ]; then pkill -KILL -s "$(cat "$RUN/sid")" 2>/dev/null || true; fi
     echo "test-vscode: code-server stopped in $(ms_since "$t_cleanup") ms" >&2
   fi
   if [ "$status" != 0 ]; then
@@ -92,7 +93,9 @@ cleanup() {
 trap cleanup EXIT
 # code-server and chromium's crashpad keep their state in $RUN
 export XDG_CONFIG_HOME=$RUN/xdg XDG_DATA_HOME=$RUN/xdg XDG_CACHE_HOME=$RUN/xdg/cache
-"$CS" --config "$RUN/config.yaml" --user-data-dir "$RUN/data" --extensions-dir "$RUN/ext" \
+# in a session of its own: whatever it leaves behind (extension hosts, language servers) is stopped by session id
+setsid --wait sh -c 'echo $$ >"$0"; exec "$@"' "$RUN/sid" \
+  "$CS" --config "$RUN/config.yaml" --user-data-dir "$RUN/data" --extensions-dir "$RUN/ext" \
   >"$RUN/code-server.log" 2>&1 &
 CS_PID=$!
 for _ in $(seq 300); do curl -fs "http://127.0.0.1:$PORT/healthz" >/dev/null 2>&1 && break; sleep 0.1; done

@@ -6,6 +6,8 @@
 pub mod cli;
 pub mod config;
 pub mod engine;
+pub mod guidance;
 pub mod lsp;
 pub mod text;
+pub mod traces;
 pub mod workspace;

@@ -321,7 +321,11 @@ async fn hover_is_answered_while_a_ten_thousand_file_workspace_is_still_being_in
             .unwrap();
         }
     }
-    let mut s = TestServer::builder().workspace(ws.path()).start().await;
+    let mut s = TestServer::builder()
+        .workspace(ws.path())
+        .init_options(json!({"debounceMs": 0}))
+        .start()
+        .await;
     let uri = "untitled:scratch";
     s.open(uri, "plaintext", "hello").await;
     let begin = s

@@ -11,7 +11,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::config::{ConfigLayers, Layer, Settings};
 use crate::engine::{self, DocumentInput};
-use crate::workspace::{self, ScanOptions};
+use crate::workspace::{self, ScanOptions, WorkspaceIndex};
 
 pub use output::FileFindings;
 
@@ -153,20 +153,30 @@ pub fn check(
     }
     files.sort();
     files.dedup();
+    let index = index_workspace(&base, &settings);
+    let sources = engine::DiskSources::default();
+    let cx = engine::Context {
+        settings: &settings,
+        workspace: &index,
+        sources: &sources,
+        scan_traces: false,
+    };
     let mut results = Vec::new();
     for path in &files {
         let text = read_text(path)?;
+        let display = output::display_path(path, &base);
         let report = engine::analyze_document(
             DocumentInput {
                 path: Some(path),
+                display: &display,
                 language_id: "",
                 text: &text,
             },
-            &settings,
+            &cx,
         );
         if !report.diagnostics.is_empty() {
             results.push(FileFindings {
-                display: output::display_path(path, &base),
+                display,
                 text,
                 diagnostics: report.diagnostics,
             });
@@ -182,27 +192,65 @@ pub fn check(
     Ok(if found > 0 { 1 } else { 0 })
 }
 
+/// The files of `root`, for resolving trace frames and following calls across files.
+pub fn index_workspace(root: &Path, settings: &Settings) -> WorkspaceIndex {
+    let root = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
+    let mut index = WorkspaceIndex::default();
+    index.add_root(root.clone());
+    let opts = ScanOptions {
+        max_file_bytes: settings.max_file_bytes,
+        exclude: settings.exclude.clone(),
+    };
+    workspace::walk(&root, &opts, &AtomicBool::new(false), |f| index.insert(f));
+    index
+}
+
 /// `debuglens explain`: returns the exit code.
 pub fn explain(
     file: Option<&Path>,
     format: ExplainFormat,
     workspace_dir: Option<&Path>,
     out: &mut dyn Write,
-    _err: &mut dyn Write,
+    err: &mut dyn Write,
 ) -> Result<i32, CliError> {
-    let text = match file {
-        None => read_stdin()?,
-        Some(p) if p == Path::new("-") => read_stdin()?,
-        Some(p) => read_text(p)?,
+    let (text, display) = match file {
+        None => (read_stdin()?, "<stdin>".to_string()),
+        Some(p) if p == Path::new("-") => (read_stdin()?, "<stdin>".to_string()),
+        Some(p) => (read_text(p)?, p.display().to_string()),
     };
-    let _ = workspace_dir;
-    let _ = text;
+    let cwd = std::env::current_dir().map_err(|e| CliError(format!("current folder: {e}")))?;
+    let base = workspace_dir.map(Path::to_path_buf).unwrap_or(cwd);
+    if !base.is_dir() {
+        return Err(CliError(format!(
+            "{}: not a folder (--workspace)",
+            base.display()
+        )));
+    }
+    let settings = load_settings(&base, err);
+    let index = index_workspace(&base, &settings);
+    let sources = engine::DiskSources::default();
+    let cx = engine::Context {
+        settings: &settings,
+        workspace: &index,
+        sources: &sources,
+        scan_traces: true,
+    };
+    let report = engine::analyze_document(
+        DocumentInput {
+            path: file.filter(|p| *p != Path::new("-")),
+            display: &display,
+            language_id: "",
+            text: &text,
+        },
+        &cx,
+    );
+    let root = index.roots().first().cloned().unwrap_or(base);
     let written = match format {
-        ExplainFormat::Text => writeln!(out, "no stack trace found"),
-        ExplainFormat::Json => writeln!(out, "{}", serde_json::json!({ "traces": [] })),
+        ExplainFormat::Text => output::explain_text(&report, &text, &root, out),
+        ExplainFormat::Json => output::explain_json(&report, &text, &root, out),
     };
     written.map_err(|e| CliError(format!("writing output: {e}")))?;
-    Ok(0)
+    Ok(if report.trace_groups.is_empty() { 0 } else { 1 })
 }
 
 fn read_stdin() -> Result<String, CliError> {

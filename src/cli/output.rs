@@ -6,8 +6,9 @@ use std::path::Path;
 
 use serde_json::{Value, json};
 
-use crate::engine::{Diagnostic, Severity};
+use crate::engine::{Diagnostic, DocumentReport, Severity};
 use crate::text::{Encoding, LineIndex};
+use crate::workspace::resolve::Resolution;
 
 /// The findings of one file, with its text for position conversion.
 pub struct FileFindings {
@@ -172,4 +173,132 @@ fn rule_description(rule: &str) -> &'static str {
         "stack-trace" => "A stack trace found in the text",
         _ => "debuglens finding",
     }
+}
+
+/// The stable JSON of `debuglens explain`: one entry per distinct trace (identical ones in a log
+/// are counted), frames innermost first, `caused_by` an index into the same list.
+pub fn explain_value(report: &DocumentReport, text: &str, root: &Path) -> Value {
+    let entry_of_group: std::collections::HashMap<usize, usize> = report
+        .trace_groups
+        .iter()
+        .enumerate()
+        .map(|(i, g)| (g.representative, i))
+        .collect();
+    let traces: Vec<Value> = report
+        .trace_groups
+        .iter()
+        .filter_map(|g| {
+            let t = report.traces.get(g.representative)?;
+            let frames: Vec<Value> = t
+                .trace
+                .frames
+                .iter()
+                .zip(&t.resolutions)
+                .map(|(f, r)| {
+                    json!({
+                        "path": f.path, "line": f.line, "column": f.column, "function": f.function,
+                        "in_app": f.in_app,
+                        "resolved": r.path().map(|p| crate::workspace::relative(root, p)),
+                    })
+                })
+                .collect();
+            let caused_by = t
+                .trace
+                .caused_by
+                .and_then(|c| report.traces.get(c))
+                .and_then(|c| report.trace_groups.get(c.group))
+                .and_then(|cg| entry_of_group.get(&cg.representative));
+            Some(json!({
+                "language": t.trace.language,
+                "exception": t.trace.exception,
+                "message": t.trace.message,
+                "line": line_number(text, t.trace.span.start),
+                "end_line": line_number(text, t.trace.span.end.saturating_sub(1).max(t.trace.span.start)),
+                "frames": frames,
+                "caused_by": caused_by,
+                "count": g.count,
+                "explanation": g.explanation,
+            }))
+        })
+        .collect();
+    json!({ "traces": traces })
+}
+
+pub fn explain_json(
+    report: &DocumentReport,
+    text: &str,
+    root: &Path,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, &explain_value(report, text, root))?;
+    writeln!(out)
+}
+
+pub fn explain_text(
+    report: &DocumentReport,
+    text: &str,
+    root: &Path,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
+    if report.trace_groups.is_empty() {
+        return writeln!(out, "debuglens: no stack trace found");
+    }
+    for (n, g) in report.trace_groups.iter().enumerate() {
+        let Some(t) = report.traces.get(g.representative) else {
+            continue;
+        };
+        let start = line_number(text, t.trace.span.start);
+        let end = line_number(
+            text,
+            t.trace.span.end.saturating_sub(1).max(t.trace.span.start),
+        );
+        let seen = if g.count > 1 {
+            format!(
+                ", seen {}× (lines {}–{})",
+                g.count, g.first_line, g.last_line
+            )
+        } else {
+            String::new()
+        };
+        if n > 0 {
+            writeln!(out)?;
+        }
+        writeln!(
+            out,
+            "━━ {} trace, lines {start}–{end}{seen}",
+            serde_json::to_value(t.trace.language)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default()
+        )?;
+        writeln!(out, "Frames (innermost first):")?;
+        for (f, r) in t.trace.frames.iter().zip(&t.resolutions) {
+            let line = f.line.map(|l| format!(":{l}")).unwrap_or_default();
+            let resolved = match r {
+                Resolution::Resolved(p) => {
+                    format!(" → {}{line}", crate::workspace::relative(root, p))
+                }
+                Resolution::Ambiguous(c) => format!(" → ambiguous: {} candidates", c.len()),
+                Resolution::Unresolved => String::new(),
+            };
+            let kind = if f.in_app { "app" } else { "lib" };
+            writeln!(
+                out,
+                "  [{kind}] {} {}{line}{resolved}",
+                f.function.as_deref().unwrap_or("?"),
+                f.path
+            )?;
+        }
+        writeln!(out)?;
+        writeln!(
+            out,
+            "{}",
+            crate::guidance::to_markdown(&t.trace, &g.explanation).trim_end()
+        )?;
+    }
+    Ok(())
+}
+
+fn line_number(text: &str, offset: usize) -> usize {
+    crate::engine::traces::line_number(text, offset)
 }

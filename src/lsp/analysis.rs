@@ -1,7 +1,7 @@
 //! Debounced analysis of open documents, off the async runtime, published only while current.
 
 use std::collections::HashMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -12,6 +12,7 @@ use tower_lsp_server::ls_types::{self as lsp, MessageType, Uri};
 use super::convert;
 use super::documents::DocNotice;
 use super::state::State;
+use crate::engine::traces::FrameMark;
 use crate::engine::{self, DocumentInput, DocumentReport};
 use crate::text::{Document, LineIndex};
 
@@ -22,7 +23,11 @@ pub struct DocResult {
     pub version: i32,
     pub document: Arc<Document>,
     pub report: DocumentReport,
+    /// `report.diagnostics` in LSP form, as last published.
+    pub diagnostics: Vec<lsp::Diagnostic>,
 }
+
+type Published = Arc<AsyncMutex<HashMap<Uri, i32>>>;
 
 pub enum Work {
     /// Settings or the workspace changed: analyse every open document again.
@@ -52,7 +57,7 @@ pub fn spawn(
     mut notices: mpsc::UnboundedReceiver<DocNotice>,
     mut work: mpsc::UnboundedReceiver<Work>,
 ) {
-    let published: Arc<AsyncMutex<HashMap<Uri, i32>>> = Arc::default();
+    let published: Published = Arc::default();
     tokio::spawn(async move {
         let mut pending: HashMap<Uri, Instant> = HashMap::new();
         loop {
@@ -111,25 +116,74 @@ async fn sleep_until(t: Option<Instant>) {
     }
 }
 
-async fn analyze(state: Arc<State>, published: Arc<AsyncMutex<HashMap<Uri, i32>>>, uri: Uri) {
+/// Open buffers first, then the disk: what the analysis reads of other files.
+struct LspSources {
+    open: super::documents::Snapshot,
+    disk: engine::DiskSources,
+    texts: std::sync::Mutex<HashMap<Uri, Arc<str>>>,
+}
+
+impl engine::Sources for LspSources {
+    fn text(&self, path: &Path) -> Option<Arc<str>> {
+        let uri = convert::uri_for_path(path)?;
+        if let Some(doc) = self.open.get(&uri) {
+            let mut texts = self.texts.lock().unwrap_or_else(|p| p.into_inner());
+            return Some(Arc::clone(
+                texts
+                    .entry(uri)
+                    .or_insert_with(|| Arc::from(doc.text().as_str())),
+            ));
+        }
+        self.disk.text(path)
+    }
+}
+
+/// How a document is named in messages: relative to its workspace folder when it has one.
+fn display_name(state: &State, uri: &Uri) -> String {
+    if let Some(path) = uri.to_file_path() {
+        if let Some(root) = state.workspace_read().root_of(&path) {
+            return crate::workspace::relative(root, &path);
+        }
+        return path.display().to_string();
+    }
+    uri.as_str().to_string()
+}
+
+async fn analyze(state: Arc<State>, published: Published, uri: Uri) {
     let Some(document) = state.docs.latest().get(&uri).cloned() else {
         return;
     };
     let settings = state.settings();
     let enc = state.encoding();
     let path = uri.to_file_path().map(|p| p.into_owned());
+    let display = display_name(&state, &uri);
     let doc = Arc::clone(&document);
     let open_docs = state.docs.latest();
+    let job_state = Arc::clone(&state);
     let job = tokio::task::spawn_blocking(move || {
         let text = doc.text();
+        let sources = LspSources {
+            open: Arc::clone(&open_docs),
+            disk: Default::default(),
+            texts: Default::default(),
+        };
+        let workspace = job_state.workspace_read();
+        let cx = engine::Context {
+            settings: &settings,
+            workspace: &workspace,
+            sources: &sources,
+            scan_traces: true,
+        };
         let report = engine::analyze_document(
             DocumentInput {
                 path: path.as_deref(),
+                display: &display,
                 language_id: &doc.language_id,
                 text: &text,
             },
-            &settings,
+            &cx,
         );
+        drop(workspace);
         let mut text_of = |p: &Path| -> Option<LineIndex> {
             let uri = convert::uri_for_path(p)?;
             if let Some(open) = open_docs.get(&uri) {
@@ -152,46 +206,184 @@ async fn analyze(state: Arc<State>, published: Arc<AsyncMutex<HashMap<Uri, i32>>
             return;
         }
     };
-    // Publish under one lock, and only if this version is still the document's current one:
-    // a result for version N is never shown once N+1 exists.
-    let mut published = published.lock().await;
-    let current = state.docs.latest().get(&uri).map(|d| d.version);
-    if current != Some(document.version) {
-        tracing::debug!(
-            "dropping stale analysis of {} v{}",
-            uri.as_str(),
-            document.version
-        );
-        return;
+    let new_targets: Vec<PathBuf> = report
+        .frame_marks
+        .iter()
+        .map(|m| m.target.clone())
+        .collect();
+    let marks = report.frame_marks.clone();
+    {
+        // Store and publish under one lock, and only if this version is still the document's
+        // current one: a result for version N is never shown once N+1 exists.
+        let mut guard = published.lock().await;
+        let current = state.docs.latest().get(&uri).map(|d| d.version);
+        if current != Some(document.version) {
+            tracing::debug!(
+                "dropping stale analysis of {} v{}",
+                uri.as_str(),
+                document.version
+            );
+            return;
+        }
+        if guard.get(&uri).is_some_and(|v| *v > document.version) {
+            return;
+        }
+        guard.insert(uri.clone(), document.version);
+        if let Ok(mut results) = state.results.write() {
+            results.insert(
+                uri.clone(),
+                Arc::new(DocResult {
+                    version: document.version,
+                    document: Arc::clone(&document),
+                    report,
+                    diagnostics,
+                }),
+            );
+        }
+        publish_locked(&state, &uri).await;
     }
-    if published.get(&uri).is_some_and(|v| *v > document.version) {
-        return;
+    let old_targets = replace_marks(&state, &uri, marks);
+    republish_targets(
+        &state,
+        &published,
+        &uri,
+        old_targets.into_iter().chain(new_targets),
+    )
+    .await;
+}
+
+/// Installs a document's frame marks; returns the files its previous marks were on.
+fn replace_marks(state: &State, origin: &Uri, marks: Vec<FrameMark>) -> Vec<PathBuf> {
+    let mut all = state.marks.write().unwrap_or_else(|p| p.into_inner());
+    let old = if marks.is_empty() {
+        all.remove(origin)
+    } else {
+        all.insert(origin.clone(), marks)
+    };
+    old.map(|m| m.into_iter().map(|m| m.target).collect())
+        .unwrap_or_default()
+}
+
+async fn republish_targets(
+    state: &State,
+    published: &Published,
+    origin: &Uri,
+    targets: impl Iterator<Item = PathBuf>,
+) {
+    let mut seen = std::collections::HashSet::new();
+    for target in targets {
+        if !seen.insert(target.clone()) {
+            continue;
+        }
+        let Some(uri) = convert::uri_for_path(&target) else {
+            continue;
+        };
+        if &uri == origin {
+            continue;
+        }
+        let _guard = published.lock().await;
+        publish_locked(state, &uri).await;
     }
-    published.insert(uri.clone(), document.version);
-    if let Ok(mut results) = state.results.write() {
-        results.insert(
-            uri.clone(),
-            Arc::new(DocResult {
-                version: document.version,
-                document: Arc::clone(&document),
-                report,
-            }),
-        );
-    }
+}
+
+/// Publishes `uri`'s diagnostics: its own analysis (when open and current) plus the marks that
+/// traces in open documents put on it. Call with the publish lock held.
+async fn publish_locked(state: &State, uri: &Uri) {
+    let open = state.docs.latest();
+    let doc = open.get(uri).cloned();
+    let (mut diagnostics, version) = match &doc {
+        Some(d) => {
+            let result = state.results.read().ok().and_then(|r| r.get(uri).cloned());
+            match result {
+                Some(r) if r.version == d.version => (r.diagnostics.clone(), Some(d.version)),
+                // Its own analysis is on the way and will publish.
+                _ => return,
+            }
+        }
+        None => (Vec::new(), None),
+    };
+    diagnostics.extend(mark_diagnostics(state, uri, &open));
     state
         .client
-        .publish_diagnostics(uri, diagnostics, Some(document.version))
+        .publish_diagnostics(uri.clone(), diagnostics, version)
         .await;
 }
 
-async fn clear(state: &State, published: &AsyncMutex<HashMap<Uri, i32>>, uri: Uri) {
-    let mut published = published.lock().await;
-    published.remove(&uri);
-    if let Ok(mut results) = state.results.write() {
-        results.remove(&uri);
+fn mark_diagnostics(
+    state: &State,
+    uri: &Uri,
+    open: &super::documents::Snapshot,
+) -> Vec<lsp::Diagnostic> {
+    let Some(path) = uri.to_file_path().map(|p| p.into_owned()) else {
+        return Vec::new();
+    };
+    let marks: Vec<(Uri, FrameMark)> = {
+        let all = state.marks.read().unwrap_or_else(|p| p.into_inner());
+        all.iter()
+            .flat_map(|(origin, ms)| {
+                ms.iter()
+                    .filter(|m| m.target == path)
+                    .map(move |m| (origin.clone(), m.clone()))
+            })
+            .collect()
+    };
+    if marks.is_empty() {
+        return Vec::new();
     }
-    state
-        .client
-        .publish_diagnostics(uri, Vec::new(), None)
-        .await;
+    let enc = state.encoding();
+    let target_index = match open.get(uri) {
+        Some(d) => d.index.clone(),
+        None => match std::fs::read(&path) {
+            Ok(b) => LineIndex::new(&String::from_utf8_lossy(&b)),
+            Err(_) => return Vec::new(),
+        },
+    };
+    let target_text = target_index.text();
+    marks
+        .into_iter()
+        .filter_map(|(origin, m)| {
+            let range = engine::traces::locate(&target_text, m.line, m.expected.as_deref())?;
+            let origin_doc = open.get(&origin)?;
+            Some(lsp::Diagnostic {
+                range: convert::range(&target_index, &range, enc),
+                severity: Some(convert::severity(m.severity)),
+                code: Some(lsp::NumberOrString::String(
+                    engine::traces::RULE.to_string(),
+                )),
+                source: Some("debuglens".to_string()),
+                message: m.message.clone(),
+                related_information: Some(vec![
+                    lsp::DiagnosticRelatedInformation {
+                        location: lsp::Location::new(
+                            origin.clone(),
+                            convert::range(&origin_doc.index, &m.frame_span, enc),
+                        ),
+                        message: "the frame in the pasted trace".to_string(),
+                    },
+                    lsp::DiagnosticRelatedInformation {
+                        location: lsp::Location::new(
+                            origin.clone(),
+                            convert::range(&origin_doc.index, &m.origin, enc),
+                        ),
+                        message: "the exception".to_string(),
+                    },
+                ]),
+                ..Default::default()
+            })
+        })
+        .collect()
+}
+
+async fn clear(state: &State, published: &Published, uri: Uri) {
+    {
+        let mut guard = published.lock().await;
+        guard.remove(&uri);
+        if let Ok(mut results) = state.results.write() {
+            results.remove(&uri);
+        }
+        // A closed file may still carry marks from traces in open documents.
+        publish_locked(state, &uri).await;
+    }
+    let old_targets = replace_marks(state, &uri, Vec::new());
+    republish_targets(state, published, &uri, old_targets.into_iter()).await;
 }

@@ -9,6 +9,7 @@ pub mod framing;
 mod scan;
 mod server;
 mod state;
+mod traces;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};

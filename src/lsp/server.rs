@@ -15,7 +15,7 @@ use super::analysis::{self, Scheduler};
 use super::convert;
 use super::documents::Documents;
 use super::state::{ClientCaps, State};
-use super::{config_sync, scan};
+use super::{config_sync, scan, traces};
 use crate::text::{Encoding, TextChange};
 
 pub struct Backend {
@@ -140,6 +140,11 @@ impl LanguageServer for Backend {
                     },
                 )),
                 hover_provider: Some(HoverProviderCapability::Simple(true)),
+                definition_provider: Some(OneOf::Left(true)),
+                document_link_provider: Some(DocumentLinkOptions {
+                    resolve_provider: Some(false),
+                    work_done_progress_options: Default::default(),
+                }),
                 workspace: Some(WorkspaceServerCapabilities {
                     workspace_folders: Some(WorkspaceFoldersServerCapabilities {
                         supported: Some(true),
@@ -319,11 +324,87 @@ impl LanguageServer for Backend {
     }
 
     async fn hover(&self, params: HoverParams) -> Result<Option<Hover>> {
-        let snapshot = self.state.docs.snapshot().await;
-        let uri = params.text_document_position_params.text_document.uri;
-        if !snapshot.contains_key(&uri) {
+        let at = params.text_document_position_params;
+        let Some((result, offset)) = self.result_at(&at.text_document.uri, at.position).await
+        else {
             return Ok(None);
+        };
+        let state = Arc::clone(&self.state);
+        let enc = state.encoding();
+        // Reading the frame's file may touch the disk: not on the async runtime.
+        Ok(
+            tokio::task::spawn_blocking(move || traces::hover(&state, &result, offset, enc))
+                .await
+                .ok()
+                .flatten(),
+        )
+    }
+
+    async fn goto_definition(
+        &self,
+        params: GotoDefinitionParams,
+    ) -> Result<Option<GotoDefinitionResponse>> {
+        let at = params.text_document_position_params;
+        let Some((result, offset)) = self.result_at(&at.text_document.uri, at.position).await
+        else {
+            return Ok(None);
+        };
+        let state = Arc::clone(&self.state);
+        let enc = state.encoding();
+        let locations =
+            tokio::task::spawn_blocking(move || traces::definition(&state, &result, offset, enc))
+                .await
+                .unwrap_or_default();
+        Ok(match locations.len() {
+            0 => None,
+            1 => locations
+                .into_iter()
+                .next()
+                .map(GotoDefinitionResponse::Scalar),
+            _ => Some(GotoDefinitionResponse::Array(locations)),
+        })
+    }
+
+    async fn document_link(&self, params: DocumentLinkParams) -> Result<Option<Vec<DocumentLink>>> {
+        let Some(result) = self.fresh_result(&params.text_document.uri).await else {
+            return Ok(None);
+        };
+        Ok(Some(traces::document_links(&result, self.state.encoding())))
+    }
+}
+
+impl Backend {
+    /// The analysis of the document's current version, waiting (briefly) for one that is
+    /// still being computed. Ordered after every edit sent before the request.
+    async fn fresh_result(&self, uri: &Uri) -> Option<Arc<analysis::DocResult>> {
+        let snapshot = self.state.docs.snapshot().await;
+        let version = snapshot.get(uri)?.version;
+        let deadline = tokio::time::Instant::now()
+            + std::time::Duration::from_millis(self.state.settings().debounce_ms + 2000);
+        loop {
+            if let Some(r) = traces::result_for(&self.state, uri) {
+                if r.version == version {
+                    return Some(r);
+                }
+            }
+            if tokio::time::Instant::now() >= deadline {
+                return None;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(15)).await;
         }
-        Ok(None)
+    }
+
+    async fn result_at(
+        &self,
+        uri: &Uri,
+        position: Position,
+    ) -> Option<(Arc<analysis::DocResult>, usize)> {
+        let result = self.fresh_result(uri).await?;
+        let offset = result
+            .document
+            .index
+            .offset(convert::from_lsp(position), self.state.encoding())
+            .ok()?;
+        Some((result, offset))
     }
 }

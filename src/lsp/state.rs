@@ -49,6 +49,8 @@ pub struct State {
     pub initial_roots: Mutex<Vec<PathBuf>>,
     /// Analyses of open documents, by URI, for the request handlers to read.
     pub results: RwLock<HashMap<Uri, Arc<super::analysis::DocResult>>>,
+    /// Marks that traces in open documents put on workspace files, by the trace's document.
+    pub marks: RwLock<HashMap<Uri, Vec<crate::engine::traces::FrameMark>>>,
 }
 
 impl State {
@@ -71,6 +73,7 @@ impl State {
             scan_cancel: Mutex::new(None),
             initial_roots: Mutex::new(Vec::new()),
             results: RwLock::new(HashMap::new()),
+            marks: RwLock::new(HashMap::new()),
         }
     }
 

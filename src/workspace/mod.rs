@@ -2,7 +2,9 @@
 //! and hidden-file rules apply even outside a git repository), minus binary files, files over
 //! the size limit and excluded globs.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+
+pub mod resolve;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -126,11 +128,14 @@ pub fn relative(root: &Path, path: &Path) -> String {
         .join("/")
 }
 
-/// Every file of every workspace folder, by absolute path.
+/// Every file of every workspace folder, by absolute path, with the lookups that trace-frame
+/// resolution needs: by file name, and Go module paths from `go.mod` files.
 #[derive(Debug, Clone, Default)]
 pub struct WorkspaceIndex {
     roots: Vec<PathBuf>,
     files: BTreeMap<PathBuf, FileEntry>,
+    by_name: HashMap<String, Vec<PathBuf>>,
+    go_modules: BTreeMap<PathBuf, String>,
 }
 
 impl WorkspaceIndex {
@@ -148,16 +153,66 @@ impl WorkspaceIndex {
     pub fn remove_root(&mut self, root: &Path) {
         self.roots.retain(|r| r != root);
         let roots = self.roots.clone();
-        self.files
-            .retain(|p, _| !p.starts_with(root) || roots.iter().any(|r| p.starts_with(r)));
+        let gone: Vec<PathBuf> = self
+            .files
+            .keys()
+            .filter(|p| p.starts_with(root) && !roots.iter().any(|r| p.starts_with(r)))
+            .cloned()
+            .collect();
+        for p in gone {
+            self.remove(&p);
+        }
     }
 
     pub fn insert(&mut self, entry: FileEntry) {
+        if let Some(name) = entry
+            .path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+        {
+            if name == "go.mod" {
+                if let Some(module) = read_go_module(&entry.path) {
+                    if let Some(dir) = entry.path.parent() {
+                        self.go_modules.insert(dir.to_path_buf(), module);
+                    }
+                }
+            }
+            let paths = self.by_name.entry(name).or_default();
+            if !paths.contains(&entry.path) {
+                paths.push(entry.path.clone());
+            }
+        }
         self.files.insert(entry.path.clone(), entry);
     }
 
     pub fn remove(&mut self, path: &Path) -> bool {
+        if let Some(name) = path.file_name().map(|n| n.to_string_lossy()) {
+            if let Some(paths) = self.by_name.get_mut(name.as_ref()) {
+                paths.retain(|p| p != path);
+            }
+            if name == "go.mod" {
+                if let Some(dir) = path.parent() {
+                    self.go_modules.remove(dir);
+                }
+            }
+        }
         self.files.remove(path).is_some()
+    }
+
+    /// Files named `name` (the last path component).
+    pub fn named(&self, name: &str) -> &[PathBuf] {
+        self.by_name.get(name).map(Vec::as_slice).unwrap_or(&[])
+    }
+
+    pub fn entry(&self, path: &Path) -> Option<&FileEntry> {
+        self.files.get(path)
+    }
+
+    /// `(module folder, module path)` for every `go.mod` indexed.
+    pub fn go_modules(&self) -> impl Iterator<Item = (&Path, &str)> {
+        self.go_modules
+            .iter()
+            .map(|(d, m)| (d.as_path(), m.as_str()))
     }
 
     pub fn contains(&self, path: &Path) -> bool {
@@ -184,6 +239,13 @@ impl WorkspaceIndex {
             .max_by_key(|r| r.components().count())
             .map(PathBuf::as_path)
     }
+}
+
+fn read_go_module(path: &Path) -> Option<String> {
+    let text = std::fs::read_to_string(path).ok()?;
+    text.lines()
+        .find_map(|l| l.trim().strip_prefix("module "))
+        .map(|m| m.trim().trim_matches('"').to_string())
 }
 
 /// A flag shared with a background walk so a newer scan can stop an older one.

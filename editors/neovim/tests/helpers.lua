@@ -69,6 +69,7 @@ function H.setup(opts)
   for _, p in ipairs({ 'python3', 'ruby', 'node', 'perl' }) do vim.g['loaded_' .. p .. '_provider'] = 0 end
   vim.opt.runtimepath:prepend(H.plugin)
   vim.cmd('runtime! plugin/debuglens.lua')
+  vim.cmd('runtime! ftdetect/debuglens.lua') -- `nvim -l` turned filetype detection on before rtp had us
   vim.cmd('filetype on')
   vim.lsp.log.set_level(vim.log.levels.DEBUG)
   vim.o.columns, vim.o.lines = 160, 50

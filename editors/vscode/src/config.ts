@@ -1,69 +1,88 @@
 // The `debuglens` settings the server understands, read from VS Code's configuration.
-// Client-only keys (server.*, trace.*) are never sent: the server should not have to know them.
+//
+// Only the settings the user has actually set (user, workspace or folder settings) are sent: the
+// server layers the client's settings over each workspace's `debuglens.toml`, so sending VS Code's
+// defaults would silently override a project's file. Client-only keys (server.*, trace.*) are
+// never sent: the server reports unknown keys.
 import * as vscode from 'vscode';
 
-export interface PathMapping {
-  from: string;
-  to: string;
-}
-
-export interface RemoteCallPattern {
-  language: string;
-  pattern: string;
-  kind: string;
-}
-
-export interface ServerSettings {
-  debounceMs: number;
-  maxFileBytes: number;
-  pathMappings: PathMapping[];
-  exclude: string[];
-  disabledRules: string[];
-  reportSequentialByDesign: boolean;
-  remoteCalls: RemoteCallPattern[];
-  batchLimit: number;
-  assumedCallLatencyMs: number;
-  plansFolder: string;
-  llm: { endpoint: string | null; model: string; apiKeyEnv: string };
-}
+/** Server setting keys, relative to `debuglens.`; dotted ones are sent nested (`llm: {endpoint}`). */
+export const SERVER_KEYS = [
+  'debounceMs',
+  'maxFileBytes',
+  'pathMappings',
+  'exclude',
+  'disabledRules',
+  'reportSequentialByDesign',
+  'remoteCalls',
+  'batchLimit',
+  'assumedCallLatencyMs',
+  'plansFolder',
+  'llm.endpoint',
+  'llm.model',
+  'llm.apiKeyEnv',
+] as const;
 
 /** Settings whose change needs a new server process rather than didChangeConfiguration. */
 export const RESTART_KEYS = ['debuglens.server.path', 'debuglens.server.extraArgs'];
 
-function substituteVariables(value: string, scope?: vscode.ConfigurationScope): string {
-  const folder =
-    scope instanceof vscode.Uri ? vscode.workspace.getWorkspaceFolder(scope) : vscode.workspace.workspaceFolders?.[0];
-  return value.replace(/\$\{workspaceFolder\}/g, folder ? folder.uri.fsPath : '${workspaceFolder}');
+export type ServerSettings = Record<string, unknown>;
+
+function folderOf(scope?: vscode.ConfigurationScope): vscode.WorkspaceFolder | undefined {
+  if (scope instanceof vscode.Uri) return vscode.workspace.getWorkspaceFolder(scope);
+  if (scope && typeof scope === 'object' && 'uri' in scope && scope.uri instanceof vscode.Uri) {
+    return vscode.workspace.getWorkspaceFolder(scope.uri);
+  }
+  return vscode.workspace.workspaceFolders?.[0];
 }
 
+function substituteVariables(value: string, scope?: vscode.ConfigurationScope): string {
+  const folder = folderOf(scope);
+  return folder ? value.replace(/\$\{workspaceFolder\}/g, folder.uri.fsPath) : value;
+}
+
+function isSet(c: vscode.WorkspaceConfiguration, key: string): boolean {
+  const i = c.inspect(key);
+  if (!i) return false;
+  return [
+    i.globalValue,
+    i.workspaceValue,
+    i.workspaceFolderValue,
+    i.globalLanguageValue,
+    i.workspaceLanguageValue,
+    i.workspaceFolderLanguageValue,
+  ].some((v) => v !== undefined);
+}
+
+function normalize(key: string, value: unknown, scope?: vscode.ConfigurationScope): unknown {
+  if (key === 'llm.endpoint') return typeof value === 'string' && value.trim() ? value.trim() : null;
+  if (key === 'pathMappings' && Array.isArray(value)) {
+    return value.map((m: { from?: unknown; to?: unknown }) => ({
+      ...m,
+      to: typeof m.to === 'string' ? substituteVariables(m.to, scope) : m.to,
+    }));
+  }
+  return value;
+}
+
+/** The server settings the user has set, as the nested `debuglens` section object. */
 export function serverSettings(scope?: vscode.ConfigurationScope): ServerSettings {
   const c = vscode.workspace.getConfiguration('debuglens', scope);
-  const mappings = c.get<PathMapping[]>('pathMappings', []).map((m) => ({
-    from: m.from,
-    to: substituteVariables(m.to, scope),
-  }));
-  return {
-    debounceMs: c.get<number>('debounceMs', 200),
-    maxFileBytes: c.get<number>('maxFileBytes', 2_000_000),
-    pathMappings: mappings,
-    exclude: c.get<string[]>('exclude', []),
-    disabledRules: c.get<string[]>('disabledRules', []),
-    reportSequentialByDesign: c.get<boolean>('reportSequentialByDesign', true),
-    remoteCalls: c.get<RemoteCallPattern[]>('remoteCalls', []),
-    batchLimit: c.get<number>('batchLimit', 50),
-    assumedCallLatencyMs: c.get<number>('assumedCallLatencyMs', 200),
-    plansFolder: c.get<string>('plansFolder', 'debugging'),
-    llm: {
-      endpoint: c.get<string | null>('llm.endpoint', null) || null,
-      model: c.get<string>('llm.model', ''),
-      apiKeyEnv: c.get<string>('llm.apiKeyEnv', 'OPENAI_API_KEY'),
-    },
-  };
+  const out: ServerSettings = {};
+  for (const key of SERVER_KEYS) {
+    if (!isSet(c, key)) continue;
+    const value = normalize(key, c.get(key), scope);
+    const parts = key.split('.');
+    let node = out;
+    for (const p of parts.slice(0, -1)) node = (node[p] ??= {}) as ServerSettings;
+    node[parts[parts.length - 1]] = value;
+  }
+  return out;
 }
 
 /** Answer a workspace/configuration item: the whole `debuglens` section or one key inside it. */
 export function configurationItem(section: string | undefined, scope?: vscode.ConfigurationScope): unknown {
-  const all = serverSettings(scope) as unknown as Record<string, unknown>;
+  const all = serverSettings(scope);
   if (!section || section === 'debuglens') return all;
   if (!section.startsWith('debuglens.')) return vscode.workspace.getConfiguration(undefined, scope).get(section) ?? null;
   let value: unknown = all;

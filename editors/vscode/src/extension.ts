@@ -25,6 +25,8 @@ export interface DebuglensApi {
   client(): LanguageClient | undefined;
   server(): ResolvedServer | undefined;
   restart(): Promise<void>;
+  /** The `debuglens` settings object sent to the server (only what the user has set). */
+  settings(): Record<string, unknown>;
   /** Run the server's `debuglens.explain` at a position and show it; resolves to the markdown shown. */
   explainAt(uri: vscode.Uri, position: vscode.Position): Promise<string | undefined>;
 }
@@ -229,6 +231,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Debugl
     client: () => client,
     server: () => resolved,
     restart,
+    settings: () => serverSettings(),
     explainAt,
   };
 }

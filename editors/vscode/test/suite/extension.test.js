@@ -118,6 +118,22 @@ suite('client', () => {
     assert.match(a.server().command, /debuglens/);
   });
 
+  test('only the settings the user set are sent to the server, nested like the server reads them', async () => {
+    const a = await runningApi();
+    assert.deepStrictEqual(a.settings(), {}, 'a workspace without settings sends none (debuglens.toml stays in force)');
+    const config = vscode.workspace.getConfiguration('debuglens');
+    await config.update('batchLimit', 7, vscode.ConfigurationTarget.Workspace);
+    await config.update('llm.endpoint', '', vscode.ConfigurationTarget.Workspace);
+    await config.update('trace.server', 'off', vscode.ConfigurationTarget.Workspace); // client-only: not sent
+    try {
+      assert.deepStrictEqual(a.settings(), { batchLimit: 7, llm: { endpoint: null } });
+    } finally {
+      await config.update('batchLimit', undefined, vscode.ConfigurationTarget.Workspace);
+      await config.update('llm.endpoint', undefined, vscode.ConfigurationTarget.Workspace);
+      await config.update('trace.server', undefined, vscode.ConfigurationTarget.Workspace);
+    }
+  });
+
   test('restarting the server keeps serving hovers', async () => {
     const before = (await runningApi()).client();
     await vscode.commands.executeCommand('debuglens.restartServer');
@@ -187,6 +203,21 @@ suite('stack traces', () => {
         g.tabs.some((t) => t.input instanceof vscode.TabInputWebview && /markdown\.preview/.test(t.input.viewType)),
       ),
     );
+  });
+  test('open innermost frame shows the innermost workspace frame of the trace', async () => {
+    await requireCommand('debuglens.openInnermostFrame');
+    const doc = await open(INCIDENT);
+    const all = frames(doc);
+    const frame = innermostInventoryFrame(doc);
+    const editor = vscode.window.activeTextEditor;
+    const at = new vscode.Position(all[0].line, 0);
+    editor.selection = new vscode.Selection(at, at);
+    await vscode.commands.executeCommand('debuglens.openInnermostFrameAtCursor');
+    const want = wsFile(frame.rel).path;
+    await waitFor(`${frame.rel}:${frame.sourceLine} in the active editor`, () => {
+      const e = vscode.window.activeTextEditor;
+      return e && e.document.uri.path === want && e.selection.active.line === frame.sourceLine - 1;
+    });
   });
 });
 

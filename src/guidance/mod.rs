@@ -1,0 +1,8 @@
+//! What we tell the user. `knowledge` holds the exception knowledge base (data in
+//! `knowledge/*.toml`); `explain` composes a trace-specific explanation from it.
+
+pub mod explain;
+pub mod knowledge;
+
+pub use explain::{ExplainContext, Explanation, Hypothesis, explain, to_markdown};
+pub use knowledge::{Entry, KnowledgeBase};

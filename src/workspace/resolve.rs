@@ -1,0 +1,382 @@
+//! Trace frame → workspace file.
+//!
+//! Order: an existing absolute path inside a workspace folder; the user's `pathMappings`; a Go
+//! module path from `go.mod`; a JVM frame's package + file name; the longest path-suffix match
+//! against the index. Several equally good candidates make the frame ambiguous: we list them
+//! and never pick one silently.
+
+use std::path::{Path, PathBuf};
+
+use super::WorkspaceIndex;
+use crate::config::PathMapping;
+use crate::traces::{Frame, Language};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Resolution {
+    Resolved(PathBuf),
+    Ambiguous(Vec<PathBuf>),
+    Unresolved,
+}
+
+impl Resolution {
+    pub fn path(&self) -> Option<&Path> {
+        match self {
+            Resolution::Resolved(p) => Some(p),
+            _ => None,
+        }
+    }
+}
+
+pub struct Resolver<'a> {
+    pub index: &'a WorkspaceIndex,
+    pub mappings: &'a [PathMapping],
+}
+
+/// The frame's path as a plain `/`-separated path: no scheme, bundler prefix, query or
+/// Windows separators.
+pub fn normalize(raw: &str) -> String {
+    let mut p = raw.trim().replace('\\', "/");
+    if let Some(rest) = p.strip_prefix("file://") {
+        p = percent_decode(rest);
+    }
+    if let Some(rest) = p.strip_prefix("webpack://") {
+        // webpack:///./src/x.js, webpack://app-name/./src/x.js, webpack:///src/x.js
+        let rest = rest.trim_start_matches('/');
+        let rest = match rest.find("/./") {
+            Some(i) if !rest[..i].contains('/') => &rest[i + 3..],
+            _ => rest.strip_prefix("./").unwrap_or(rest),
+        };
+        p = rest.to_string();
+    }
+    for scheme in ["http://", "https://"] {
+        if let Some(rest) = p.strip_prefix(scheme) {
+            p = rest
+                .find('/')
+                .map(|i| rest[i..].to_string())
+                .unwrap_or_default();
+        }
+    }
+    if let Some(i) = p.find(['?', '#']) {
+        p.truncate(i);
+    }
+    // A Windows drive letter is not a component we can match.
+    if p.len() > 2 && p.as_bytes()[1] == b':' && p.as_bytes()[0].is_ascii_alphabetic() {
+        p = p[2..].to_string();
+    }
+    p
+}
+
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            if let Ok(b) = u8::from_str_radix(&s[i + 1..i + 3], 16) {
+                out.push(b);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+fn components(p: &str) -> Vec<&str> {
+    p.split('/')
+        .filter(|c| !c.is_empty() && *c != ".")
+        .collect()
+}
+
+impl Resolver<'_> {
+    pub fn resolve(&self, frame: &Frame, language: Language) -> Resolution {
+        let path = normalize(&frame.path);
+        if path.is_empty() || path.starts_with('<') {
+            return Resolution::Unresolved;
+        }
+        let abs = Path::new(&path);
+        if abs.is_absolute()
+            && self.index.root_of(abs).is_some()
+            && (self.index.contains(abs) || abs.is_file())
+        {
+            return Resolution::Resolved(abs.to_path_buf());
+        }
+        if let Some(found) = self.mapped(&path) {
+            return Resolution::Resolved(found);
+        }
+        if language == Language::Go {
+            if let Some(found) = self.go_module(&path) {
+                return Resolution::Resolved(found);
+            }
+        }
+        let mut suffix_path = path.clone();
+        if language == Language::Jvm && !path.contains('/') {
+            if let Some(pkg) = frame.function.as_deref().and_then(jvm_package_dir) {
+                suffix_path = format!("{pkg}/{path}");
+            }
+        }
+        self.by_suffix(&suffix_path, frame.in_app)
+    }
+
+    fn mapped(&self, path: &str) -> Option<PathBuf> {
+        for m in self.mappings {
+            let from = m.from.trim_end_matches('/');
+            let rest = match path.strip_prefix(from) {
+                Some(r) if r.is_empty() || r.starts_with('/') => r.trim_start_matches('/'),
+                _ => continue,
+            };
+            let to = Path::new(&m.to);
+            let bases: Vec<PathBuf> = if to.is_absolute() {
+                vec![to.to_path_buf()]
+            } else {
+                self.index.roots().iter().map(|r| r.join(to)).collect()
+            };
+            for base in bases {
+                let candidate = base.join(rest);
+                if self.index.contains(&candidate) || candidate.is_file() {
+                    return Some(candidate);
+                }
+            }
+        }
+        None
+    }
+
+    fn go_module(&self, path: &str) -> Option<PathBuf> {
+        self.index.go_modules().find_map(|(dir, module)| {
+            let rest = path.strip_prefix(module)?.strip_prefix('/')?;
+            let candidate = dir.join(rest);
+            self.index.contains(&candidate).then_some(candidate)
+        })
+    }
+
+    fn by_suffix(&self, path: &str, in_app: bool) -> Resolution {
+        let wanted = components(path);
+        let Some(name) = wanted.last() else {
+            return Resolution::Unresolved;
+        };
+        let mut best = 0;
+        let mut found: Vec<PathBuf> = Vec::new();
+        for candidate in self.index.named(name) {
+            let rel = self
+                .index
+                .entry(candidate)
+                .map(|e| e.rel.as_str())
+                .unwrap_or_default();
+            let have = components(rel);
+            let score = wanted
+                .iter()
+                .rev()
+                .zip(have.iter().rev())
+                .take_while(|(a, b)| a == b)
+                .count();
+            // A match must cover two components, or the candidate's whole relative path
+            // (`/app/app.py` → `app.py`). Library frames need more: a stray `decoder.py` at
+            // the root is not `/usr/lib/python3.11/json/decoder.py`.
+            let enough = if in_app {
+                score >= 2 || score == have.len()
+            } else {
+                score >= 3
+            };
+            if !enough || score < best {
+                continue;
+            }
+            if score > best {
+                best = score;
+                found.clear();
+            }
+            found.push(candidate.clone());
+        }
+        found.sort();
+        found.dedup();
+        match found.len() {
+            0 => Resolution::Unresolved,
+            1 => Resolution::Resolved(found.remove(0)),
+            _ => Resolution::Ambiguous(found),
+        }
+    }
+}
+
+/// `com.acme.Cart$Inner.add` → `com/acme`; `Cart.add` (no package) → none.
+fn jvm_package_dir(function: &str) -> Option<String> {
+    let function = function.rsplit_once('/').map_or(function, |(_, f)| f); // module/pkg.Cls.m
+    let parts: Vec<&str> = function.split('.').collect();
+    if parts.len() < 3 {
+        return None;
+    }
+    Some(parts[..parts.len() - 2].join("/"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::workspace::FileEntry;
+
+    fn index(root: &str, rels: &[&str]) -> WorkspaceIndex {
+        let mut idx = WorkspaceIndex::default();
+        idx.add_root(PathBuf::from(root));
+        for rel in rels {
+            idx.insert(FileEntry {
+                path: Path::new(root).join(rel),
+                rel: rel.to_string(),
+                size: 1,
+            });
+        }
+        idx
+    }
+
+    fn frame(path: &str, function: Option<&str>, in_app: bool) -> Frame {
+        Frame {
+            path: path.into(),
+            line: Some(1),
+            column: None,
+            function: function.map(str::to_string),
+            in_app,
+            span: 0..0,
+            path_span: 0..0,
+            source_line: None,
+        }
+    }
+
+    #[test]
+    fn production_path_resolves_by_longest_suffix() {
+        let idx = index(
+            "/ws",
+            &[
+                "handlers/checkout.py",
+                "tests/handlers/test_checkout.py",
+                "app.py",
+            ],
+        );
+        let r = Resolver {
+            index: &idx,
+            mappings: &[],
+        };
+        assert_eq!(
+            r.resolve(
+                &frame("/app/handlers/checkout.py", None, true),
+                Language::Python
+            ),
+            Resolution::Resolved("/ws/handlers/checkout.py".into())
+        );
+        assert_eq!(
+            r.resolve(&frame("/app/app.py", None, true), Language::Python),
+            Resolution::Resolved("/ws/app.py".into())
+        );
+    }
+
+    #[test]
+    fn two_equally_good_candidates_are_ambiguous_not_guessed() {
+        let idx = index(
+            "/ws",
+            &["svc-a/handlers/checkout.py", "svc-b/handlers/checkout.py"],
+        );
+        let r = Resolver {
+            index: &idx,
+            mappings: &[],
+        };
+        assert_eq!(
+            r.resolve(
+                &frame("/app/handlers/checkout.py", None, true),
+                Language::Python
+            ),
+            Resolution::Ambiguous(vec![
+                "/ws/svc-a/handlers/checkout.py".into(),
+                "/ws/svc-b/handlers/checkout.py".into()
+            ])
+        );
+    }
+
+    #[test]
+    fn path_mapping_wins_over_suffix_guessing() {
+        let idx = index(
+            "/ws",
+            &[
+                "svc-a/handlers/checkout.py",
+                "services/checkout/handlers/checkout.py",
+            ],
+        );
+        let mappings = [PathMapping {
+            from: "/app".into(),
+            to: "services/checkout".into(),
+        }];
+        let r = Resolver {
+            index: &idx,
+            mappings: &mappings,
+        };
+        assert_eq!(
+            r.resolve(
+                &frame("/app/handlers/checkout.py", None, true),
+                Language::Python
+            ),
+            Resolution::Resolved("/ws/services/checkout/handlers/checkout.py".into())
+        );
+    }
+
+    #[test]
+    fn jvm_frame_resolves_through_its_package() {
+        let idx = index(
+            "/ws",
+            &[
+                "src/main/java/com/acme/Cart.java",
+                "src/main/java/com/other/Cart.java",
+            ],
+        );
+        let r = Resolver {
+            index: &idx,
+            mappings: &[],
+        };
+        assert_eq!(
+            r.resolve(
+                &frame("Cart.java", Some("com.acme.Cart.add"), true),
+                Language::Jvm
+            ),
+            Resolution::Resolved("/ws/src/main/java/com/acme/Cart.java".into())
+        );
+    }
+
+    #[test]
+    fn bundler_and_file_uri_forms_are_normalised() {
+        assert_eq!(normalize("webpack:///./src/cart.ts"), "src/cart.ts");
+        assert_eq!(normalize("webpack://shop/./src/cart.ts?abc"), "src/cart.ts");
+        assert_eq!(
+            normalize("file:///home/me/my%20app/x.js"),
+            "/home/me/my app/x.js"
+        );
+        assert_eq!(
+            normalize("https://cdn.example.com/static/js/app.js"),
+            "/static/js/app.js"
+        );
+        assert_eq!(normalize(r"C:\src\Shop\Cart.cs"), "/src/Shop/Cart.cs");
+    }
+
+    #[test]
+    fn a_library_frame_does_not_resolve_to_a_same_named_workspace_file() {
+        let idx = index("/ws", &["decoder.py"]);
+        let r = Resolver {
+            index: &idx,
+            mappings: &[],
+        };
+        assert_eq!(
+            r.resolve(
+                &frame("/usr/lib/python3.11/json/decoder.py", None, false),
+                Language::Python
+            ),
+            Resolution::Unresolved
+        );
+    }
+
+    #[test]
+    fn pseudo_files_never_resolve() {
+        let idx = index("/ws", &["x.py"]);
+        let r = Resolver {
+            index: &idx,
+            mappings: &[],
+        };
+        assert_eq!(
+            r.resolve(&frame("<stdin>", None, true), Language::Python),
+            Resolution::Unresolved
+        );
+    }
+}

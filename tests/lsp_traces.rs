@@ -1,0 +1,335 @@
+//! Stack traces in the editor, over the demo workspace: links, definition, hover, diagnostics on
+//! the trace and on the frames' source lines.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use common::{TestServer, file_uri};
+use serde_json::{Value, json};
+
+fn demo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/checkout")
+}
+
+fn read(rel: &str) -> String {
+    std::fs::read_to_string(demo().join(rel)).unwrap()
+}
+
+async fn demo_server() -> TestServer {
+    let mut s = TestServer::builder()
+        .workspace(&demo())
+        .init_options(json!({"debounceMs": 20}))
+        .start()
+        .await;
+    // Frames resolve against the index: wait for it.
+    s.await_message(|m| m["method"] == "$/progress" && m["params"]["value"]["kind"] == "end")
+        .await;
+    s
+}
+
+fn pos(line: u32, character: u32) -> Value {
+    json!({"line": line, "character": character})
+}
+
+#[tokio::test]
+async fn the_incident_notes_link_the_five_app_frames_to_the_demo_files() {
+    let mut s = demo_server().await;
+    let notes = s.uri("notes/incident.md");
+    s.open(&notes, "markdown", &read("notes/incident.md")).await;
+    let links = s
+        .request(
+            "textDocument/documentLink",
+            json!({"textDocument": {"uri": notes}}),
+        )
+        .await
+        .unwrap();
+    let targets: Vec<String> = links
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["target"].as_str().unwrap().to_string())
+        .collect();
+    let root = file_uri(&demo());
+    assert_eq!(
+        targets,
+        vec![
+            format!("{root}/app.py#L18"),
+            format!("{root}/handlers/checkout.py#L43"),
+            format!("{root}/handlers/checkout.py#L27"),
+            format!("{root}/services/inventory.py#L20"),
+            format!("{root}/clients/inventory.py#L45"),
+        ]
+    );
+    // Each link covers the quoted path on its frame line (0-based line 36 is `File "/app/app.py"`).
+    assert_eq!(
+        links[0]["range"],
+        json!({"start": pos(36, 8), "end": pos(36, 19)})
+    );
+    s.shutdown_and_exit().await;
+}
+
+#[tokio::test]
+async fn the_innermost_app_frame_gets_a_warning_on_the_session_post_line_and_deleting_the_trace_clears_it()
+ {
+    let mut s = demo_server().await;
+    let notes = s.uri("notes/incident.md");
+    let client = s.uri("clients/inventory.py");
+    s.open(&notes, "markdown", &read("notes/incident.md")).await;
+    let published = s
+        .await_message(|m| {
+            m["method"] == "textDocument/publishDiagnostics"
+                && m["params"]["uri"] == client.as_str()
+        })
+        .await;
+    let diags = published["params"]["diagnostics"].as_array().unwrap();
+    assert_eq!(
+        published["params"]["version"],
+        Value::Null,
+        "the file is not open"
+    );
+    assert_eq!(diags.len(), 1, "{diags:#?}");
+    let d = &diags[0];
+    assert_eq!(d["severity"], 2);
+    assert_eq!(
+        d["message"],
+        "raised here: TimeoutError (notes/incident.md:61)"
+    );
+    // `response = await self.session.post(url, json=payload, timeout=5)` on line 45, indented 8.
+    assert_eq!(d["range"], json!({"start": pos(44, 8), "end": pos(44, 72)}));
+    assert_eq!(
+        d["relatedInformation"][0]["location"]["uri"],
+        notes.as_str()
+    );
+
+    let v = s
+        .change(
+            &notes,
+            json!([{"text": "# Incident\n\nNo trace here any more.\n"}]),
+        )
+        .await;
+    s.diagnostics(&notes, v).await;
+    let cleared = s
+        .await_message(|m| {
+            m["method"] == "textDocument/publishDiagnostics"
+                && m["params"]["uri"] == client.as_str()
+        })
+        .await;
+    assert_eq!(cleared["params"]["diagnostics"], json!([]));
+    s.shutdown_and_exit().await;
+}
+
+#[tokio::test]
+async fn other_app_frames_are_marked_on_the_failing_path() {
+    let mut s = demo_server().await;
+    let notes = s.uri("notes/incident.md");
+    let handler = s.uri("handlers/checkout.py");
+    s.open(&notes, "markdown", &read("notes/incident.md")).await;
+    let published = s
+        .await_message(|m| {
+            m["method"] == "textDocument/publishDiagnostics"
+                && m["params"]["uri"] == handler.as_str()
+        })
+        .await;
+    let mut lines: Vec<(u64, u64, String)> = published["params"]["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["range"]["start"]["line"].as_u64().unwrap(),
+                d["severity"].as_u64().unwrap(),
+                d["message"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    lines.sort();
+    assert_eq!(
+        lines,
+        vec![
+            (
+                26,
+                3,
+                "on the failing path of TimeoutError via check() (notes/incident.md:61)"
+                    .to_string()
+            ),
+            (
+                42,
+                3,
+                "on the failing path of TimeoutError via check() (notes/incident.md:61)"
+                    .to_string()
+            ),
+        ]
+    );
+    s.shutdown_and_exit().await;
+}
+
+#[tokio::test]
+async fn the_trace_document_gets_one_information_diagnostic_on_the_exception_line() {
+    let mut s = demo_server().await;
+    let notes = s.uri("notes/incident.md");
+    s.open(&notes, "markdown", &read("notes/incident.md")).await;
+    let diags = s.diagnostics(&notes, 1).await;
+    assert_eq!(diags.len(), 1, "{diags:#?}");
+    assert_eq!(diags[0]["severity"], 3);
+    assert_eq!(diags[0]["code"], "stack-trace");
+    assert_eq!(diags[0]["range"]["start"], pos(60, 0));
+    assert_eq!(
+        diags[0]["message"],
+        "TimeoutError — 9 frames, innermost app frame check (clients/inventory.py:45); caused by asyncio.exceptions.CancelledError"
+    );
+    s.shutdown_and_exit().await;
+}
+
+#[tokio::test]
+async fn hover_on_a_frame_shows_its_source_line_with_context() {
+    let mut s = demo_server().await;
+    let notes = s.uri("notes/incident.md");
+    s.open(&notes, "markdown", &read("notes/incident.md")).await;
+    let hover = s
+        .request(
+            "textDocument/hover",
+            json!({"textDocument": {"uri": notes}, "position": pos(48, 12)}),
+        )
+        .await
+        .unwrap();
+    let value = hover["contents"]["value"].as_str().unwrap();
+    assert!(
+        value.starts_with("**`check`** · app frame · raised here: `TimeoutError`"),
+        "{value}"
+    );
+    assert!(value.contains("`clients/inventory.py:45`"), "{value}");
+    assert!(
+        value.contains(
+            "→   45 |         response = await self.session.post(url, json=payload, timeout=5)"
+        ),
+        "{value}"
+    );
+    assert!(
+        value.contains("   43 |         url = f\"{self.base_url}/v1/inventory/check\""),
+        "{value}"
+    );
+    s.shutdown_and_exit().await;
+}
+
+#[tokio::test]
+async fn hover_on_the_exception_line_summarises_the_explanation() {
+    let mut s = demo_server().await;
+    let notes = s.uri("notes/incident.md");
+    s.open(&notes, "markdown", &read("notes/incident.md")).await;
+    let hover = s
+        .request(
+            "textDocument/hover",
+            json!({"textDocument": {"uri": notes}, "position": pos(60, 3)}),
+        )
+        .await
+        .unwrap();
+    let value = hover["contents"]["value"].as_str().unwrap();
+    assert!(value.starts_with("**`TimeoutError`**"), "{value}");
+    assert!(value.contains("**Immediate cause.**"), "{value}");
+    assert!(
+        value.contains("1. The request makes N sequential remote calls in a loop"),
+        "{value}"
+    );
+    s.shutdown_and_exit().await;
+}
+
+#[tokio::test]
+async fn definition_on_a_frame_line_jumps_to_the_source_line() {
+    let mut s = demo_server().await;
+    let notes = s.uri("notes/incident.md");
+    s.open(&notes, "markdown", &read("notes/incident.md")).await;
+    let def = s
+        .request(
+            "textDocument/definition",
+            json!({"textDocument": {"uri": notes}, "position": pos(48, 10)}),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        def,
+        json!({"uri": s.uri("clients/inventory.py"), "range": {"start": pos(44, 8), "end": pos(44, 8)}})
+    );
+    s.shutdown_and_exit().await;
+}
+
+#[tokio::test]
+async fn the_warning_follows_the_source_line_when_lines_are_inserted_above_it() {
+    let mut s = demo_server().await;
+    let notes = s.uri("notes/incident.md");
+    let client = s.uri("clients/inventory.py");
+    s.open(&client, "python", &read("clients/inventory.py"))
+        .await;
+    s.diagnostics(&client, 1).await;
+    s.open(&notes, "markdown", &read("notes/incident.md")).await;
+    let first = s
+        .await_message(|m| {
+            m["method"] == "textDocument/publishDiagnostics"
+                && m["params"]["uri"] == client.as_str()
+                && !m["params"]["diagnostics"].as_array().unwrap().is_empty()
+        })
+        .await;
+    assert_eq!(
+        first["params"]["diagnostics"][0]["range"]["start"],
+        pos(44, 8)
+    );
+    let v = s
+        .change(
+            &client,
+            json!([{"range": common::range(0, 0, 0, 0), "text": "# a comment\n# another\n"}]),
+        )
+        .await;
+    let moved = s.diagnostics(&client, v).await;
+    assert_eq!(moved.len(), 1, "{moved:#?}");
+    assert_eq!(moved[0]["range"]["start"], pos(46, 8));
+    s.shutdown_and_exit().await;
+}
+
+#[tokio::test]
+async fn closing_the_notes_clears_the_marks_on_the_source_files() {
+    let mut s = demo_server().await;
+    let notes = s.uri("notes/incident.md");
+    let client = s.uri("clients/inventory.py");
+    s.open(&notes, "markdown", &read("notes/incident.md")).await;
+    s.await_message(|m| {
+        m["method"] == "textDocument/publishDiagnostics" && m["params"]["uri"] == client.as_str()
+    })
+    .await;
+    s.close(&notes).await;
+    let cleared = s
+        .await_message(|m| {
+            m["method"] == "textDocument/publishDiagnostics"
+                && m["params"]["uri"] == client.as_str()
+        })
+        .await;
+    assert_eq!(cleared["params"]["diagnostics"], json!([]));
+    s.shutdown_and_exit().await;
+}
+
+#[tokio::test]
+async fn a_log_with_the_same_trace_many_times_gets_one_grouped_diagnostic() {
+    let ws = common::workspace(&[("svc/app.py", "def f():\n    raise KeyError('x')\n")]);
+    let mut s = TestServer::builder()
+        .workspace(ws.path())
+        .init_options(json!({"debounceMs": 20}))
+        .start()
+        .await;
+    let one = "Traceback (most recent call last):\n  File \"/srv/svc/app.py\", line 2, in f\n    raise KeyError('x')\nKeyError: 'x'\n";
+    let mut log = String::new();
+    for i in 0..37 {
+        log.push_str(&format!(
+            "2024-05-01T10:00:{:02}Z INFO request ok\n",
+            i % 60
+        ));
+        for l in one.lines() {
+            log.push_str(&format!("2024-05-01T10:00:{:02}Z ERROR {l}\n", i % 60));
+        }
+    }
+    let uri = file_uri(&ws.path().join("app.log"));
+    s.open(&uri, "log", &log).await;
+    let diags = s.diagnostics(&uri, 1).await;
+    assert_eq!(diags.len(), 1, "{diags:#?}");
+    let message = diags[0]["message"].as_str().unwrap();
+    assert!(message.ends_with("; seen 37× (lines 2–182)"), "{message}");
+    s.shutdown_and_exit().await;
+}
