@@ -4,6 +4,7 @@
 //! and knows nothing of transports. `lsp` and `cli` are its two faces.
 
 pub mod cli;
+pub mod code;
 pub mod config;
 pub mod engine;
 pub mod guidance;

@@ -81,3 +81,144 @@ fn the_readme_documents_every_setting() {
         );
     }
 }
+
+fn demo() -> String {
+    concat!(env!("CARGO_MANIFEST_DIR"), "/examples/checkout").to_string()
+}
+
+#[test]
+fn check_on_the_demo_prints_the_n_plus_one_like_a_compiler_and_exits_1() {
+    let out = Command::new(env!("CARGO_BIN_EXE_debuglens"))
+        .arg("check")
+        .current_dir(demo())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "handlers/checkout.py:27:26: warning: validate_inventory() makes a remote call once per iteration of \"for item in cart.items\" — POST via InventoryClient.check → aiohttp ClientSession.post (clients/inventory.py:45). N items = N sequential round trips. [loop-remote-call]\n\
+         debuglens: 1 finding(s) in 1 of 16 file(s)\n"
+    );
+}
+
+#[test]
+fn check_json_carries_the_chain_and_the_batch_alternative() {
+    let (code, out, _) = debuglens(&["check", &demo(), "--workspace", &demo(), "--format", "json"]);
+    assert_eq!(code, 1);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let f = &v["findings"][0];
+    assert_eq!(v["findings"].as_array().unwrap().len(), 1);
+    assert_eq!(f["rule"], "loop-remote-call");
+    assert_eq!(f["path"], "handlers/checkout.py");
+    assert_eq!(
+        (
+            f["line"].as_u64(),
+            f["column"].as_u64(),
+            f["loop_line"].as_u64()
+        ),
+        (Some(27), Some(26), Some(26))
+    );
+    assert_eq!(f["confidence"], "high");
+    assert_eq!(
+        f["chain"],
+        serde_json::json!([
+            {"path": "services/inventory.py", "line": 20, "function": "validate_inventory", "api": null},
+            {"path": "clients/inventory.py", "line": 45, "function": "InventoryClient.check", "api": "aiohttp.ClientSession.post"}
+        ])
+    );
+    assert_eq!(
+        f["batch_alternative"],
+        serde_json::json!({"path": "clients/inventory.py", "line": 56, "name": "InventoryClient.check_batch"})
+    );
+    assert_eq!(f["sequential_reason"], serde_json::Value::Null);
+    assert!(
+        f.get("action").is_none(),
+        "internal data leaked into the stable JSON"
+    );
+}
+
+#[test]
+fn explain_on_the_incident_notes_resolves_the_frames_in_the_demo() {
+    let notes = format!("{}/notes/incident.md", demo());
+    let (code, out, _) = debuglens(&[
+        "explain",
+        &notes,
+        "--workspace",
+        &demo(),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 1);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let traces = v["traces"].as_array().unwrap();
+    assert_eq!(
+        traces.len(),
+        2,
+        "the CancelledError cause and the TimeoutError"
+    );
+    let t = &traces[1];
+    assert_eq!(
+        (
+            t["language"].as_str(),
+            t["exception"].as_str(),
+            t["caused_by"].as_u64()
+        ),
+        (Some("python"), Some("TimeoutError"), Some(0))
+    );
+    assert_eq!(
+        (
+            t["line"].as_u64(),
+            t["end_line"].as_u64(),
+            t["count"].as_u64()
+        ),
+        (Some(36), Some(61), Some(1))
+    );
+    let app: Vec<(String, String)> = t["frames"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["in_app"] == true)
+        .map(|f| {
+            (
+                f["function"].as_str().unwrap().to_string(),
+                f["resolved"].as_str().unwrap_or("-").to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        app,
+        vec![
+            ("check".into(), "clients/inventory.py".into()),
+            ("validate_inventory".into(), "services/inventory.py".into()),
+            ("process_checkout".into(), "handlers/checkout.py".into()),
+            ("checkout".into(), "handlers/checkout.py".into()),
+            ("error_middleware".into(), "app.py".into()),
+        ]
+    );
+    let e = &t["explanation"];
+    assert!(e["summary"].as_str().unwrap().contains("check"), "{e}");
+    assert!(e["likely_causes"].as_array().unwrap().len() >= 2);
+}
+
+#[test]
+fn explain_reads_stdin_and_says_when_there_is_no_trace() {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_debuglens"))
+        .args(["explain", "-"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"just some prose, no trace\n")
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "debuglens: no stack trace found\n"
+    );
+}

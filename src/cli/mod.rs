@@ -154,29 +154,44 @@ pub fn check(
     files.sort();
     files.dedup();
     let index = index_workspace(&base, &settings);
+    let root = index
+        .roots()
+        .first()
+        .cloned()
+        .unwrap_or_else(|| base.clone());
+    let code_index = index_code(&index, &root, &settings);
     let sources = engine::DiskSources::default();
     let cx = engine::Context {
         settings: &settings,
         workspace: &index,
         sources: &sources,
         scan_traces: false,
+        code: Some(&code_index),
     };
     let mut results = Vec::new();
     for path in &files {
+        let abs = std::fs::canonicalize(path).unwrap_or_else(|_| path.clone());
+        let rel = workspace::relative(&root, &abs);
+        if crate::code::Lang::from_path(&rel).is_none() {
+            continue;
+        }
         let text = read_text(path)?;
-        let display = output::display_path(path, &base);
         let report = engine::analyze_document(
             DocumentInput {
                 path: Some(path),
-                display: &display,
+                display: &rel,
                 language_id: "",
                 text: &text,
+                code: Some(engine::CodeKey {
+                    rel: &rel,
+                    root: &root,
+                }),
             },
             &cx,
         );
         if !report.diagnostics.is_empty() {
             results.push(FileFindings {
-                display,
+                display: rel,
                 text,
                 diagnostics: report.diagnostics,
             });
@@ -190,6 +205,26 @@ pub fn check(
     };
     written.map_err(|e| CliError(format!("writing output: {e}")))?;
     Ok(if found > 0 { 1 } else { 0 })
+}
+
+/// Summaries of every code file in the index, keyed by path relative to `root`.
+pub fn index_code(index: &WorkspaceIndex, root: &Path, settings: &Settings) -> crate::code::Index {
+    let cfg = engine::loops::analysis_config(settings);
+    let mut code = crate::code::Index::new(
+        crate::code::catalog::Catalog::with_user_entries(cfg.user_entries.clone()),
+        cfg,
+    );
+    for entry in index.files() {
+        let rel = workspace::relative(root, &entry.path);
+        let Some(lang) = crate::code::Lang::from_path(&rel) else {
+            continue;
+        };
+        let Ok(text) = read_text(&entry.path) else {
+            continue;
+        };
+        code.update(&rel, crate::code::summarize(&rel, lang, &text));
+    }
+    code
 }
 
 /// The files of `root`, for resolving trace frames and following calls across files.
@@ -234,6 +269,7 @@ pub fn explain(
         workspace: &index,
         sources: &sources,
         scan_traces: true,
+        code: None,
     };
     let report = engine::analyze_document(
         DocumentInput {
@@ -241,6 +277,7 @@ pub fn explain(
             display: &display,
             language_id: "",
             text: &text,
+            code: None,
         },
         &cx,
     );

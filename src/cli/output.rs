@@ -17,19 +17,6 @@ pub struct FileFindings {
     pub diagnostics: Vec<Diagnostic>,
 }
 
-pub fn display_path(path: &Path, base: &Path) -> String {
-    let abs = if path.is_absolute() {
-        path.to_path_buf()
-    } else {
-        std::env::current_dir()
-            .map(|c| c.join(path))
-            .unwrap_or_else(|_| path.to_path_buf())
-    };
-    let base = std::fs::canonicalize(base).unwrap_or_else(|_| base.to_path_buf());
-    let abs = std::fs::canonicalize(&abs).unwrap_or(abs);
-    crate::workspace::relative(&base, &abs)
-}
-
 fn severity_word(s: Severity) -> &'static str {
     match s {
         Severity::Error => "error",
@@ -106,7 +93,7 @@ pub fn json(results: &[FileFindings], out: &mut dyn Write) -> std::io::Result<()
                 "message": d.message,
             });
             if let (Some(Value::Object(extra)), Some(obj)) = (&d.data, f.as_object_mut()) {
-                for (k, v) in extra {
+                for (k, v) in extra.iter().filter(|(k, _)| k.as_str() != "action") {
                     obj.entry(k.clone()).or_insert_with(|| v.clone());
                 }
             }

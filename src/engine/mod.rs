@@ -9,6 +9,7 @@ use serde::Serialize;
 use crate::config::Settings;
 use crate::workspace::WorkspaceIndex;
 
+pub mod loops;
 pub mod traces;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -56,6 +57,15 @@ pub struct DocumentInput<'a> {
     pub display: &'a str,
     pub language_id: &'a str,
     pub text: &'a str,
+    /// The document's key in the code index (its path relative to `root`), when it is code.
+    pub code: Option<CodeKey<'a>>,
+}
+
+/// Where a document sits in the code index.
+#[derive(Debug, Clone, Copy)]
+pub struct CodeKey<'a> {
+    pub rel: &'a str,
+    pub root: &'a std::path::Path,
 }
 
 /// The text of workspace files, for reading the source lines frames point at. The server
@@ -91,6 +101,8 @@ pub struct Context<'a> {
     pub sources: &'a dyn Sources,
     /// Look for stack traces (the editor: always; `check`, which is about code: no).
     pub scan_traces: bool,
+    /// The workspace's code index, already holding this document's summary.
+    pub code: Option<&'a crate::code::Index>,
 }
 
 /// Everything the engine found in one document.
@@ -109,6 +121,14 @@ pub fn analyze_document(input: DocumentInput<'_>, cx: &Context<'_>) -> DocumentR
     let mut report = DocumentReport::default();
     if cx.scan_traces && rule_enabled(cx.settings, traces::RULE) {
         traces::analyze(input, cx, &mut report);
+    }
+    if let (Some(index), Some(key)) = (cx.code, input.code) {
+        if rule_enabled(cx.settings, loops::RULE) {
+            let findings = index.findings_for(key.rel);
+            report
+                .diagnostics
+                .extend(loops::diagnostics(&findings, key.root));
+        }
     }
     report
 }

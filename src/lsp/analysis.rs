@@ -32,6 +32,8 @@ type Published = Arc<AsyncMutex<HashMap<Uri, i32>>>;
 pub enum Work {
     /// Settings or the workspace changed: analyse every open document again.
     ReanalyzeAll,
+    /// A file this document's findings depend on changed.
+    Reanalyze(Uri),
 }
 
 #[derive(Clone)]
@@ -48,6 +50,10 @@ impl Scheduler {
     pub fn reanalyze_all(&self) {
         let _ = self.tx.send(Work::ReanalyzeAll);
     }
+
+    pub fn reanalyze(&self, uri: Uri) {
+        let _ = self.tx.send(Work::Reanalyze(uri));
+    }
 }
 
 /// Runs the scheduling loop: collects changed documents, waits `debounceMs` after the last
@@ -59,16 +65,19 @@ pub fn spawn(
 ) {
     let published: Published = Arc::default();
     tokio::spawn(async move {
-        let mut pending: HashMap<Uri, Instant> = HashMap::new();
+        // When each document is due, and whether its analysis should propagate to the files
+        // that depend on it (only edits do; re-analyses they cause do not, or two files would
+        // keep waking each other).
+        let mut pending: HashMap<Uri, (Instant, bool)> = HashMap::new();
         loop {
-            let next = pending.values().min().copied();
+            let next = pending.values().map(|(t, _)| *t).min();
             tokio::select! {
                 notice = notices.recv() => {
                     let Some(notice) = notice else { break };
                     let debounce = Duration::from_millis(state.settings().debounce_ms);
                     match notice {
                         DocNotice::Changed(uri) => {
-                            pending.insert(uri, Instant::now() + debounce);
+                            pending.insert(uri, (Instant::now() + debounce, true));
                         }
                         DocNotice::Closed(uri) => {
                             pending.remove(&uri);
@@ -90,18 +99,27 @@ pub fn spawn(
                     }
                 }
                 job = work.recv() => {
-                    let Some(Work::ReanalyzeAll) = job else { break };
                     let now = Instant::now();
-                    for uri in state.docs.latest().keys() {
-                        pending.insert(uri.clone(), now);
+                    match job {
+                        None => break,
+                        Some(Work::ReanalyzeAll) => {
+                            for uri in state.docs.latest().keys() {
+                                pending.entry(uri.clone()).or_insert((now, false));
+                            }
+                        }
+                        Some(Work::Reanalyze(uri)) => {
+                            if state.docs.latest().contains_key(&uri) {
+                                pending.entry(uri).or_insert((now, false));
+                            }
+                        }
                     }
                 }
                 _ = sleep_until(next), if next.is_some() => {
                     let now = Instant::now();
-                    let due: Vec<Uri> = pending.iter().filter(|(_, t)| **t <= now).map(|(u, _)| u.clone()).collect();
-                    for uri in due {
+                    let due: Vec<(Uri, bool)> = pending.iter().filter(|(_, (t, _))| *t <= now).map(|(u, (_, p))| (u.clone(), *p)).collect();
+                    for (uri, propagate) in due {
                         pending.remove(&uri);
-                        tokio::spawn(analyze(Arc::clone(&state), Arc::clone(&published), uri));
+                        tokio::spawn(analyze(Arc::clone(&state), Arc::clone(&published), uri, propagate));
                     }
                 }
             }
@@ -149,7 +167,7 @@ fn display_name(state: &State, uri: &Uri) -> String {
     uri.as_str().to_string()
 }
 
-async fn analyze(state: Arc<State>, published: Published, uri: Uri) {
+async fn analyze(state: Arc<State>, published: Published, uri: Uri, propagate: bool) {
     let Some(document) = state.docs.latest().get(&uri).cloned() else {
         return;
     };
@@ -167,12 +185,28 @@ async fn analyze(state: Arc<State>, published: Published, uri: Uri) {
             disk: Default::default(),
             texts: Default::default(),
         };
+        let code_key = path.as_deref().and_then(|p| job_state.code_key(p));
+        let mut code = code_key.as_ref().map(|_| job_state.code_lock());
+        let mut dependents = Vec::new();
+        if let (Some(code), Some((rel, _))) = (code.as_mut(), &code_key) {
+            code.sync_settings(&settings);
+            code.update_open(rel, &text);
+            if propagate {
+                dependents = code
+                    .index
+                    .dependents_of(rel)
+                    .into_iter()
+                    .map(|d| (d, code_key.as_ref().map(|k| k.1.clone())))
+                    .collect();
+            }
+        }
         let workspace = job_state.workspace_read();
         let cx = engine::Context {
             settings: &settings,
             workspace: &workspace,
             sources: &sources,
             scan_traces: true,
+            code: code.as_deref().map(|c| &c.index),
         };
         let report = engine::analyze_document(
             DocumentInput {
@@ -180,9 +214,13 @@ async fn analyze(state: Arc<State>, published: Published, uri: Uri) {
                 display: &display,
                 language_id: &doc.language_id,
                 text: &text,
+                code: code_key
+                    .as_ref()
+                    .map(|(rel, root)| engine::CodeKey { rel, root }),
             },
             &cx,
         );
+        drop(code);
         drop(workspace);
         let mut text_of = |p: &Path| -> Option<LineIndex> {
             let uri = convert::uri_for_path(p)?;
@@ -197,9 +235,9 @@ async fn analyze(state: Arc<State>, published: Published, uri: Uri) {
             .iter()
             .map(|d| convert::diagnostic(&doc.index, d, enc, &mut text_of))
             .collect();
-        (report, diagnostics)
+        (report, diagnostics, dependents)
     });
-    let (report, diagnostics) = match job.await {
+    let (report, diagnostics, dependents) = match job.await {
         Ok(r) => r,
         Err(e) => {
             tracing::error!("analysis of {} failed: {e}", uri.as_str());
@@ -250,6 +288,12 @@ async fn analyze(state: Arc<State>, published: Published, uri: Uri) {
         old_targets.into_iter().chain(new_targets),
     )
     .await;
+    for (rel, root) in dependents {
+        let Some(root) = root else { continue };
+        if let Some(dep) = convert::uri_for_path(&root.join(rel)) {
+            state.scheduler.reanalyze(dep);
+        }
+    }
 }
 
 /// Installs a document's frame marks; returns the files its previous marks were on.
@@ -374,7 +418,14 @@ fn mark_diagnostics(
         .collect()
 }
 
-async fn clear(state: &State, published: &Published, uri: Uri) {
+async fn clear(state: &Arc<State>, published: &Published, uri: Uri) {
+    // A closed code file is what is on disk again.
+    if let Some(path) = uri.to_file_path().map(|p| p.into_owned()) {
+        if let Some((rel, _)) = state.code_key(&path) {
+            state.code_lock().parsed.remove(&rel);
+            super::server::resummarize(state, &rel, path.is_file().then_some(path.clone())).await;
+        }
+    }
     {
         let mut guard = published.lock().await;
         guard.remove(&uri);

@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 use tower_lsp_server::ls_types::{NumberOrString, ProgressToken};
 
 use super::state::State;
+use crate::code::{self, FileSummary, Lang};
 use crate::workspace::{self, FileEntry, ScanOptions};
 
 static SCAN_SEQ: AtomicUsize = AtomicUsize::new(0);
@@ -27,6 +28,7 @@ pub async fn scan(state: Arc<State>, roots: Vec<PathBuf>) {
         }
     }
     let settings = state.settings();
+    state.code_lock().sync_settings(&settings);
     let opts = ScanOptions {
         max_file_bytes: settings.max_file_bytes,
         exclude: settings.exclude.clone(),
@@ -65,20 +67,36 @@ pub async fn scan(state: Arc<State>, roots: Vec<PathBuf>) {
         for root in roots {
             walk_state.workspace_write().add_root(root.clone());
             let mut batch: Vec<FileEntry> = Vec::with_capacity(BATCH);
-            let flush = |batch: &mut Vec<FileEntry>| {
+            let mut summaries: Vec<(String, FileSummary)> = Vec::new();
+            let flush = |batch: &mut Vec<FileEntry>, summaries: &mut Vec<(String, FileSummary)>| {
                 let mut index = walk_state.workspace_write();
                 for entry in batch.drain(..) {
                     index.insert(entry);
                 }
+                drop(index);
+                let mut code = walk_state.code_lock();
+                for (rel, summary) in summaries.drain(..) {
+                    // An open document's buffer is newer than the disk.
+                    if !code.parsed.contains_key(&rel) {
+                        code.index.update(&rel, summary);
+                    }
+                }
             };
             let stats = workspace::walk(&root, &opts, &walk_cancel, |entry| {
+                if let Some(lang) = Lang::from_path(&entry.rel) {
+                    if let Ok(bytes) = std::fs::read(&entry.path) {
+                        let text = String::from_utf8_lossy(&bytes);
+                        summaries
+                            .push((entry.rel.clone(), code::summarize(&entry.rel, lang, &text)));
+                    }
+                }
                 batch.push(entry);
                 walk_count.fetch_add(1, Ordering::Relaxed);
                 if batch.len() >= BATCH {
-                    flush(&mut batch);
+                    flush(&mut batch, &mut summaries);
                 }
             });
-            flush(&mut batch);
+            flush(&mut batch, &mut summaries);
             totals.files += stats.files;
             totals.skipped_binary += stats.skipped_binary;
             totals.skipped_large += stats.skipped_large;

@@ -302,13 +302,11 @@ impl LanguageServer for Backend {
                         .and_then(|r| r.ok())
                         .and_then(|r| r.ok())
                 };
+                let rel = crate::workspace::relative(&root, &path);
+                resummarize(&state, &rel, admitted.map(|_| path.clone())).await;
                 let mut index = state.workspace_write();
                 match admitted {
-                    Some(size) => index.insert(crate::workspace::FileEntry {
-                        rel: crate::workspace::relative(&root, &path),
-                        path,
-                        size,
-                    }),
+                    Some(size) => index.insert(crate::workspace::FileEntry { rel, path, size }),
                     None => {
                         index.remove(&path);
                     }
@@ -406,5 +404,34 @@ impl Backend {
             .offset(convert::from_lsp(position), self.state.encoding())
             .ok()?;
         Some((result, offset))
+    }
+}
+
+/// Re-reads a code file that changed on disk into the code index (unless it is open: the
+/// buffer wins), or drops it when it is gone.
+pub(super) async fn resummarize(state: &Arc<State>, rel: &str, path: Option<PathBuf>) {
+    let Some(lang) = crate::code::Lang::from_path(rel) else {
+        return;
+    };
+    if state.code_lock().parsed.contains_key(rel) {
+        return;
+    }
+    let summary = match path {
+        Some(path) => {
+            let rel = rel.to_string();
+            tokio::task::spawn_blocking(move || {
+                let text = String::from_utf8_lossy(&std::fs::read(&path).ok()?).into_owned();
+                Some(crate::code::summarize(&rel, lang, &text))
+            })
+            .await
+            .ok()
+            .flatten()
+        }
+        None => None,
+    };
+    let mut code = state.code_lock();
+    match summary {
+        Some(s) => code.index.update(rel, s),
+        None => code.index.remove(rel),
     }
 }

@@ -49,6 +49,8 @@ pub struct State {
     pub initial_roots: Mutex<Vec<PathBuf>>,
     /// Analyses of open documents, by URI, for the request handlers to read.
     pub results: RwLock<HashMap<Uri, Arc<super::analysis::DocResult>>>,
+    /// The code index (summaries of every code file) and the parse trees of open code files.
+    pub code: Mutex<CodeState>,
     /// Marks that traces in open documents put on workspace files, by the trace's document.
     pub marks: RwLock<HashMap<Uri, Vec<crate::engine::traces::FrameMark>>>,
 }
@@ -74,6 +76,7 @@ impl State {
             initial_roots: Mutex::new(Vec::new()),
             results: RwLock::new(HashMap::new()),
             marks: RwLock::new(HashMap::new()),
+            code: Mutex::new(CodeState::new(&Settings::default())),
         }
     }
 
@@ -113,7 +116,104 @@ impl State {
         self.workspace.write().unwrap_or_else(|p| p.into_inner())
     }
 
+    pub fn code_lock(&self) -> std::sync::MutexGuard<'_, CodeState> {
+        self.code.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Where `path` sits in the code index: its path relative to its workspace folder (or
+    /// the absolute path outside any), if it is in a language the index knows.
+    pub fn code_key(&self, path: &std::path::Path) -> Option<(String, PathBuf)> {
+        let index = self.workspace_read();
+        let (rel, root) = match index.root_of(path) {
+            Some(root) => (crate::workspace::relative(root, path), root.to_path_buf()),
+            None => (path.to_string_lossy().into_owned(), PathBuf::from("/")),
+        };
+        crate::code::Lang::from_path(&rel).map(|_| (rel, root))
+    }
+
     pub fn config_lock(&self) -> std::sync::MutexGuard<'_, ConfigState> {
         self.config.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// The workspace's code index and the parse trees of open code documents.
+pub struct CodeState {
+    pub index: crate::code::Index,
+    fingerprint: String,
+    /// Open documents' parse trees, by code key, reparsed incrementally.
+    pub parsed: HashMap<String, crate::code::ParsedFile>,
+}
+
+impl CodeState {
+    pub fn new(settings: &Settings) -> CodeState {
+        let cfg = crate::engine::loops::analysis_config(settings);
+        CodeState {
+            fingerprint: format!("{cfg:?}"),
+            index: crate::code::Index::new(
+                crate::code::catalog::Catalog::with_user_entries(cfg.user_entries.clone()),
+                cfg,
+            ),
+            parsed: HashMap::new(),
+        }
+    }
+
+    /// Rebuilds the index when the settings it depends on changed, keeping every summary.
+    pub fn sync_settings(&mut self, settings: &Settings) {
+        let cfg = crate::engine::loops::analysis_config(settings);
+        let fingerprint = format!("{cfg:?}");
+        if fingerprint == self.fingerprint {
+            return;
+        }
+        let mut next = CodeState::new(settings);
+        for path in self.index.paths().cloned().collect::<Vec<_>>() {
+            if let Some(summary) = self.index.summary(&path) {
+                next.index.update(&path, summary.clone());
+            }
+        }
+        next.parsed = std::mem::take(&mut self.parsed);
+        *self = next;
+    }
+
+    /// Brings an open document's tree and summary up to `text`: one incremental reparse over
+    /// the span that differs from the last parse.
+    pub fn update_open(&mut self, key: &str, text: &str) {
+        let Some(lang) = crate::code::Lang::from_path(key) else {
+            return;
+        };
+        let parsed = self
+            .parsed
+            .entry(key.to_string())
+            .or_insert_with(|| crate::code::ParsedFile::new(lang, text));
+        if parsed.text() != text {
+            let old = parsed.text();
+            let prefix = old
+                .bytes()
+                .zip(text.bytes())
+                .take_while(|(a, b)| a == b)
+                .count();
+            let max_suffix = old.len().min(text.len()) - prefix;
+            let suffix = old
+                .bytes()
+                .rev()
+                .zip(text.bytes().rev())
+                .take(max_suffix)
+                .take_while(|(a, b)| a == b)
+                .count();
+            // Keep the edit on character boundaries (tree-sitter columns are bytes, but the
+            // inserted text must be a valid slice).
+            let mut start = prefix;
+            while !text.is_char_boundary(start) || !old.is_char_boundary(start) {
+                start -= 1;
+            }
+            let (mut old_end, mut new_end) = (old.len() - suffix, text.len() - suffix);
+            while !old.is_char_boundary(old_end) || !text.is_char_boundary(new_end) {
+                old_end += 1;
+                new_end += 1;
+            }
+            let edit = crate::code::TextEdit::replace(old, start, old_end, &text[start..new_end]);
+            parsed.edit(edit, text);
+        }
+        let summary = parsed.summarize(key);
+        self.index.update(key, summary);
     }
 }

@@ -5,7 +5,6 @@ H.run(function()
   H.workspace()
   H.setup()
   local buf, client = H.open('handlers/checkout.py')
-  H.require_method(client, buf, 'textDocument/codeAction')
   local function loop_diags()
     return vim.tbl_filter(function(d)
       return d.source == 'debuglens' and d.code == 'loop-remote-call'
@@ -16,6 +15,7 @@ H.run(function()
   assert(d.severity == vim.diagnostic.severity.WARN, 'severity ' .. tostring(d.severity))
   H.say(('diagnostic OK: %d:%d %s'):format(d.lnum + 1, d.col, d.message:gsub('\n.*', '')))
 
+  H.require_method(client, buf, 'textDocument/codeAction')
   vim.api.nvim_win_set_cursor(0, { d.lnum + 1, d.col })
   local titles = {}
   vim.lsp.buf.code_action({

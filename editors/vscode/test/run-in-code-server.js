@@ -41,7 +41,12 @@ if (!testsPath) {
     void finish(2);
   }, timeoutS * 1000);
   const page = ctx.pages()[0] || (await ctx.newPage());
-  await page.exposeFunction('codeAutomationLog', (type, args) => console.log(util.format(...args)));
+  // The workbench logs its connection chatter here too; keep the suite's output readable (DEBUG=1 keeps all).
+  const noise = /^(Resolving connection token|Resolved connection token|Creating a socket|\[Service Worker\]|Updating additional builtin extensions cache)/;
+  await page.exposeFunction('codeAutomationLog', (type, args) => {
+    const line = util.format(...args);
+    if (process.env.DEBUG || !noise.test(line)) console.log(line);
+  });
   await page.exposeFunction('codeAutomationExit', async (code) => {
     clearTimeout(timer);
     console.error(`extension host test run exited with ${code}`);

@@ -1,0 +1,417 @@
+//! The remote-call catalog: which APIs reach the network, as data (`catalog/*.toml`).
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+const BUILTIN: &[(&str, &str)] = &[
+    ("python", include_str!("catalog/python.toml")),
+    ("javascript", include_str!("catalog/javascript.toml")),
+    ("go", include_str!("catalog/go.toml")),
+    ("rust", include_str!("catalog/rust.toml")),
+    ("java", include_str!("catalog/java.toml")),
+];
+const PATTERNS: &str = include_str!("catalog/patterns.toml");
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Hash)]
+#[serde(rename_all = "lowercase")]
+pub enum ApiKind {
+    Http,
+    Rpc,
+    Db,
+    Cache,
+    Cloud,
+}
+
+/// One catalog entry: how a remote API is recognised in one language.
+#[derive(Debug, Clone, Deserialize, Serialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct ApiEntry {
+    #[serde(default)]
+    pub language: String,
+    /// Library label for messages (`aiohttp`).
+    pub name: String,
+    pub kind: Option<ApiKind>,
+    /// Qualified call paths, `*` globs (`requests.get`, `net/http.Get`, `reqwest::get`).
+    #[serde(default)]
+    pub functions: Vec<String>,
+    /// Receiver types or constructor paths (`aiohttp.ClientSession`, `boto3.client`).
+    #[serde(default)]
+    pub types: Vec<String>,
+    /// Methods on `types` / `receiver_names` / `imports` receivers; `*` = any.
+    #[serde(default)]
+    pub methods: Vec<String>,
+    #[serde(default)]
+    pub exclude_methods: Vec<String>,
+    /// Receiver variable names (globs, case-insensitive) that identify the API by convention.
+    #[serde(default)]
+    pub receiver_names: Vec<String>,
+    /// Receiver text globs (`*.objects` for Django managers).
+    #[serde(default)]
+    pub receiver_text: Vec<String>,
+    /// `methods` count on any receiver when the file imports one of these modules.
+    #[serde(default)]
+    pub imports: Vec<String>,
+    /// Workspace classes/interfaces extending one of these are remote (Spring Data).
+    #[serde(default)]
+    pub bases: Vec<String>,
+    #[serde(default)]
+    pub class_annotations: Vec<String>,
+    #[serde(default)]
+    pub method_annotations: Vec<String>,
+    /// Calls return futures/promises: executed only when awaited (or blocked on).
+    #[serde(default, rename = "async")]
+    pub is_async: bool,
+    /// Batch alternative per method (`get = "mget"`).
+    #[serde(default)]
+    pub batch: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct CatalogFile {
+    #[serde(default)]
+    api: Vec<ApiEntry>,
+}
+
+/// Batch-name patterns and receiver-name heuristics.
+#[derive(Debug, Clone, Deserialize, Default)]
+pub struct Patterns {
+    pub batch_suffixes: Vec<String>,
+    pub batch_prefixes: Vec<String>,
+    pub batch_names: Vec<String>,
+    pub heuristic_receivers: Vec<String>,
+    pub heuristic_exclude_methods: Vec<String>,
+    pub heuristic_exclude_prefixes: Vec<String>,
+}
+
+/// A user `remoteCalls` entry, e.g. `{ language = "python", pattern = "mylib.fetch_*", kind = "http" }`
+/// or `{ language = "go", receiver = "*Gateway", method = "Call*", kind = "rpc" }`.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+pub struct UserEntry {
+    pub language: String,
+    #[serde(default)]
+    pub pattern: Option<String>,
+    #[serde(default)]
+    pub receiver: Option<String>,
+    #[serde(default)]
+    pub method: Option<String>,
+    pub kind: ApiKind,
+}
+
+#[derive(Debug, Clone)]
+pub struct Catalog {
+    pub entries: Vec<ApiEntry>,
+    pub patterns: Patterns,
+}
+
+/// A recognised remote API call.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ApiMatch {
+    pub entry: usize,
+    /// Qualified API (`aiohttp.ClientSession.post`).
+    pub api: String,
+    /// For messages (`aiohttp ClientSession.post`).
+    pub display: String,
+    pub kind: ApiKind,
+    pub is_async: bool,
+    pub method: String,
+    pub batch: Option<String>,
+}
+
+/// `*` glob match (no other metacharacters).
+pub fn glob(pat: &str, s: &str) -> bool {
+    fn rec(p: &[u8], s: &[u8]) -> bool {
+        match p.first() {
+            None => s.is_empty(),
+            Some(b'*') => (0..=s.len()).any(|i| rec(&p[1..], &s[i..])),
+            Some(c) => s.first() == Some(c) && rec(&p[1..], &s[1..]),
+        }
+    }
+    if !pat.contains('*') {
+        return pat == s;
+    }
+    rec(pat.as_bytes(), s.as_bytes())
+}
+
+fn last_seg(s: &str) -> &str {
+    let s = s.rsplit("::").next().unwrap_or(s);
+    let s = s.rsplit('.').next().unwrap_or(s);
+    s.rsplit('/').next().unwrap_or(s)
+}
+
+fn is_qualified(s: &str) -> bool {
+    s.contains('.') || s.contains("::") || s.contains('/')
+}
+
+/// Qualified name match; an unqualified name (no import seen) matches the pattern's last segment.
+fn qmatch(pat: &str, name: &str) -> bool {
+    let ls = last_seg(pat);
+    glob(pat, name) || (!is_qualified(name) && ls.chars().any(|c| c != '*') && glob(ls, name))
+}
+
+impl Catalog {
+    /// The catalog shipped with the engine.
+    pub fn builtin() -> Catalog {
+        let mut entries = Vec::new();
+        for (lang, src) in BUILTIN {
+            // The embedded files are tested to parse; a broken edit degrades to an empty family.
+            if let Ok(f) = toml::from_str::<CatalogFile>(src) {
+                for mut e in f.api {
+                    if e.language.is_empty() {
+                        e.language = (*lang).to_string();
+                    }
+                    entries.push(e);
+                }
+            }
+        }
+        let patterns = toml::from_str(PATTERNS).unwrap_or_default();
+        Catalog { entries, patterns }
+    }
+
+    /// Parse one catalog file (for tests and user-supplied catalogs).
+    pub fn parse_entries(src: &str) -> Result<Vec<ApiEntry>, String> {
+        toml::from_str::<CatalogFile>(src)
+            .map(|f| f.api)
+            .map_err(|e| e.to_string())
+    }
+
+    pub fn parse_patterns(src: &str) -> Result<Patterns, String> {
+        toml::from_str(src).map_err(|e| e.to_string())
+    }
+
+    pub fn builtin_sources() -> impl Iterator<Item = (&'static str, &'static str)> {
+        BUILTIN
+            .iter()
+            .copied()
+            .chain(std::iter::once(("patterns", PATTERNS)))
+    }
+
+    /// Builtin plus the user's `remoteCalls` entries.
+    pub fn with_user_entries(user: Vec<UserEntry>) -> Catalog {
+        let mut c = Catalog::builtin();
+        for u in user {
+            let language = match u.language.as_str() {
+                "typescript" | "ts" | "tsx" | "js" => "javascript".to_string(),
+                "py" => "python".into(),
+                "rs" => "rust".into(),
+                other => other.to_string(),
+            };
+            let methods = vec![u.method.clone().unwrap_or_else(|| "*".into())];
+            let mut e = ApiEntry {
+                language,
+                name: u
+                    .pattern
+                    .clone()
+                    .or(u.receiver.clone())
+                    .unwrap_or_else(|| "user".into()),
+                kind: Some(u.kind),
+                ..Default::default()
+            };
+            if let Some(p) = u.pattern {
+                e.functions.push(p);
+            }
+            if let Some(r) = u.receiver {
+                e.types.push(r.clone());
+                e.receiver_names.push(r);
+                e.methods = methods;
+            } else if u.method.is_some() && e.functions.is_empty() {
+                e.receiver_names.push("*".into());
+                e.methods = methods;
+            }
+            c.entries.push(e);
+        }
+        c
+    }
+
+    fn entries_for<'a>(
+        &'a self,
+        family: &'a str,
+    ) -> impl Iterator<Item = (usize, &'a ApiEntry)> + 'a {
+        self.entries
+            .iter()
+            .enumerate()
+            .filter(move |(_, e)| e.language == family)
+    }
+
+    fn method_ok(e: &ApiEntry, method: &str) -> bool {
+        !e.exclude_methods.iter().any(|m| glob(m, method))
+            && e.methods.iter().any(|m| glob(m, method))
+    }
+
+    fn mk(&self, i: usize, e: &ApiEntry, api: String, display: String, method: &str) -> ApiMatch {
+        ApiMatch {
+            entry: i,
+            api,
+            display,
+            kind: e.kind.unwrap_or(ApiKind::Http),
+            is_async: e.is_async,
+            method: method.to_string(),
+            batch: e.batch.get(method).cloned(),
+        }
+    }
+
+    /// A call to a qualified function path (`requests.get`, `net/http.Get`, global `fetch`).
+    pub fn match_function(&self, family: &str, qualified: &str) -> Option<ApiMatch> {
+        for (i, e) in self.entries_for(family) {
+            if e.functions.iter().any(|p| qmatch(p, qualified)) {
+                let method = last_seg(qualified).trim_end_matches('!').to_string();
+                return Some(self.mk(i, e, qualified.to_string(), qualified.to_string(), &method));
+            }
+        }
+        None
+    }
+
+    /// A method on a receiver of a known (qualified) type.
+    pub fn match_method(&self, family: &str, type_q: &str, method: &str) -> Option<ApiMatch> {
+        // `x()` marks a method's result; catalogs name such factories without the parens.
+        let type_q = type_q.trim_end_matches("()");
+        for (i, e) in self.entries_for(family) {
+            if e.types.iter().any(|t| qmatch(t, type_q)) && Self::method_ok(e, method) {
+                let sep = if family == "rust" { "::" } else { "." };
+                let tname = last_seg(type_q);
+                let module = type_q
+                    .strip_suffix(tname)
+                    .unwrap_or("")
+                    .trim_end_matches(['.', ':', '/']);
+                let lib = if module.is_empty() {
+                    e.name.clone()
+                } else {
+                    module.to_string()
+                };
+                let display = format!("{lib} {tname}.{method}");
+                let _ = sep;
+                return Some(self.mk(i, e, format!("{type_q}.{method}"), display, method));
+            }
+        }
+        None
+    }
+
+    /// By receiver naming convention (`cursor.execute`) or receiver text (`User.objects.get`).
+    pub fn match_receiver(&self, family: &str, receiver: &str, method: &str) -> Option<ApiMatch> {
+        let last = last_seg(receiver).to_ascii_lowercase();
+        for (i, e) in self.entries_for(family) {
+            let by_name = e
+                .receiver_names
+                .iter()
+                .any(|p| glob(&p.to_ascii_lowercase(), &last));
+            let by_text = e.receiver_text.iter().any(|p| glob(p, receiver));
+            if (by_name || by_text) && Self::method_ok(e, method) {
+                let api = format!("{receiver}.{method}");
+                let display = format!("{} {api}", e.name);
+                return Some(self.mk(i, e, api, display, method));
+            }
+        }
+        None
+    }
+
+    /// Import-gated methods (`diesel` `.load(&mut conn)`).
+    pub fn match_imported_method(
+        &self,
+        family: &str,
+        file_modules: &[String],
+        receiver: &str,
+        method: &str,
+    ) -> Option<ApiMatch> {
+        for (i, e) in self.entries_for(family) {
+            if e.imports.is_empty() || !Self::method_ok(e, method) {
+                continue;
+            }
+            let imported = e.imports.iter().any(|m| {
+                file_modules.iter().any(|fm| {
+                    fm == m
+                        || fm.starts_with(&format!("{m}::"))
+                        || fm.starts_with(&format!("{m}."))
+                        || fm.starts_with(&format!("{m}/"))
+                })
+            });
+            if imported {
+                let api = format!("{}.{method}", e.name);
+                let display = format!("{} {}.{method}", e.name, last_seg(receiver));
+                return Some(self.mk(i, e, api, display, method));
+            }
+        }
+        None
+    }
+
+    /// Workspace classes extending a remote base, or annotated as remote clients.
+    pub fn match_class(
+        &self,
+        family: &str,
+        bases: &[String],
+        class_annotations: &[String],
+        method_annotations: &[String],
+        class: &str,
+        method: &str,
+    ) -> Option<ApiMatch> {
+        for (i, e) in self.entries_for(family) {
+            let by_base = bases
+                .iter()
+                .any(|b| e.bases.iter().any(|p| qmatch(p, b) || glob(p, last_seg(b))));
+            let by_cls = class_annotations
+                .iter()
+                .any(|a| e.class_annotations.iter().any(|p| annotation_is(a, p)));
+            let by_m = method_annotations
+                .iter()
+                .any(|a| e.method_annotations.iter().any(|p| annotation_is(a, p)));
+            if (by_base && (e.methods.is_empty() || Self::method_ok(e, method))) || by_cls || by_m {
+                let api = format!("{class}.{method}");
+                let display = format!("{} {class}.{method}", e.name);
+                return Some(self.mk(i, e, api, display, method));
+            }
+        }
+        None
+    }
+
+    /// Low-confidence guess from the receiver's name (`*client`, `*session`, ...).
+    pub fn heuristic_receiver(&self, receiver: &str, method: &str) -> bool {
+        let last = last_seg(receiver).to_ascii_lowercase();
+        let p = &self.patterns;
+        !method.is_empty()
+            && p.heuristic_receivers.iter().any(|g| glob(g, &last))
+            && !p
+                .heuristic_exclude_methods
+                .iter()
+                .any(|m| m.eq_ignore_ascii_case(method))
+            && !p
+                .heuristic_exclude_prefixes
+                .iter()
+                .any(|pre| method.starts_with(pre.as_str()))
+    }
+
+    /// Does `name` look like a batch variant (of `single`, when given)?
+    pub fn is_batch_name(&self, name: &str, single: Option<&str>) -> bool {
+        let p = &self.patterns;
+        let lower = name.to_ascii_lowercase();
+        if p.batch_names.iter().any(|b| b.eq_ignore_ascii_case(name)) {
+            return single.is_none_or(|s| lower.contains(&s.to_ascii_lowercase()) || s.len() <= 3);
+        }
+        let stem = p
+            .batch_suffixes
+            .iter()
+            .find_map(|suf| name.strip_suffix(suf.as_str()))
+            .or_else(|| {
+                p.batch_prefixes
+                    .iter()
+                    .find_map(|pre| name.strip_prefix(pre.as_str()))
+            });
+        match (stem, single) {
+            (Some(stem), Some(s)) => {
+                let stem = stem.trim_matches('_').to_ascii_lowercase();
+                let s = s.to_ascii_lowercase();
+                stem == s || stem.trim_end_matches('s') == s.trim_end_matches('s')
+            }
+            (Some(stem), None) => !stem.is_empty(),
+            (None, Some(s)) => {
+                // Plural of the single call: check → checks, get_item → get_items.
+                let s = s.to_ascii_lowercase();
+                !s.is_empty() && (lower == format!("{s}s") || lower == format!("{s}es"))
+            }
+            (None, None) => false,
+        }
+    }
+}
+
+fn annotation_is(written: &str, pat: &str) -> bool {
+    let w = written.trim_start_matches('@');
+    let w = w.split('(').next().unwrap_or(w);
+    glob(pat, w) || glob(pat, last_seg(w))
+}

@@ -1,0 +1,1911 @@
+//! The workspace index: per-file summaries in, interprocedural resolution and findings out.
+
+use super::catalog::{ApiKind, ApiMatch, Catalog};
+use super::finding::{
+    BatchAlternative, ChainHop, Confidence, Finding, LoopRef, RULE_LOOP_REMOTE_CALL, Severity,
+};
+use super::lang::base_type;
+use super::summary::{CallSite, FileSummary, FunctionDef};
+use super::{AnalysisConfig, Lang};
+use std::cell::RefCell;
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+
+type FnRef = (usize, usize); // (file slot, function index)
+type ClassRef = (usize, usize); // (file slot, class index)
+
+#[derive(Debug, Clone, PartialEq)]
+enum TypeRef {
+    Ws(ClassRef),
+    Ext(String),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum Val {
+    Func(FnRef),
+    Class(ClassRef),
+    Module(Vec<usize>),
+    Instance(TypeRef),
+    External(String),
+    Unknown,
+}
+
+#[derive(Debug, Clone)]
+enum Target {
+    Ws(FnRef, Confidence),
+    Api(ApiMatch, Confidence),
+}
+
+/// The remote chain behind a function or call.
+#[derive(Debug, Clone)]
+struct Chain {
+    hops: Vec<ChainHop>,
+    api: ApiMatch,
+    confidence: Confidence,
+    /// Where the API itself is called: (file slot, call index).
+    api_call: (usize, usize),
+    /// Receiver named in a low-confidence guess.
+    guessed: Option<String>,
+    files: BTreeSet<String>,
+}
+
+struct FileEntry {
+    s: FileSummary,
+    family: &'static str,
+    /// Keys under which this file's module is known.
+    module_keys: Vec<String>,
+    aliases: HashMap<String, usize>,
+    top_fns: HashMap<String, usize>,
+    classes: HashMap<String, usize>,
+    module_vars: HashMap<String, usize>,
+    /// Function index → call indices.
+    calls_by_fn: HashMap<Option<usize>, Vec<usize>>,
+    import_modules: Vec<String>,
+}
+
+/// Incremental workspace index. Update one file's summary at a time; ask for findings.
+pub struct Index {
+    catalog: Catalog,
+    cfg: AnalysisConfig,
+    slots: Vec<Option<FileEntry>>,
+    by_path: BTreeMap<String, usize>,
+    modules: HashMap<(&'static str, String), Vec<usize>>,
+    class_names: HashMap<(&'static str, String), Vec<ClassRef>>,
+    methods: HashMap<(&'static str, String, String), Vec<FnRef>>,
+}
+
+fn module_keys(path: &str, lang: Lang, package: Option<&str>, classes: &[String]) -> Vec<String> {
+    let no_ext = path.rsplit_once('.').map(|(a, _)| a).unwrap_or(path);
+    let mut keys = Vec::new();
+    match lang {
+        Lang::Python => {
+            let m = no_ext.replace('/', ".");
+            let m = m.strip_suffix(".__init__").unwrap_or(&m).to_string();
+            let parts: Vec<&str> = m.split('.').collect();
+            for i in 0..parts.len() {
+                keys.push(parts[i..].join("."));
+            }
+        }
+        Lang::JavaScript | Lang::TypeScript | Lang::Tsx => {
+            keys.push(no_ext.to_string());
+            if let Some(d) = no_ext.strip_suffix("/index") {
+                keys.push(d.to_string());
+            }
+        }
+        Lang::Go => {
+            let dir = path.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
+            let parts: Vec<&str> = dir.split('/').filter(|p| !p.is_empty()).collect();
+            keys.push(format!("dir:{dir}"));
+            for i in 0..parts.len() {
+                keys.push(parts[i..].join("/"));
+            }
+        }
+        Lang::Rust => {
+            let rel = no_ext.rsplit_once("src/").map(|(_, r)| r).unwrap_or(no_ext);
+            let rel = rel.strip_prefix("src/").unwrap_or(rel);
+            let mut parts: Vec<&str> = rel.split('/').collect();
+            if matches!(parts.last(), Some(&"mod"))
+                || (parts.len() == 1 && matches!(parts[0], "lib" | "main"))
+            {
+                parts.pop();
+            }
+            let mut k = String::from("crate");
+            for p in parts {
+                k.push_str("::");
+                k.push_str(p);
+            }
+            keys.push(k);
+        }
+        Lang::Java => {
+            for c in classes {
+                match package {
+                    Some(p) => keys.push(format!("{p}.{c}")),
+                    None => keys.push(c.clone()),
+                }
+            }
+            if let Some(p) = package {
+                keys.push(format!("pkg:{p}"));
+            }
+        }
+    }
+    keys
+}
+
+fn normalize_path(p: &str) -> String {
+    let mut out: Vec<&str> = Vec::new();
+    for seg in p.split('/') {
+        match seg {
+            "" | "." => {}
+            ".." => {
+                out.pop();
+            }
+            s => out.push(s),
+        }
+    }
+    out.join("/")
+}
+
+fn split_path(s: &str) -> Vec<String> {
+    s.replace("::", ".")
+        .split('.')
+        .filter(|x| !x.is_empty())
+        .map(|x| x.to_string())
+        .collect()
+}
+
+/// `db('users').where(x).first` → `db`; `self.session.post` → `self.session.post`.
+fn leading_path(s: &str) -> &str {
+    let end = s
+        .char_indices()
+        .find(|(_, c)| !(c.is_alphanumeric() || matches!(c, '_' | '.' | ':' | '$')))
+        .map(|(i, _)| i)
+        .unwrap_or(s.len());
+    s[..end].trim_end_matches(['.', ':'])
+}
+
+fn strip_generics(s: &str) -> String {
+    let mut out = String::new();
+    let mut depth = 0usize;
+    for c in s.chars() {
+        match c {
+            '<' => depth += 1,
+            '>' if depth > 0 => depth -= 1,
+            _ if depth == 0 => out.push(c),
+            _ => {}
+        }
+    }
+    out.replace("::.", ".").replace("?.", ".").replace('!', "")
+}
+
+fn is_cap(s: &str) -> bool {
+    s.chars().next().is_some_and(|c| c.is_uppercase())
+}
+
+const HTTP_VERBS: &[&str] = &["get", "post", "put", "patch", "delete", "head", "options"];
+
+impl Index {
+    pub fn new(catalog: Catalog, cfg: AnalysisConfig) -> Index {
+        Index {
+            catalog,
+            cfg,
+            slots: Vec::new(),
+            by_path: BTreeMap::new(),
+            modules: HashMap::new(),
+            class_names: HashMap::new(),
+            methods: HashMap::new(),
+        }
+    }
+
+    pub fn paths(&self) -> impl Iterator<Item = &String> {
+        self.by_path.keys()
+    }
+
+    pub fn summary(&self, path: &str) -> Option<&FileSummary> {
+        self.by_path
+            .get(path)
+            .and_then(|i| self.slots[*i].as_ref())
+            .map(|e| &e.s)
+    }
+
+    /// Replace (or add) one file's summary.
+    pub fn update(&mut self, path: &str, summary: FileSummary) {
+        self.remove(path);
+        let Some(lang) = summary.lang.or_else(|| Lang::from_path(path)) else {
+            return;
+        };
+        let family = lang.family();
+        let slot = self
+            .slots
+            .iter()
+            .position(|s| s.is_none())
+            .unwrap_or(self.slots.len());
+        let class_names: Vec<String> = summary.classes.iter().map(|c| c.name.clone()).collect();
+        let keys = module_keys(path, lang, summary.package.as_deref(), &class_names);
+        let mut e = FileEntry {
+            family,
+            module_keys: keys.clone(),
+            aliases: HashMap::new(),
+            top_fns: HashMap::new(),
+            classes: HashMap::new(),
+            module_vars: HashMap::new(),
+            calls_by_fn: HashMap::new(),
+            import_modules: Vec::new(),
+            s: summary,
+        };
+        for (i, im) in e.s.imports.iter().enumerate() {
+            e.aliases.insert(im.local.clone(), i);
+            e.import_modules.push(im.module.clone());
+        }
+        for (i, f) in e.s.functions.iter().enumerate() {
+            if f.anonymous {
+                continue;
+            }
+            match &f.class {
+                None => {
+                    e.top_fns.entry(f.name.clone()).or_insert(i);
+                }
+                Some(c) => {
+                    self.methods
+                        .entry((family, c.clone(), f.name.clone()))
+                        .or_default()
+                        .push((slot, i));
+                }
+            }
+        }
+        for (i, c) in e.s.classes.iter().enumerate() {
+            e.classes.entry(c.name.clone()).or_insert(i);
+            self.class_names
+                .entry((family, c.name.clone()))
+                .or_default()
+                .push((slot, i));
+        }
+        for (i, a) in e.s.assignments.iter().enumerate() {
+            if a.func.is_none() && a.class.is_none() {
+                // Prefer an assignment that says what the value is.
+                let better =
+                    a.value_ctor.is_some() || a.type_text.is_some() || a.value_path.is_some();
+                let entry = e.module_vars.entry(a.target.clone()).or_insert(i);
+                if better {
+                    *entry = i;
+                }
+            }
+        }
+        for (i, c) in e.s.calls.iter().enumerate() {
+            e.calls_by_fn.entry(c.func).or_default().push(i);
+        }
+        for k in keys {
+            self.modules.entry((family, k)).or_default().push(slot);
+        }
+        if slot == self.slots.len() {
+            self.slots.push(Some(e));
+        } else {
+            self.slots[slot] = Some(e);
+        }
+        self.by_path.insert(path.to_string(), slot);
+    }
+
+    pub fn remove(&mut self, path: &str) {
+        let Some(slot) = self.by_path.remove(path) else {
+            return;
+        };
+        let Some(e) = self.slots[slot].take() else {
+            return;
+        };
+        for k in &e.module_keys {
+            if let Some(v) = self.modules.get_mut(&(e.family, k.clone())) {
+                v.retain(|s| *s != slot);
+            }
+        }
+        for c in &e.s.classes {
+            if let Some(v) = self.class_names.get_mut(&(e.family, c.name.clone())) {
+                v.retain(|r| r.0 != slot);
+            }
+        }
+        for f in &e.s.functions {
+            if let Some(c) = &f.class {
+                if let Some(v) = self.methods.get_mut(&(e.family, c.clone(), f.name.clone())) {
+                    v.retain(|r| r.0 != slot);
+                }
+            }
+        }
+    }
+
+    fn file(&self, slot: usize) -> &FileEntry {
+        // Slots referenced from live tables are always filled; an empty slot would be a bug,
+        // which the tables' `retain` on remove prevents.
+        self.slots[slot]
+            .as_ref()
+            .unwrap_or_else(|| unreachable_entry())
+    }
+
+    /// Findings for one file.
+    pub fn findings_for(&self, path: &str) -> Vec<Finding> {
+        let Some(&slot) = self.by_path.get(path) else {
+            return Vec::new();
+        };
+        let r = Resolver::new(self);
+        r.findings(slot)
+    }
+
+    /// Findings for every file, sorted by path and position.
+    pub fn all_findings(&self) -> Vec<Finding> {
+        let r = Resolver::new(self);
+        let mut out = Vec::new();
+        for slot in self.by_path.values() {
+            out.extend(r.findings(*slot));
+        }
+        out
+    }
+
+    /// Files (other than `path`) whose findings may change when `path` changes.
+    pub fn dependents_of(&self, path: &str) -> Vec<String> {
+        let Some(&target) = self.by_path.get(path) else {
+            return Vec::new();
+        };
+        let r = Resolver::new(self);
+        // Direct dependency edges: imports and same-package files.
+        let mut rev: HashMap<usize, HashSet<usize>> = HashMap::new();
+        for &slot in self.by_path.values() {
+            for dep in r.direct_deps(slot) {
+                if dep != slot {
+                    rev.entry(dep).or_default().insert(slot);
+                }
+            }
+        }
+        let mut seen = HashSet::new();
+        let mut stack = vec![target];
+        while let Some(s) = stack.pop() {
+            if let Some(users) = rev.get(&s) {
+                for u in users {
+                    if seen.insert(*u) {
+                        stack.push(*u);
+                    }
+                }
+            }
+        }
+        seen.remove(&target);
+        let mut out: Vec<String> = seen
+            .into_iter()
+            .map(|s| self.file(s).s.path.clone())
+            .collect();
+        out.sort();
+        out
+    }
+}
+
+#[cold]
+fn unreachable_entry() -> &'static FileEntry {
+    // Never reached (see `Index::file`); kept total so input can never panic the engine.
+    static EMPTY: std::sync::OnceLock<FileEntry> = std::sync::OnceLock::new();
+    EMPTY.get_or_init(|| FileEntry {
+        s: FileSummary::default(),
+        family: "",
+        module_keys: Vec::new(),
+        aliases: HashMap::new(),
+        top_fns: HashMap::new(),
+        classes: HashMap::new(),
+        module_vars: HashMap::new(),
+        calls_by_fn: HashMap::new(),
+        import_modules: Vec::new(),
+    })
+}
+
+struct Resolver<'a> {
+    ix: &'a Index,
+    memo: RefCell<HashMap<FnRef, Option<Chain>>>,
+    active: RefCell<HashSet<FnRef>>,
+}
+
+const MAX_EVAL: usize = 12;
+
+impl<'a> Resolver<'a> {
+    fn new(ix: &'a Index) -> Self {
+        Resolver {
+            ix,
+            memo: RefCell::new(HashMap::new()),
+            active: RefCell::new(HashSet::new()),
+        }
+    }
+
+    fn f(&self, slot: usize) -> &'a FileEntry {
+        self.ix.file(slot)
+    }
+
+    fn func(&self, r: FnRef) -> &'a FunctionDef {
+        &self.f(r.0).s.functions[r.1]
+    }
+
+    // ---- module resolution -------------------------------------------------------------
+
+    fn lookup_module(&self, family: &'static str, key: &str) -> Vec<usize> {
+        self.ix
+            .modules
+            .get(&(family, key.to_string()))
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    /// Resolve an import's module text from `slot` to workspace files.
+    fn resolve_module(&self, slot: usize, module: &str) -> Vec<usize> {
+        let e = self.f(slot);
+        let path = &e.s.path;
+        let dir = path.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
+        match e.family {
+            "python" => {
+                if module.starts_with('.') {
+                    let dots = module.chars().take_while(|c| *c == '.').count();
+                    let mut base: Vec<&str> = dir.split('/').filter(|x| !x.is_empty()).collect();
+                    for _ in 1..dots {
+                        base.pop();
+                    }
+                    let rest = &module[dots..];
+                    let mut full = base.join(".");
+                    if !rest.is_empty() {
+                        if !full.is_empty() {
+                            full.push('.');
+                        }
+                        full.push_str(rest);
+                    }
+                    self.lookup_module("python", &full)
+                } else {
+                    self.lookup_module("python", module)
+                }
+            }
+            "javascript" => {
+                if module.starts_with('.') {
+                    let joined = normalize_path(&format!("{dir}/{module}"));
+                    let joined = joined
+                        .rsplit_once('.')
+                        .filter(|(_, ext)| {
+                            matches!(*ext, "js" | "ts" | "tsx" | "jsx" | "mjs" | "cjs")
+                        })
+                        .map(|(a, _)| a.to_string())
+                        .unwrap_or(joined);
+                    self.lookup_module("javascript", &joined)
+                } else if let Some(rest) = module
+                    .strip_prefix("@/")
+                    .or_else(|| module.strip_prefix("~/"))
+                {
+                    let mut v = self.lookup_module("javascript", &format!("src/{rest}"));
+                    if v.is_empty() {
+                        v = self.lookup_module("javascript", rest);
+                    }
+                    v
+                } else {
+                    Vec::new()
+                }
+            }
+            "go" => {
+                let parts: Vec<&str> = module.split('/').collect();
+                for i in 0..parts.len() {
+                    let k = parts[i..].join("/");
+                    let v = self.lookup_module("go", &k);
+                    if !v.is_empty() && (i + 1 < parts.len() || parts.len() == 1 || i > 0) {
+                        return v;
+                    }
+                }
+                Vec::new()
+            }
+            "rust" => {
+                let m = self.rust_abs(slot, module);
+                self.lookup_module("rust", &m)
+            }
+            "java" => self.lookup_module("java", module),
+            _ => Vec::new(),
+        }
+    }
+
+    /// Absolute `crate::` path for a Rust path written in `slot`.
+    fn rust_abs(&self, slot: usize, p: &str) -> String {
+        let e = self.f(slot);
+        let here = e
+            .module_keys
+            .first()
+            .cloned()
+            .unwrap_or_else(|| "crate".into());
+        if let Some(r) = p.strip_prefix("self::") {
+            format!("{here}::{r}")
+        } else if let Some(r) = p.strip_prefix("super::") {
+            let parent = here
+                .rsplit_once("::")
+                .map(|(a, _)| a.to_string())
+                .unwrap_or_else(|| "crate".into());
+            format!("{parent}::{r}")
+        } else {
+            p.to_string()
+        }
+    }
+
+    // ---- symbol evaluation -------------------------------------------------------------
+
+    /// Look a name up at module scope of `slot` (definitions, module variables, imports).
+    fn module_member(&self, slot: usize, name: &str, depth: usize) -> Val {
+        if depth > MAX_EVAL {
+            return Val::Unknown;
+        }
+        let e = self.f(slot);
+        if let Some(&i) = e.top_fns.get(name) {
+            return Val::Func((slot, i));
+        }
+        if let Some(&i) = e.classes.get(name) {
+            return Val::Class((slot, i));
+        }
+        if let Some(&ai) = e.module_vars.get(name) {
+            return self.assignment_val(slot, ai, depth + 1);
+        }
+        if let Some(&ii) = e.aliases.get(name) {
+            return self.import_val(slot, ii, depth + 1);
+        }
+        Val::Unknown
+    }
+
+    fn import_val(&self, slot: usize, ii: usize, depth: usize) -> Val {
+        let e = self.f(slot);
+        let im = &e.s.imports[ii];
+        if e.family == "rust" {
+            // `use crate::a::b::Item;` — module is the full path.
+            let abs = self.rust_abs(slot, &im.module);
+            return self.rust_path_val(&abs, depth + 1);
+        }
+        if e.family == "java" {
+            let files = self.lookup_module("java", &im.module);
+            if let Some(&fs) = files.first() {
+                let cname = im.module.rsplit('.').next().unwrap_or("");
+                if let Some(&ci) = self.f(fs).classes.get(cname) {
+                    return Val::Class((fs, ci));
+                }
+            }
+            return Val::External(im.module.clone());
+        }
+        let files = self.resolve_module(slot, &im.module);
+        match (&im.name, files.is_empty()) {
+            (Some(n), false) => {
+                for fs in &files {
+                    let v = self.module_member(*fs, n, depth + 1);
+                    if v != Val::Unknown {
+                        return v;
+                    }
+                    if n == "default" {
+                        let v = self.module_member(*fs, &im.local, depth + 1);
+                        if v != Val::Unknown {
+                            return v;
+                        }
+                    }
+                }
+                // `from pkg import module`
+                let sub = format!("{}.{}", im.module.trim_start_matches('.'), n);
+                let subfiles = self.resolve_module(slot, &sub);
+                if !subfiles.is_empty() {
+                    return Val::Module(subfiles);
+                }
+                Val::Unknown
+            }
+            (None, false) => Val::Module(files),
+            (Some(n), true) => {
+                if im.module.starts_with('.') && e.family == "python" {
+                    let sub = format!("{}.{}", im.module, n);
+                    let subfiles = self.resolve_module(slot, &sub);
+                    if !subfiles.is_empty() {
+                        return Val::Module(subfiles);
+                    }
+                }
+                if e.family == "javascript" && n == "default" {
+                    Val::External(im.module.clone())
+                } else {
+                    Val::External(format!("{}.{}", im.module, n))
+                }
+            }
+            (None, true) => Val::External(im.module.clone()),
+        }
+    }
+
+    fn rust_path_val(&self, abs: &str, depth: usize) -> Val {
+        let segs: Vec<&str> = abs.split("::").collect();
+        for cut in (1..=segs.len()).rev() {
+            let m = segs[..cut].join("::");
+            let files = self.lookup_module("rust", &m);
+            if !files.is_empty() {
+                let mut v = Val::Module(files.clone());
+                for s in &segs[cut..] {
+                    v = self.member(v, s, depth + 1);
+                }
+                return v;
+            }
+        }
+        Val::External(abs.to_string())
+    }
+
+    fn assignment_val(&self, slot: usize, ai: usize, depth: usize) -> Val {
+        if depth > MAX_EVAL {
+            return Val::Unknown;
+        }
+        let a = &self.f(slot).s.assignments[ai];
+        if let Some(t) = &a.type_text {
+            if let Some(ty) = self.type_from_text(slot, t, depth + 1) {
+                return Val::Instance(ty);
+            }
+        }
+        if let Some(c) = &a.value_ctor {
+            if let Some(ty) = self.ctor_type(slot, a.func, c, depth + 1) {
+                return Val::Instance(ty);
+            }
+        }
+        if let Some(p) = &a.value_path {
+            if p != &a.target {
+                return self.eval_path(slot, a.func, p, depth + 1);
+            }
+        }
+        Val::Unknown
+    }
+
+    /// The type of `Ctor(...)`'s result.
+    fn ctor_type(
+        &self,
+        slot: usize,
+        func: Option<usize>,
+        ctor: &str,
+        depth: usize,
+    ) -> Option<TypeRef> {
+        if depth > MAX_EVAL {
+            return None;
+        }
+        let ctor = strip_generics(ctor);
+        let ctor = ctor.trim_start_matches("new");
+        match self.eval_path(slot, func, ctor, depth + 1) {
+            Val::Class(c) => Some(TypeRef::Ws(c)),
+            Val::Func(fr) => {
+                let f = self.func(fr);
+                if let Some(rt) = &f.return_type {
+                    return self.type_from_text(fr.0, rt, depth + 1);
+                }
+                // Rust `Type::new` in an impl: the impl's type.
+                if let Some(c) = &f.class {
+                    return self.class_named(fr.0, c).map(TypeRef::Ws);
+                }
+                None
+            }
+            // A method's result on an external object: a new value, marked so that fluent
+            // matching does not treat it as the object itself.
+            Val::Instance(TypeRef::Ext(t)) => Some(TypeRef::Ext(format!("{t}()"))),
+            Val::Instance(t) => Some(t),
+            Val::External(q) => Some(TypeRef::Ext(self.factory_type(&q))),
+            Val::Module(_) => None,
+            Val::Unknown => {
+                // Unimported constructor (Java same-package or java.lang, builtin).
+                let segs = split_path(ctor);
+                if segs.first().is_some_and(|s| is_cap(s)) {
+                    Some(TypeRef::Ext(self.factory_type(ctor)))
+                } else {
+                    None
+                }
+            }
+        }
+    }
+
+    /// `reqwest::Client::new` → `reqwest::Client`; `HttpClient.newHttpClient` → `HttpClient`.
+    fn factory_type(&self, q: &str) -> String {
+        let (head, last) = match q.rfind("::") {
+            Some(i) if q.rfind('.').is_none_or(|d| d < i) => (&q[..i], &q[i + 2..]),
+            _ => match q.rfind('.') {
+                Some(i) => (&q[..i], &q[i + 1..]),
+                None => return q.to_string(),
+            },
+        };
+        let prev = head.rsplit(['.', ':', '/']).next().unwrap_or(head);
+        if !is_cap(last) && is_cap(prev) {
+            head.to_string()
+        } else {
+            q.to_string()
+        }
+    }
+
+    fn class_named(&self, slot: usize, name: &str) -> Option<ClassRef> {
+        let e = self.f(slot);
+        if let Some(&i) = e.classes.get(name) {
+            return Some((slot, i));
+        }
+        let cands = self.ix.class_names.get(&(e.family, name.to_string()))?;
+        // Same directory (Go package, Java package) first.
+        let dir = e.s.path.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
+        cands
+            .iter()
+            .find(|(s, _)| {
+                self.f(*s)
+                    .s
+                    .path
+                    .rsplit_once('/')
+                    .map(|(d, _)| d)
+                    .unwrap_or("")
+                    == dir
+            })
+            .or_else(|| cands.first())
+            .copied()
+    }
+
+    fn type_from_text(&self, slot: usize, t: &str, depth: usize) -> Option<TypeRef> {
+        let t = t.trim().trim_matches(['"', '\'']);
+        let t = t
+            .strip_prefix("Optional[")
+            .and_then(|x| x.strip_suffix(']'))
+            .unwrap_or(t);
+        let t = t.split(" | ").next().unwrap_or(t);
+        let bt = base_type(t);
+        let bt = bt.trim_start_matches(':').trim();
+        if bt.is_empty() {
+            return None;
+        }
+        match self.eval_path(slot, None, bt, depth + 1) {
+            Val::Class(c) => Some(TypeRef::Ws(c)),
+            Val::External(q) => Some(TypeRef::Ext(q)),
+            Val::Instance(t) => Some(t),
+            _ => {
+                if let Some(c) = self.class_named(slot, bt) {
+                    Some(TypeRef::Ws(c))
+                } else if is_cap(bt.rsplit(['.', ':']).next().unwrap_or(bt)) {
+                    Some(TypeRef::Ext(bt.to_string()))
+                } else {
+                    None
+                }
+            }
+        }
+    }
+
+    /// The value of a head identifier inside function `func` of `slot`.
+    fn head_val(&self, slot: usize, func: Option<usize>, name: &str, depth: usize) -> Val {
+        let e = self.f(slot);
+        let selfs: &[&str] = match e.family {
+            "python" => &["self", "cls"],
+            "javascript" | "java" => &["this"],
+            "rust" => &["self", "Self"],
+            _ => &[],
+        };
+        // Walk out through enclosing functions.
+        let mut fcur = func;
+        let mut guard = 0;
+        while let Some(fi) = fcur {
+            guard += 1;
+            if guard > 16 {
+                break;
+            }
+            let f = &e.s.functions[fi];
+            if selfs.contains(&name) {
+                if let Some(c) = &f.class {
+                    if let Some(cr) = self.class_named(slot, c) {
+                        return if name == "Self" {
+                            Val::Class(cr)
+                        } else {
+                            Val::Instance(TypeRef::Ws(cr))
+                        };
+                    }
+                    return Val::Instance(TypeRef::Ext(c.clone()));
+                }
+            }
+            // Local assignments (last one that says something).
+            let mut best = None;
+            for (ai, a) in e.s.assignments.iter().enumerate() {
+                if a.func == Some(fi) && a.target == name {
+                    best = Some(ai);
+                }
+            }
+            if let Some(ai) = best {
+                let v = self.assignment_val(slot, ai, depth + 1);
+                if v != Val::Unknown {
+                    return v;
+                }
+            }
+            if let Some(p) = f.params.iter().find(|p| p.name == name) {
+                if let Some(t) = &p.type_text {
+                    if let Some(ty) = self.type_from_text(slot, t, depth + 1) {
+                        return Val::Instance(ty);
+                    }
+                }
+                return Val::Unknown;
+            }
+            fcur = f.parent;
+        }
+        let v = self.module_member(slot, name, depth + 1);
+        if v != Val::Unknown {
+            return v;
+        }
+        // Java: bare field names inside methods.
+        if e.family == "java" {
+            let mut fcur = func;
+            while let Some(fi) = fcur {
+                let f = &e.s.functions[fi];
+                if let Some(cr) = f.class.as_ref().and_then(|c| self.class_named(slot, c)) {
+                    if let Some(t) = self.field_type(cr, name, depth + 1) {
+                        return Val::Instance(t);
+                    }
+                    break;
+                }
+                fcur = f.parent;
+            }
+        }
+        // Go: other files of the same package; Java: same package or any class by name.
+        match e.family {
+            "go" => {
+                let dir = e.s.path.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
+                for s in self.lookup_module("go", &format!("dir:{dir}")) {
+                    if s != slot {
+                        let v = self.module_member(s, name, depth + 1);
+                        if v != Val::Unknown {
+                            return v;
+                        }
+                    }
+                }
+                Val::Unknown
+            }
+            "java" | "rust" | "javascript" => {
+                if is_cap(name) {
+                    if let Some(c) = self.class_named(slot, name) {
+                        return Val::Class(c);
+                    }
+                }
+                Val::Unknown
+            }
+            _ => Val::Unknown,
+        }
+    }
+
+    /// Member `seg` of a value.
+    fn member(&self, v: Val, seg: &str, depth: usize) -> Val {
+        if depth > MAX_EVAL {
+            return Val::Unknown;
+        }
+        match v {
+            Val::Module(files) => {
+                for fs in &files {
+                    let m = self.module_member(*fs, seg, depth + 1);
+                    if m != Val::Unknown {
+                        return m;
+                    }
+                }
+                // Python package → submodule.
+                if let Some(&fs) = files.first() {
+                    let e = self.f(fs);
+                    if e.family == "python" || e.family == "rust" {
+                        for k in &e.module_keys {
+                            let sub = if e.family == "rust" {
+                                format!("{k}::{seg}")
+                            } else {
+                                format!("{k}.{seg}")
+                            };
+                            let v = self.lookup_module(e.family, &sub);
+                            if !v.is_empty() {
+                                return Val::Module(v);
+                            }
+                        }
+                    }
+                }
+                Val::Unknown
+            }
+            Val::Class(c) => {
+                if let Some(fr) = self.method_of(c, seg, depth + 1) {
+                    return Val::Func(fr);
+                }
+                // Static/class-level attribute.
+                match self.field_type(c, seg, depth + 1) {
+                    Some(t) => Val::Instance(t),
+                    None => Val::Unknown,
+                }
+            }
+            Val::Instance(TypeRef::Ws(c)) => {
+                if let Some(t) = self.field_type(c, seg, depth + 1) {
+                    return Val::Instance(t);
+                }
+                if let Some(fr) = self.method_of(c, seg, depth + 1) {
+                    // A Python property reads like a field: `self.session.post(...)` calls
+                    // `post` on what the `session` property returns.
+                    let f = self.func(fr);
+                    if is_property(&f.annotations) {
+                        return match &f.return_type {
+                            Some(rt) => self
+                                .type_from_text(fr.0, rt, depth + 1)
+                                .map_or(Val::Unknown, Val::Instance),
+                            None => Val::Unknown,
+                        };
+                    }
+                    return Val::Func(fr);
+                }
+                Val::Unknown
+            }
+            Val::Instance(TypeRef::Ext(t)) => Val::Instance(TypeRef::Ext(format!("{t}.{seg}"))),
+            Val::External(q) => {
+                let sep = if q.contains("::") { "::" } else { "." };
+                Val::External(format!("{q}{sep}{seg}"))
+            }
+            Val::Func(_) | Val::Unknown => Val::Unknown,
+        }
+    }
+
+    fn eval_path(&self, slot: usize, func: Option<usize>, path: &str, depth: usize) -> Val {
+        if depth > MAX_EVAL {
+            return Val::Unknown;
+        }
+        let e = self.f(slot);
+        if e.family == "rust" && path.contains("::") {
+            let segs: Vec<&str> = path.split("::").collect();
+            let head = segs[0];
+            let mut v = match head {
+                "crate" | "self" | "super" => {
+                    let abs = self.rust_abs(slot, path);
+                    return self.rust_path_val(&abs, depth + 1);
+                }
+                _ => self.head_val(slot, func, head, depth + 1),
+            };
+            if v == Val::Unknown {
+                v = Val::External(head.to_string());
+            }
+            for s in &segs[1..] {
+                let parts: Vec<&str> = s.split('.').collect();
+                for p in parts {
+                    v = self.member(v, p, depth + 1);
+                }
+            }
+            if let Val::External(q) = &v {
+                return Val::External(q.replace('.', "::"));
+            }
+            return v;
+        }
+        let segs: Vec<&str> = path.split('.').filter(|s| !s.is_empty()).collect();
+        let Some(head) = segs.first() else {
+            return Val::Unknown;
+        };
+        // Python `import a.b.c`: the longest imported dotted prefix.
+        if segs.len() > 1 && e.family == "python" {
+            for cut in (2..=segs.len()).rev() {
+                let pre = segs[..cut].join(".");
+                if let Some(&ii) = e.aliases.get(&pre) {
+                    let mut v = self.import_val(slot, ii, depth + 1);
+                    for s in &segs[cut..] {
+                        v = self.member(v, s, depth + 1);
+                    }
+                    return v;
+                }
+            }
+        }
+        let mut v = self.head_val(slot, func, head, depth + 1);
+        for s in &segs[1..] {
+            v = self.member(v, s, depth + 1);
+        }
+        v
+    }
+
+    fn class_chain(&self, c: ClassRef, depth: usize) -> Vec<ClassRef> {
+        let mut out = vec![c];
+        let mut i = 0;
+        while i < out.len() && out.len() < 6 && depth < MAX_EVAL {
+            let cur = out[i];
+            let cd = &self.f(cur.0).s.classes[cur.1];
+            for b in &cd.bases {
+                let bt = base_type(b);
+                if let Some(TypeRef::Ws(bc)) = self.type_from_text(cur.0, &bt, depth + 1) {
+                    if !out.contains(&bc) {
+                        out.push(bc);
+                    }
+                }
+            }
+            i += 1;
+        }
+        out
+    }
+
+    fn method_of(&self, c: ClassRef, name: &str, depth: usize) -> Option<FnRef> {
+        for cr in self.class_chain(c, depth) {
+            let e = self.f(cr.0);
+            let cname = &e.s.classes[cr.1].name;
+            if let Some(i) =
+                e.s.functions
+                    .iter()
+                    .position(|f| f.class.as_deref() == Some(cname) && f.name == name)
+            {
+                return Some((cr.0, i));
+            }
+            if let Some(v) = self
+                .ix
+                .methods
+                .get(&(e.family, cname.clone(), name.to_string()))
+            {
+                if let Some(fr) = v.first() {
+                    return Some(*fr);
+                }
+            }
+        }
+        None
+    }
+
+    fn field_type(&self, c: ClassRef, name: &str, depth: usize) -> Option<TypeRef> {
+        if depth > MAX_EVAL {
+            return None;
+        }
+        for cr in self.class_chain(c, depth) {
+            let e = self.f(cr.0);
+            let cd = &e.s.classes[cr.1];
+            if let Some(fd) = cd.fields.iter().find(|f| f.name == name) {
+                if let Some(t) = self.type_from_text(cr.0, &fd.type_text, depth + 1) {
+                    return Some(t);
+                }
+            }
+            // `self.x = ...` / `this.x = ...` in any method; class-level `x: T = ...`.
+            let selfq = [format!("self.{name}"), format!("this.{name}")];
+            for (ai, a) in e.s.assignments.iter().enumerate() {
+                let in_class = a.class.as_deref() == Some(cd.name.as_str())
+                    || a.func.is_some_and(|f| {
+                        e.s.functions[f].class.as_deref() == Some(cd.name.as_str())
+                    });
+                if !in_class {
+                    continue;
+                }
+                if selfq.contains(&a.target) || (a.func.is_none() && a.target == name) {
+                    if let Val::Instance(t) = self.assignment_val(cr.0, ai, depth + 1) {
+                        return Some(t);
+                    }
+                }
+            }
+        }
+        None
+    }
+
+    // ---- calls -------------------------------------------------------------------------
+
+    /// Resolve a call to a workspace function or a catalog API.
+    fn resolve_call(&self, slot: usize, c: &CallSite) -> Option<Target> {
+        let e = self.f(slot);
+        let fam = e.family;
+        let callee = strip_generics(&c.callee);
+        let method = c.method.trim_end_matches('!').to_string();
+        let chained = c
+            .receiver
+            .as_deref()
+            .is_some_and(|r| r.contains('(') || r.contains('['));
+        let cat = &self.ix.catalog;
+
+        match c.receiver.as_deref() {
+            None => {
+                let p = callee.trim_end_matches('!');
+                if fam == "rust" || !callee.contains('.') {
+                    let v = self.eval_path(slot, c.func, p, 0);
+                    match v {
+                        Val::Func(fr) => return Some(Target::Ws(fr, Confidence::High)),
+                        Val::External(q) => {
+                            if let Some(m) = cat.match_function(fam, &q) {
+                                return Some(Target::Api(m, Confidence::High));
+                            }
+                            // Rust `Type::method` on an external type.
+                            if fam == "rust" {
+                                if let Some((t, m)) = q.rsplit_once("::") {
+                                    if let Some(am) = cat.match_method(fam, t, m) {
+                                        return Some(Target::Api(am, Confidence::High));
+                                    }
+                                }
+                            }
+                            return None;
+                        }
+                        Val::Instance(TypeRef::Ext(q)) if fam == "javascript" => {
+                            // `db('users')` — a callable client.
+                            return cat
+                                .match_function(fam, &q)
+                                .map(|m| Target::Api(m, Confidence::High));
+                        }
+                        Val::Unknown => {
+                            // Globals (`fetch`) and macros.
+                            if let Some(m) = cat.match_function(fam, p) {
+                                if !e.aliases.contains_key(p) && !e.top_fns.contains_key(p) {
+                                    return Some(Target::Api(m, Confidence::High));
+                                }
+                            }
+                            return None;
+                        }
+                        _ => return None,
+                    }
+                }
+                None
+            }
+            Some(recv) => {
+                let recv = strip_generics(recv);
+                let base = if chained {
+                    leading_path(&recv).to_string()
+                } else {
+                    recv.clone()
+                };
+                let base = base.trim_end_matches(['.', ':']).to_string();
+                // Go receivers like `s.db` use the function's receiver var; `this.x` etc.
+                let v = if base.is_empty() {
+                    Val::Unknown
+                } else {
+                    self.eval_path(slot, c.func, &base, 0)
+                };
+                let mut typed_somehow = false;
+                let mut iface: Option<String> = None;
+                match &v {
+                    Val::Module(_) | Val::Class(_) | Val::Instance(TypeRef::Ws(_)) if !chained => {
+                        typed_somehow = true;
+                        if let Val::Func(fr) = self.member(v.clone(), &method, 0) {
+                            let f = self.func(fr);
+                            // Interface / annotated declarations: check the catalog first.
+                            if let Some(t) = self.class_api(fr, &method) {
+                                return Some(t);
+                            }
+                            if f.has_body {
+                                return Some(Target::Ws(fr, Confidence::High));
+                            }
+                        }
+                        if let Val::Instance(TypeRef::Ws(cr)) | Val::Class(cr) = &v {
+                            let cd = &self.f(cr.0).s.classes[cr.1];
+                            let bases: Vec<String> = self
+                                .class_chain(*cr, 0)
+                                .iter()
+                                .flat_map(|c| {
+                                    self.f(c.0).s.classes[c.1]
+                                        .bases
+                                        .iter()
+                                        .map(|b| base_type(b))
+                                        .collect::<Vec<_>>()
+                                })
+                                .collect();
+                            if let Some(m) = cat.match_class(
+                                fam,
+                                &bases,
+                                &cd.annotations,
+                                &[],
+                                &cd.name,
+                                &method,
+                            ) {
+                                return Some(Target::Api(m, Confidence::High));
+                            }
+                            // External base type (class Client(httpx.AsyncClient)).
+                            for b in &bases {
+                                if let Some(TypeRef::Ext(bt)) = self.type_from_text(cr.0, b, 0) {
+                                    if let Some(m) = cat.match_method(fam, &bt, &method) {
+                                        return Some(Target::Api(m, Confidence::High));
+                                    }
+                                }
+                            }
+                            // An interface (Go, TS, Java) without a known implementation is as
+                            // good as an unknown type: fall back to naming conventions.
+                            if cd.is_interface && fam != "java" {
+                                typed_somehow = false;
+                                iface = Some(cd.name.clone());
+                            }
+                        }
+                    }
+                    Val::Instance(TypeRef::Ws(cr)) | Val::Class(cr) if chained => {
+                        typed_somehow = true;
+                        let bases: Vec<String> = self
+                            .class_chain(*cr, 0)
+                            .iter()
+                            .flat_map(|c| {
+                                self.f(c.0).s.classes[c.1]
+                                    .bases
+                                    .iter()
+                                    .map(|b| base_type(b))
+                                    .collect::<Vec<_>>()
+                            })
+                            .collect();
+                        let cd = &self.f(cr.0).s.classes[cr.1];
+                        if let Some(m) =
+                            cat.match_class(fam, &bases, &cd.annotations, &[], &cd.name, &method)
+                        {
+                            return Some(Target::Api(m, Confidence::High));
+                        }
+                    }
+                    Val::Instance(TypeRef::Ext(t)) => {
+                        typed_somehow = true;
+                        // Fluent: `x.a.b` on an external instance keeps the root type.
+                        let mut ty = t.clone();
+                        loop {
+                            if let Some(m) = cat.match_method(fam, &ty, &method) {
+                                return Some(Target::Api(m, Confidence::High));
+                            }
+                            if !chained && ty.ends_with("()") {
+                                break;
+                            }
+                            match ty.rfind(['.']) {
+                                Some(i) if i > 0 && ty[..i].contains(['.', '/']) => ty.truncate(i),
+                                _ => break,
+                            }
+                        }
+                    }
+                    Val::External(q) => {
+                        typed_somehow = true;
+                        let full = if fam == "rust" {
+                            format!("{q}::{method}")
+                        } else {
+                            format!("{q}.{method}")
+                        };
+                        if let Some(m) = cat.match_function(fam, &full) {
+                            return Some(Target::Api(m, Confidence::High));
+                        }
+                        if let Some(m) = cat.match_method(fam, &self.factory_type(q), &method) {
+                            return Some(Target::Api(m, Confidence::High));
+                        }
+                        if let Some(m) = cat.match_method(fam, q, &method) {
+                            return Some(Target::Api(m, Confidence::High));
+                        }
+                    }
+                    Val::Func(_) => typed_somehow = true,
+                    _ => {}
+                }
+                // Prefix typing: `prisma.user.findMany` → `prisma` is a PrismaClient.
+                if !typed_somehow {
+                    let segs: Vec<&str> = base.split('.').collect();
+                    for cut in (1..segs.len()).rev() {
+                        let pre = segs[..cut].join(".");
+                        match self.eval_path(slot, c.func, &pre, 0) {
+                            Val::Instance(TypeRef::Ext(t)) => {
+                                if let Some(m) = cat.match_method(fam, &t, &method) {
+                                    return Some(Target::Api(m, Confidence::High));
+                                }
+                                typed_somehow = true;
+                                break;
+                            }
+                            Val::External(q) => {
+                                if let Some(m) = cat.match_method(fam, &q, &method) {
+                                    return Some(Target::Api(m, Confidence::High));
+                                }
+                                typed_somehow = true;
+                                break;
+                            }
+                            Val::Unknown => continue,
+                            // A workspace object whose field type we could not see: still unknown.
+                            Val::Instance(TypeRef::Ws(_)) => break,
+                            _ => {
+                                typed_somehow = true;
+                                break;
+                            }
+                        }
+                    }
+                }
+                if let Some(m) = cat.match_receiver(fam, &recv, &method) {
+                    return Some(Target::Api(m, Confidence::High));
+                }
+                let mut mods = e.import_modules.clone();
+                // Models imported from a workspace module that itself imports the ORM.
+                if let Some(&ii) = e.aliases.get(base.split('.').next().unwrap_or("")) {
+                    for fs in self.resolve_module(slot, &e.s.imports[ii].module) {
+                        mods.extend(self.f(fs).import_modules.iter().cloned());
+                    }
+                }
+                if let Some(m) = cat.match_imported_method(fam, &mods, &base, &method) {
+                    if !typed_somehow || chained || matches!(v, Val::Module(_)) {
+                        return Some(Target::Api(m, Confidence::High));
+                    }
+                }
+                let by_name = cat.heuristic_receiver(&base, &method)
+                    || iface
+                        .as_deref()
+                        .is_some_and(|i| cat.heuristic_receiver(i, &method));
+                if !typed_somehow && !base.is_empty() && by_name {
+                    let kind = guess_kind(&base);
+                    let api = format!("{base}.{method}");
+                    let m = ApiMatch {
+                        entry: usize::MAX,
+                        api: api.clone(),
+                        display: api,
+                        kind,
+                        is_async: fam != "go" && fam != "java" && c.awaited,
+                        method: method.clone(),
+                        batch: None,
+                    };
+                    return Some(Target::Api(m, Confidence::Low));
+                }
+                None
+            }
+        }
+    }
+
+    /// Annotated workspace declarations that are remote (Retrofit `@GET`, Feign clients,
+    /// Spring Data repository interfaces).
+    fn class_api(&self, fr: FnRef, method: &str) -> Option<Target> {
+        let f = self.func(fr);
+        let e = self.f(fr.0);
+        let cls = f.class.as_ref().and_then(|c| self.class_named(fr.0, c));
+        let (bases, cann, cname) = match cls {
+            Some(cr) => {
+                let bases: Vec<String> = self
+                    .class_chain(cr, 0)
+                    .iter()
+                    .flat_map(|c| {
+                        self.f(c.0).s.classes[c.1]
+                            .bases
+                            .iter()
+                            .map(|b| base_type(b))
+                            .collect::<Vec<_>>()
+                    })
+                    .collect();
+                let cd = &self.f(cr.0).s.classes[cr.1];
+                (bases, cd.annotations.clone(), cd.name.clone())
+            }
+            None => (Vec::new(), Vec::new(), String::new()),
+        };
+        if f.has_body && f.annotations.is_empty() && cann.is_empty() {
+            return None;
+        }
+        let bases = if f.has_body { Vec::new() } else { bases };
+        self.ix
+            .catalog
+            .match_class(e.family, &bases, &cann, &f.annotations, &cname, method)
+            .map(|m| Target::Api(m, Confidence::High))
+    }
+
+    fn executes(&self, slot: usize, c: &CallSite, t: &Target) -> bool {
+        let fam = self.f(slot).family;
+        match t {
+            Target::Ws(fr, _) => {
+                let f = self.func(*fr);
+                match fam {
+                    "javascript" => c.awaited,
+                    "python" | "rust" => !f.is_async || c.awaited,
+                    _ => true,
+                }
+            }
+            Target::Api(m, _) => match fam {
+                "go" => true,
+                _ => !m.is_async || c.awaited,
+            },
+        }
+    }
+
+    /// The remote chain behind calling `fr` (None if not remote). Cycle-safe.
+    fn fn_chain(&self, fr: FnRef) -> Option<Chain> {
+        if let Some(c) = self.memo.borrow().get(&fr) {
+            return c.clone();
+        }
+        if !self.active.borrow_mut().insert(fr) {
+            return None;
+        }
+        let e = self.f(fr.0);
+        let mut best: Option<Chain> = None;
+        if let Some(calls) = e.calls_by_fn.get(&Some(fr.1)) {
+            for &ci in calls {
+                let c = &e.s.calls[ci];
+                if let Some(ch) = self.call_chain(fr.0, ci, c) {
+                    let better = match &best {
+                        None => true,
+                        Some(b) => {
+                            b.confidence == Confidence::Low && ch.confidence == Confidence::High
+                        }
+                    };
+                    if better {
+                        let high = ch.confidence == Confidence::High;
+                        best = Some(ch);
+                        if high {
+                            break;
+                        }
+                    }
+                }
+            }
+        }
+        self.active.borrow_mut().remove(&fr);
+        self.memo.borrow_mut().insert(fr, best.clone());
+        best
+    }
+
+    /// The chain starting at call `ci` made inside its function.
+    fn call_chain(&self, slot: usize, ci: usize, c: &CallSite) -> Option<Chain> {
+        let e = self.f(slot);
+        let t = self.resolve_call(slot, c)?;
+        if !self.executes(slot, c, &t) {
+            return None;
+        }
+        let fname = c
+            .func
+            .map(|f| e.s.functions[f].qname.clone())
+            .unwrap_or_else(|| "<module>".into());
+        match t {
+            Target::Api(m, conf) => {
+                let mut files = BTreeSet::new();
+                files.insert(e.s.path.clone());
+                Some(Chain {
+                    hops: vec![ChainHop {
+                        path: e.s.path.clone(),
+                        span: c.span,
+                        function: fname,
+                        api: Some(m.api.clone()),
+                    }],
+                    guessed: (conf == Confidence::Low)
+                        .then(|| c.receiver.clone().unwrap_or_default()),
+                    api: m,
+                    confidence: conf,
+                    api_call: (slot, ci),
+                    files,
+                })
+            }
+            Target::Ws(fr, conf) => {
+                let mut inner = self.fn_chain(fr)?;
+                inner.hops.insert(
+                    0,
+                    ChainHop {
+                        path: e.s.path.clone(),
+                        span: c.span,
+                        function: fname,
+                        api: None,
+                    },
+                );
+                inner.files.insert(e.s.path.clone());
+                if conf == Confidence::Low {
+                    inner.confidence = Confidence::Low;
+                }
+                Some(inner)
+            }
+        }
+    }
+
+    // ---- findings ----------------------------------------------------------------------
+
+    fn findings(&self, slot: usize) -> Vec<Finding> {
+        let e = self.f(slot);
+        let s = &e.s;
+        let mut cands: Vec<(usize, usize, Chain)> = Vec::new(); // (call, innermost loop, chain)
+        for (ci, c) in s.calls.iter().enumerate() {
+            let eff = effective_loops(s, c);
+            let Some(&inner) = eff.last() else { continue };
+            let Some(t) = self.resolve_call(slot, c) else {
+                continue;
+            };
+            if !self.executes(slot, c, &t) {
+                continue;
+            }
+            let chain = match t {
+                Target::Api(..) => self.call_chain(slot, ci, c),
+                Target::Ws(fr, conf) => self.fn_chain(fr).map(|mut ch| {
+                    if conf == Confidence::Low {
+                        ch.confidence = Confidence::Low;
+                    }
+                    ch
+                }),
+            };
+            let Some(chain) = chain else { continue };
+            if chain.confidence == Confidence::Low && !self.ix.cfg.report_low_confidence {
+                continue;
+            }
+            let line = c.span.start.line;
+            let loop_line = s.loops[inner].span.start.line;
+            if s.is_suppressed(line, RULE_LOOP_REMOTE_CALL)
+                || s.is_suppressed(loop_line, RULE_LOOP_REMOTE_CALL)
+            {
+                continue;
+            }
+            cands.push((ci, inner, chain));
+        }
+        // One finding per call expression: drop calls nested inside another candidate.
+        let spans: Vec<_> = cands
+            .iter()
+            .map(|(ci, l, _)| (s.calls[*ci].span, *l))
+            .collect();
+        let mut out = Vec::new();
+        for (k, (ci, inner, chain)) in cands.into_iter().enumerate() {
+            let span = s.calls[ci].span;
+            let nested = spans
+                .iter()
+                .enumerate()
+                .any(|(j, (o, l))| j != k && *l == inner && o.contains(&span) && *o != span);
+            if nested {
+                continue;
+            }
+            if let Some(f) = self.build_finding(slot, ci, inner, chain) {
+                out.push(f);
+            }
+        }
+        out.sort_by_key(|f| f.span.start.byte);
+        out
+    }
+
+    fn build_finding(&self, slot: usize, ci: usize, inner: usize, chain: Chain) -> Option<Finding> {
+        let e = self.f(slot);
+        let s = &e.s;
+        let c = &s.calls[ci];
+        let eff = effective_loops(s, c);
+        let seq = sequential_reason(s, ci, inner);
+        if seq.is_some() && !self.ix.cfg.report_sequential_by_design {
+            return None;
+        }
+        let direct = chain.hops.len() == 1 && chain.hops[0].api.is_some();
+        let mut hops = chain.hops.clone();
+        if !direct {
+            // The call in the loop is hop 0's caller: chain = callee function onward.
+        }
+        let callee_disp = if c.callee.len() <= 48 && !c.callee.contains('(') {
+            c.callee.clone()
+        } else {
+            c.method.clone()
+        };
+        let lp = &s.loops[inner];
+        let mut loop_desc = format!("\"{}\"", lp.header);
+        let outer: Vec<&str> = eff[..eff.len() - 1]
+            .iter()
+            .rev()
+            .map(|l| s.loops[*l].header.as_str())
+            .collect();
+        if !outer.is_empty() {
+            let o: Vec<String> = outer.iter().map(|h| format!("\"{h}\"")).collect();
+            loop_desc = format!("{loop_desc} (nested in {})", o.join(" and "));
+        }
+        let api_file = self.f(chain.api_call.0);
+        let api_call = &api_file.s.calls[chain.api_call.1];
+        let verb = http_verb(&chain.api, api_call);
+        let via: Vec<String> = if direct {
+            Vec::new()
+        } else {
+            hops.iter().skip(1).map(|h| h.function.clone()).collect()
+        };
+        let mut path_parts = via.clone();
+        path_parts.push(chain.api.display.clone());
+        let n = match eff.len() {
+            1 => "N".to_string(),
+            2 => "N×M".to_string(),
+            k => {
+                let letters = ["N", "M", "K", "L", "P"];
+                letters
+                    .iter()
+                    .take(k.min(5))
+                    .copied()
+                    .collect::<Vec<_>>()
+                    .join("×")
+            }
+        };
+        let tail = match &seq {
+            Some(r) => format!("Looks sequential by design: {r}."),
+            None => format!("{n} items = {n} sequential round trips."),
+        };
+        let mut message = format!(
+            "{callee_disp}() makes a remote call once per iteration of {loop_desc} — {verb} via {} ({}:{}). {tail}",
+            path_parts.join(" → "),
+            api_file.s.path,
+            api_call.span.start.line + 1
+        );
+        if let Some(g) = &chain.guessed {
+            message.push_str(&format!(
+                " Lower confidence: the type of `{g}` is unknown; it is treated as remote because of its name."
+            ));
+        }
+        let severity = if seq.is_some() {
+            Severity::Hint
+        } else {
+            Severity::Warning
+        };
+        // Loop refs: innermost first.
+        let loops = eff
+            .iter()
+            .rev()
+            .map(|l| {
+                let li = &s.loops[*l];
+                LoopRef {
+                    header: li.header.clone(),
+                    span: li.span,
+                    header_span: li.header_span,
+                    var: li.var.clone(),
+                    iterable: li.iterable.clone(),
+                }
+            })
+            .collect();
+        let timeout = api_call
+            .kwargs
+            .iter()
+            .find(|(k, _)| k.to_ascii_lowercase().contains("timeout"))
+            .map(|(k, v)| format!("{k}={v}"));
+        let batch = self.batch_alternative(slot, ci, &chain);
+        let mut depends: Vec<String> = chain
+            .files
+            .iter()
+            .filter(|p| **p != s.path)
+            .cloned()
+            .collect();
+        depends.sort();
+        hops.retain(|_| true);
+        Some(Finding {
+            rule: RULE_LOOP_REMOTE_CALL,
+            path: s.path.clone(),
+            span: c.span,
+            severity,
+            message,
+            confidence: chain.confidence,
+            kind: chain.api.kind,
+            loops,
+            callee: c.callee.clone(),
+            call_text: format!(
+                "{}({})",
+                c.callee,
+                c.args_text.trim_start_matches('(').trim_end_matches(')')
+            ),
+            chain: hops,
+            batch_alternative: batch,
+            sequential_reason: seq.map(|r| format!("looks sequential by design: {r}")),
+            in_async: c.in_async,
+            timeout,
+            http_method: (chain.api.kind == ApiKind::Http)
+                .then(|| verb.to_string())
+                .filter(|v| v != "HTTP request"),
+            depends_on: depends,
+        })
+    }
+
+    fn batch_alternative(&self, slot: usize, ci: usize, chain: &Chain) -> Option<BatchAlternative> {
+        let cat = &self.ix.catalog;
+        // Candidates: the function called in the loop, then each hop's callee, then the API.
+        let mut singles: Vec<FnRef> = Vec::new();
+        let e = self.f(slot);
+        if let Some(Target::Ws(fr, _)) = self.resolve_call(slot, &e.s.calls[ci]) {
+            singles.push(fr);
+            let mut cur = fr;
+            for _ in 0..8 {
+                let ce = self.f(cur.0);
+                let next = ce.calls_by_fn.get(&Some(cur.1)).and_then(|calls| {
+                    calls
+                        .iter()
+                        .find_map(|&k| match self.resolve_call(cur.0, &ce.s.calls[k]) {
+                            Some(Target::Ws(n, _))
+                                if self.memo.borrow().get(&n).is_some_and(|c| c.is_some()) =>
+                            {
+                                Some(n)
+                            }
+                            _ => None,
+                        })
+                });
+                match next {
+                    Some(n) if !singles.contains(&n) => {
+                        singles.push(n);
+                        cur = n;
+                    }
+                    _ => break,
+                }
+            }
+        }
+        for fr in &singles {
+            let f = self.func(*fr);
+            let fe = self.f(fr.0);
+            let siblings: Vec<FnRef> = match &f.class {
+                Some(c) => {
+                    let mut v: Vec<FnRef> =
+                        fe.s.functions
+                            .iter()
+                            .enumerate()
+                            .filter(|(_, g)| g.class.as_ref() == Some(c))
+                            .map(|(i, _)| (fr.0, i))
+                            .collect();
+                    for ((fam, cl, _), refs) in &self.ix.methods {
+                        if *fam == fe.family && cl == c {
+                            v.extend(refs.iter().copied());
+                        }
+                    }
+                    v
+                }
+                None => {
+                    fe.s.functions
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, g)| g.class.is_none() && !g.anonymous)
+                        .map(|(i, _)| (fr.0, i))
+                        .collect()
+                }
+            };
+            for sb in siblings {
+                let g = self.func(sb);
+                if sb != *fr && cat.is_batch_name(&g.name, Some(&f.name)) {
+                    return Some(BatchAlternative {
+                        path: self.f(sb.0).s.path.clone(),
+                        span: g.name_span,
+                        name: g.qname.clone(),
+                        params: g
+                            .params
+                            .iter()
+                            .filter(|p| {
+                                !matches!(p.name.as_str(), "self" | "cls" | "&self" | "&mut self")
+                            })
+                            .map(|p| p.name.clone())
+                            .collect(),
+                    });
+                }
+            }
+        }
+        // The API's own batch call.
+        let b = chain.api.batch.as_ref()?;
+        let ae = self.f(chain.api_call.0);
+        let ac = &ae.s.calls[chain.api_call.1];
+        let owner = chain
+            .api
+            .api
+            .rsplit_once('.')
+            .map(|(a, _)| a)
+            .unwrap_or(&chain.api.api);
+        let owner = owner.rsplit(['.', '/', ':']).next().unwrap_or(owner);
+        Some(BatchAlternative {
+            path: ae.s.path.clone(),
+            span: ac.span,
+            name: format!("{owner}.{b}"),
+            params: Vec::new(),
+        })
+    }
+
+    /// Files `slot` depends on directly: resolved imports and same-package files.
+    fn direct_deps(&self, slot: usize) -> Vec<usize> {
+        let e = self.f(slot);
+        let mut out = Vec::new();
+        for im in &e.s.imports {
+            match e.family {
+                "rust" => {
+                    let abs = self.rust_abs(slot, &im.module);
+                    let segs: Vec<&str> = abs.split("::").collect();
+                    for cut in (1..=segs.len()).rev() {
+                        let v = self.lookup_module("rust", &segs[..cut].join("::"));
+                        if !v.is_empty() {
+                            out.extend(v);
+                            break;
+                        }
+                    }
+                }
+                _ => {
+                    out.extend(self.resolve_module(slot, &im.module));
+                    if let Some(n) = &im.name {
+                        out.extend(self.resolve_module(slot, &format!("{}.{}", im.module, n)));
+                    }
+                }
+            }
+        }
+        let dir = e.s.path.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
+        match e.family {
+            "go" => out.extend(self.lookup_module("go", &format!("dir:{dir}"))),
+            "java" => {
+                if let Some(p) = &e.s.package {
+                    out.extend(self.lookup_module("java", &format!("pkg:{p}")));
+                }
+            }
+            "rust" => {
+                // Methods resolve by type name across the crate.
+                for (p, s) in &self.ix.by_path {
+                    if p.ends_with(".rs") && *s != slot {
+                        out.push(*s);
+                    }
+                }
+            }
+            _ => {}
+        }
+        out.sort();
+        out.dedup();
+        out
+    }
+}
+
+fn guess_kind(name: &str) -> ApiKind {
+    let l = name.to_ascii_lowercase();
+    if l.ends_with("repo") || l.ends_with("repository") {
+        ApiKind::Db
+    } else if l.ends_with("stub") {
+        ApiKind::Rpc
+    } else {
+        ApiKind::Http
+    }
+}
+
+fn http_verb(m: &ApiMatch, call: &CallSite) -> String {
+    match m.kind {
+        ApiKind::Http => {
+            let meth = m.method.to_ascii_lowercase();
+            let meth = meth
+                .trim_end_matches("forobject")
+                .trim_end_matches("forentity");
+            if HTTP_VERBS.contains(&meth) {
+                return meth.to_ascii_uppercase();
+            }
+            // `fetch(url, { method: 'POST' })`, `requests.request("PUT", ...)`.
+            for (k, v) in &call.kwargs {
+                if k == "method" {
+                    let v = v.trim_matches(['"', '\'', '`']).to_ascii_uppercase();
+                    if HTTP_VERBS.contains(&v.to_ascii_lowercase().as_str()) {
+                        return v;
+                    }
+                }
+            }
+            "HTTP request".into()
+        }
+        ApiKind::Db => "database query".into(),
+        ApiKind::Cache => "cache call".into(),
+        ApiKind::Rpc => "RPC".into(),
+        ApiKind::Cloud => "cloud API call".into(),
+    }
+}
+
+/// Loops that execute `c` sequentially: those inside the last fan-out (concurrent) loop.
+fn effective_loops(s: &FileSummary, c: &CallSite) -> Vec<usize> {
+    let cut = c
+        .loops
+        .iter()
+        .rposition(|l| s.loops[*l].concurrent)
+        .map(|i| i + 1)
+        .unwrap_or(0);
+    c.loops[cut..].to_vec()
+}
+
+/// Why a loop looks sequential by design, if it does.
+fn sequential_reason(s: &FileSummary, ci: usize, inner: usize) -> Option<String> {
+    let c = &s.calls[ci];
+    let lp = &s.loops[inner];
+    let in_loop: Vec<&super::summary::Assignment> = s
+        .assignments
+        .iter()
+        .filter(|a| a.loops.contains(&inner))
+        .collect();
+    // Values derived from this call's response inside the loop.
+    let mut derived: HashSet<String> = c.result_vars.iter().cloned().collect();
+    if derived.is_empty() {
+        // `cursor = (await client.list(cursor)).next` — the call sits inside an assignment.
+        for a in &in_loop {
+            if a.span.contains(&c.span) {
+                derived.insert(a.target.clone());
+            }
+        }
+    }
+    let mut changed = !derived.is_empty();
+    let mut rounds = 0;
+    while changed && rounds < 8 {
+        changed = false;
+        rounds += 1;
+        for a in &in_loop {
+            if !derived.contains(&a.target)
+                && a.rhs_idents.iter().any(|i| {
+                    derived.contains(i) || derived.iter().any(|d| d.ends_with(&format!(".{i}")))
+                })
+            {
+                derived.insert(a.target.clone());
+                changed = true;
+            }
+        }
+    }
+    let last = |t: &String| t.rsplit(['.', ':']).next().unwrap_or(t).to_string();
+    let derived_names: HashSet<String> = derived
+        .iter()
+        .flat_map(|d| {
+            [
+                d.clone(),
+                last(d),
+                leading_path(d).split('.').next().unwrap_or("").to_string(),
+            ]
+        })
+        .filter(|x| !x.is_empty())
+        .collect();
+    let loop_var = lp.var.clone().unwrap_or_default();
+    let feeds_call = c
+        .arg_idents
+        .iter()
+        .any(|i| derived_names.contains(i) && *i != loop_var && !c.result_vars.contains(i))
+        || c.receiver
+            .as_deref()
+            .is_some_and(|r| derived.iter().any(|d| r == d && !c.result_vars.contains(d)));
+    // The call's result must be assigned in the loop for the dataflow to count.
+    let assigned_in_loop =
+        !c.result_vars.is_empty() || in_loop.iter().any(|a| a.span.contains(&c.span));
+    if assigned_in_loop && feeds_call {
+        return Some("the cursor from each response feeds the next request".into());
+    }
+    if assigned_in_loop && lp.cond_idents.iter().any(|i| derived_names.contains(i)) {
+        return Some("the loop condition depends on each response (pagination or polling)".into());
+    }
+    if lp.has_sleep && (lp.has_break || lp.has_return) {
+        return Some("a retry or polling loop that sleeps and stops on success".into());
+    }
+    let retry_shaped = matches!(
+        lp.kind,
+        super::summary::LoopKind::While
+            | super::summary::LoopKind::Loop
+            | super::summary::LoopKind::For
+    ) || lp
+        .iterable
+        .as_deref()
+        .is_some_and(|i| i.starts_with("range("));
+    if lp.has_try && (lp.has_break || lp.has_return) && retry_shaped {
+        return Some("a retry loop that stops on the first success".into());
+    }
+    if lp.has_sleep {
+        return Some("the loop sleeps between requests (rate limiting or polling)".into());
+    }
+    None
+}
+
+/// `@property`, `@functools.cached_property` and friends.
+fn is_property(annotations: &[String]) -> bool {
+    annotations.iter().any(|a| {
+        matches!(
+            a.as_str(),
+            "property" | "cached_property" | "functools.cached_property"
+        ) || a.ends_with(".getter")
+    })
+}

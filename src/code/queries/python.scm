@@ -1,0 +1,2 @@
+; Comments: scanned for `debuglens: ignore[...]` suppressions.
+(comment) @comment

@@ -1,0 +1,3 @@
+; Comments: scanned for `debuglens: ignore[...]` suppressions.
+(line_comment) @comment
+(block_comment) @comment

@@ -1,0 +1,904 @@
+//! Per-file summaries: everything the workspace index needs to know about one file, extracted
+//! by one generic tree walk driven by per-language hooks (`lang/*.rs`).
+
+use super::{Lang, Span};
+use serde::Serialize;
+use tree_sitter::{Node, Tree};
+
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct FileSummary {
+    pub path: String,
+    pub lang: Option<Lang>,
+    /// Go `package x`, Java `package a.b`.
+    pub package: Option<String>,
+    pub imports: Vec<Import>,
+    pub functions: Vec<FunctionDef>,
+    pub classes: Vec<ClassDef>,
+    pub calls: Vec<CallSite>,
+    pub loops: Vec<LoopInfo>,
+    pub assignments: Vec<Assignment>,
+    pub suppressions: Vec<Suppression>,
+    pub has_errors: bool,
+}
+
+/// `local` names `module` (or `module`'s member `name`).
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Import {
+    pub local: String,
+    /// Module as written (`services.inventory`, `./y`, `net/http`, `crate::a::b`, `a.b.C`).
+    pub module: String,
+    /// Imported member, None when the whole module is bound.
+    pub name: Option<String>,
+    pub line: usize,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Param {
+    pub name: String,
+    pub type_text: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct FunctionDef {
+    pub name: String,
+    /// Enclosing class / impl / Go receiver type.
+    pub class: Option<String>,
+    /// `Class.method`, `Type::method` (Rust) or `name`; anonymous functions are `<anon>`.
+    pub qname: String,
+    pub is_async: bool,
+    pub anonymous: bool,
+    pub params: Vec<Param>,
+    pub return_type: Option<String>,
+    pub annotations: Vec<String>,
+    pub has_body: bool,
+    pub span: Span,
+    pub name_span: Span,
+    pub parent: Option<usize>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Field {
+    pub name: String,
+    pub type_text: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ClassDef {
+    pub name: String,
+    pub bases: Vec<String>,
+    pub annotations: Vec<String>,
+    pub fields: Vec<Field>,
+    pub is_interface: bool,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CallSite {
+    /// Function expression text, whitespace-free (`self.session.post`, `reqwest::get`).
+    pub callee: String,
+    /// Receiver expression text (`self.session`), None for plain calls.
+    pub receiver: Option<String>,
+    pub method: String,
+    pub args_text: String,
+    pub arg_idents: Vec<String>,
+    /// `name=value` keyword / object-literal arguments (`timeout=5`).
+    pub kwargs: Vec<(String, String)>,
+    pub span: Span,
+    pub func: Option<usize>,
+    /// Loops executing this call once per iteration, outermost first.
+    pub loops: Vec<usize>,
+    pub awaited: bool,
+    pub in_async: bool,
+    /// Variable(s) the call's result is assigned to.
+    pub result_vars: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum LoopKind {
+    For,
+    ForEach,
+    While,
+    DoWhile,
+    Loop,
+    Comprehension,
+    Callback,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct LoopInfo {
+    pub kind: LoopKind,
+    /// Header as the user wrote it (`for item in cart.items`).
+    pub header: String,
+    pub span: Span,
+    pub header_span: Span,
+    pub var: Option<String>,
+    pub iterable: Option<String>,
+    pub cond_idents: Vec<String>,
+    pub func: Option<usize>,
+    pub parent: Option<usize>,
+    pub has_sleep: bool,
+    pub has_break: bool,
+    pub has_return: bool,
+    pub has_try: bool,
+    /// Fan-out (inside Promise.all, gather, join_all, buffer_unordered, ...): not sequential.
+    pub concurrent: bool,
+    pub assigned_to: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Assignment {
+    /// Target text (`self.session`, `inventory_client`, `resp`).
+    pub target: String,
+    /// Constructor-ish text of the value (`aiohttp.ClientSession`, `InventoryClient`).
+    pub value_ctor: Option<String>,
+    /// Declared type text, if any.
+    pub type_text: Option<String>,
+    /// The value when it is a plain name/path (`session`, `clients.inventory_client`).
+    pub value_path: Option<String>,
+    pub rhs_idents: Vec<String>,
+    pub span: Span,
+    pub func: Option<usize>,
+    pub class: Option<String>,
+    pub loops: Vec<usize>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Suppression {
+    pub line: usize,
+    /// None = all rules.
+    pub rules: Option<Vec<String>>,
+}
+
+impl FileSummary {
+    /// True if a `debuglens: ignore[...]` comment on `line` or the line above covers `rule`.
+    pub fn is_suppressed(&self, line: usize, rule: &str) -> bool {
+        self.suppressions.iter().any(|s| {
+            (s.line == line || s.line + 1 == line)
+                && s.rules.as_ref().is_none_or(|r| r.iter().any(|x| x == rule))
+        })
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Hooks each language implements.
+
+pub struct FnDecl<'t> {
+    pub name: Option<String>,
+    pub is_async: bool,
+    pub params: Vec<Param>,
+    pub return_type: Option<String>,
+    pub annotations: Vec<String>,
+    pub body: Option<Node<'t>>,
+    /// Go method receiver type / Rust impl target supplied by the declaration itself.
+    pub class_override: Option<String>,
+    /// Receiver variable name bound to the class (Go `s` in `func (s *Svc)`).
+    pub self_name: Option<String>,
+}
+
+pub struct ClassDecl<'t> {
+    pub name: String,
+    pub bases: Vec<String>,
+    pub annotations: Vec<String>,
+    pub fields: Vec<Field>,
+    pub is_interface: bool,
+    /// Impl blocks / Go struct types: a scope for methods or fields but not a new definition.
+    pub scope_only: bool,
+    pub body: Option<Node<'t>>,
+}
+
+pub struct LoopDecl<'t> {
+    pub kind: LoopKind,
+    pub var: Option<String>,
+    pub iterable: Option<String>,
+    /// Node whose identifiers form the loop condition (while/do-while/for test).
+    pub cond: Option<Node<'t>>,
+    /// Children evaluated once per iteration; every other child is evaluated once.
+    pub inside: Vec<Node<'t>>,
+    /// Where the body starts (header = text before it).
+    pub body_start: usize,
+    /// Header override (comprehensions: `for x in xs`).
+    pub header: Option<String>,
+}
+
+pub struct CallDecl<'t> {
+    pub func_node: Node<'t>,
+    pub receiver: Option<Node<'t>>,
+    pub method: String,
+    pub args: Option<Node<'t>>,
+}
+
+pub struct AssignDecl<'t> {
+    pub targets: Vec<String>,
+    pub value: Option<Node<'t>>,
+    pub type_text: Option<String>,
+}
+
+pub trait LangHooks {
+    fn function<'t>(&self, n: Node<'t>, src: &str) -> Option<FnDecl<'t>>;
+    fn class<'t>(&self, n: Node<'t>, src: &str) -> Option<ClassDecl<'t>>;
+    fn loop_<'t>(&self, n: Node<'t>, src: &str) -> Option<LoopDecl<'t>>;
+    fn call<'t>(&self, n: Node<'t>, src: &str) -> Option<CallDecl<'t>>;
+    fn assignment<'t>(&self, n: Node<'t>, src: &str) -> Option<AssignDecl<'t>>;
+    /// Whether `n` makes its operand awaited (`await x`, `x.await`, Python `async with`).
+    fn is_await(&self, n: Node, src: &str) -> bool;
+    /// Stop walking up when looking for an await.
+    fn is_stmt_boundary(&self, kind: &str) -> bool;
+    fn is_break(&self, kind: &str) -> bool;
+    fn is_return(&self, kind: &str) -> bool;
+    fn is_try(&self, kind: &str) -> bool;
+    /// Spawned work (Go `go` statement): loops outside do not execute it sequentially.
+    fn is_spawn(&self, _n: Node) -> bool {
+        false
+    }
+    fn is_ident(&self, kind: &str) -> bool;
+    /// Node kinds that start a function-like scope (named or anonymous).
+    fn is_fn_kind(&self, kind: &str) -> bool;
+    /// Async callbacks of this method only build futures (Rust streams/iterators are lazy).
+    fn async_callback_is_lazy(&self, _method: &str) -> bool {
+        false
+    }
+    fn is_comment(&self, kind: &str) -> bool;
+    fn imports(&self, n: Node, src: &str, out: &mut Vec<Import>) -> bool;
+    fn package(&self, _n: Node, _src: &str) -> Option<String> {
+        None
+    }
+    /// Constructor-ish text of a value (`InventoryClient(...)` → `InventoryClient`).
+    fn value_ctor(&self, n: Node, src: &str) -> Option<String>;
+    /// Keyword arguments of a call's argument node.
+    fn kwargs(&self, _args: Node, _src: &str) -> Vec<(String, String)> {
+        Vec::new()
+    }
+    /// Iteration methods whose inline callback is a loop body (`forEach`, `map`, `for_each`).
+    fn callback_loop_methods(&self) -> &'static [&'static str] {
+        &[]
+    }
+    /// The anonymous-function argument of a callback-loop call, with its body to walk.
+    fn callback_fn<'t>(&self, _args: Node<'t>) -> Option<Node<'t>> {
+        None
+    }
+    /// Calls whose arguments run concurrently (Promise.all, gather, join_all, allOf).
+    fn join_wrappers(&self) -> &'static [&'static str];
+    /// Sleep / backoff / rate-limit calls by method or full callee.
+    fn is_sleep(&self, callee: &str, method: &str) -> bool;
+    /// Name the receiver variable of methods maps to (`self`, `this`).
+    fn self_names(&self) -> &'static [&'static str];
+    /// Separator for qualified names (`.` or `::`).
+    fn qsep(&self) -> &'static str {
+        "."
+    }
+}
+
+pub fn text<'s>(n: Node, src: &'s str) -> &'s str {
+    src.get(n.byte_range()).unwrap_or("")
+}
+
+/// Text with all whitespace removed (callee and receiver keys).
+pub fn compact(s: &str) -> String {
+    s.chars().filter(|c| !c.is_whitespace()).collect()
+}
+
+/// Collapse whitespace and shorten long texts for messages.
+pub fn one_line(s: &str, max: usize) -> String {
+    let mut out = String::new();
+    for w in s.split_whitespace() {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(w);
+    }
+    if out.chars().count() > max {
+        let cut: String = out.chars().take(max.saturating_sub(1)).collect();
+        format!("{cut}…")
+    } else {
+        out
+    }
+}
+
+const MAX_DEPTH: usize = 1500;
+
+pub fn summarize_tree(lang: Lang, path: &str, src: &str, tree: Option<&Tree>) -> FileSummary {
+    let mut out = FileSummary {
+        path: path.to_string(),
+        lang: Some(lang),
+        ..Default::default()
+    };
+    let Some(tree) = tree else { return out };
+    let root = tree.root_node();
+    out.has_errors = root.has_error();
+    suppressions(lang, root, src, &mut out.suppressions);
+    match lang {
+        Lang::Python => Walker::run(&super::lang::python::Python, src, root, out),
+        Lang::JavaScript | Lang::TypeScript | Lang::Tsx => {
+            Walker::run(&super::lang::javascript::JavaScript, src, root, out)
+        }
+        Lang::Go => Walker::run(&super::lang::go::Go, src, root, out),
+        Lang::Rust => Walker::run(&super::lang::rust::Rust, src, root, out),
+        Lang::Java => Walker::run(&super::lang::java::Java, src, root, out),
+    }
+}
+
+struct Walker<'a, H: LangHooks> {
+    h: &'a H,
+    src: &'a str,
+    out: FileSummary,
+    func: Option<usize>,
+    class: Option<String>,
+    loops: Vec<usize>,
+    join_depth: usize,
+}
+
+impl<'a, H: LangHooks> Walker<'a, H> {
+    fn run(h: &'a H, src: &'a str, root: Node, out: FileSummary) -> FileSummary {
+        let mut w = Walker {
+            h,
+            src,
+            out,
+            func: None,
+            class: None,
+            loops: Vec::new(),
+            join_depth: 0,
+        };
+        w.walk(root, 0);
+        w.post_process();
+        w.out
+    }
+
+    fn walk_children(&mut self, n: Node, depth: usize) {
+        let mut cur = n.walk();
+        for c in n.children(&mut cur) {
+            self.walk(c, depth + 1);
+        }
+    }
+
+    fn walk(&mut self, n: Node, depth: usize) {
+        if depth > MAX_DEPTH {
+            return;
+        }
+        let kind = n.kind();
+        if self.h.is_comment(kind) {
+            return;
+        }
+        if self.h.imports(n, self.src, &mut self.out.imports) {
+            return;
+        }
+        if let Some(p) = self.h.package(n, self.src) {
+            self.out.package = Some(p);
+            return;
+        }
+        if let Some(fd) = self.h.function(n, self.src) {
+            self.function(n, fd, depth);
+            return;
+        }
+        if let Some(cd) = self.h.class(n, self.src) {
+            let saved = self.class.clone();
+            if !cd.scope_only || !cd.fields.is_empty() {
+                self.out.classes.push(ClassDef {
+                    name: cd.name.clone(),
+                    bases: cd.bases,
+                    annotations: cd.annotations,
+                    fields: cd.fields,
+                    is_interface: cd.is_interface,
+                    span: Span::of(n),
+                });
+            }
+            self.class = Some(cd.name);
+            match cd.body {
+                Some(b) => self.walk(b, depth + 1),
+                None => self.walk_children(n, depth),
+            }
+            self.class = saved;
+            return;
+        }
+        if self.h.is_spawn(n) {
+            let saved = std::mem::take(&mut self.loops);
+            self.walk_children(n, depth);
+            self.loops = saved;
+            return;
+        }
+        if let Some(ld) = self.h.loop_(n, self.src) {
+            self.loop_(n, ld, depth);
+            return;
+        }
+        if let Some(cd) = self.h.call(n, self.src) {
+            self.call(n, cd, depth);
+            return;
+        }
+        if let Some(ad) = self.h.assignment(n, self.src) {
+            self.assignment(n, ad);
+        }
+        if self.h.is_break(kind) {
+            if let Some(l) = self.loops.last() {
+                self.out.loops[*l].has_break = true;
+            }
+        } else if self.h.is_return(kind) {
+            for l in &self.loops {
+                self.out.loops[*l].has_return = true;
+            }
+        } else if self.h.is_try(kind) {
+            for l in &self.loops {
+                self.out.loops[*l].has_try = true;
+            }
+        }
+        self.walk_children(n, depth);
+    }
+}
+
+/// Suppression comments found with the per-language query (`queries/*.scm`).
+fn suppressions(lang: Lang, root: Node, src: &str, out: &mut Vec<Suppression>) {
+    use std::sync::OnceLock;
+    use tree_sitter::{Query, QueryCursor, StreamingIterator};
+    static QUERIES: OnceLock<Vec<(Lang, Option<Query>)>> = OnceLock::new();
+    let qs = QUERIES.get_or_init(|| {
+        [
+            Lang::Python,
+            Lang::JavaScript,
+            Lang::TypeScript,
+            Lang::Tsx,
+            Lang::Go,
+            Lang::Rust,
+            Lang::Java,
+        ]
+        .into_iter()
+        .map(|l| {
+            let src = match l {
+                Lang::Python => include_str!("queries/python.scm"),
+                Lang::JavaScript | Lang::TypeScript | Lang::Tsx => {
+                    include_str!("queries/javascript.scm")
+                }
+                Lang::Go => include_str!("queries/go.scm"),
+                Lang::Rust => include_str!("queries/rust.scm"),
+                Lang::Java => include_str!("queries/java.scm"),
+            };
+            (l, Query::new(&l.ts_language(), src).ok())
+        })
+        .collect()
+    });
+    let Some(query) = qs
+        .iter()
+        .find(|(l, _)| *l == lang)
+        .and_then(|(_, q)| q.as_ref())
+    else {
+        return;
+    };
+    let mut cursor = QueryCursor::new();
+    let mut matches = cursor.matches(query, root, src.as_bytes());
+    while let Some(m) = matches.next() {
+        for cap in m.captures {
+            comment(cap.node, src, out);
+        }
+    }
+}
+
+fn comment(n: Node, src: &str, out: &mut Vec<Suppression>) {
+    {
+        let t = text(n, src);
+        let Some(i) = t
+            .find("debuglens: ignore")
+            .or_else(|| t.find("debuglens:ignore"))
+        else {
+            return;
+        };
+        let rest = &t[i..];
+        let rest = rest.split_once("ignore").map(|x| x.1).unwrap_or("");
+        let rules = rest
+            .strip_prefix('[')
+            .and_then(|r| r.split_once(']'))
+            .map(|(inner, _)| {
+                inner
+                    .split(',')
+                    .map(|s| s.trim().to_string())
+                    .filter(|s| !s.is_empty())
+                    .collect()
+            });
+        // A block comment suppresses on its last line too.
+        let (a, b) = (n.start_position().row, n.end_position().row);
+        for line in [a, b] {
+            out.push(Suppression {
+                line,
+                rules: rules.clone(),
+            });
+            if a == b {
+                break;
+            }
+        }
+    }
+}
+
+impl<H: LangHooks> Walker<'_, H> {
+    fn function(&mut self, n: Node, fd: FnDecl, depth: usize) {
+        let anonymous = fd.name.is_none();
+        let class = fd
+            .class_override
+            .clone()
+            .or_else(|| if anonymous { None } else { self.class.clone() });
+        let name = fd.name.clone().unwrap_or_else(|| "<anon>".to_string());
+        let qname = match &class {
+            Some(c) if !anonymous => format!("{c}{}{name}", self.h.qsep()),
+            _ => name.clone(),
+        };
+        let name_span = n
+            .child_by_field_name("name")
+            .map(Span::of)
+            .unwrap_or_else(|| Span::of(n));
+        let idx = self.out.functions.len();
+        self.out.functions.push(FunctionDef {
+            name,
+            class: class.clone(),
+            qname,
+            is_async: fd.is_async,
+            anonymous,
+            params: fd.params,
+            return_type: fd.return_type,
+            annotations: fd.annotations,
+            has_body: fd.body.is_some(),
+            span: Span::of(n),
+            name_span,
+            parent: self.func,
+        });
+        if let (Some(selfname), Some(c)) = (fd.self_name, class.clone()) {
+            // Go receivers: `s` stands for the struct; record it as a typed local.
+            self.out.assignments.push(Assignment {
+                target: selfname,
+                value_ctor: None,
+                type_text: Some(c),
+                value_path: None,
+                rhs_idents: Vec::new(),
+                span: Span::of(n),
+                func: Some(idx),
+                class: None,
+                loops: Vec::new(),
+            });
+        }
+        let saved_func = self.func.replace(idx);
+        let saved_loops = std::mem::take(&mut self.loops);
+        let saved_join = std::mem::replace(&mut self.join_depth, 0);
+        let saved_class = self.class.clone();
+        if class.is_some() {
+            self.class = class;
+        }
+        if let Some(b) = fd.body {
+            self.walk(b, depth + 1);
+        }
+        self.class = saved_class;
+        self.func = saved_func;
+        self.loops = saved_loops;
+        self.join_depth = saved_join;
+    }
+
+    fn new_loop(&mut self, n: Node, kind: LoopKind, header: String, body_start: usize) -> usize {
+        let span = Span::of(n);
+        let mut header_span = span;
+        if body_start > n.start_byte() && body_start <= n.end_byte() {
+            let hdr_text = self.src.get(n.start_byte()..body_start).unwrap_or("");
+            let lines = hdr_text.matches('\n').count();
+            header_span.end.byte = body_start;
+            header_span.end.line = span.start.line + lines;
+            header_span.end.col = match hdr_text.rfind('\n') {
+                Some(i) => hdr_text.len() - i - 1,
+                None => span.start.col + hdr_text.len(),
+            };
+        }
+        let idx = self.out.loops.len();
+        self.out.loops.push(LoopInfo {
+            kind,
+            header,
+            span,
+            header_span,
+            var: None,
+            iterable: None,
+            cond_idents: Vec::new(),
+            func: self.func,
+            parent: self.loops.last().copied(),
+            has_sleep: false,
+            has_break: false,
+            has_return: false,
+            has_try: false,
+            concurrent: self.join_depth > 0,
+            assigned_to: None,
+        });
+        idx
+    }
+
+    fn loop_(&mut self, n: Node, ld: LoopDecl, depth: usize) {
+        let hdr = self
+            .src
+            .get(n.start_byte()..ld.body_start.max(n.start_byte()))
+            .unwrap_or("");
+        let hdr = hdr.trim_end().trim_end_matches(['{', ':']).trim_end();
+        let header = one_line(hdr, 80);
+        let header = match ld.header.as_deref() {
+            Some(h) => one_line(h, 80),
+            None if header.is_empty() => one_line(text(n, self.src), 60),
+            None => header,
+        };
+        let idx = self.new_loop(n, ld.kind, header, ld.body_start);
+        self.out.loops[idx].var = ld.var;
+        self.out.loops[idx].iterable = ld.iterable;
+        if let Some(c) = ld.cond {
+            self.out.loops[idx].cond_idents = self.idents(c);
+        }
+        let inside: Vec<(usize, usize)> = ld
+            .inside
+            .iter()
+            .map(|x| (x.start_byte(), x.end_byte()))
+            .collect();
+        self.walk_outside(n, &inside, depth);
+        self.loops.push(idx);
+        for c in &ld.inside {
+            self.walk(*c, depth + 1);
+        }
+        self.loops.pop();
+    }
+
+    /// Walk the parts of a loop evaluated once (everything but `inside`), descending into
+    /// wrappers such as Go's `for_clause` that mix once-only and per-iteration parts.
+    fn walk_outside(&mut self, n: Node, inside: &[(usize, usize)], depth: usize) {
+        let mut cur = n.walk();
+        let children: Vec<Node> = n.children(&mut cur).collect();
+        for c in children {
+            let r = (c.start_byte(), c.end_byte());
+            if inside.contains(&r) {
+                continue;
+            }
+            if inside.iter().any(|(a, b)| r.0 <= *a && *b <= r.1) && depth < MAX_DEPTH {
+                self.walk_outside(c, inside, depth + 1);
+            } else {
+                self.walk(c, depth + 1);
+            }
+        }
+    }
+
+    fn idents(&self, n: Node) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut stack = vec![n];
+        while let Some(x) = stack.pop() {
+            if out.len() > 64 {
+                break;
+            }
+            if self.h.is_ident(x.kind()) {
+                let t = text(x, self.src).to_string();
+                if !out.contains(&t) {
+                    out.push(t);
+                }
+                continue;
+            }
+            let mut cur = x.walk();
+            for c in x.children(&mut cur) {
+                stack.push(c);
+            }
+        }
+        out
+    }
+
+    fn awaited(&self, n: Node) -> bool {
+        let mut cur = n;
+        let mut steps = 0;
+        while let Some(p) = cur.parent() {
+            steps += 1;
+            if steps > 64 {
+                break;
+            }
+            if self.h.is_await(p, self.src) {
+                return true;
+            }
+            if self.h.is_stmt_boundary(p.kind()) || self.h.is_fn_kind(p.kind()) {
+                break;
+            }
+            cur = p;
+        }
+        false
+    }
+
+    fn result_vars(&self, n: Node) -> Vec<String> {
+        let mut cur = n;
+        let mut steps = 0;
+        while let Some(p) = cur.parent() {
+            steps += 1;
+            if steps > 16 || self.h.is_fn_kind(p.kind()) {
+                break;
+            }
+            if let Some(ad) = self.h.assignment(p, self.src) {
+                return ad.targets;
+            }
+            if self.h.is_stmt_boundary(p.kind()) {
+                break;
+            }
+            cur = p;
+        }
+        Vec::new()
+    }
+
+    fn call(&mut self, n: Node, cd: CallDecl, depth: usize) {
+        let receiver = cd.receiver.map(|r| compact(text(r, self.src)));
+        let mut callee = compact(text(cd.func_node, self.src));
+        if let Some(r) = &receiver {
+            // Grammars whose call node names only the method (Java): prefix the receiver.
+            if !callee.contains('.') && !callee.contains("::") {
+                callee = format!("{r}.{callee}");
+            }
+        }
+        let args_text = cd
+            .args
+            .map(|a| text(a, self.src).to_string())
+            .unwrap_or_default();
+        let arg_idents = cd.args.map(|a| self.idents(a)).unwrap_or_default();
+        let kwargs = cd
+            .args
+            .map(|a| self.h.kwargs(a, self.src))
+            .unwrap_or_default();
+        let in_async = self.func.is_some_and(|f| self.out.functions[f].is_async);
+        let awaited = self.awaited(n);
+        let result_vars = self.result_vars(n);
+        if self.h.is_sleep(&callee, &cd.method) || args_text.contains("setTimeout(") {
+            for l in &self.loops {
+                self.out.loops[*l].has_sleep = true;
+            }
+        }
+        self.out.calls.push(CallSite {
+            callee: callee.clone(),
+            receiver: receiver.clone(),
+            method: cd.method.clone(),
+            args_text: one_line(&args_text, 200),
+            arg_idents,
+            kwargs,
+            span: Span::of(n),
+            func: self.func,
+            loops: self.loops.clone(),
+            awaited,
+            in_async,
+            result_vars: result_vars.clone(),
+        });
+
+        let is_join = self.h.join_wrappers().iter().any(|w| {
+            callee == *w
+                || callee.ends_with(&format!(".{w}"))
+                || callee.ends_with(&format!("::{w}"))
+                || cd.method == *w
+        });
+        if is_join {
+            self.join_depth += 1;
+        }
+        // Callback loops: `items.forEach(async item => ...)`.
+        let cb = if self.h.callback_loop_methods().contains(&cd.method.as_str())
+            && cd.receiver.is_some()
+        {
+            cd.args.and_then(|a| self.h.callback_fn(a))
+        } else {
+            None
+        };
+        match cb {
+            Some(cbfn) => {
+                let recv = receiver.clone().unwrap_or_default();
+                let header = format!("{}.{}(…)", one_line(&recv, 60), cd.method);
+                let parallel = [
+                    "parallelStream",
+                    ".parallel()",
+                    "par_iter",
+                    "Flux.",
+                    "FuturesUnordered",
+                ]
+                .iter()
+                .any(|p| recv.contains(p));
+                let idx = self.new_loop(n, LoopKind::Callback, header, n.start_byte());
+                self.out.loops[idx].header_span = Span::of(n);
+                self.out.loops[idx].iterable = Some(recv);
+                if parallel {
+                    self.out.loops[idx].concurrent = true;
+                }
+                self.out.loops[idx].assigned_to = result_vars.first().cloned();
+                if let Some(fd) = self.h.function(cbfn, self.src) {
+                    self.out.loops[idx].var = fd.params.first().map(|p| p.name.clone());
+                    let is_async = fd.is_async;
+                    if is_async && self.h.async_callback_is_lazy(&cd.method) {
+                        self.out.loops[idx].concurrent = true;
+                    }
+                    // The callback runs once per element: walk its body inside the loop, in an
+                    // anonymous function (awaits inside belong to it) that keeps the outer loops.
+                    let fidx = self.out.functions.len();
+                    self.out.functions.push(FunctionDef {
+                        name: "<callback>".into(),
+                        class: None,
+                        qname: "<callback>".into(),
+                        is_async,
+                        anonymous: true,
+                        params: fd.params,
+                        return_type: None,
+                        annotations: Vec::new(),
+                        has_body: true,
+                        span: Span::of(cbfn),
+                        name_span: Span::of(cbfn),
+                        parent: self.func,
+                    });
+                    // Walk everything except the callback outside the loop.
+                    let mut cur = n.walk();
+                    let children: Vec<Node> = n.children(&mut cur).collect();
+                    for c in children {
+                        if Some(c.id()) == cd.args.map(|a| a.id()) {
+                            let mut cur2 = c.walk();
+                            let args: Vec<Node> = c.children(&mut cur2).collect();
+                            for a in args {
+                                if a.id() != cbfn.id() {
+                                    self.walk(a, depth + 2);
+                                }
+                            }
+                        } else {
+                            self.walk(c, depth + 1);
+                        }
+                    }
+                    let saved_func = self.func.replace(fidx);
+                    self.loops.push(idx);
+                    if let Some(b) = fd.body {
+                        self.walk(b, depth + 2);
+                    }
+                    self.loops.pop();
+                    self.func = saved_func;
+                    // Callback calls count for the enclosing function's remoteness.
+                    for c in self.out.calls.iter_mut().filter(|c| c.func == Some(fidx)) {
+                        c.func = saved_func;
+                        c.in_async = is_async;
+                    }
+                    for a in self
+                        .out
+                        .assignments
+                        .iter_mut()
+                        .filter(|a| a.func == Some(fidx))
+                    {
+                        a.func = saved_func;
+                    }
+                } else {
+                    self.walk_children(n, depth);
+                }
+            }
+            None => self.walk_children(n, depth),
+        }
+        if is_join {
+            self.join_depth -= 1;
+        }
+    }
+
+    fn assignment(&mut self, n: Node, ad: AssignDecl) {
+        let value_ctor = ad.value.and_then(|v| self.h.value_ctor(v, self.src));
+        let rhs_idents = ad.value.map(|v| self.idents(v)).unwrap_or_default();
+        let value_path = ad.value.map(|v| compact(text(v, self.src))).filter(|t| {
+            !t.is_empty()
+                && t.len() < 120
+                && t.chars()
+                    .all(|c| c.is_alphanumeric() || matches!(c, '_' | '.' | ':' | '$'))
+        });
+        for t in ad.targets {
+            self.out.assignments.push(Assignment {
+                target: t,
+                value_ctor: value_ctor.clone(),
+                type_text: ad.type_text.clone(),
+                value_path: value_path.clone(),
+                rhs_idents: rhs_idents.clone(),
+                span: Span::of(n),
+                func: self.func,
+                class: self.class.clone(),
+                loops: self.loops.clone(),
+            });
+        }
+    }
+
+    fn post_process(&mut self) {
+        // `const ps = items.map(async …); await Promise.all(ps)` is a fan-out.
+        let joins = self.h.join_wrappers();
+        for li in 0..self.out.loops.len() {
+            let Some(var) = self.out.loops[li].assigned_to.clone() else {
+                continue;
+            };
+            let f = self.out.loops[li].func;
+            let used_in_join = self.out.calls.iter().any(|c| {
+                c.func == f
+                    && joins
+                        .iter()
+                        .any(|w| c.callee.ends_with(w) || c.method == *w)
+                    && c.arg_idents.contains(&var)
+            });
+            if used_in_join {
+                self.out.loops[li].concurrent = true;
+            }
+        }
+    }
+}

@@ -1,0 +1,93 @@
+//! Loop-wrapped remote calls: the code index's findings for one file, as diagnostics.
+
+use std::path::Path;
+
+use serde_json::json;
+
+use super::{Diagnostic, Location, Related, Severity};
+use crate::code::{self, AnalysisConfig, Finding, catalog::UserEntry};
+use crate::config::Settings;
+
+pub const RULE: &str = code::finding::RULE_LOOP_REMOTE_CALL;
+
+/// The engine settings the code index is built with.
+pub fn analysis_config(settings: &Settings) -> AnalysisConfig {
+    AnalysisConfig {
+        report_sequential_by_design: settings.report_sequential_by_design,
+        report_low_confidence: true,
+        user_entries: settings
+            .remote_calls
+            .iter()
+            .filter_map(|spec| {
+                let kind = serde_json::from_value(json!(spec.kind)).ok()?;
+                Some(UserEntry {
+                    language: spec.language.clone(),
+                    pattern: Some(spec.pattern.clone()),
+                    receiver: None,
+                    method: None,
+                    kind,
+                })
+            })
+            .collect(),
+    }
+}
+
+/// Findings → diagnostics. `root` is the folder the index's relative paths are under.
+pub fn diagnostics(findings: &[Finding], root: &Path) -> Vec<Diagnostic> {
+    findings.iter().map(|f| diagnostic(f, root)).collect()
+}
+
+fn diagnostic(f: &Finding, root: &Path) -> Diagnostic {
+    let mut related = Vec::new();
+    for (i, l) in f.loops.iter().enumerate() {
+        related.push(Related {
+            location: Location {
+                path: root.join(&f.path),
+                range: l.header_span.start.byte..l.header_span.end.byte,
+            },
+            message: if i == 0 {
+                format!("the loop: {}", l.header)
+            } else {
+                format!("enclosing loop: {}", l.header)
+            },
+        });
+    }
+    for hop in &f.chain {
+        let message = match &hop.api {
+            Some(api) => format!("{} calls {api}", hop.function),
+            None => format!("{} calls on", hop.function),
+        };
+        related.push(Related {
+            location: Location {
+                path: root.join(&hop.path),
+                range: hop.span.start.byte..hop.span.end.byte,
+            },
+            message,
+        });
+    }
+    if let Some(b) = &f.batch_alternative {
+        related.push(Related {
+            location: Location {
+                path: root.join(&b.path),
+                range: b.span.start.byte..b.span.end.byte,
+            },
+            message: format!("batch alternative: {}", b.name),
+        });
+    }
+    let mut data = serde_json::to_value(f.to_json()).unwrap_or_default();
+    if let Some(obj) = data.as_object_mut() {
+        // What code actions need beyond the stable JSON, kept apart from it.
+        obj.insert("action".into(), serde_json::to_value(f).unwrap_or_default());
+    }
+    Diagnostic {
+        range: f.span.start.byte..f.span.end.byte,
+        severity: match f.severity {
+            code::Severity::Warning => Severity::Warning,
+            code::Severity::Hint => Severity::Hint,
+        },
+        rule: RULE,
+        message: f.message.clone(),
+        related,
+        data: Some(data),
+    }
+}

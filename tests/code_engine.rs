@@ -1,0 +1,346 @@
+//! Engine behaviour: ESLint no-await-in-loop categories, half-typed code, incremental parsing,
+//! the incremental index, suppression and user catalog entries.
+use debuglens::code::catalog::ApiKind;
+use debuglens::code::{
+    AnalysisConfig, Catalog, Index, Lang, ParsedFile, Severity, TextEdit, UserEntry,
+    analyze_workspace, summarize,
+};
+
+fn js(src: &str) -> Vec<(usize, Severity)> {
+    let files = vec![("a.js".to_string(), src.to_string())];
+    analyze_workspace(&files, &AnalysisConfig::default())
+        .iter()
+        .map(|f| (f.line(), f.severity))
+        .collect()
+}
+
+// ESLint no-await-in-loop: which loop parts count. Remote awaits only (our deliberate difference).
+#[test]
+fn eslint_loop_body_counts() {
+    assert_eq!(
+        js("async function f(xs){\n for (const x of xs) {\n  await fetch(x);\n }\n}"),
+        vec![(3, Severity::Warning)]
+    );
+}
+
+#[test]
+fn eslint_for_of_iterable_does_not_count() {
+    assert!(
+        js("async function f(){\n for (const x of await fetch('/all')) {\n  use(x);\n }\n}")
+            .is_empty()
+    );
+}
+
+#[test]
+fn eslint_for_init_does_not_count_but_test_and_update_do() {
+    assert!(
+        js("async function f(){\n for (let r = await fetch('/a'); ok(r); r = next(r)) {}\n}")
+            .is_empty()
+    );
+    assert_eq!(
+        js("async function f(){\n for (let i = 0; (await fetch('/more?i=' + i)).ok; i++) {}\n}"),
+        vec![(2, Severity::Warning)]
+    );
+    assert_eq!(
+        js("async function f(){\n for (let i = 0; i < 3; await fetch('/tick')) {}\n}"),
+        vec![(2, Severity::Warning)]
+    );
+}
+
+#[test]
+fn eslint_while_test_counts() {
+    assert_eq!(
+        js("async function f(){\n while ((await fetch('/more')).ok) {\n  step();\n }\n}"),
+        vec![(2, Severity::Warning)]
+    );
+}
+
+#[test]
+fn eslint_nested_async_function_is_a_boundary() {
+    assert!(js("async function f(xs){\n for (const x of xs) {\n  const g = async () => { await fetch(x); };\n  later(g);\n }\n}").is_empty());
+    assert!(js("async function f(xs){\n for (const x of xs) {\n  async function g() { await fetch(x); }\n  later(g);\n }\n}").is_empty());
+}
+
+#[test]
+fn eslint_for_await_body_counts_head_does_not() {
+    assert_eq!(
+        js("async function f(s){\n for await (const x of s) {\n  await fetch(x.url);\n }\n}"),
+        vec![(3, Severity::Warning)]
+    );
+    assert!(
+        js("async function f(){\n for await (const x of fetchStream('/s')) {\n  use(x);\n }\n}")
+            .is_empty()
+    );
+}
+
+#[test]
+fn eslint_we_differ_non_remote_await_is_not_a_finding() {
+    // ESLint reports every await in a loop; we report only remote calls.
+    assert!(js("async function f(xs){\n for (const x of xs) {\n  await render(x);\n  await new Promise(r => setTimeout(r, 10));\n }\n}").is_empty());
+}
+
+#[test]
+fn eslint_for_each_async_callback_counts_map_in_promise_all_does_not() {
+    assert_eq!(
+        js("function f(xs){\n xs.forEach(async (x) => {\n  await fetch(x);\n });\n}"),
+        vec![(3, Severity::Warning)]
+    );
+    assert!(js("async function f(xs){\n await Promise.all(xs.map(async (x) => {\n  await fetch(x);\n }));\n}").is_empty());
+    assert!(js("async function f(xs){\n const ps = xs.map(async (x) => { await fetch(x); });\n await Promise.allSettled(ps);\n}").is_empty());
+}
+
+#[test]
+fn half_typed_code_still_yields_findings_and_never_panics() {
+    let py = "import requests\n\ndef sync(ids):\n    for i in ids:\n        requests.get(f'/x/{i}')\n\ndef broken(:\n    x = = 1\n    for (\n";
+    let files = vec![("a.py".to_string(), py.to_string())];
+    let f = analyze_workspace(&files, &AnalysisConfig::default());
+    assert_eq!(f.len(), 1);
+    assert_eq!(f[0].line(), 5);
+    let ts = "import axios from 'axios';\nexport async function f(ids: string[]) {\n  for (const id of ids) {\n    await axios.get(`/u/${id}`);\n  }\n}\nexport function g( {\n  const = ;\n";
+    let f = analyze_workspace(
+        &[("a.ts".to_string(), ts.to_string())],
+        &AnalysisConfig::default(),
+    );
+    assert_eq!(f.len(), 1);
+    // Every prefix of every fixture-like snippet: no panic.
+    for (lang, path, src) in [(Lang::Python, "a.py", py), (Lang::TypeScript, "a.ts", ts)] {
+        for cut in 0..src.len() {
+            if src.is_char_boundary(cut) {
+                let _ = summarize(path, lang, &src[..cut]);
+            }
+        }
+    }
+    for src in [
+        "func (",
+        "fn main() { for x in y { client.get(",
+        "class A { void f() { for (",
+        "",
+        "\u{0}\u{0}",
+    ] {
+        for (lang, p) in [
+            (Lang::Go, "a.go"),
+            (Lang::Rust, "a.rs"),
+            (Lang::Java, "A.java"),
+        ] {
+            let _ = analyze_workspace(
+                &[(p.to_string(), src.to_string())],
+                &AnalysisConfig::default(),
+            );
+            let _ = summarize(p, lang, src);
+        }
+    }
+}
+
+#[test]
+fn incremental_edit_equals_fresh_parse() {
+    let cases = [
+        (
+            Lang::Python,
+            "async def f(cart):\n    for item in cart.items:\n        await check(item)\n",
+            "await check(item)",
+            "await client.check(item.sku, 1)",
+        ),
+        (
+            Lang::TypeScript,
+            "async function f(xs: string[]) {\n  for (const x of xs) {\n    await get(x);\n  }\n}\n",
+            "get(x)",
+            "api.get(`/x/${x}`)",
+        ),
+        (
+            Lang::Go,
+            "package a\n\nfunc f(xs []string) {\n\tfor _, x := range xs {\n\t\tget(x)\n\t}\n}\n",
+            "get(x)",
+            "http.Get(x)",
+        ),
+        (
+            Lang::Rust,
+            "async fn f(xs: &[String]) {\n    for x in xs {\n        get(x).await;\n    }\n}\n",
+            "get(x)",
+            "reqwest::get(x)",
+        ),
+        (
+            Lang::Java,
+            "class A {\n  void f(java.util.List<String> xs) {\n    for (String x : xs) {\n      get(x);\n    }\n  }\n}\n",
+            "get(x)",
+            "rest.getForObject(x, String.class)",
+        ),
+    ];
+    for (lang, old, needle, replacement) in cases {
+        let mut pf = ParsedFile::new(lang, old);
+        let start = old.find(needle).unwrap();
+        let end = start + needle.len();
+        let new_text = format!("{}{}{}", &old[..start], replacement, &old[end..]);
+        pf.edit(
+            TextEdit::replace(old, start, end, replacement),
+            new_text.clone(),
+        );
+        let fresh = ParsedFile::new(lang, new_text.clone());
+        assert_eq!(pf.sexp(), fresh.sexp(), "{lang:?}");
+        let a = serde_json::to_string(&pf.summarize("x")).unwrap();
+        let b = serde_json::to_string(&fresh.summarize("x")).unwrap();
+        assert_eq!(a, b, "{lang:?}");
+        // Typing a character at a time (half-typed states in between).
+        let mut pf2 = ParsedFile::new(lang, old);
+        let mut text = old.to_string();
+        for (i, ch) in "xyz(".char_indices() {
+            let at = start + i;
+            let next = format!("{}{}{}", &text[..at], ch, &text[at..]);
+            pf2.edit(
+                TextEdit::replace(&text, at, at, &ch.to_string()),
+                next.clone(),
+            );
+            text = next;
+        }
+        assert_eq!(
+            pf2.sexp(),
+            ParsedFile::new(lang, text).sexp(),
+            "{lang:?} typing"
+        );
+    }
+}
+
+fn demo_files() -> Vec<(String, String)> {
+    vec![
+        ("handlers/checkout.py".into(), "from services.inventory import validate_inventory\n\nasync def go(cart):\n    for item in cart.items:\n        await validate_inventory(item)\n".into()),
+        ("services/inventory.py".into(), "async def validate_inventory(item):\n    return item.ok\n".into()),
+        ("clients/inventory.py".into(), "import aiohttp\n\nclass InventoryClient:\n    def __init__(self):\n        self.session = aiohttp.ClientSession()\n\n    async def check(self, sku):\n        return await self.session.post('/check', json={'sku': sku})\n".into()),
+    ]
+}
+
+#[test]
+fn index_updates_one_file_and_reports_dependents() {
+    let cfg = AnalysisConfig::default();
+    let mut ix = Index::new(Catalog::builtin(), cfg);
+    for (p, t) in demo_files() {
+        ix.update(&p, summarize(&p, Lang::Python, &t));
+    }
+    assert!(
+        ix.findings_for("handlers/checkout.py").is_empty(),
+        "helper is not remote yet"
+    );
+    // The helper now calls the client: the handler's finding appears without re-summarising it.
+    let new_inv = "from clients.inventory import InventoryClient\n\ninventory_client = InventoryClient()\n\nasync def validate_inventory(item):\n    return await inventory_client.check(item.sku)\n";
+    ix.update(
+        "services/inventory.py",
+        summarize("services/inventory.py", Lang::Python, new_inv),
+    );
+    let f = ix.findings_for("handlers/checkout.py");
+    assert_eq!(f.len(), 1);
+    assert_eq!(f[0].chain.len(), 2);
+    assert_eq!(
+        ix.dependents_of("clients/inventory.py"),
+        vec![
+            "handlers/checkout.py".to_string(),
+            "services/inventory.py".to_string()
+        ]
+    );
+    assert_eq!(
+        ix.dependents_of("services/inventory.py"),
+        vec!["handlers/checkout.py".to_string()]
+    );
+    assert!(ix.dependents_of("handlers/checkout.py").is_empty());
+    ix.remove("clients/inventory.py");
+    assert!(ix.findings_for("handlers/checkout.py").is_empty());
+}
+
+#[test]
+fn cycles_are_safe() {
+    let files = vec![
+        ("a.py".to_string(), "from b import g\n\ndef f(x):\n    return g(x)\n\ndef run(xs):\n    for x in xs:\n        f(x)\n".to_string()),
+        ("b.py".to_string(), "from a import f\nimport requests\n\ndef g(x):\n    if x:\n        return f(x - 1)\n    return requests.get('/x')\n".to_string()),
+    ];
+    let f = analyze_workspace(&files, &AnalysisConfig::default());
+    assert_eq!(f.iter().filter(|f| f.path == "a.py").count(), 1);
+}
+
+#[test]
+fn suppression_works_in_every_comment_syntax() {
+    let cases = [
+        (
+            "a.py",
+            "import requests\nfor u in us:\n    requests.get(u)  # debuglens: ignore\n",
+        ),
+        (
+            "a.js",
+            "async function f(us){ for (const u of us) {\n  // debuglens: ignore[loop-remote-call]\n  await fetch(u);\n} }\n",
+        ),
+        (
+            "a.go",
+            "package a\nimport \"net/http\"\nfunc f(us []string) {\n\tfor _, u := range us {\n\t\thttp.Get(u) /* debuglens: ignore */\n\t}\n}\n",
+        ),
+        (
+            "A.java",
+            "import java.net.http.HttpClient;\nclass A { HttpClient c; void f(java.util.List<Object> rs) { for (Object r : rs) {\n  // debuglens: ignore\n  c.send(r, null);\n} } }\n",
+        ),
+    ];
+    for (p, src) in cases {
+        let f = analyze_workspace(
+            &[(p.to_string(), src.to_string())],
+            &AnalysisConfig::default(),
+        );
+        assert!(f.is_empty(), "{p}: {f:#?}");
+        let unsuppressed = src.replace("debuglens: ignore", "note");
+        let f = analyze_workspace(&[(p.to_string(), unsuppressed)], &AnalysisConfig::default());
+        assert_eq!(f.len(), 1, "{p}");
+    }
+    // Another rule's ignore does not suppress ours.
+    let src =
+        "import requests\nfor u in us:\n    requests.get(u)  # debuglens: ignore[other-rule]\n";
+    assert_eq!(
+        analyze_workspace(&[("a.py".into(), src.into())], &AnalysisConfig::default()).len(),
+        1
+    );
+}
+
+#[test]
+fn user_entries_extend_the_catalog() {
+    let src = "import mylib\n\ndef f(ids):\n    for i in ids:\n        mylib.fetch_user(i)\n";
+    let files = vec![("a.py".to_string(), src.to_string())];
+    assert!(analyze_workspace(&files, &AnalysisConfig::default()).is_empty());
+    let cfg = AnalysisConfig {
+        user_entries: vec![UserEntry {
+            language: "python".into(),
+            pattern: Some("mylib.fetch_*".into()),
+            receiver: None,
+            method: None,
+            kind: ApiKind::Rpc,
+        }],
+        ..AnalysisConfig::default()
+    };
+    let f = analyze_workspace(&files, &cfg);
+    assert_eq!(f.len(), 1);
+    assert!(
+        f[0].message.contains("RPC via mylib.fetch_user"),
+        "{}",
+        f[0].message
+    );
+}
+
+#[test]
+fn nested_loops_say_n_times_m_and_low_confidence_says_so() {
+    let src = "async def f(stores, api_client):\n    for s in stores:\n        for sku in s.skus:\n            await api_client.stock(s.id, sku)\n";
+    let f = analyze_workspace(&[("a.py".into(), src.into())], &AnalysisConfig::default());
+    assert_eq!(f.len(), 1);
+    assert!(
+        f[0].message
+            .contains("N×M items = N×M sequential round trips"),
+        "{}",
+        f[0].message
+    );
+    assert!(
+        f[0].message.contains("nested in \"for s in stores\""),
+        "{}",
+        f[0].message
+    );
+    assert_eq!(f[0].confidence, debuglens::code::Confidence::Low);
+    assert!(
+        f[0].message.contains("Lower confidence"),
+        "{}",
+        f[0].message
+    );
+    let quiet = AnalysisConfig {
+        report_low_confidence: false,
+        ..AnalysisConfig::default()
+    };
+    assert!(analyze_workspace(&[("a.py".into(), src.into())], &quiet).is_empty());
+}
