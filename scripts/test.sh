@@ -10,8 +10,8 @@ cd "$ROOT"
 
 step() { printf '\n==> %s\n' "$*"; }
 
-step "python packages for the demo (aiohttp, pytest)"
-python3 -m pip install --quiet --disable-pip-version-check -r examples/checkout/requirements.txt
+step "python packages: the demo (aiohttp, pytest) and jsonschema for the SARIF test"
+python3 -m pip install --quiet --disable-pip-version-check -r examples/checkout/requirements.txt jsonschema
 
 step "cargo test"
 cargo test --locked --all-targets

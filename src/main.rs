@@ -28,10 +28,12 @@ fn main() -> ExitCode {
             paths,
             format,
             workspace,
+            diff,
         } => cli::check(
             paths,
             *format,
             workspace.as_deref(),
+            diff.as_deref(),
             &mut out.lock(),
             &mut err,
         ),

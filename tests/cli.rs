@@ -222,3 +222,128 @@ fn explain_reads_stdin_and_says_when_there_is_no_trace() {
         "debuglens: no stack trace found\n"
     );
 }
+
+/// The SARIF 2.1.0 schema, as Microsoft's `@microsoft/jest-sarif` ships it (fetched from npm
+/// once into target/test-tools; `scripts/test.sh` does the same).
+fn sarif_schema() -> std::path::PathBuf {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/test-tools/jest-sarif");
+    let schema = dir.join("package/lib/schemas/sarif-2.1.0-rtm.5.json");
+    if !schema.exists() {
+        std::fs::create_dir_all(&dir).unwrap();
+        let packed = Command::new("npm")
+            .args(["pack", "--silent", "@microsoft/jest-sarif@1.0.0-beta.0"])
+            .current_dir(&dir)
+            .output()
+            .expect("npm is needed to fetch the SARIF schema");
+        assert!(
+            packed.status.success(),
+            "npm pack failed: {}",
+            String::from_utf8_lossy(&packed.stderr)
+        );
+        let tgz = String::from_utf8_lossy(&packed.stdout).trim().to_string();
+        let untar = Command::new("tar")
+            .args(["xzf", &tgz])
+            .current_dir(&dir)
+            .status()
+            .unwrap();
+        assert!(untar.success());
+    }
+    schema
+}
+
+#[test]
+fn check_sarif_validates_against_the_sarif_2_1_0_schema() {
+    let (code, out, _) = debuglens(&[
+        "check",
+        &demo(),
+        "--workspace",
+        &demo(),
+        "--format",
+        "sarif",
+    ]);
+    assert_eq!(code, 1);
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("out.sarif");
+    std::fs::write(&log, &out).unwrap();
+    let script = "import json, sys, jsonschema\n\
+        schema = json.load(open(sys.argv[1]))\n\
+        log = json.load(open(sys.argv[2]))\n\
+        jsonschema.Draft4Validator(schema).validate(log)\n\
+        r = log['runs'][0]['results'][0]\n\
+        print(r['ruleId'], r['level'], r['locations'][0]['physicalLocation']['artifactLocation']['uri'], r['locations'][0]['physicalLocation']['region']['startLine'])\n";
+    let schema = sarif_schema();
+    let v = Command::new("python3")
+        .arg("-c")
+        .arg(script)
+        .arg(&schema)
+        .arg(&log)
+        .output()
+        .unwrap();
+    assert!(v.status.success(), "{}", String::from_utf8_lossy(&v.stderr));
+    assert_eq!(
+        String::from_utf8_lossy(&v.stdout),
+        "loop-remote-call warning handlers/checkout.py 27\n"
+    );
+}
+
+#[test]
+fn check_diff_keeps_only_findings_on_changed_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    let ws = dir.path();
+    let copy = Command::new("cp")
+        .arg("-r")
+        .arg(format!("{}/.", demo()))
+        .arg(ws)
+        .status()
+        .unwrap();
+    assert!(copy.success());
+    let git = |args: &[&str]| {
+        let s = Command::new("git")
+            .args(["-c", "user.email=t@example.com", "-c", "user.name=t"])
+            .args(args)
+            .current_dir(ws)
+            .output()
+            .unwrap();
+        assert!(s.status.success(), "{}", String::from_utf8_lossy(&s.stderr));
+    };
+    git(&["init", "-q"]);
+    git(&["add", "-A"]);
+    git(&["commit", "-qm", "base"]);
+    let ws_s = ws.to_str().unwrap();
+    // Nothing changed: nothing to review.
+    let (code, out, _) = debuglens(&["check", ws_s, "--workspace", ws_s, "--diff", "HEAD"]);
+    assert_eq!(
+        (code, out.as_str()),
+        (0, "debuglens: no findings in 16 file(s)\n")
+    );
+    // An unrelated edit in the same file keeps it quiet too.
+    let handler = ws.join("handlers/checkout.py");
+    let text = std::fs::read_to_string(&handler).unwrap();
+    std::fs::write(
+        &handler,
+        text.replace(
+            "logger = logging.getLogger(__name__)",
+            "logger = logging.getLogger(\"checkout\")",
+        ),
+    )
+    .unwrap();
+    let (code, _, _) = debuglens(&["check", ws_s, "--workspace", ws_s, "--diff", "HEAD"]);
+    assert_eq!(code, 0);
+    // Touching the loop's call line brings the finding back.
+    let text = std::fs::read_to_string(&handler).unwrap();
+    std::fs::write(
+        &handler,
+        text.replace(
+            "if not await validate_inventory(item):",
+            "if not (await validate_inventory(item)):",
+        ),
+    )
+    .unwrap();
+    let (code, out, _) = debuglens(&["check", ws_s, "--workspace", ws_s, "--diff", "HEAD"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.starts_with("handlers/checkout.py:27:"), "{out}");
+    // A revision that does not exist is a usage error naming git's complaint.
+    let (code, _, err) = debuglens(&["check", ws_s, "--workspace", ws_s, "--diff", "no-such-rev"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("git diff"), "{err}");
+}

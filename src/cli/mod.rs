@@ -46,6 +46,10 @@ pub enum Command {
         /// Folder that reported paths are relative to, and whose debuglens.toml applies.
         #[arg(long, value_name = "DIR")]
         workspace: Option<PathBuf>,
+        /// Keep only findings whose loop or call lines changed since REV (`git diff REV`),
+        /// for code review.
+        #[arg(long, value_name = "REV")]
+        diff: Option<String>,
     },
     /// Find stack traces in a file (or stdin) and explain each.
     #[command(
@@ -123,6 +127,7 @@ pub fn check(
     paths: &[PathBuf],
     format: CheckFormat,
     workspace_dir: Option<&Path>,
+    diff: Option<&str>,
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Result<i32, CliError> {
@@ -160,6 +165,10 @@ pub fn check(
         .cloned()
         .unwrap_or_else(|| base.clone());
     let code_index = index_code(&index, &root, &settings);
+    let changed = match diff {
+        Some(rev) => Some(workspace::git::changed_since(&root, rev).map_err(CliError)?),
+        None => None,
+    };
     let sources = engine::DiskSources::default();
     let cx = engine::Context {
         settings: &settings,
@@ -189,11 +198,27 @@ pub fn check(
             },
             &cx,
         );
-        if !report.diagnostics.is_empty() {
+        let mut diagnostics = report.diagnostics;
+        if let Some(changed) = &changed {
+            let Some(lines) = changed.get(&rel) else {
+                continue;
+            };
+            let index = crate::text::LineIndex::new(&text);
+            diagnostics.retain(|d| {
+                let call = index.line_of(d.range.start) as u32 + 1;
+                let loop_line = d
+                    .data
+                    .as_ref()
+                    .and_then(|v| v["loop_line"].as_u64())
+                    .map(|l| l as u32);
+                lines.contains(call) || loop_line.is_some_and(|l| lines.contains(l))
+            });
+        }
+        if !diagnostics.is_empty() {
             results.push(FileFindings {
                 display: rel,
                 text,
-                diagnostics: report.diagnostics,
+                diagnostics,
             });
         }
     }

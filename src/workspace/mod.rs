@@ -4,6 +4,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+pub mod git;
 pub mod resolve;
 use std::io::Read;
 use std::path::{Path, PathBuf};
