@@ -228,7 +228,7 @@ async fn hover_on_the_exception_line_summarises_the_explanation() {
     assert!(value.starts_with("**`TimeoutError`**"), "{value}");
     assert!(value.contains("**Immediate cause.**"), "{value}");
     assert!(
-        value.contains("1. The request makes N sequential remote calls in a loop"),
+        value.contains("1. N+1: validate_inventory() is called once per iteration of \"for item in cart.items\" (handlers/checkout.py:27)"),
         "{value}"
     );
     s.shutdown_and_exit().await;

@@ -176,6 +176,7 @@ pub fn check(
         sources: &sources,
         scan_traces: false,
         code: Some(&code_index),
+        findings: &[],
     };
     let mut results = Vec::new();
     for path in &files {
@@ -288,6 +289,12 @@ pub fn explain(
     }
     let settings = load_settings(&base, err);
     let index = index_workspace(&base, &settings);
+    let code_root = index
+        .roots()
+        .first()
+        .cloned()
+        .unwrap_or_else(|| base.clone());
+    let findings = index_code(&index, &code_root, &settings).all_findings();
     let sources = engine::DiskSources::default();
     let cx = engine::Context {
         settings: &settings,
@@ -295,6 +302,7 @@ pub fn explain(
         sources: &sources,
         scan_traces: true,
         code: None,
+        findings: &findings,
     };
     let report = engine::analyze_document(
         DocumentInput {

@@ -230,7 +230,15 @@ pub fn explain_text(
     if report.trace_groups.is_empty() {
         return writeln!(out, "debuglens: no stack trace found");
     }
-    for (n, g) in report.trace_groups.iter().enumerate() {
+    // The exceptions a user saw first; the ones that caused them after.
+    let mut order: Vec<&crate::engine::traces::GroupReport> = report.trace_groups.iter().collect();
+    order.sort_by_key(|g| !g.is_root);
+    for (n, g) in order.into_iter().enumerate() {
+        let role = if g.is_root {
+            ""
+        } else {
+            " (the cause of a later exception)"
+        };
         let Some(t) = report.traces.get(g.representative) else {
             continue;
         };
@@ -252,7 +260,7 @@ pub fn explain_text(
         }
         writeln!(
             out,
-            "━━ {} trace, lines {start}–{end}{seen}",
+            "━━ {} trace, lines {start}–{end}{seen}{role}",
             serde_json::to_value(t.trace.language)
                 .ok()
                 .and_then(|v| v.as_str().map(str::to_string))

@@ -9,6 +9,7 @@ use serde::Serialize;
 use crate::config::Settings;
 use crate::workspace::WorkspaceIndex;
 
+pub mod correlate;
 pub mod loops;
 pub mod traces;
 
@@ -103,6 +104,8 @@ pub struct Context<'a> {
     pub scan_traces: bool,
     /// The workspace's code index, already holding this document's summary.
     pub code: Option<&'a crate::code::Index>,
+    /// Every loop-remote-call finding in the workspace, for correlating traces with them.
+    pub findings: &'a [crate::code::Finding],
 }
 
 /// Everything the engine found in one document.

@@ -34,6 +34,8 @@ pub struct GroupReport {
     /// False when the exception is the cause of another one in the same paste.
     pub is_root: bool,
     pub explanation: Explanation,
+    /// The loop-remote-call finding on this trace's path, when there is one.
+    pub correlated: Option<crate::code::Finding>,
 }
 
 /// A diagnostic that a trace puts on a workspace file: the source line of one of its frames.
@@ -103,14 +105,26 @@ pub(super) fn analyze(input: DocumentInput<'_>, cx: &Context<'_>, report: &mut D
         let innermost_source = innermost_app(t)
             .and_then(|(frame, res)| Some(source_line(cx, res.path()?, frame.line?)))
             .flatten();
+        let correlated = super::correlate::finding_for(t, cx.findings, cx.workspace);
         let ctx = ExplainContext {
             count: group.count,
             first_line: Some(group.first_line as u32),
             last_line: Some(group.last_line as u32),
             innermost_source,
-            correlated: Vec::new(),
+            correlated: correlated
+                .map(super::correlate::hypothesis)
+                .into_iter()
+                .collect(),
         };
-        let explanation = guidance::explain(&t.trace, &ctx);
+        let mut explanation = guidance::explain(&t.trace, &ctx);
+        if correlated.is_some() {
+            // The concrete finding replaces the knowledge base's generic N+1 hypothesis.
+            let mut first = true;
+            explanation.likely_causes.retain(|h| {
+                let keep = std::mem::replace(&mut first, false) || !h.cause.contains("N+1");
+                keep
+            });
+        }
         report.trace_groups.push(GroupReport {
             representative: rep,
             count: group.count,
@@ -118,6 +132,7 @@ pub(super) fn analyze(input: DocumentInput<'_>, cx: &Context<'_>, report: &mut D
             last_line: group.last_line as u32,
             is_root: roots.contains(&rep),
             explanation,
+            correlated: correlated.cloned(),
         });
         let _ = g;
     }

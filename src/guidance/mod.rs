@@ -3,6 +3,8 @@
 
 pub mod explain;
 pub mod knowledge;
+pub mod plans;
+pub mod testgen;
 
 pub use explain::{ExplainContext, Explanation, Hypothesis, explain, to_markdown};
 pub use knowledge::{Entry, KnowledgeBase};

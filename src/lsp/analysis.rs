@@ -200,6 +200,10 @@ async fn analyze(state: Arc<State>, published: Published, uri: Uri, propagate: b
                     .collect();
             }
         }
+        let findings = match code.as_mut() {
+            Some(code) => code.all_findings(),
+            None => job_state.code_lock().all_findings(),
+        };
         let workspace = job_state.workspace_read();
         let cx = engine::Context {
             settings: &settings,
@@ -207,6 +211,7 @@ async fn analyze(state: Arc<State>, published: Published, uri: Uri, propagate: b
             sources: &sources,
             scan_traces: true,
             code: code.as_deref().map(|c| &c.index),
+            findings: &findings,
         };
         let report = engine::analyze_document(
             DocumentInput {

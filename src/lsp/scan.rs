@@ -78,7 +78,7 @@ pub async fn scan(state: Arc<State>, roots: Vec<PathBuf>) {
                 for (rel, summary) in summaries.drain(..) {
                     // An open document's buffer is newer than the disk.
                     if !code.parsed.contains_key(&rel) {
-                        code.index.update(&rel, summary);
+                        code.update(&rel, summary);
                     }
                 }
             };

@@ -431,7 +431,7 @@ pub(super) async fn resummarize(state: &Arc<State>, rel: &str, path: Option<Path
     };
     let mut code = state.code_lock();
     match summary {
-        Some(s) => code.index.update(rel, s),
-        None => code.index.remove(rel),
+        Some(s) => code.update(rel, s),
+        None => code.remove(rel),
     }
 }

@@ -142,6 +142,8 @@ pub struct CodeState {
     fingerprint: String,
     /// Open documents' parse trees, by code key, reparsed incrementally.
     pub parsed: HashMap<String, crate::code::ParsedFile>,
+    /// Every finding in the workspace, computed on demand after the index changed.
+    all: Option<Arc<Vec<crate::code::Finding>>>,
 }
 
 impl CodeState {
@@ -154,7 +156,26 @@ impl CodeState {
                 cfg,
             ),
             parsed: HashMap::new(),
+            all: None,
         }
+    }
+
+    pub fn update(&mut self, key: &str, summary: crate::code::FileSummary) {
+        self.index.update(key, summary);
+        self.all = None;
+    }
+
+    pub fn remove(&mut self, key: &str) {
+        self.index.remove(key);
+        self.all = None;
+    }
+
+    /// Every loop-remote-call finding in the workspace (cached until the index changes).
+    pub fn all_findings(&mut self) -> Arc<Vec<crate::code::Finding>> {
+        Arc::clone(
+            self.all
+                .get_or_insert_with(|| Arc::new(self.index.all_findings())),
+        )
     }
 
     /// Rebuilds the index when the settings it depends on changed, keeping every summary.
@@ -167,7 +188,7 @@ impl CodeState {
         let mut next = CodeState::new(settings);
         for path in self.index.paths().cloned().collect::<Vec<_>>() {
             if let Some(summary) = self.index.summary(&path) {
-                next.index.update(&path, summary.clone());
+                next.update(&path, summary.clone());
             }
         }
         next.parsed = std::mem::take(&mut self.parsed);
@@ -214,6 +235,6 @@ impl CodeState {
             parsed.edit(edit, text);
         }
         let summary = parsed.summarize(key);
-        self.index.update(key, summary);
+        self.update(key, summary);
     }
 }
