@@ -115,6 +115,8 @@ pub struct DocumentReport {
     /// Stack traces found in the document, with their resolution and explanation.
     pub traces: Vec<traces::TraceReport>,
     pub trace_groups: Vec<traces::GroupReport>,
+    /// The loop-remote-call findings behind this document's diagnostics, for code actions.
+    pub findings: Vec<crate::code::Finding>,
     /// Diagnostics this document's traces put on other files (the frames' source lines).
     pub frame_marks: Vec<traces::FrameMark>,
 }

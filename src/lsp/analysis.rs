@@ -20,6 +20,7 @@ use crate::text::{Document, LineIndex};
 #[derive(Debug)]
 #[allow(dead_code)] // read by hover, links and code actions as they land
 pub struct DocResult {
+    pub uri: Uri,
     pub version: i32,
     pub document: Arc<Document>,
     pub report: DocumentReport,
@@ -276,6 +277,7 @@ async fn analyze(state: Arc<State>, published: Published, uri: Uri, propagate: b
             results.insert(
                 uri.clone(),
                 Arc::new(DocResult {
+                    uri: uri.clone(),
                     version: document.version,
                     document: Arc::clone(&document),
                     report,

@@ -1,6 +1,7 @@
 //! The LSP face: JSON-RPC over stdio, LSP types, and nothing else. Everything it says comes
 //! from the engine (`crate::engine` and the modules below it).
 
+mod actions;
 mod analysis;
 mod config_sync;
 pub mod convert;

@@ -15,7 +15,7 @@ use super::analysis::{self, Scheduler};
 use super::convert;
 use super::documents::Documents;
 use super::state::{ClientCaps, State};
-use super::{config_sync, scan, traces};
+use super::{actions, config_sync, scan, traces};
 use crate::text::{Encoding, TextChange};
 
 pub struct Backend {
@@ -60,7 +60,22 @@ pub struct ViewFileTextResult {
 
 fn client_caps(params: &InitializeParams) -> ClientCaps {
     let ws = params.capabilities.workspace.as_ref();
+    let td = params.capabilities.text_document.as_ref();
     ClientCaps {
+        resolve_edit: td
+            .and_then(|t| t.code_action.as_ref())
+            .and_then(|c| c.resolve_support.as_ref())
+            .is_some_and(|r| r.properties.iter().any(|p| p == "edit")),
+        create_files: ws
+            .and_then(|w| w.workspace_edit.as_ref())
+            .and_then(|e| e.resource_operations.as_ref())
+            .is_some_and(|ops| ops.contains(&ResourceOperationKind::Create)),
+        show_document: params
+            .capabilities
+            .window
+            .as_ref()
+            .and_then(|w| w.show_document.as_ref())
+            .is_some_and(|s| s.support),
         work_done_progress: params
             .capabilities
             .window
@@ -141,6 +156,20 @@ impl LanguageServer for Backend {
                 )),
                 hover_provider: Some(HoverProviderCapability::Simple(true)),
                 definition_provider: Some(OneOf::Left(true)),
+                code_action_provider: Some(CodeActionProviderCapability::Options(
+                    CodeActionOptions {
+                        code_action_kinds: Some(vec![
+                            CodeActionKind::QUICKFIX,
+                            CodeActionKind::REFACTOR_REWRITE,
+                        ]),
+                        resolve_provider: Some(true),
+                        work_done_progress_options: Default::default(),
+                    },
+                )),
+                execute_command_provider: Some(ExecuteCommandOptions {
+                    commands: actions::commands(),
+                    work_done_progress_options: Default::default(),
+                }),
                 document_link_provider: Some(DocumentLinkOptions {
                     resolve_provider: Some(false),
                     work_done_progress_options: Default::default(),
@@ -361,6 +390,102 @@ impl LanguageServer for Backend {
                 .map(GotoDefinitionResponse::Scalar),
             _ => Some(GotoDefinitionResponse::Array(locations)),
         })
+    }
+
+    async fn code_action(&self, params: CodeActionParams) -> Result<Option<CodeActionResponse>> {
+        let Some(result) = self.fresh_result(&params.text_document.uri).await else {
+            return Ok(None);
+        };
+        let state = Arc::clone(&self.state);
+        let lazy = state.caps().resolve_edit;
+        let list =
+            tokio::task::spawn_blocking(move || actions::list(&state, &result, params.range, lazy))
+                .await
+                .unwrap_or_default();
+        Ok(Some(list))
+    }
+
+    async fn code_action_resolve(&self, action: CodeAction) -> Result<CodeAction> {
+        let data: actions::ActionData = action
+            .data
+            .clone()
+            .and_then(|d| serde_json::from_value(d).ok())
+            .ok_or_else(|| {
+                tower_lsp_server::jsonrpc::Error::invalid_params("not a debuglens code action")
+            })?;
+        let Some(result) = self.fresh_result(&data.uri).await else {
+            return Err(tower_lsp_server::jsonrpc::Error::invalid_params(
+                "the document is no longer open",
+            ));
+        };
+        let state = Arc::clone(&self.state);
+        tokio::task::spawn_blocking(move || actions::resolve(&state, &result, action))
+            .await
+            .map_err(|e| tower_lsp_server::jsonrpc::Error::invalid_params(e.to_string()))?
+    }
+
+    async fn execute_command(
+        &self,
+        params: ExecuteCommandParams,
+    ) -> Result<Option<serde_json::Value>> {
+        let invalid = tower_lsp_server::jsonrpc::Error::invalid_params;
+        let at: actions::At = params
+            .arguments
+            .first()
+            .cloned()
+            .and_then(|a| serde_json::from_value(a).ok())
+            .ok_or_else(|| {
+                invalid(format!(
+                    "{} takes one argument {{uri, position}}",
+                    params.command
+                ))
+            })?;
+        let Some((result, offset)) = self.result_at(&at.uri, at.position).await else {
+            return Err(invalid(format!(
+                "{} is not open or has no analysis",
+                at.uri.as_str()
+            )));
+        };
+        let state = Arc::clone(&self.state);
+        match params.command.as_str() {
+            actions::EXPLAIN => {
+                let md = tokio::task::spawn_blocking(move || actions::explain(&result, offset))
+                    .await
+                    .ok()
+                    .flatten();
+                md.map(|m| Some(serde_json::Value::String(m)))
+                    .ok_or_else(|| invalid("nothing to explain at this position".to_string()))
+            }
+            actions::OPEN_FRAME => {
+                let s = Arc::clone(&state);
+                let location = tokio::task::spawn_blocking(move || {
+                    actions::innermost_frame(&s, &result, offset)
+                })
+                .await
+                .ok()
+                .flatten()
+                .ok_or_else(|| {
+                    invalid("no app frame of this trace is in the workspace".to_string())
+                })?;
+                let shown = state
+                    .client
+                    .show_document(ShowDocumentParams {
+                        uri: location.uri.clone(),
+                        external: Some(false),
+                        take_focus: Some(true),
+                        selection: Some(location.range),
+                    })
+                    .await
+                    .unwrap_or(false);
+                Ok(Some(
+                    serde_json::json!({"uri": location.uri, "range": location.range, "shown": shown}),
+                ))
+            }
+            other => Err(invalid(format!(
+                "unknown command {other:?}; known: {}",
+                actions::commands().join(", ")
+            ))),
+        }
     }
 
     async fn document_link(&self, params: DocumentLinkParams) -> Result<Option<Vec<DocumentLink>>> {

@@ -21,6 +21,11 @@ pub struct ClientCaps {
     pub configuration: bool,
     pub configuration_dynamic: bool,
     pub watched_files_dynamic: bool,
+    /// `codeAction/resolve` can fill in `edit`.
+    pub resolve_edit: bool,
+    /// Workspace edits may create files.
+    pub create_files: bool,
+    pub show_document: bool,
 }
 
 #[derive(Debug, Default)]

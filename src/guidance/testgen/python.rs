@@ -322,6 +322,22 @@ fn class_fields(class_text: &str) -> Vec<(String, Option<String>)> {
     out
 }
 
+fn is_builtin(t: &str) -> bool {
+    matches!(
+        t.split('[').next().unwrap_or(t).trim(),
+        "str" | "int" | "float" | "bool" | "bytes" | "tuple" | "dict" | "list"
+    )
+}
+
+/// The annotation to show in the fake's signature: builtins as written, anything else `Any`
+/// (the test does not import every type the client mentions).
+fn fake_annotation(t: Option<&str>) -> String {
+    match t.map(strip_optional) {
+        Some(t) if matches!(t.as_str(), "str" | "int" | "float" | "bool" | "bytes") => t,
+        _ => "Any".to_owned(),
+    }
+}
+
 fn strip_optional(t: &str) -> String {
     let t = t.trim().trim_matches(|c| c == '"' || c == '\'');
     if let Some(inner) = t
@@ -491,10 +507,13 @@ pub fn generate(
     let root_param = parts
         .as_ref()
         .and_then(|(root, _)| params.iter().find(|p| p.name == *root));
-    let elem_ty: Option<String> = match (root_param, parts.as_ref()) {
-        (Some(p), Some((_, attrs))) if attrs.is_empty() => {
-            p.type_text.as_deref().and_then(element_type)
-        }
+    // The element type, with the file its name is visible from.
+    let elem_ty: Option<(String, String)> = match (root_param, parts.as_ref()) {
+        (Some(p), Some((_, attrs))) if attrs.is_empty() => p
+            .type_text
+            .as_deref()
+            .and_then(element_type)
+            .map(|t| (t, s.path.clone())),
         (Some(p), Some((_, attrs))) => p
             .type_text
             .as_deref()
@@ -505,15 +524,18 @@ pub fn generate(
                     .iter()
                     .find(|(n, _)| Some(n) == attrs.first())
                     .and_then(|(_, t)| t.as_deref().and_then(element_type))
+                    .map(|t| (t, c.path.clone()))
             }),
         _ => None,
     };
     let var = s.loop_var.clone().unwrap_or_else(|| "item".to_owned());
-    let elem_class = elem_ty.as_deref().and_then(|t| cx.class(t, &s.path));
-    let (elem_ann, elem_expr) = match (&elem_class, elem_ty.as_deref()) {
+    let elem_class = elem_ty.as_ref().and_then(|(t, from)| cx.class(t, from));
+    let (elem_ann, elem_expr) = match (&elem_class, elem_ty.as_ref()) {
         (Some(c), _) => (c.name.clone(), cx.construct(c, None, true, 1)),
-        (None, Some(t)) => (t.to_owned(), cx.value(Some(t), &var, true, &s.path, 1)),
-        (None, None) => {
+        (None, Some((t, from))) if is_builtin(t) => {
+            (t.to_owned(), cx.value(Some(t), &var, true, from, 1))
+        }
+        _ => {
             let attrs = s.element_attributes();
             if attrs.is_empty() {
                 ("str".to_owned(), string_value(&var, true))
@@ -906,15 +928,24 @@ impl Writer<'_> {
                 } else {
                     "None"
                 };
-                format!(", {}: Any = {d}", p.name)
+                format!(
+                    ", {}: {} = {d}",
+                    p.name,
+                    fake_annotation(p.type_text.as_deref())
+                )
             })
             .collect();
         let _ = writeln!(
             t,
-            "    def _result(self, {key}: Any{}) -> {}:\n        \
+            "    def _result(self, {key}: {}{}) -> {}:\n        \
              self.checked.append({key})\n        \
              available = {key} not in self.unavailable\n        \
              return {}\n",
+            fake_annotation(
+                self.single_params
+                    .first()
+                    .and_then(|p| p.type_text.as_deref())
+            ),
             rest_params.concat(),
             self.result_ann,
             self.result_expr
@@ -925,7 +956,7 @@ impl Writer<'_> {
             self.single_params
                 .iter()
                 .filter(|p| !p.name.starts_with('*'))
-                .map(|p| format!("{}: Any", p.name))
+                .map(|p| format!("{}: {}", p.name, fake_annotation(p.type_text.as_deref())))
                 .collect::<Vec<_>>()
                 .join(", ")
         };
@@ -963,7 +994,7 @@ impl Writer<'_> {
                 .unwrap_or_else(|| "rows".to_owned());
             let _ = writeln!(
                 t,
-                "\n    {} {}(self, {self_param}{rows}: Any) -> Any:\n        \
+                "\n    {} {}(self, {self_param}{rows}: Any) -> {}:\n        \
                  batch = list({rows})\n        \
                  self.batch_sizes.append(len(batch))\n        \
                  if len(batch) > BATCH_LIMIT:\n            \
@@ -973,6 +1004,7 @@ impl Writer<'_> {
                  return {}",
                 self.method_def(b.is_async),
                 b.method,
+                batch_annotation(b.return_type.as_deref(), &self.result_ann),
                 b.method,
                 batch_return(b.return_type.as_deref()),
             );
@@ -1111,8 +1143,13 @@ impl Writer<'_> {
             "\n\n{def} test_{entry}_partial_availability(monkeypatch: pytest.MonkeyPatch) -> None:\n    \
              items = make_items(5)\n    \
              missing = {}\n    \
-             fake = install(monkeypatch, {fake}(unavailable=frozenset({{missing}})))\n",
+             {}install(monkeypatch, {fake}(unavailable=frozenset({{missing}})))\n",
             self.key_item.replacen("item", "items[2]", 1),
+            if self.out_of_stock.is_some() {
+                ""
+            } else {
+                "fake = "
+            },
         );
         match &self.out_of_stock {
             Some(exc) => {
@@ -1267,6 +1304,15 @@ fn qualified(b: &super::BatchMethod) -> String {
     match &b.class {
         Some(c) => format!("{c}.{}", b.method),
         None => b.method.clone(),
+    }
+}
+
+fn batch_annotation(ret: Option<&str>, result: &str) -> String {
+    let r = ret.map(strip_optional).unwrap_or_default();
+    if r == format!("list[{result}]") || r == format!("dict[str, {result}]") {
+        r
+    } else {
+        "Any".to_owned()
     }
 }
 
