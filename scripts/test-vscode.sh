@@ -13,6 +13,7 @@
 #   DEBUGLENS_VSCODE_TIMEOUT    seconds for the whole suite (default 300)
 #   KEEP=1                  keep the run folder (code-server log, VS Code logs, workspace copy)
 #   DEBUG=1                 echo the browser console
+#   DEBUGLENS_VSCODE_SCREENSHOT=/tmp/wb.png  screenshot of the workbench when the suite ends
 # Exit code: 0 when every selected test passed.
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)

@@ -133,6 +133,7 @@ pub fn analyze_document(input: DocumentInput<'_>, cx: &Context<'_>) -> DocumentR
             report
                 .diagnostics
                 .extend(loops::diagnostics(&findings, key.root));
+            report.findings = findings;
         }
     }
     report

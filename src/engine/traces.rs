@@ -120,10 +120,9 @@ pub(super) fn analyze(input: DocumentInput<'_>, cx: &Context<'_>, report: &mut D
         if correlated.is_some() {
             // The concrete finding replaces the knowledge base's generic N+1 hypothesis.
             let mut first = true;
-            explanation.likely_causes.retain(|h| {
-                let keep = std::mem::replace(&mut first, false) || !h.cause.contains("N+1");
-                keep
-            });
+            explanation
+                .likely_causes
+                .retain(|h| std::mem::replace(&mut first, false) || !h.cause.contains("N+1"));
         }
         report.trace_groups.push(GroupReport {
             representative: rep,

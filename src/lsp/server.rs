@@ -449,7 +449,8 @@ impl LanguageServer for Backend {
         let state = Arc::clone(&self.state);
         match params.command.as_str() {
             actions::EXPLAIN => {
-                let md = tokio::task::spawn_blocking(move || actions::explain(&result, offset))
+                let s = Arc::clone(&state);
+                let md = tokio::task::spawn_blocking(move || actions::explain(&s, &result, offset))
                     .await
                     .ok()
                     .flatten();
@@ -480,6 +481,34 @@ impl LanguageServer for Backend {
                 Ok(Some(
                     serde_json::json!({"uri": location.uri, "range": location.range, "shown": shown}),
                 ))
+            }
+            actions::DRAFT_PLAN | actions::DRAFT_REPORT | actions::TEST_PLAN => {
+                let s = Arc::clone(&state);
+                let command = params.command.clone();
+                let files = tokio::task::spawn_blocking(
+                    move || -> std::result::Result<Vec<(PathBuf, String)>, String> {
+                        match command.as_str() {
+                            actions::TEST_PLAN => {
+                                let finding = result
+                                    .report
+                                    .findings
+                                    .iter()
+                                    .find(|f| {
+                                        f.span.start.byte <= offset && offset <= f.span.end.byte
+                                    })
+                                    .ok_or("no loop-remote-call finding at this position")?;
+                                actions::test_plan_files(&s, &result, finding)
+                            }
+                            c => actions::draft(&s, &result, offset, c == actions::DRAFT_REPORT)
+                                .map(|f| vec![f])
+                                .ok_or_else(|| "no stack trace at this position".to_string()),
+                        }
+                    },
+                )
+                .await
+                .map_err(|e| invalid(e.to_string()))?
+                .map_err(invalid)?;
+                deliver_files(&state, files).await.map(Some)
             }
             other => Err(invalid(format!(
                 "unknown command {other:?}; known: {}",
@@ -559,4 +588,59 @@ pub(super) async fn resummarize(state: &Arc<State>, rel: &str, path: Option<Path
         Some(s) => code.update(rel, s),
         None => code.remove(rel),
     }
+}
+
+/// Puts new files in front of the user: through a `CreateFile` workspace edit when the client
+/// supports it, else written to disk and shown with `window/showDocument`.
+async fn deliver_files(
+    state: &Arc<State>,
+    files: Vec<(PathBuf, String)>,
+) -> Result<serde_json::Value> {
+    let uris: Vec<Uri> = files
+        .iter()
+        .filter_map(|(p, _)| convert::uri_for_path(p))
+        .collect();
+    if state.caps().create_files {
+        let edit = actions::create_files_edit(&files);
+        let applied = state
+            .client
+            .apply_edit(edit)
+            .await
+            .map(|r| r.applied)
+            .unwrap_or(false);
+        return Ok(serde_json::json!({"uris": uris, "applied": applied}));
+    }
+    for (path, text) in &files {
+        if path.exists() {
+            continue; // never overwrite the user's file
+        }
+        let written = async {
+            if let Some(dir) = path.parent() {
+                tokio::fs::create_dir_all(dir).await?;
+            }
+            tokio::fs::write(path, text).await
+        };
+        if let Err(e) = written.await {
+            return Err(tower_lsp_server::jsonrpc::Error::invalid_params(format!(
+                "cannot write {}: {e}",
+                path.display()
+            )));
+        }
+    }
+    let mut shown = false;
+    if state.caps().show_document {
+        if let Some(uri) = uris.first() {
+            shown = state
+                .client
+                .show_document(ShowDocumentParams {
+                    uri: uri.clone(),
+                    external: Some(false),
+                    take_focus: Some(true),
+                    selection: None,
+                })
+                .await
+                .unwrap_or(false);
+        }
+    }
+    Ok(serde_json::json!({"uris": uris, "written": true, "shown": shown}))
 }

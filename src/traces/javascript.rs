@@ -9,31 +9,125 @@ use regex::Regex;
 use super::shared::{self, Doc, Line, MAX_BLANKS, Parsed};
 use super::{Frame, Language, Trace};
 
+// The grammars below `#[cfg(test)]` are parsed by hand (`v8_named`, `v8_anon`, `split_loc`,
+// `header_fast`, `loose_header_fast`); the tests hold the parsers to them.
+#[cfg(test)]
 static V8_NAMED: LazyLock<Regex> = LazyLock::new(|| {
     shared::re(r"^at (?:async )?(?:new )?(?P<f>.+?)(?: \[as [^\]]+\])? \((?P<loc>.+)\)$")
 });
+#[cfg(test)]
 static V8_ANON: LazyLock<Regex> =
     LazyLock::new(|| shared::re(r"^at (?:async )?(?P<loc>[^\s()]+:\d+:\d+)$"));
 /// `is_match`-only twin of V8_NAMED with the location check folded in (no captures: the DFA
 /// answers, the backtracker never runs).
+#[cfg(test)]
 static V8_CHECK: LazyLock<Regex> = LazyLock::new(|| {
     shared::re(
         r"^at (?:async )?(?:new )?.+? \((?:.+:\d+(?::\d+)?|<anonymous>|native|index \d+|eval at .+|[^ ]*://[^ ]*)\)$",
     )
 });
+#[cfg(test)]
 static LOC: LazyLock<Regex> =
     LazyLock::new(|| shared::re(r"^(?P<p>.+?):(?P<l>\d+)(?::(?P<c>\d+))?$"));
 static FIREFOX: LazyLock<Regex> = LazyLock::new(|| {
     shared::re(r"^(?P<f>[^@\s]*(?: code)?)@(?P<p>[^@\s]*[/.][^@\s]*?):(?P<l>\d+):(?P<c>\d+)$")
 });
+#[cfg(test)]
 static HEADER: LazyLock<Regex> = LazyLock::new(|| {
     shared::re(
         r"^(?:Uncaught (?:\(in promise\) )?|[A-Za-z][\w ]{0,40}:\s+)?(?P<e>[A-Za-z_$][\w$.]*(?:Error|Exception|Rejection)[\w$]*|Error|DOMException)(?: \[[^\]]+\])?(?::\s?(?P<m>.*))?$",
     )
 });
+#[cfg(test)]
 static LOOSE_HEADER: LazyLock<Regex> = LazyLock::new(|| {
     shared::re(r"^(?:Uncaught )?(?P<e>[A-Z][\w$.]*)(?: \[[^\]]+\])?:\s(?P<m>.*)$")
 });
+
+/// [`V8_ANON`]'s `loc`, hand-parsed: `at [async ]path:l:c`, the path without blanks or
+/// parentheses.
+fn v8_anon(t: &str) -> Option<&str> {
+    let r = t.strip_prefix("at ")?;
+    // Without `async ` taken, the blank after it fails the location: one try is enough.
+    let loc = r.strip_prefix("async ").unwrap_or(r);
+    let ok = loc
+        .bytes()
+        .all(|b| !shared::is_space(b) && b != b'(' && b != b')')
+        && loc.rsplit_once(':').is_some_and(|(a, c)| {
+            shared::all_digits(c)
+                && a.rsplit_once(':')
+                    .is_some_and(|(p, l)| !p.is_empty() && shared::all_digits(l))
+        });
+    ok.then_some(loc)
+}
+
+/// [`V8_NAMED`]'s `(f, loc)`, hand-parsed with the regex's preferences: `async ` and `new `
+/// taken when they lead to a match, then the shortest function name followed by
+/// ` [as x] (` or ` (` with the location running to the final `)`.
+fn v8_named(t: &str) -> Option<(&str, &str)> {
+    let r = t.strip_prefix("at ")?;
+    if !r.ends_with(')') {
+        return None;
+    }
+    let mut starts = [None; 4];
+    if let Some(x) = r.strip_prefix("async ") {
+        if x.starts_with("new ") {
+            starts[0] = Some(10);
+        }
+        starts[1] = Some(6);
+    }
+    if r.starts_with("new ") {
+        starts[2] = Some(4);
+    }
+    starts[3] = Some(0);
+    starts
+        .into_iter()
+        .flatten()
+        .find_map(|s| v8_named_from(r, s))
+}
+
+fn v8_named_from(r: &str, s: usize) -> Option<(&str, &str)> {
+    let b = r.as_bytes();
+    let close = r.len() - 1; // the final `)`
+    // First `]` at or after the last position asked for (`b.len()`: none), remembered so
+    // the scan stays linear.
+    let mut bracket: Option<usize> = None;
+    let mut k = s + 1;
+    while let Some(p) = memchr::memchr(b' ', b.get(k..close)?) {
+        k += p;
+        let after = &b[k + 1..];
+        if after.starts_with(b"(") && k + 2 < close {
+            return Some((&r[s..k], &r[k + 2..close]));
+        }
+        if after.starts_with(b"[as ") {
+            let j = k + 5;
+            let q = match bracket {
+                Some(q) if q >= j => q,
+                _ => memchr::memchr(b']', &b[j..]).map_or(b.len(), |q| j + q),
+            };
+            bracket = Some(q);
+            if q > j && b.get(q + 1..q + 3) == Some(b" (") && q + 3 < close {
+                return Some((&r[s..k], &r[q + 3..close]));
+            }
+        }
+        k += 1;
+    }
+    None
+}
+
+/// [`LOC`]'s `(p, l, c)`: the shortest path followed by `:l` or `:l:c` at the end.
+fn split_loc(s: &str) -> Option<(&str, &str, Option<&str>)> {
+    let (a, last) = s.rsplit_once(':')?;
+    if !shared::all_digits(last) {
+        return None;
+    }
+    if let Some((p, l)) = a.rsplit_once(':')
+        && !p.is_empty()
+        && shared::all_digits(l)
+    {
+        return Some((p, l, Some(last)));
+    }
+    (!a.is_empty()).then_some((a, last, None))
+}
 
 fn clean(t: &str) -> &str {
     t.strip_suffix(" {").unwrap_or(t)
@@ -44,7 +138,47 @@ pub(crate) fn is_frame(t: &str) -> bool {
         return false;
     }
     let t = clean(t);
-    V8_ANON.is_match(t) || V8_CHECK.is_match(t)
+    v8_anon(t).is_some() || v8_check(t)
+}
+
+/// [`V8_CHECK`] by hand: some ` (` after a non-empty name opens a location running to the
+/// final `)` that is `path:l[:c]`, `<anonymous>`, `native`, `index N`, `eval at …` or a URL
+/// without blanks. The optional `async `/`new ` only narrow the name, so they never matter.
+/// Whatever holds at every candidate is computed once: linear in the line.
+fn v8_check(t: &str) -> bool {
+    let Some(r) = t.strip_prefix("at ") else {
+        return false;
+    };
+    let b = r.as_bytes();
+    let Some(close) = b.len().checked_sub(1).filter(|&c| b[c] == b')') else {
+        return false;
+    };
+    let body = &b[..close];
+    // `.+:\d+(?::\d+)?` ends with `:digits`, the colon after the location's first byte.
+    let digits_from = close - body.iter().rev().take_while(|c| c.is_ascii_digit()).count();
+    let colon = (digits_from < close && digits_from > 0 && body[digits_from - 1] == b':')
+        .then(|| digits_from - 1);
+    let last_space = memchr::memrchr(b' ', body);
+    let last_url = memchr::memmem::rfind(body, b"://");
+    let mut k = 1;
+    while let Some(p) = body.get(k..).and_then(|x| memchr::memchr(b' ', x)) {
+        k += p;
+        if body.get(k + 1) == Some(&b'(') && k + 2 < close {
+            let xs = k + 2;
+            let x = &body[xs..];
+            let ok = colon.is_some_and(|c| c > xs)
+                || x == b"<anonymous>"
+                || x == b"native"
+                || (x.starts_with(b"index ") && xs + 6 >= digits_from && xs + 6 < close)
+                || (x.starts_with(b"eval at ") && x.len() > 8)
+                || (last_space.is_none_or(|sp| sp < xs) && last_url.is_some_and(|u| u >= xs));
+            if ok {
+                return true;
+            }
+        }
+        k += 1;
+    }
+    false
 }
 
 pub(crate) fn is_firefox_frame(t: &str) -> bool {
@@ -52,25 +186,124 @@ pub(crate) fn is_firefox_frame(t: &str) -> bool {
 }
 
 pub(crate) fn is_header(t: &str) -> bool {
-    HEADER.is_match(t) || LOOSE_HEADER.is_match(t)
+    header_fast(t).is_some() || loose_header_fast(t).is_some()
 }
 
 pub(crate) fn header(t: &str) -> Option<(&str, &str)> {
-    let c = HEADER.captures(t).or_else(|| LOOSE_HEADER.captures(t))?;
-    let e = c.name("e")?.as_str();
-    Some((e, c.name("m").map_or("", |m| m.as_str())))
+    header_fast(t).or_else(|| loose_header_fast(t))
+}
+
+/// [`HEADER`]'s `(e, m)` by hand, trying its optional prefixes in the regex's order.
+fn header_fast(t: &str) -> Option<(&str, &str)> {
+    if let Some(r) = t.strip_prefix("Uncaught ") {
+        if let Some(x) = r.strip_prefix("(in promise) ").and_then(header_tail) {
+            return Some(x);
+        }
+        if let Some(x) = header_tail(r) {
+            return Some(x);
+        }
+    }
+    if let Some(x) = label_prefix(t).and_then(header_tail) {
+        return Some(x);
+    }
+    header_tail(t)
+}
+
+/// `[A-Za-z][\w ]{0,40}:\s+`: what follows it.
+fn label_prefix(t: &str) -> Option<&str> {
+    let b = t.as_bytes();
+    if !b.first()?.is_ascii_alphabetic() {
+        return None;
+    }
+    let n = 1 + shared::run_len(&t[1..], |c| shared::is_word(c) || c == b' ');
+    if n > 41 || b.get(n) != Some(&b':') {
+        return None;
+    }
+    let r = &t[n + 1..];
+    let ws = shared::run_len(r, shared::is_space);
+    (ws > 0).then(|| &r[ws..])
+}
+
+/// Is `e` (a run of `[\w$.]`) one of HEADER's exception names?
+fn header_name(e: &str) -> bool {
+    let Some(&first) = e.as_bytes().first() else {
+        return false;
+    };
+    if e == "Error" || e == "DOMException" {
+        return true;
+    }
+    // `[A-Za-z_$][\w$.]*(?:Error|Exception|Rejection)[\w$]*`: a keyword after the first
+    // byte with no dot after it.
+    if !(first.is_ascii_alphabetic() || first == b'_' || first == b'$') {
+        return false;
+    }
+    let from = memchr::memrchr(b'.', e.as_bytes()).map_or(1, |d| (d + 1).max(1));
+    let tail = &e.as_bytes()[from..];
+    memchr::memchr2_iter(b'E', b'R', tail).any(|p| {
+        let w = &tail[p..];
+        w.starts_with(b"Error") || w.starts_with(b"Exception") || w.starts_with(b"Rejection")
+    })
+}
+
+/// `e` then `(?: \[[^\]]+\])?(?::\s?(?P<m>.*))?$`, `e` checked by `name`.
+fn header_tail(r: &str) -> Option<(&str, &str)> {
+    let n = shared::run_len(r, |b| shared::is_word(b) || b == b'$' || b == b'.');
+    let e = &r[..n];
+    if !header_name(e) {
+        return None;
+    }
+    let rest = skip_tag(&r[n..])?;
+    if rest.is_empty() {
+        return Some((e, ""));
+    }
+    let m = rest.strip_prefix(':')?;
+    let ws = usize::from(m.bytes().next().is_some_and(shared::is_space));
+    Some((e, &m[ws..]))
+}
+
+/// An optional ` [tag]` (`(?: \[[^\]]+\])?`) skipped; `None` when it opens but is broken,
+/// which no other branch of the patterns using it can match either.
+fn skip_tag(rest: &str) -> Option<&str> {
+    match rest.strip_prefix(" [") {
+        Some(x) => {
+            let q = x.find(']').filter(|&q| q > 0)?;
+            Some(&x[q + 1..])
+        }
+        None => Some(rest),
+    }
+}
+
+/// [`LOOSE_HEADER`]'s `(e, m)` by hand.
+fn loose_header_fast(t: &str) -> Option<(&str, &str)> {
+    t.strip_prefix("Uncaught ")
+        .and_then(loose_tail)
+        .or_else(|| loose_tail(t))
+}
+
+/// `[A-Z][\w$.]*(?: \[[^\]]+\])?:\s(?P<m>.*)$`
+fn loose_tail(r: &str) -> Option<(&str, &str)> {
+    if !r.as_bytes().first()?.is_ascii_uppercase() {
+        return None;
+    }
+    let n = shared::run_len(r, |b| shared::is_word(b) || b == b'$' || b == b'.');
+    let rest = skip_tag(&r[n..])?.strip_prefix(':')?;
+    let m = rest.strip_prefix(|c: char| c.is_ascii() && shared::is_space(c as u8))?;
+    Some((&r[..n], m))
 }
 
 pub(crate) fn in_app(path: &str) -> bool {
+    if shared::NODE_MODULES.is_in(path) {
+        return false;
+    }
     let p = shared::norm_path(path);
-    !(p.contains("node_modules")
+    !(shared::NODE_MODULES.is_in(&p)
         || p.starts_with("node:")
         || p.starts_with("internal/")
-        || p.contains("(internal/")
+        || shared::INTERNAL_PAREN.is_in(&p)
         || p == "<anonymous>"
         || p == "native"
         || p.starts_with("index ")
-        || p.contains("webpack/bootstrap")
+        || shared::WEBPACK_BOOT.is_in(&p)
         || p.starts_with("[native code]"))
 }
 
@@ -80,11 +313,13 @@ fn frame_of(doc: &Doc, l: &Line) -> Option<Frame> {
         let s = l.t_off();
         s..s + t.len()
     };
-    let (func, loc) = if let Some(c) = V8_ANON.captures(t) {
-        (None, c.name("loc")?)
-    } else if let Some(c) = V8_NAMED.captures(t) {
-        (c.name("f").map(|m| m.as_str()), c.name("loc")?)
-    } else if let Some(c) = FIREFOX.captures(t) {
+    let (func, loc) = if let Some(loc) = v8_anon(t) {
+        (None, loc)
+    } else if let Some((f, loc)) = v8_named(t) {
+        (Some(f), loc)
+    } else if t.contains('@')
+        && let Some(c) = FIREFOX.captures(t)
+    {
         let f = c.name("f").map(|m| m.as_str()).filter(|f| !f.is_empty());
         let p = c.name("p")?;
         return Some(shared::frame(
@@ -100,21 +335,14 @@ fn frame_of(doc: &Doc, l: &Line) -> Option<Frame> {
     } else {
         return None;
     };
-    let mut locs = loc.as_str();
+    let mut locs = loc;
     if locs.starts_with("eval at ")
         && let Some(k) = locs.rfind(", ")
     {
         locs = &locs[k + 2..];
     }
-    let (path, line, col) = match LOC.captures(locs) {
-        Some(c) => {
-            let p = c.name("p")?.as_str();
-            (
-                p,
-                c.name("l").and_then(|m| shared::parse_u32(m.as_str())),
-                c.name("c").and_then(|m| shared::parse_u32(m.as_str())),
-            )
-        }
+    let (path, line, col) = match split_loc(locs) {
+        Some((p, l, c)) => (p, shared::parse_u32(l), c.and_then(shared::parse_u32)),
         None => (locs, None, None),
     };
     Some(shared::frame(
@@ -191,4 +419,215 @@ pub(crate) fn parse(doc: &Doc, header_line: Option<usize>, first: usize) -> Opti
     }
     done.push(cur);
     Some(Parsed { traces: done, next })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn named_by_regex(t: &str) -> Option<(&str, &str)> {
+        let c = V8_NAMED.captures(t)?;
+        Some((c.name("f")?.as_str(), c.name("loc")?.as_str()))
+    }
+
+    fn anon_by_regex(t: &str) -> Option<&str> {
+        Some(V8_ANON.captures(t)?.name("loc")?.as_str())
+    }
+
+    fn loc_by_regex(t: &str) -> Option<(&str, &str, Option<&str>)> {
+        let c = LOC.captures(t)?;
+        Some((
+            c.name("p")?.as_str(),
+            c.name("l")?.as_str(),
+            c.name("c").map(|m| m.as_str()),
+        ))
+    }
+
+    fn header_by(re: &Regex, t: &str) -> Option<(String, String)> {
+        let c = re.captures(t)?;
+        Some((
+            c.name("e")?.as_str().to_string(),
+            c.name("m").map_or("", |m| m.as_str()).to_string(),
+        ))
+    }
+
+    fn owned(x: Option<(&str, &str)>) -> Option<(String, String)> {
+        x.map(|(a, b)| (a.to_string(), b.to_string()))
+    }
+
+    #[test]
+    fn named_frame_fields() {
+        assert_eq!(
+            v8_named("at handler (/app/src/routes/cart.js:41:19)"),
+            Some(("handler", "/app/src/routes/cart.js:41:19"))
+        );
+        assert_eq!(
+            v8_named("at Layer.handle [as handle_request] (/app/layer.js:95:5)"),
+            Some(("Layer.handle", "/app/layer.js:95:5"))
+        );
+        assert_eq!(
+            v8_named("at async Promise.all (index 0)"),
+            Some(("Promise.all", "index 0"))
+        );
+        assert_eq!(
+            v8_named("at new Foo (C:\\x\\y.js:1:2)"),
+            Some(("Foo", "C:\\x\\y.js:1:2"))
+        );
+        assert_eq!(
+            v8_named("at async new Foo (file:///a/b.mjs:1:2)"),
+            Some(("Foo", "file:///a/b.mjs:1:2"))
+        );
+        assert_eq!(
+            v8_named("at Object.<anonymous> (/a/my dir (2)/d.js:1:2)"),
+            Some(("Object.<anonymous>", "/a/my dir (2)/d.js:1:2"))
+        );
+        assert_eq!(v8_named("at f (<anonymous>)"), Some(("f", "<anonymous>")));
+        // `async` alone is a function name when nothing follows it.
+        assert_eq!(v8_named("at async (x.js:1:2)"), Some(("async", "x.js:1:2")));
+        assert_eq!(
+            v8_named("at eval (eval at <anonymous> (a.js:1:1), <anonymous>:1:1)"),
+            Some(("eval", "eval at <anonymous> (a.js:1:1), <anonymous>:1:1"))
+        );
+        assert_eq!(v8_named("at f ()"), None);
+        assert_eq!(v8_named("at f (a.js:1:2) x"), None);
+    }
+
+    #[test]
+    fn frame_check_shapes() {
+        assert!(v8_check("at f (a.js:1:2)"));
+        assert!(v8_check("at f (a.js:1)"));
+        assert!(v8_check("at async Promise.all (index 0)"));
+        assert!(v8_check("at f (<anonymous>)"));
+        assert!(v8_check("at f (native)"));
+        assert!(v8_check("at f (eval at g (a.js:1:1))"));
+        assert!(v8_check("at f (file:///a/b.mjs)"));
+        assert!(v8_check("at Object.<anonymous> (/a/my dir (2)/d.js:1:2)"));
+        assert!(!v8_check("at f (:1)"));
+        assert!(!v8_check("at f (a b://c)"));
+        assert!(!v8_check("at f(a.js:1:2)"));
+        assert!(!v8_check("at  (a.js:1:2)x"));
+    }
+
+    #[test]
+    fn anonymous_frame_and_location_fields() {
+        assert_eq!(v8_anon("at /app/a.js:3:9"), Some("/app/a.js:3:9"));
+        assert_eq!(
+            v8_anon("at async file:///a.mjs:3:9"),
+            Some("file:///a.mjs:3:9")
+        );
+        assert_eq!(v8_anon("at C:\\x\\y.js:1:2"), Some("C:\\x\\y.js:1:2"));
+        assert_eq!(v8_anon("at a.js:3"), None);
+        assert_eq!(v8_anon("at (a.js):3:9"), None);
+        assert_eq!(
+            split_loc("C:\\x\\y.js:1:2"),
+            Some(("C:\\x\\y.js", "1", Some("2")))
+        );
+        assert_eq!(
+            split_loc("file:///a.js:7"),
+            Some(("file:///a.js", "7", None))
+        );
+        assert_eq!(split_loc(":1:2"), Some((":1", "2", None)));
+        assert_eq!(split_loc("<anonymous>"), None);
+    }
+
+    #[test]
+    fn header_fields() {
+        assert_eq!(
+            header("TypeError: Cannot read properties of undefined (reading 'id')"),
+            Some((
+                "TypeError",
+                "Cannot read properties of undefined (reading 'id')"
+            ))
+        );
+        assert_eq!(
+            header("Uncaught (in promise) Error [ERR_X]: bad"),
+            Some(("Error", "bad"))
+        );
+        assert_eq!(header("node: RangeError: x"), Some(("RangeError", "x")));
+        assert_eq!(header("Uncaught Foo: x"), Some(("Foo", "x")));
+        assert_eq!(header("a.b.TypeError: x"), Some(("a.b.TypeError", "x")));
+        // The keyword must come after the last dot.
+        assert_eq!(header("a.Error.b: x"), None);
+        assert_eq!(header("Nothing here"), None);
+    }
+
+    const TOKENS: &[&str] = &[
+        "at ",
+        "async ",
+        "new ",
+        " (",
+        " [as ",
+        "[as x]",
+        "<anonymous>",
+        ":1:2",
+        ":3",
+        "file:///",
+        "C:\\",
+        "index 0",
+        "eval at ",
+        "Uncaught ",
+        "(in promise) ",
+        "Error",
+        "TypeError",
+        "Exception",
+        "Rejection",
+        "DOMException",
+        "a.b",
+        ": ",
+        "x y:",
+        " {",
+    ];
+
+    const LINES: &[&str] = &[
+        "at handler (/app/src/routes/cart.js:41:19)",
+        "at Layer.handle [as handle_request] (/app/node_modules/express/lib/router/layer.js:95:5)",
+        "at async Promise.all (index 0)",
+        "at new Foo (C:\\x\\y.js:1:2)",
+        "at async new Foo (file:///a/b.mjs:1:2)",
+        "at Object.<anonymous> (/a/my dir (2)/d.js:1:2)",
+        "at f (<anonymous>)",
+        "at eval (eval at <anonymous> (a.js:1:1), <anonymous>:1:1)",
+        "at /app/a.js:3:9",
+        "at async file:///a.mjs:3:9",
+        "at C:\\x\\y.js:1:2",
+        "/app/a.js:3:9",
+        "at f (native)",
+        "at f (index 12)",
+        "at f (https://x.test/a.js)",
+        "at f (eval at g (a.js:1:1))",
+        "at f (a.js)",
+        "TypeError: Cannot read properties of undefined (reading 'id')",
+        "Uncaught (in promise) Error [ERR_X]: bad",
+        "Uncaught TypeError: x",
+        "node: RangeError: x",
+        "Uncaught Foo [x]: y",
+        "a.b.DOMException",
+    ];
+
+    proptest! {
+        #![proptest_config(shared::testgen::config())]
+        #[test]
+        fn frame_parsers_match_the_regexes(s in shared::testgen::mixed(LINES, TOKENS)) {
+            prop_assert_eq!(v8_named(&s), named_by_regex(&s));
+            prop_assert_eq!(v8_anon(&s), anon_by_regex(&s));
+            prop_assert_eq!(v8_check(&s), V8_CHECK.is_match(&s));
+            prop_assert_eq!(v8_anon(&s).is_some() || v8_check(&s), is_frame_by_regex(&s));
+        }
+
+        #[test]
+        fn location_parser_matches_the_regex(s in shared::testgen::mixed(LINES, TOKENS)) {
+            prop_assert_eq!(split_loc(&s), loc_by_regex(&s));
+        }
+
+        #[test]
+        fn header_parsers_match_the_regexes(s in shared::testgen::mixed(LINES, TOKENS)) {
+            prop_assert_eq!(owned(header_fast(&s)), header_by(&HEADER, &s));
+            prop_assert_eq!(owned(loose_header_fast(&s)), header_by(&LOOSE_HEADER, &s));
+        }
+    }
+
+    fn is_frame_by_regex(t: &str) -> bool {
+        V8_ANON.is_match(t) || V8_CHECK.is_match(t)
+    }
 }

@@ -134,24 +134,56 @@ pub struct TraceGroup {
     pub last_line: usize,
 }
 
-pub fn group(traces: &[Trace], text: &str) -> Vec<TraceGroup> {
-    type Key<'a> = (
-        Language,
-        &'a str,
-        Vec<(&'a str, Option<u32>, Option<&'a str>)>,
-    );
-    let lines = line_numbers(text, traces.iter().map(|t| t.span.start));
-    let mut index: std::collections::HashMap<Key, usize> = std::collections::HashMap::new();
-    let mut groups: Vec<TraceGroup> = Vec::new();
-    for (i, t) in traces.iter().enumerate() {
-        let any_app = t.frames.iter().any(|f| f.in_app);
-        let frames = t
+/// What makes two traces "the same" for [`group`]: borrowed from the trace, nothing built
+/// per trace (a 100 MB log holds ~500k of them).
+struct GroupKey<'a> {
+    trace: &'a Trace,
+    any_app: bool,
+}
+
+impl<'a> GroupKey<'a> {
+    fn new(trace: &'a Trace) -> Self {
+        let any_app = trace.frames.iter().any(|f| f.in_app);
+        GroupKey { trace, any_app }
+    }
+    fn frames(&self) -> impl Iterator<Item = (&'a str, Option<u32>, Option<&'a str>)> + '_ {
+        self.trace
             .frames
             .iter()
-            .filter(|f| f.in_app || !any_app)
+            .filter(|f| f.in_app || !self.any_app)
             .map(|f| (f.path.as_str(), f.line, f.function.as_deref()))
-            .collect();
-        let key = (t.language, t.exception.as_str(), frames);
+    }
+}
+
+impl PartialEq for GroupKey<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.trace.language == other.trace.language
+            && self.trace.exception == other.trace.exception
+            && self.frames().eq(other.frames())
+    }
+}
+
+impl Eq for GroupKey<'_> {}
+
+impl std::hash::Hash for GroupKey<'_> {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.trace.language.hash(state);
+        self.trace.exception.hash(state);
+        let mut n = 0usize;
+        for f in self.frames() {
+            f.hash(state);
+            n += 1;
+        }
+        n.hash(state);
+    }
+}
+
+pub fn group(traces: &[Trace], text: &str) -> Vec<TraceGroup> {
+    let lines = line_numbers(text, traces.iter().map(|t| t.span.start));
+    let mut index: std::collections::HashMap<GroupKey, usize> = std::collections::HashMap::new();
+    let mut groups: Vec<TraceGroup> = Vec::new();
+    for (i, t) in traces.iter().enumerate() {
+        let key = GroupKey::new(t);
         let line = lines.get(i).copied().unwrap_or(1);
         match index.get(&key) {
             Some(&g) => {
@@ -360,8 +392,8 @@ fn flatten_cuts(s: &str) -> Vec<usize> {
         return Vec::new();
     }
     // Python: the exception line follows the last frame's source text.
-    if let Some(tb) = shared::TRACEBACK.find(s) {
-        cuts.push(tb + "Traceback (most recent call last):".len());
+    if let Some(tb) = shared::find_traceback(s) {
+        cuts.push(tb + shared::TRACEBACK_LINE.len());
     }
     cuts.sort_unstable();
     if let Some(&last) = cuts.last()
@@ -419,8 +451,11 @@ pub(crate) fn classify_frame(t: &str) -> Option<AtKind> {
         "at", "bei", "à", "en", "в", "場所", "在", "ved", "em", "w", "v", "vid", "a", "di", "op",
         "na", "ile",
     ];
-    let word = t.split(' ').next().unwrap_or("");
-    if !AT_WORDS.contains(&word) && !t.contains("(at ") {
+    let b = t.as_bytes();
+    let word = memchr::memchr(b' ', b).map_or(t, |p| &t[..p]);
+    if !AT_WORDS.contains(&word)
+        && !memchr::memchr_iter(b'(', b).any(|p| b[p..].starts_with(b"(at "))
+    {
         return None;
     }
     if javascript::is_frame(t) {

@@ -42,6 +42,57 @@ fn may_start_noise(b: u8) -> bool {
     ) || b.is_ascii_alphanumeric()
 }
 
+/// Can a line starting with a letter hold a noise prefix? False only when no branch of
+/// [`NOISE`] can match: docker-compose names run to `|`, journald's month, a level word,
+/// `stdout`/`stderr`. Skips the regex for most lines (`TypeError: …`, `main.main()`).
+fn letter_may_be_noise(r: &str) -> bool {
+    let b = r.as_bytes();
+    // docker-compose: `[A-Za-z0-9][\w.-]{0,62}[ \t]*\|`
+    let name = shared::run_len(r, |c| shared::is_word(c) || c == b'.' || c == b'-');
+    if name <= 63 {
+        let gap = shared::run_len(&r[name..], |c| c == b' ' || c == b'\t');
+        if b.get(name + gap) == Some(&b'|') {
+            return true;
+        }
+    }
+    // journald: `[A-Z][a-z]{2}\ +`
+    if b.len() > 3
+        && b[0].is_ascii_uppercase()
+        && b[1].is_ascii_lowercase()
+        && b[2].is_ascii_lowercase()
+        && b[3] == b' '
+    {
+        return true;
+    }
+    if r.starts_with("stdout ") || r.starts_with("stderr ") {
+        return true;
+    }
+    // Level words: the letters up to the first non-letter.
+    let word = &r[..shared::run_len(r, |c| c.is_ascii_alphabetic())];
+    matches!(
+        word,
+        "ERROR"
+            | "ERR"
+            | "WARN"
+            | "WARNING"
+            | "INFO"
+            | "DEBUG"
+            | "TRACE"
+            | "FATAL"
+            | "CRITICAL"
+            | "CRIT"
+            | "SEVERE"
+            | "NOTICE"
+            | "error"
+            | "warn"
+            | "warning"
+            | "info"
+            | "debug"
+            | "fatal"
+            | "critical"
+    )
+}
+
 /// Returns `(start, end)` of the content of `raw`.
 /// `escaped`: the line is a piece of a JSON string (see `Doc::escaped`).
 pub(crate) fn strip(raw: &str, escaped: bool, first: bool) -> (usize, usize) {
@@ -63,9 +114,12 @@ pub(crate) fn strip(raw: &str, escaped: bool, first: bool) -> (usize, usize) {
     }
     // Trailing blanks and a fence glued to the end.
     loop {
-        let t = raw[a..b].trim_end();
-        let t = t.trim_end_matches('`');
-        let nb = a + t.len();
+        let t = shared::trim_end(&raw[a..b]);
+        let mut n = t.len();
+        while n > 0 && t.as_bytes()[n - 1] == b'`' {
+            n -= 1;
+        }
+        let nb = a + n;
         if nb == b {
             break;
         }
@@ -73,12 +127,14 @@ pub(crate) fn strip(raw: &str, escaped: bool, first: bool) -> (usize, usize) {
     }
     for _ in 0..6 {
         let rest = &raw[a..b];
-        let ws = rest.len() - rest.trim_start().len();
+        let ws = rest.len() - shared::trim_start(rest).len();
         let r = &rest[ws..];
         let Some(&first_byte) = r.as_bytes().first() else {
             break;
         };
-        if !may_start_noise(first_byte) {
+        if !may_start_noise(first_byte)
+            || first_byte.is_ascii_alphabetic() && !letter_may_be_noise(r)
+        {
             break;
         }
         match NOISE.find(r) {
@@ -122,7 +178,55 @@ fn escaped_at(b: &[u8], q: usize) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::strip;
+    use super::*;
+    use proptest::prelude::*;
+
+    const TOKENS: &[&str] = &[
+        "ERROR",
+        "ERR",
+        "error",
+        "WARN",
+        "warning",
+        "Info",
+        "INFO:",
+        "[INFO]",
+        "DEBUG - ",
+        "Jan",
+        "Jan  1 12:00:00 host app[1]: ",
+        "stdout F ",
+        "stderr P ",
+        "app-1",
+        "app_1.x",
+        "  | ",
+        "|",
+        "TypeError",
+        "main.main()",
+        "Traceback",
+        "x",
+        "-",
+        ".",
+        "_",
+    ];
+    const LINES: &[&str] = &[
+        "ERROR Traceback",
+        "app-1  | Traceback",
+        "Jan 01 12:00:00 host app[123]: panic: boom",
+        "stdout F panic: x",
+        "warning: x",
+        "TypeError: x",
+        "Exception in thread",
+    ];
+
+    proptest! {
+        #![proptest_config(shared::testgen::config())]
+        #[test]
+        fn letter_prefilter_never_hides_noise(s in shared::testgen::mixed(LINES, TOKENS)) {
+            let starts_letter = s.as_bytes().first().is_some_and(u8::is_ascii_alphabetic);
+            if starts_letter && NOISE.find(&s).is_some_and(|m| m.end() > 0) {
+                prop_assert!(letter_may_be_noise(&s), "{s:?}");
+            }
+        }
+    }
 
     fn content(raw: &str) -> &str {
         let (a, b) = strip(raw, false, false);

@@ -16,6 +16,64 @@ static FRAME: LazyLock<Regex> = LazyLock::new(|| {
     )
 });
 
+/// The fields of a `File "p", line N, in f` line (see [`FRAME`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct FrameFields<'a> {
+    p: &'a str,
+    l: Option<&'a str>,
+    f: Option<&'a str>,
+    rest: &'a str,
+}
+
+/// [`FRAME`] without the regex for the common `File "p"` form: the same fields, exactly.
+fn frame_fast(t: &str) -> Option<FrameFields<'_>> {
+    let r = t.strip_prefix("File \"")?;
+    // `"(?P<p>[^"]+)"`: the path runs to the next quote and is not empty.
+    let q = r.find('"').filter(|&q| q > 0)?;
+    let p = &r[..q];
+    let mut rest = &r[q + 1..];
+    let mut l = None;
+    if let Some(x) = rest.strip_prefix(", line ") {
+        let n = shared::run_len(x, |b| b.is_ascii_digit());
+        if n > 0 {
+            l = Some(&x[..n]);
+            rest = &x[n..];
+        }
+    }
+    let mut f = None;
+    if let Some(x) = rest.strip_prefix(", in ") {
+        let n = shared::run_len(x, |b| !shared::is_space(b));
+        if n > 0 {
+            f = Some(&x[..n]);
+            rest = &x[n..];
+        }
+    }
+    Some(FrameFields { p, l, f, rest })
+}
+
+/// A frame line's fields: hand-parsed, the regex only for the JSON-escaped `File \"p\"` form.
+fn frame_fields(t: &str) -> Option<FrameFields<'_>> {
+    if !t.starts_with("File ") {
+        return None;
+    }
+    if t.as_bytes().get(5) == Some(&b'"') {
+        return frame_fast(t);
+    }
+    let c = FRAME.captures(t)?;
+    Some(FrameFields {
+        p: c.name("p").or_else(|| c.name("pe"))?.as_str(),
+        l: c.name("l").map(|m| m.as_str()),
+        f: c.name("f").map(|m| m.as_str()),
+        rest: c.name("rest").map_or("", |m| m.as_str()),
+    })
+}
+
+fn is_frame(t: &str) -> bool {
+    frame_fields(t).is_some()
+}
+
+/// The exception line's grammar; [`exc_fields`] parses it by hand.
+#[cfg(test)]
 static EXC: LazyLock<Regex> = LazyLock::new(|| {
     shared::re(r"^(?P<e>[A-Za-z_][\w]*(?:\.[A-Za-z_<>][\w<>]*)*)(?::(?:\s+(?P<m>.*))?)?$")
 });
@@ -61,7 +119,7 @@ fn pyline<'a>(doc: &Doc<'a>, i: usize) -> (Line<'a>, Kind) {
 }
 
 fn is_header(t: &str) -> bool {
-    shared::TRACEBACK.is_in(t)
+    shared::find_traceback(t).is_some()
 }
 
 /// `ValueError: bad`, `asyncio.TimeoutError`, `socket.timeout: timed out`.
@@ -69,9 +127,7 @@ fn exception_line(t: &str) -> Option<(&str, &str)> {
     if t.len() > 1000 || t.starts_with(|c: char| c.is_whitespace()) {
         return None;
     }
-    let c = EXC.captures(t)?;
-    let e = c.name("e")?.as_str();
-    let m = c.name("m").map_or("", |m| m.as_str());
+    let (e, m) = exc_fields(t)?;
     let has_colon = t.len() > e.len();
     let last = e.rsplit('.').next().unwrap_or(e);
     let classy = last.starts_with(|c: char| c.is_ascii_uppercase())
@@ -84,6 +140,42 @@ fn exception_line(t: &str) -> Option<(&str, &str)> {
     Some((e, m))
 }
 
+/// [`EXC`]'s `(e, m)`, hand-parsed; `m` is "" when absent.
+fn exc_fields(t: &str) -> Option<(&str, &str)> {
+    // `e` is a run of `[\w.<>]` (what follows it, `:` or the end, is not in the class).
+    let n = shared::run_len(t, |b| shared::is_word(b) || matches!(b, b'.' | b'<' | b'>'));
+    let e = &t[..n];
+    let mut parts = e.split('.');
+    let head = parts.next().unwrap_or("");
+    let head_ok = head
+        .bytes()
+        .next()
+        .is_some_and(|b| b.is_ascii_alphabetic() || b == b'_')
+        && head.bytes().all(shared::is_word);
+    let tail_ok = parts.all(|seg| {
+        seg.bytes()
+            .next()
+            .is_some_and(|b| b.is_ascii_alphabetic() || matches!(b, b'_' | b'<' | b'>'))
+    });
+    if !(head_ok && tail_ok) {
+        return None;
+    }
+    let rest = &t[n..];
+    if rest.is_empty() {
+        return Some((e, ""));
+    }
+    // `(?::(?:\s+(?P<m>.*))?)?$`
+    let r = rest.strip_prefix(':')?;
+    if r.is_empty() {
+        return Some((e, ""));
+    }
+    let ws = shared::run_len(r, shared::is_space);
+    if ws == 0 {
+        return None;
+    }
+    Some((e, &r[ws..]))
+}
+
 fn is_caret(t: &str) -> bool {
     !t.is_empty()
         && t.bytes()
@@ -92,7 +184,23 @@ fn is_caret(t: &str) -> bool {
 }
 
 pub(crate) fn in_app(path: &str) -> bool {
-    let p = shared::norm_path(path).to_ascii_lowercase();
+    // Every library marker below holds one of these (case aside); most paths hold none.
+    let lower_ok = !path.bytes().any(|b| b.is_ascii_uppercase() || b == b'\\');
+    if lower_ok
+        && !(shared::PACKAGES.is_in(path)
+            || shared::SLASH_LIB.is_in(path)
+            || shared::PYTHON.is_in(path)
+            || shared::PYENV.is_in(path)
+            || path.starts_with("<frozen"))
+    {
+        return true;
+    }
+    let p = shared::norm_path(path);
+    let p = if p.bytes().any(|b| b.is_ascii_uppercase()) {
+        std::borrow::Cow::Owned(p.to_ascii_lowercase())
+    } else {
+        p
+    };
     !(p.contains("site-packages")
         || p.contains("dist-packages")
         || p.starts_with("<frozen")
@@ -130,12 +238,12 @@ fn block(doc: &Doc, start: usize, allow_bare: bool) -> Option<Block> {
     );
     let mut i = start;
     if is_header(ft) {
-        let h = shared::TRACEBACK.find(ft).unwrap_or(0);
+        let h = shared::find_traceback(ft).unwrap_or(0);
         let hs = first.t_off() + h;
         trace.span = hs..first.off + first.s.len();
         trace.header_span = trace.span.clone();
         i += 1;
-    } else if FRAME.is_match(ft) {
+    } else if is_frame(ft) {
         // headerless paste: starts at the first frame
     } else if allow_bare {
         let (e, m) = exception_line(ft)?;
@@ -174,30 +282,28 @@ fn block(doc: &Doc, start: usize, allow_bare: bool) -> Option<Block> {
         }
         blanks = 0;
         let t = l.t();
-        if let Some(c) = FRAME.captures(t) {
-            let p = c.name("p").or_else(|| c.name("pe"));
-            let Some(p) = p else { break };
+        if let Some(c) = frame_fields(t) {
+            let path = c.p;
             frame_indent = l.indent();
             expect_source = true;
             in_source = false;
-            let Some(func) = c.name("f") else {
+            let Some(func) = c.f else {
                 // SyntaxError location: not a frame.
                 syntax_locs += 1;
                 i += 1;
                 continue;
             };
-            let path = p.as_str();
             let mut f = shared::frame(
                 doc,
                 path,
-                l.range_of(p.as_str()),
-                c.name("l").and_then(|m| shared::parse_u32(m.as_str())),
+                l.range_of(path),
+                c.l.and_then(shared::parse_u32),
                 None,
-                Some(func.as_str()),
+                Some(func),
                 l.span(),
                 in_app(path),
             );
-            let rest = c.name("rest").map_or("", |m| m.as_str().trim());
+            let rest = c.rest.trim();
             if !rest.is_empty() {
                 f.source_line = Some(shared::unescape(rest, doc.mode));
                 expect_source = false;
@@ -283,12 +389,12 @@ fn look_ahead(doc: &Doc, from: usize) -> Option<Next> {
                     let j = doc.next_nonblank(i + 1, MAX_BLANKS + 1)?;
                     let (nl, _) = pyline(doc, j);
                     let nt = nl.t();
-                    return (is_header(nt) || FRAME.is_match(nt)).then_some(Next::Chain(j));
+                    return (is_header(nt) || is_frame(nt)).then_some(Next::Chain(j));
                 }
-                if group && (is_header(t) || FRAME.is_match(t) || exception_line(t).is_some()) {
+                if group && (is_header(t) || is_frame(t) || exception_line(t).is_some()) {
                     return Some(Next::Group(i));
                 }
-                if is_header(t) || FRAME.is_match(t) {
+                if is_header(t) || is_frame(t) {
                     return None;
                 }
                 if group {
@@ -332,4 +438,123 @@ pub(crate) fn parse(doc: &Doc, li: usize) -> Option<Parsed> {
         complete = b.complete;
     }
     Some(Parsed { traces, next })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn by_regex(t: &str) -> Option<FrameFields<'_>> {
+        let c = FRAME.captures(t)?;
+        Some(FrameFields {
+            p: c.name("p").or_else(|| c.name("pe"))?.as_str(),
+            l: c.name("l").map(|m| m.as_str()),
+            f: c.name("f").map(|m| m.as_str()),
+            rest: c.name("rest").map_or("", |m| m.as_str()),
+        })
+    }
+
+    fn exc_by_regex(t: &str) -> Option<(&str, &str)> {
+        let c = EXC.captures(t)?;
+        Some((
+            c.name("e")?.as_str(),
+            c.name("m").map_or("", |m| m.as_str()),
+        ))
+    }
+
+    fn fields<'a>(
+        p: &'a str,
+        l: Option<&'a str>,
+        f: Option<&'a str>,
+        rest: &'a str,
+    ) -> Option<FrameFields<'a>> {
+        Some(FrameFields { p, l, f, rest })
+    }
+
+    #[test]
+    fn frame_line_fields() {
+        let t = r#"File "/app/my dir/x (1).py", line 145, in process"#;
+        assert_eq!(
+            frame_fast(t),
+            fields("/app/my dir/x (1).py", Some("145"), Some("process"), "")
+        );
+        let t = r#"File "C:\x\y.py", line 7, in <module>  tail"#;
+        assert_eq!(
+            frame_fast(t),
+            fields(r"C:\x\y.py", Some("7"), Some("<module>"), "  tail")
+        );
+        // SyntaxError location: no function.
+        assert_eq!(
+            frame_fast(r#"File "x.py", line 3"#),
+            fields("x.py", Some("3"), None, "")
+        );
+        // A bad line number is not one; the rest keeps it.
+        assert_eq!(
+            frame_fast(r#"File "x.py", line 1a, in g"#),
+            fields("x.py", Some("1"), None, "a, in g")
+        );
+        assert_eq!(
+            frame_fast(r#"File "x.py", line , in g"#),
+            fields("x.py", None, None, ", line , in g")
+        );
+        assert_eq!(frame_fast(r#"File "", line 1, in g"#), None);
+        assert_eq!(frame_fast(r#"File "x.py, line 1"#), None);
+        // The JSON-escaped form goes to the regex.
+        let t = r#"File \"a.py\", line 2, in f"#;
+        assert_eq!(frame_fields(t), fields("a.py", Some("2"), Some("f"), ""));
+    }
+
+    #[test]
+    fn exception_line_fields() {
+        assert_eq!(
+            exc_fields("asyncio.TimeoutError"),
+            Some(("asyncio.TimeoutError", ""))
+        );
+        assert_eq!(exc_fields("KeyError: 'x'"), Some(("KeyError", "'x'")));
+        assert_eq!(exc_fields("KeyError:"), Some(("KeyError", "")));
+        assert_eq!(exc_fields("a.<locals>.E: m"), Some(("a.<locals>.E", "m")));
+        assert_eq!(exc_fields("KeyError:x"), None);
+        assert_eq!(exc_fields("a<b>"), None);
+        assert_eq!(exc_fields("a..b"), None);
+        assert_eq!(exc_fields("1a"), None);
+    }
+
+    const TOKENS: &[&str] = &[
+        "File ",
+        "File \"",
+        "File \\\"",
+        ", line ",
+        ", in ",
+        "\\\"",
+        "x.py",
+        "<module>",
+        "Error",
+        "asyncio.",
+        "<locals>",
+        "_",
+    ];
+
+    const LINES: &[&str] = &[
+        r#"File "/app/my dir/x (1).py", line 145, in process"#,
+        r#"File "x.py", line 3"#,
+        r#"File \"a.py\", line 2, in f"#,
+        r#"File \"C:\\a.py\", line 2, in <module>"#,
+        "asyncio.TimeoutError",
+        "KeyError: 'x'",
+        "a.<locals>.E: m",
+    ];
+
+    proptest! {
+        #![proptest_config(shared::testgen::config())]
+        #[test]
+        fn frame_fields_match_the_regex(s in shared::testgen::mixed(LINES, TOKENS)) {
+            prop_assert_eq!(frame_fields(&s), by_regex(&s));
+        }
+
+        #[test]
+        fn exception_fields_match_the_regex(s in shared::testgen::mixed(LINES, TOKENS)) {
+            prop_assert_eq!(exc_fields(&s), exc_by_regex(&s));
+        }
+    }
 }

@@ -23,6 +23,25 @@ static FRAME: LazyLock<Regex> = LazyLock::new(|| {
 static RAILS: LazyLock<Regex> =
     LazyLock::new(|| shared::re(r"^(?P<e>[A-Z]\w*(?:::[A-Z]\w*)*) \((?P<m>.*)\):$"));
 
+/// Can [`HEADER`] match `t`? It needs `:in ` and a closing `)`: a cheap test that spares
+/// most lines the regex.
+fn may_be_header(t: &str) -> bool {
+    let b = t.as_bytes();
+    b.last() == Some(&b')') && memchr::memchr_iter(b':', b).any(|p| b[p..].starts_with(b":in "))
+}
+
+fn header_captures(t: &str) -> Option<regex::Captures<'_>> {
+    if may_be_header(t) {
+        HEADER.captures(t)
+    } else {
+        None
+    }
+}
+
+fn is_header(t: &str) -> bool {
+    may_be_header(t) && HEADER.is_match(t)
+}
+
 pub(crate) fn in_app(path: &str) -> bool {
     let p = shared::norm_path(path);
     !(p.contains("/gems/")
@@ -77,7 +96,7 @@ pub(crate) fn parse(doc: &Doc, li: usize, floor: usize) -> Option<Parsed> {
     } else {
         None
     };
-    let (mut trace, bare, skip_limit) = if let Some(c) = HEADER.captures(t) {
+    let (mut trace, bare, skip_limit) = if let Some(c) = header_captures(t) {
         let mut tr = shared::new_trace(
             Language::Ruby,
             c.name("e")?.as_str(),
@@ -109,7 +128,7 @@ pub(crate) fn parse(doc: &Doc, li: usize, floor: usize) -> Option<Parsed> {
         // Header-less `from` run; the header may be the line before.
         if li > floor && li > 0 {
             let prev = doc.line(li - 1);
-            if HEADER.is_match(prev.t()) {
+            if is_header(prev.t()) {
                 return None; // handled when the driver reaches the header
             }
         }
@@ -162,7 +181,7 @@ fn run(
         }
         // error_highlight snippets, `Did you mean?`, Rails' code excerpt: only before frames.
         let frames_so_far = trace.frames.len();
-        if skipped < skip_limit && frames_so_far <= 1 && !HEADER.is_match(t) && !RAILS.is_match(t) {
+        if skipped < skip_limit && frames_so_far <= 1 && !is_header(t) && !RAILS.is_match(t) {
             skipped += 1;
             i += 1;
             continue;
@@ -194,7 +213,7 @@ fn run(
 pub(crate) fn parse_reversed(doc: &Doc, li: usize) -> Option<Parsed> {
     let l = doc.line(li);
     let t = l.t();
-    let k = shared::TRACEBACK.find(t)?;
+    let k = shared::find_traceback(t)?;
     let first = doc.next_nonblank(li + 1, 1)?;
     let ft = doc.line(first).t();
     if !(ft
@@ -222,7 +241,7 @@ pub(crate) fn parse_reversed(doc: &Doc, li: usize) -> Option<Parsed> {
     let hs = l.range_of(&t[k..]).start;
     let mut trace = shared::new_trace(Language::Ruby, "", "", hs..l.span().end, l.span(), doc.mode);
     let mut next = i;
-    if let Some(c) = HEADER.captures(hl.t()) {
+    if let Some(c) = header_captures(hl.t()) {
         trace.exception = c.name("e").map_or("", |m| m.as_str()).to_string();
         trace.message = c.name("m").map_or("", |m| m.as_str()).trim().to_string();
         trace.header_span = hl.span();
@@ -246,4 +265,35 @@ pub(crate) fn parse_reversed(doc: &Doc, li: usize) -> Option<Parsed> {
         traces: vec![trace],
         next,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    const TOKENS: &[&str] = &[
+        ":in ",
+        ":in `",
+        ":in '",
+        "')",
+        "': ",
+        " (",
+        "RuntimeError)",
+        ":12",
+        "from ",
+    ];
+    const LINES: &[&str] = &[
+        "app.rb:3:in `f': boom (RuntimeError)",
+        "/app/x y.rb:12:in 'Foo#bar': nope (ArgumentError)",
+        "<internal:kernel>:1:in 'x': m (E)",
+    ];
+
+    proptest! {
+        #![proptest_config(shared::testgen::config())]
+        #[test]
+        fn header_precheck_never_hides_a_header(s in shared::testgen::mixed(LINES, TOKENS)) {
+            prop_assert_eq!(is_header(&s), HEADER.is_match(&s));
+        }
+    }
 }

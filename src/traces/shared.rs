@@ -5,6 +5,7 @@
 //! literal `\n` escapes (a JSON log field) or before frame markers (a trace flattened onto
 //! one line). Either way every offset a parser produces indexes the original text.
 
+use std::borrow::Cow;
 use std::ops::Range;
 
 use super::noise;
@@ -30,11 +31,12 @@ pub(crate) struct Doc<'a> {
     pub lines: Vec<Range<usize>>,
     pub mode: Mode,
     /// Direct-mapped memo of noise stripping: parsers re-read the lines around a hit.
-    cache: std::cell::RefCell<[(usize, u16, u16); CACHE]>,
+    /// `(line index, content start, content end)`, offsets into `text`.
+    cache: std::cell::RefCell<[(usize, usize, usize); CACHE]>,
 }
 
 const CACHE: usize = 64;
-const EMPTY: (usize, u16, u16) = (usize::MAX, 0, 0);
+const EMPTY: (usize, usize, usize) = (usize::MAX, 0, 0);
 
 /// One line as the parsers see it: noise stripped, trailing whitespace trimmed, capped.
 #[derive(Debug, Clone, Copy)]
@@ -45,17 +47,17 @@ pub(crate) struct Line<'a> {
 
 impl<'a> Line<'a> {
     pub fn t(&self) -> &'a str {
-        self.s.trim_start()
+        trim_start(self.s)
     }
     /// Offset of the first non-blank byte.
     pub fn t_off(&self) -> usize {
-        self.off + (self.s.len() - self.s.trim_start().len())
+        self.off + self.indent()
     }
     pub fn indent(&self) -> usize {
-        self.s.len() - self.s.trim_start().len()
+        self.s.len() - trim_start(self.s).len()
     }
     pub fn is_blank(&self) -> bool {
-        self.s.trim().is_empty()
+        trim_start(self.s).is_empty()
     }
     /// The line without leading blanks, as a range.
     pub fn span(&self) -> Range<usize> {
@@ -65,6 +67,32 @@ impl<'a> Line<'a> {
     pub fn range_of(&self, sub: &str) -> Range<usize> {
         let start = self.off + offset_in(self.s, sub);
         start..start + sub.len()
+    }
+}
+
+/// `str::trim_start` with an ASCII fast path (lines are indented with ASCII blanks).
+pub(crate) fn trim_start(s: &str) -> &str {
+    let n = run_len(s, is_space);
+    let r = &s[n..];
+    if r.as_bytes().first().is_some_and(|&b| b >= 0x80) {
+        r.trim_start()
+    } else {
+        r
+    }
+}
+
+/// `str::trim_end` with an ASCII fast path.
+pub(crate) fn trim_end(s: &str) -> &str {
+    let b = s.as_bytes();
+    let mut n = b.len();
+    while n > 0 && is_space(b[n - 1]) {
+        n -= 1;
+    }
+    let r = &s[..n];
+    if n > 0 && b[n - 1] >= 0x80 {
+        r.trim_end()
+    } else {
+        r
     }
 }
 
@@ -174,24 +202,21 @@ impl<'a> Doc<'a> {
             let end = self.lines.last().map_or(0, |r| r.end);
             return Line { s: "", off: end };
         };
-        let raw_end = floor_char_boundary(self.text, r.end.min(r.start + MAX_LINE));
-        let raw = self.text.get(r.start..raw_end).unwrap_or("");
         let slot = i % CACHE;
         let cached = self.cache.borrow()[slot];
         let (a, b) = if cached.0 == i {
-            (usize::from(cached.1), usize::from(cached.2))
+            (cached.1, cached.2)
         } else {
+            let raw_end = floor_char_boundary(self.text, r.end.min(r.start + MAX_LINE));
+            let raw = self.text.get(r.start..raw_end).unwrap_or("");
             let (a, b) = noise::strip(raw, self.mode == Mode::Escaped, i == 0);
-            // MAX_LINE (4096) fits in u16.
-            if let (Ok(ca), Ok(cb)) = (u16::try_from(a), u16::try_from(b)) {
-                self.cache.borrow_mut()[slot] = (i, ca, cb);
-            }
+            let (a, b) = (r.start + a, r.start + b);
+            self.cache.borrow_mut()[slot] = (i, a, b);
             (a, b)
         };
-        let s = raw.get(a..b).unwrap_or("");
         Line {
-            s,
-            off: r.start + a,
+            s: self.text.get(a..b).unwrap_or(""),
+            off: a,
         }
     }
 
@@ -297,8 +322,37 @@ pub(crate) fn new_trace(
 }
 
 /// Normalise Windows separators so one set of `in_app` rules fits all paths.
-pub(crate) fn norm_path(p: &str) -> String {
-    p.replace('\\', "/")
+/// Borrows when there is nothing to replace (the common case: no allocation per frame).
+pub(crate) fn norm_path(p: &str) -> Cow<'_, str> {
+    if p.contains('\\') {
+        Cow::Owned(p.replace('\\', "/"))
+    } else {
+        Cow::Borrowed(p)
+    }
+}
+
+// Byte classes with the meanings [`re`] gives `\s`, `\w`, `\d`: the hand-written parsers
+// below mirror those regexes exactly.
+
+/// `\s` as [`re`] compiles it.
+pub(crate) fn is_space(b: u8) -> bool {
+    matches!(b, b'\t' | b'\n' | 0x0B | 0x0C | b'\r' | b' ')
+}
+
+/// `\w` as [`re`] compiles it.
+pub(crate) fn is_word(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_'
+}
+
+/// Length of the run of bytes at the start of `s` satisfying `f`. `f` must reject every
+/// non-ASCII byte or accept all of them, so the result is a char boundary.
+pub(crate) fn run_len(s: &str, f: impl Fn(u8) -> bool) -> usize {
+    s.bytes().position(|b| !f(b)).unwrap_or(s.len())
+}
+
+/// `\d+` matching all of `s`.
+pub(crate) fn all_digits(s: &str) -> bool {
+    !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit())
 }
 
 /// Compile a pattern with ASCII meanings for `\w`, `\d`, `\s`, `\S`: traces are ASCII where it
@@ -349,7 +403,18 @@ macro_rules! needle {
     };
 }
 
-needle!(TRACEBACK, "Traceback (most recent call last):");
+/// Python's (and Ruby 2.5–2.7's) header line.
+pub(crate) const TRACEBACK_LINE: &str = "Traceback (most recent call last):";
+
+/// Offset of the first [`TRACEBACK_LINE`] in `s`. Checked at each `T`: on the short lines
+/// parsers test this is cheaper than setting up a substring search.
+pub(crate) fn find_traceback(s: &str) -> Option<usize> {
+    if s.len() < TRACEBACK_LINE.len() {
+        return None;
+    }
+    let b = s.as_bytes();
+    memchr::memchr_iter(b'T', b).find(|&p| b[p..].starts_with(TRACEBACK_LINE.as_bytes()))
+}
 needle!(AT_SP, " at ");
 needle!(FILE_Q, "File \"");
 needle!(FROM_SP, " from ");
@@ -360,3 +425,91 @@ needle!(UNCAUGHT, "Uncaught ");
 needle!(LARAVEL, "[object] (");
 needle!(DOT_PHP, ".php:");
 needle!(THREAD_Q, "thread '");
+needle!(PACKAGES, "packages");
+needle!(SLASH_LIB, "/lib/");
+needle!(PYTHON, "python");
+needle!(PYENV, "/.pyenv/versions/");
+needle!(NODE_MODULES, "node_modules");
+needle!(INTERNAL_PAREN, "(internal/");
+needle!(WEBPACK_BOOT, "webpack/bootstrap");
+
+/// Differential-test support: lines built from tokens that steer the hand-written parsers
+/// into their corner cases, compared against the regexes they replace.
+#[cfg(test)]
+pub(crate) mod testgen {
+    use proptest::prelude::*;
+
+    /// Tokens every format shares; each parser's tests add their own.
+    const COMMON: &[&str] = &[
+        " ", "  ", "\t", ":", "(", ")", "[", "]", "\"", "\\", "/", ".", "@", "<", ">", "$", "-",
+        "+", "~", "'", "`", ",", "0", "1", "12", "0x1d", "a", "Z", "é", "x y", "\u{b}",
+    ];
+
+    /// A single line (no `\n`) from `COMMON` plus `extra`, usually opening with one or two
+    /// of `extra` (the parsers key on how a line starts).
+    pub(crate) fn line(extra: &'static [&'static str]) -> impl Strategy<Value = String> {
+        let pool: Vec<&'static str> = COMMON.iter().chain(extra.iter()).copied().collect();
+        let lead = proptest::collection::vec(proptest::sample::select(extra), 0..3);
+        let body = proptest::collection::vec(proptest::sample::select(pool), 0..14);
+        (lead, body).prop_map(|(a, b)| a.concat() + &b.concat())
+    }
+
+    /// One of `skeletons` (well-formed lines) with up to four edits: a token from `COMMON`
+    /// or `extra` inserted, or a byte range removed, at random places.
+    pub(crate) fn near(
+        skeletons: &'static [&'static str],
+        extra: &'static [&'static str],
+    ) -> impl Strategy<Value = String> {
+        let pool: Vec<&'static str> = COMMON.iter().chain(extra.iter()).copied().collect();
+        let edit = (
+            any::<usize>(),
+            any::<usize>(),
+            proptest::option::of(proptest::sample::select(pool)),
+        );
+        (
+            proptest::sample::select(skeletons),
+            proptest::collection::vec(edit, 0..5),
+        )
+            .prop_map(|(sk, edits)| {
+                let mut s = sk.to_string();
+                for (at, len, tok) in edits {
+                    let mut i = at % (s.len() + 1);
+                    while !s.is_char_boundary(i) {
+                        i -= 1;
+                    }
+                    match tok {
+                        Some(t) => s.insert_str(i, t),
+                        None => {
+                            let mut j = (i + 1 + len % 4).min(s.len());
+                            while !s.is_char_boundary(j) {
+                                j += 1;
+                            }
+                            s.replace_range(i..j, "");
+                        }
+                    }
+                }
+                s
+            })
+    }
+
+    /// `near` or `line`, half and half.
+    pub(crate) fn mixed(
+        skeletons: &'static [&'static str],
+        extra: &'static [&'static str],
+    ) -> impl Strategy<Value = String> {
+        prop_oneof![near(skeletons, extra), line(extra)]
+    }
+
+    pub(crate) fn config() -> ProptestConfig {
+        ProptestConfig::with_cases(2500)
+    }
+
+    proptest! {
+        #![proptest_config(config())]
+        #[test]
+        fn trims_match_std(s in line(&["\u{a0}", "\u{2003}", "\u{85}", "\r", "\u{c}", "x"])) {
+            prop_assert_eq!(super::trim_start(&s), s.trim_start());
+            prop_assert_eq!(super::trim_end(&s), s.trim_end());
+        }
+    }
+}

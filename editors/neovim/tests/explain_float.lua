@@ -12,10 +12,13 @@ H.run(function()
     if name and not l:match('^%s*raise') then line, exception = i, name end
   end
   assert(line, 'no exception line in notes/incident.md')
-  vim.api.nvim_win_set_cursor(0, { line, 0 })
-  vim.cmd('DebuglensExplain')
   local float_text
-  H.wait('a floating window mentioning ' .. exception, function()
+  H.poll('a floating window mentioning ' .. exception, function()
+    if vim.api.nvim_get_current_buf() == buf then -- (re)ask: the server may still be indexing
+      vim.api.nvim_win_set_cursor(0, { line, 0 })
+      vim.cmd('DebuglensExplain')
+      vim.wait(300)
+    end
     for _, win in ipairs(vim.api.nvim_list_wins()) do
       if vim.api.nvim_win_get_config(win).relative ~= '' then
         local fbuf = vim.api.nvim_win_get_buf(win)

@@ -9,13 +9,17 @@ H.run(function()
   local line, lnum = H.frame_line(buf, 'app.py') -- any line of the traceback
   vim.api.nvim_win_set_cursor(0, { line, 0 })
   local _, want_line = H.frame_line(buf, 'clients/inventory.py')
-  vim.cmd('DebuglensOpenFrame')
   local want = vim.fs.normalize(H.root .. '/clients/inventory.py')
-  H.wait(function()
+  H.poll(function()
     return ('%s:%d to open (current: %s:%d)'):format(want, want_line, vim.api.nvim_buf_get_name(0),
       vim.api.nvim_win_get_cursor(0)[1])
   end, function()
+    if vim.api.nvim_get_current_buf() == buf then -- not there yet: (re)ask, the server may still be indexing
+      vim.api.nvim_win_set_cursor(0, { line, 0 })
+      vim.cmd('DebuglensOpenFrame')
+      vim.wait(300)
+    end
     return vim.fs.normalize(vim.api.nvim_buf_get_name(0)) == want and vim.api.nvim_win_get_cursor(0)[1] == want_line
-  end)
+  end, nil, 200)
   H.say(('open frame OK: clients/inventory.py:%d (from line %d)'):format(want_line, lnum))
 end)

@@ -128,7 +128,13 @@ async function executeAt(command: string, uri: vscode.Uri, position: vscode.Posi
   const c = runningClient();
   if (!c) return undefined;
   const args = { uri: c.code2ProtocolConverter.asUri(uri), position: c.code2ProtocolConverter.asPosition(position) };
-  return c.sendRequest(ExecuteCommandRequest.type, { command, arguments: [args] });
+  try {
+    return await c.sendRequest(ExecuteCommandRequest.type, { command, arguments: [args] });
+  } catch (e) {
+    // The server's refusals are meant for the user ("no app frame of this trace is in the workspace").
+    void vscode.window.showWarningMessage(`debuglens: ${e instanceof Error ? e.message : String(e)}`);
+    return undefined;
+  }
 }
 
 function cursor(): { uri: vscode.Uri; position: vscode.Position } | undefined {
@@ -151,8 +157,10 @@ function asMarkdown(result: unknown): string | undefined {
 
 /** Show markdown in a read-only virtual document, rendered in a preview beside the editor. */
 async function showMarkdownToSide(title: string, markdown: string): Promise<vscode.Uri> {
-  const uri = vscode.Uri.from({ scheme: EXPLAIN_SCHEME, path: `/${title}.md` });
-  explainDocs.set(uri.toString(), markdown);
+  // Plain characters only: with a `:` in the path ("incident.md:61") VS Code 1.96's markdown preview
+  // opened but stayed blank (seen in a screenshot of the test run).
+  const uri = vscode.Uri.from({ scheme: EXPLAIN_SCHEME, path: `/${title.replace(/[^\w. -]+/g, '-')}.md` });
+  explainDocs.set(uri.path, markdown);
   explainChanged.fire(uri);
   await vscode.commands.executeCommand('markdown.showPreviewToSide', uri);
   return uri;
@@ -165,7 +173,7 @@ async function explainAt(uri: vscode.Uri, position: vscode.Position): Promise<st
     return undefined;
   }
   const name = uri.path.split('/').pop() || 'document';
-  await showMarkdownToSide(`Explain ${name}:${position.line + 1}`, markdown);
+  await showMarkdownToSide(`Explain ${name} L${position.line + 1}`, markdown);
   return markdown;
 }
 
@@ -192,7 +200,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Debugl
   context.subscriptions.push(
     vscode.workspace.registerTextDocumentContentProvider(EXPLAIN_SCHEME, {
       onDidChange: explainChanged.event,
-      provideTextDocumentContent: (uri) => explainDocs.get(uri.toString()) ?? '',
+      provideTextDocumentContent: (uri) => explainDocs.get(uri.path) ?? '',
     }),
     vscode.commands.registerCommand('debuglens.restartServer', restart),
     vscode.commands.registerCommand('debuglens.showOutput', () => output.show(true)),

@@ -2,7 +2,8 @@
 // VS Code's own test/integration/browser does: the workbench URL carries a `payload` with
 // extensionDevelopmentPath/extensionTestsPath, and the page calls window.codeAutomationExit(code).
 // Usage: node run-in-code-server.js <baseUrl> <workspaceDir> <extensionDevelopmentPath> <extensionTestsPath>
-// Env: CHROMIUM (browser binary), DEBUGLENS_VSCODE_TIMEOUT (s, default 300), DEBUG=1 (browser console).
+// Env: CHROMIUM (browser binary), DEBUGLENS_VSCODE_TIMEOUT (s, default 300), DEBUG=1 (browser console),
+//      DEBUGLENS_VSCODE_SCREENSHOT=file.png (the workbench at the end of the run).
 const { chromium } = require('playwright-core');
 const fs = require('fs');
 const os = require('os');
@@ -49,6 +50,11 @@ if (!testsPath) {
   });
   await page.exposeFunction('codeAutomationExit', async (code) => {
     clearTimeout(timer);
+    const shot = process.env.DEBUGLENS_VSCODE_SCREENSHOT; // the workbench as the suite left it
+    if (shot) {
+      await page.waitForTimeout(2000); // let webviews (markdown preview) finish rendering
+      await page.screenshot({ path: shot }).catch((e) => console.error(`screenshot: ${e.message}`));
+    }
     console.error(`extension host test run exited with ${code}`);
     await finish(code);
   });

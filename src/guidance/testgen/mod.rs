@@ -287,6 +287,25 @@ impl Subject {
             .then(|| attr.to_owned())
     }
 
+    /// Attributes of one element the remote call needs: those the loop reads plus those the
+    /// client call's arguments read (`item.sku, item.quantity` → `sku`, `quantity`).
+    pub fn needed_attributes(&self) -> Vec<String> {
+        let mut out = self.element_attributes();
+        if let Some(call) = self.client.as_ref().and_then(|c| c.call.as_ref()) {
+            for arg in call.args_text.split(',') {
+                if let Some((_, attr)) = arg.trim().rsplit_once('.') {
+                    let attr = attr.trim();
+                    let ok =
+                        !attr.is_empty() && attr.chars().all(|c| c.is_alphanumeric() || c == '_');
+                    if ok && !out.iter().any(|a| a == attr) {
+                        out.push(attr.to_owned());
+                    }
+                }
+            }
+        }
+        out
+    }
+
     /// Exceptions raised inside the loop (`OutOfStockError`), in order.
     pub fn raised_in_loop(&self) -> Vec<String> {
         let mut out = Vec::new();
@@ -338,7 +357,7 @@ fn client_method(finding: &Finding, lang: Lang, files: Files) -> Option<ClientMe
             Some(prev) => (prev.path.clone(), prev.span),
             None => (finding.path.clone(), finding.span),
         };
-        let call = files(&call_path).and_then(|t| {
+        let call = files(&call_path).map(|t| {
             let cs = summarize(&call_path, lang, &t);
             let found = cs
                 .calls
@@ -355,7 +374,7 @@ fn client_method(finding: &Finding, lang: Lang, files: Files) -> Option<ClientMe
                     || cs.imports.iter().any(|im| im.local == r);
                 module_level.then(|| r.to_owned())
             });
-            Some((found, module_receiver))
+            (found, module_receiver)
         });
         let (call, module_receiver) = call.unwrap_or((None, None));
         return Some(ClientMethod {
@@ -435,23 +454,4 @@ pub fn camel(s: &str) -> String {
             }
         })
         .collect()
-}
-
-/// The number in a timeout literal (`timeout=5` → 5.0 s; `5 * time.Second`, `5000` ms in JS).
-pub fn timeout_seconds(t: &str) -> Option<f64> {
-    let v = t.split_once('=').map(|(_, v)| v).unwrap_or(t).trim();
-    let num: String = v
-        .chars()
-        .take_while(|c| c.is_ascii_digit() || *c == '.')
-        .collect();
-    let n: f64 = num.parse().ok()?;
-    let rest = v[num.len()..].trim_start();
-    Some(
-        if rest.starts_with("ms") || rest.contains("Millisecond") || (rest.is_empty() && n >= 100.0)
-        {
-            n / 1000.0
-        } else {
-            n
-        },
-    )
 }

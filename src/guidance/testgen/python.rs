@@ -195,7 +195,7 @@ impl<'a> Ctx<'a> {
         let im = s.imports.iter().find(|i| i.local == name)?.clone();
         let target = im.name.clone().unwrap_or_else(|| name.to_owned());
         for cand in files_of_module(&im.module, from_path) {
-            if self.listing.iter().any(|l| *l == cand) && depth < 3 {
+            if self.listing.contains(&cand) && depth < 3 {
                 if let Some(found) = self.locate(&target, &cand, depth + 1) {
                     return Some(found);
                 }

@@ -96,12 +96,14 @@ end
 --- Show markdown in a floating window at the cursor (filetype markdown). Returns its buffer and window.
 function M.show_float(markdown)
   local lines = vim.split(markdown, '\n', { plain = true })
-  return vim.lsp.util.open_floating_preview(lines, 'markdown', {
+  local buf, win = vim.lsp.util.open_floating_preview(lines, 'markdown', {
     border = 'rounded',
     focus_id = 'debuglens-explain',
     max_width = math.max(60, math.floor(vim.o.columns * 0.6)),
     max_height = math.max(10, math.floor(vim.o.lines * 0.6)),
   })
+  vim.wo[win].linebreak = true -- explanations are prose: wrap at words
+  return buf, win
 end
 
 --- Show markdown in a new split (for drafts that are longer than a float).

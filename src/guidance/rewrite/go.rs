@@ -1,0 +1,16 @@
+//! go: not rewritten yet. The planned shape is errgroup.Group with SetLimit; until then the code action
+//! explains why it is not offered, and the suppression edit still works.
+
+use super::*;
+
+pub(super) fn concurrent(
+    f: &Finding,
+    _files: &dyn Fn(&str) -> Option<String>,
+    opts: &Options,
+) -> Result<Rewrite, String> {
+    Err(format!(
+        "the concurrent rewrite is not implemented for go yet (planned: errgroup.Group with SetLimit, at most \
+         {} at a time); {} stays sequential for now",
+        opts.concurrency, f.callee
+    ))
+}

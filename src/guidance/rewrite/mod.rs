@@ -1,0 +1,539 @@
+//! Code-action rewrites for loop-wrapped remote calls, as plain text edits.
+//!
+//! `batch` replaces the per-item loop with a chunked call to the batch API the engine found
+//! (`Finding::batch_alternative`), keeping a per-item fallback; `concurrent` keeps the per-item
+//! calls but runs at most N at a time; `suppress` adds the ignore comment. Everything here works
+//! on text and byte offsets: no LSP types, no file I/O (files come through a callback).
+//!
+//! Each language module returns `Err(reason)` when the loop's shape is one we cannot rewrite
+//! without guessing about semantics (call under a condition, arguments computed inside the
+//! loop, early exits before the call, ...). A refused rewrite is better than a wrong one.
+
+mod go;
+mod java;
+mod javascript;
+mod python;
+mod rust;
+
+use crate::code::{Finding, Lang, ParsedFile, Span};
+use std::ops::Range;
+use tree_sitter::Node;
+
+/// Replace `range` (bytes of that file's text) with `new_text`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Edit {
+    pub range: Range<usize>,
+    pub new_text: String,
+}
+
+/// The edits for one file; `path` is workspace-relative, as in `Finding::path`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileEdits {
+    pub path: String,
+    pub edits: Vec<Edit>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rewrite {
+    pub title: String,
+    pub files: Vec<FileEdits>,
+    /// Assumptions the rewrite makes, stated for the user.
+    pub notes: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Options {
+    /// Chunk size for batch calls, unless the code defines a limit next to the batch API.
+    pub batch_limit: usize,
+    /// How many calls may be in flight at once.
+    pub concurrency: usize,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            batch_limit: 50,
+            concurrency: 10,
+        }
+    }
+}
+
+pub const SUPPRESS_TEXT: &str =
+    "debuglens: ignore[loop-remote-call] -- TODO: why this loop must stay sequential";
+
+/// Rewrite the loop to use the batch API (`f.batch_alternative`) in chunks.
+pub fn batch(
+    f: &Finding,
+    files: &dyn Fn(&str) -> Option<String>,
+    opts: &Options,
+) -> Result<Rewrite, String> {
+    if f.batch_alternative.is_none() {
+        return Err("no batch API was found for this call".into());
+    }
+    match lang_of(f)? {
+        Lang::Python => python::batch(f, files, opts),
+        other => Err(format!(
+            "the batch rewrite is not implemented for {} yet; use the concurrent rewrite or \
+             call {} by hand",
+            other.family(),
+            f.batch_alternative
+                .as_ref()
+                .map(|b| b.name.trim())
+                .unwrap_or("the batch API")
+        )),
+    }
+}
+
+/// Rewrite the loop to run the per-item calls concurrently, at most `opts.concurrency` at once.
+pub fn concurrent(
+    f: &Finding,
+    files: &dyn Fn(&str) -> Option<String>,
+    opts: &Options,
+) -> Result<Rewrite, String> {
+    let opts = Options {
+        concurrency: opts.concurrency.max(1),
+        ..*opts
+    };
+    match lang_of(f)? {
+        Lang::Python => python::concurrent(f, files, &opts),
+        Lang::JavaScript | Lang::TypeScript | Lang::Tsx => javascript::concurrent(f, files, &opts),
+        Lang::Go => go::concurrent(f, files, &opts),
+        Lang::Rust => rust::concurrent(f, files, &opts),
+        Lang::Java => java::concurrent(f, files, &opts),
+    }
+}
+
+/// Insert the ignore comment on the line above the call, indented like the call's line.
+pub fn suppress(f: &Finding, text: &str) -> Edit {
+    let at = line_start(text, f.span.start.byte.min(text.len()));
+    let indent = leading_ws(text, at);
+    let marker = match Lang::from_path(&f.path) {
+        Some(Lang::Python) | None => "#",
+        Some(_) => "//",
+    };
+    Edit {
+        range: at..at,
+        new_text: format!("{indent}{marker} {SUPPRESS_TEXT}{}", newline(text)),
+    }
+}
+
+/// Apply non-overlapping edits (in any order). Edits with ranges outside the text or not on
+/// character boundaries are skipped rather than panicking.
+pub fn apply(text: &str, edits: &[Edit]) -> String {
+    let mut sorted: Vec<&Edit> = edits.iter().collect();
+    sorted.sort_by_key(|e| (e.range.start, e.range.end));
+    let mut out = String::with_capacity(text.len());
+    let mut at = 0;
+    for e in sorted {
+        let (s, end) = (e.range.start, e.range.end);
+        if s < at || end < s || end > text.len() {
+            continue;
+        }
+        let (Some(keep), true) = (text.get(at..s), text.is_char_boundary(end)) else {
+            continue;
+        };
+        out.push_str(keep);
+        out.push_str(&e.new_text);
+        at = end;
+    }
+    out.push_str(text.get(at..).unwrap_or(""));
+    out
+}
+
+// ---------------------------------------------------------------------------------------------
+// Shared helpers for the language modules.
+
+fn lang_of(f: &Finding) -> Result<Lang, String> {
+    Lang::from_path(&f.path).ok_or_else(|| format!("unknown language for {}", f.path))
+}
+
+fn read(files: &dyn Fn(&str) -> Option<String>, path: &str) -> Result<String, String> {
+    files(path).ok_or_else(|| format!("cannot read {path}"))
+}
+
+/// `\r\n` when the file uses it, else `\n`.
+fn newline(text: &str) -> &'static str {
+    if text.contains("\r\n") { "\r\n" } else { "\n" }
+}
+
+fn line_start(text: &str, byte: usize) -> usize {
+    text.get(..byte)
+        .and_then(|b| b.rfind('\n'))
+        .map(|i| i + 1)
+        .unwrap_or(0)
+}
+
+/// End of the line containing `byte`, after its newline (or the text's end).
+fn line_end_incl(text: &str, byte: usize) -> usize {
+    text.get(byte..)
+        .and_then(|r| r.find('\n'))
+        .map(|i| byte + i + 1)
+        .unwrap_or(text.len())
+}
+
+/// The whitespace at the start of the line beginning at `start`.
+fn leading_ws(text: &str, start: usize) -> String {
+    text.get(start..)
+        .unwrap_or("")
+        .chars()
+        .take_while(|c| *c == ' ' || *c == '\t')
+        .collect()
+}
+
+/// One indentation level as the file writes it: a tab, or the smallest positive step between
+/// consecutive lines' space indentation (falling back to `default_width` spaces).
+fn indent_unit(text: &str, default_width: usize) -> String {
+    let mut tabs = 0;
+    let mut spaces = 0;
+    let mut steps = std::collections::BTreeMap::<usize, usize>::new();
+    let mut prev = 0usize;
+    for line in text.lines() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        if line.starts_with('\t') {
+            tabs += 1;
+            continue;
+        }
+        let w = line.chars().take_while(|c| *c == ' ').count();
+        if w > 0 {
+            spaces += 1;
+        }
+        if w > prev {
+            *steps.entry(w - prev).or_default() += 1;
+        }
+        prev = w;
+    }
+    if tabs > spaces {
+        return "\t".into();
+    }
+    let width = steps
+        .iter()
+        .filter(|(w, _)| **w >= 2 && **w <= 8)
+        .max_by_key(|(w, n)| (**n, std::cmp::Reverse(**w)))
+        .map(|(w, _)| *w)
+        .unwrap_or(default_width);
+    " ".repeat(width)
+}
+
+/// Generated code: lines at relative depths, rendered with the file's indentation and newline.
+#[derive(Debug, Default)]
+struct Block {
+    lines: Vec<(usize, String)>,
+}
+
+impl Block {
+    fn line(&mut self, depth: usize, s: impl Into<String>) -> &mut Self {
+        self.lines.push((depth, s.into()));
+        self
+    }
+    fn blank(&mut self) -> &mut Self {
+        self.lines.push((0, String::new()));
+        self
+    }
+    /// Append existing source lines (already indented relative to `depth`).
+    fn raw(&mut self, depth: usize, lines: &[String]) -> &mut Self {
+        for l in lines {
+            self.lines.push((depth, l.clone()));
+        }
+        self
+    }
+    fn render(&self, base: &str, unit: &str, nl: &str) -> String {
+        let mut out = String::new();
+        for (d, s) in &self.lines {
+            if !s.is_empty() {
+                out.push_str(base);
+                out.push_str(&unit.repeat(*d));
+                out.push_str(s);
+            }
+            out.push_str(nl);
+        }
+        out
+    }
+}
+
+/// Re-indent a node's source lines relative to its first line's indentation, normalising the
+/// indentation to units of `unit` so it nests inside generated code. Returns lines without
+/// newlines.
+fn dedent_lines(text: &str, range: Range<usize>) -> Vec<String> {
+    let start = line_start(text, range.start);
+    let base = leading_ws(text, start);
+    let body = text.get(start..range.end).unwrap_or("");
+    body.split('\n')
+        .map(|l| {
+            let l = l.strip_suffix('\r').unwrap_or(l);
+            l.strip_prefix(base.as_str())
+                .unwrap_or(l.trim_start())
+                .to_string()
+        })
+        .collect()
+}
+
+fn parse(lang: Lang, text: &str) -> Result<ParsedFile, String> {
+    let p = ParsedFile::new(lang, text);
+    if p.tree().is_none() {
+        return Err("could not parse the file".into());
+    }
+    Ok(p)
+}
+
+/// The innermost node of one of `kinds` that covers `span`.
+fn node_of_kind<'t>(root: Node<'t>, span: &Span, kinds: &[&str]) -> Option<Node<'t>> {
+    let mut n = root.descendant_for_byte_range(span.start.byte, span.end.byte)?;
+    loop {
+        if kinds.contains(&n.kind())
+            && n.start_byte() <= span.start.byte
+            && span.end.byte <= n.end_byte()
+        {
+            return Some(n);
+        }
+        n = n.parent()?;
+    }
+}
+
+fn text_of<'a>(text: &'a str, n: Node) -> &'a str {
+    text.get(n.start_byte()..n.end_byte()).unwrap_or("")
+}
+
+fn is_ancestor(anc: Node, n: Node) -> bool {
+    anc.start_byte() <= n.start_byte() && n.end_byte() <= anc.end_byte()
+}
+
+/// Nearest ancestor of `n` (inclusive) whose kind is one of `kinds`.
+fn ancestor_of_kind<'t>(n: Node<'t>, kinds: &[&str]) -> Option<Node<'t>> {
+    let mut cur = Some(n);
+    while let Some(c) = cur {
+        if kinds.contains(&c.kind()) {
+            return Some(c);
+        }
+        cur = c.parent();
+    }
+    None
+}
+
+/// Identifiers in `n` (by node kind `identifier`-like).
+fn identifiers(text: &str, n: Node, kinds: &[&str], out: &mut Vec<String>) {
+    if kinds.contains(&n.kind()) {
+        out.push(text_of(text, n).to_string());
+    }
+    let mut c = n.walk();
+    for ch in n.children(&mut c) {
+        identifiers(text, ch, kinds, out);
+    }
+}
+
+/// True if some node under `n` of one of `kinds` starts before `before`.
+fn any_kind_before(n: Node, kinds: &[&str], before: usize) -> bool {
+    if n.start_byte() >= before {
+        return false;
+    }
+    if kinds.contains(&n.kind()) {
+        return true;
+    }
+    let mut c = n.walk();
+    for ch in n.children(&mut c) {
+        if any_kind_before(ch, kinds, before) {
+            return true;
+        }
+    }
+    false
+}
+
+/// A name not already used as a word in `scope`, starting from `base`.
+fn fresh_name(scope: &str, base: &str) -> String {
+    let used = |name: &str| {
+        scope.match_indices(name).any(|(i, _)| {
+            let before = scope[..i].chars().next_back();
+            let after = scope[i + name.len()..].chars().next();
+            let word = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_');
+            !word(before) && !word(after)
+        })
+    };
+    if !used(base) {
+        return base.to_string();
+    }
+    (2..100)
+        .map(|n| format!("{base}{n}"))
+        .find(|n| !used(n))
+        .unwrap_or_else(|| format!("{base}_"))
+}
+
+/// Simple "path" expressions (`items`, `cart.items`, `self.items`) are safe to evaluate twice.
+fn is_simple_path(s: &str) -> bool {
+    !s.is_empty()
+        && s.split('.')
+            .all(|p| !p.is_empty() && p.chars().all(|c| c.is_alphanumeric() || c == '_'))
+        && !s.starts_with(|c: char| c.is_ascii_digit())
+}
+
+/// `snake_case` or `camelCase` identifier for the per-item result of `var`.
+fn result_names(var: Option<&str>, camel: bool) -> (String, String) {
+    let base = var
+        .filter(|v| v.chars().all(|c| c.is_alphanumeric() || c == '_') && !v.is_empty())
+        .unwrap_or("item");
+    if camel {
+        (format!("{base}Result"), format!("{base}Results"))
+    } else {
+        (format!("{base}_result"), format!("{base}_results"))
+    }
+}
+
+/// The statement-level checks shared by all languages: the call must run exactly once per
+/// iteration, with arguments that do not depend on values computed earlier in the same
+/// iteration. `value` is the call (or its `await`); `body` the loop body.
+struct Guards<'a> {
+    /// Node kinds that make a call conditional when it sits in their non-condition part.
+    conditional: &'a [&'a str],
+    /// Nested loops and closures the call must not sit in.
+    loops: &'a [&'a str],
+    functions: &'a [&'a str],
+    exits: &'a [&'a str],
+    tries: &'a [&'a str],
+    assigned: &'a dyn Fn(Node, &mut Vec<String>),
+    ident_kinds: &'a [&'a str],
+}
+
+fn check_guards(text: &str, value: Node, call: Node, body: Node, g: &Guards) -> Result<(), String> {
+    // Walk up from the call to the loop body.
+    let mut child = value;
+    let mut cur = if value.id() == body.id() {
+        Some(body)
+    } else {
+        value.parent()
+    };
+    while let Some(n) = cur {
+        if n.id() == body.id() {
+            break;
+        }
+        let k = n.kind();
+        if g.loops.contains(&k) {
+            return Err("the call sits in a nested loop; rewrite the inner loop first".into());
+        }
+        if g.functions.contains(&k) {
+            return Err("the call sits inside a closure within the loop".into());
+        }
+        if g.tries.contains(&k) {
+            return Err(
+                "the call has per-item error handling (try/catch) inside the loop; running \
+                 the calls up front would change which errors are caught"
+                    .into(),
+            );
+        }
+        if g.conditional.contains(&k) {
+            let in_condition = n
+                .child_by_field_name("condition")
+                .is_some_and(|c| is_ancestor(c, child));
+            let is_left = n
+                .child_by_field_name("left")
+                .is_some_and(|c| is_ancestor(c, child));
+            if !in_condition && !is_left {
+                return Err(
+                    "the call runs only under a condition inside the loop; running it for \
+                     every item up front would add calls"
+                        .into(),
+                );
+            }
+        }
+        child = n;
+        cur = n.parent();
+    }
+    if cur.is_none() {
+        return Err("the call is not inside the loop body".into());
+    }
+    if any_kind_before(body, g.exits, value.start_byte()) {
+        return Err(
+            "the loop can skip or leave an iteration before the call (continue/break/return); \
+             running every call up front would add calls"
+                .into(),
+        );
+    }
+    if let Some(recv) = call
+        .child_by_field_name("function")
+        .and_then(|c| {
+            text_of(text, c)
+                .rsplit_once('.')
+                .map(|(r, _)| r.to_string())
+        })
+        .filter(|r| !matches!(r.as_str(), "self" | "this" | "cls") && is_simple_path(r))
+    {
+        let rest = format!(
+            "{} {}",
+            text.get(body.start_byte()..value.start_byte())
+                .unwrap_or(""),
+            text.get(value.end_byte()..body.end_byte()).unwrap_or("")
+        );
+        if word_occurs(&rest, &recv) {
+            return Err(format!(
+                "the loop uses `{recv}` again besides this call (a stateful client such as a \
+                 cursor); running the calls up front could change what it sees"
+            ));
+        }
+    }
+    let mut assigned = Vec::new();
+    collect_assigned_before(body, value.start_byte(), g, &mut assigned);
+    let mut used = Vec::new();
+    identifiers(text, call, g.ident_kinds, &mut used);
+    if let Some(name) = used.iter().find(|u| assigned.contains(u)) {
+        return Err(format!(
+            "the call's arguments use `{name}`, which is computed inside the loop before the call"
+        ));
+    }
+    Ok(())
+}
+
+/// Names assigned by statements that complete before `before` (the call's own statement, such
+/// as `out[i] = call(i)`, does not count).
+fn collect_assigned_before(n: Node, before: usize, g: &Guards, out: &mut Vec<String>) {
+    if n.start_byte() >= before {
+        return;
+    }
+    if n.end_byte() <= before {
+        (g.assigned)(n, out);
+    }
+    let mut c = n.walk();
+    for ch in n.children(&mut c) {
+        collect_assigned_before(ch, before, g, out);
+    }
+}
+
+/// If `value` is the whole expression of an expression statement, that statement.
+fn discarded_statement<'t>(value: Node<'t>, stmt_kind: &str) -> Option<Node<'t>> {
+    let p = value.parent()?;
+    (p.kind() == stmt_kind).then_some(p)
+}
+
+/// Count named, non-comment children of a block.
+fn statement_count(body: Node) -> usize {
+    let mut c = body.walk();
+    body.named_children(&mut c)
+        .filter(|n| !n.kind().contains("comment"))
+        .count()
+}
+
+/// Lines of `text` covering `n`, with their newline: the edit range that removes `n` whole.
+fn whole_lines(text: &str, n: Node) -> Range<usize> {
+    line_start(text, n.start_byte())..line_end_incl(text, n.end_byte().saturating_sub(1))
+}
+
+/// Insert `line` (with newline) after the last line matching `is_import` at the top of the
+/// file, or at `fallback`.
+fn insert_after_last(text: &str, is_import: &dyn Fn(&str) -> bool, fallback: usize) -> usize {
+    let mut at = None;
+    let mut off = 0;
+    for line in text.split_inclusive('\n') {
+        if is_import(line.trim_end()) {
+            at = Some(off + line.len());
+        }
+        off += line.len();
+    }
+    at.unwrap_or(fallback)
+}
+
+/// `name` (possibly dotted) occurs in `hay` not as part of a longer name.
+fn word_occurs(hay: &str, name: &str) -> bool {
+    let word = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_');
+    hay.match_indices(name).any(|(i, _)| {
+        let before = hay[..i].chars().next_back();
+        !word(before) && before != Some('.') && !word(hay[i + name.len()..].chars().next())
+    })
+}
