@@ -333,3 +333,44 @@ async fn a_log_with_the_same_trace_many_times_gets_one_grouped_diagnostic() {
     assert!(message.ends_with("; seen 37× (lines 2–182)"), "{message}");
     s.shutdown_and_exit().await;
 }
+
+#[tokio::test]
+async fn a_fifty_megabyte_log_is_scanned_in_the_background_while_hover_keeps_answering() {
+    let mut s = demo_server().await;
+    let notes = s.uri("notes/incident.md");
+    s.open(&notes, "markdown", &read("notes/incident.md")).await;
+    s.diagnostics(&notes, 1).await;
+    let line = "2024-05-02T10:15:01.123Z INFO  [http-nio-8080-exec-3] c.a.s.CheckoutController - POST /checkout 200 in 41ms\n";
+    let mut log = String::with_capacity(50 * 1024 * 1024 + 4096);
+    while log.len() < 50 * 1024 * 1024 {
+        log.push_str(line);
+    }
+    log.push_str(&read("notes/incident.md"));
+    let big = common::file_uri(&demo().join("big.log"));
+    s.open(&big, "log", &log).await;
+    let id = s.send_request(
+        "textDocument/hover",
+        json!({"textDocument": {"uri": notes}, "position": pos(48, 12)}),
+    );
+    let first = s
+        .await_message(|m| {
+            m.get("id") == Some(&json!(id)) && m.get("method").is_none()
+                || m["method"] == "textDocument/publishDiagnostics"
+                    && m["params"]["uri"] == big.as_str()
+        })
+        .await;
+    assert_eq!(
+        first["id"],
+        json!(id),
+        "the hover waited for the log scan: {first:#}"
+    );
+    assert!(
+        first["result"]["contents"]["value"]
+            .as_str()
+            .unwrap()
+            .contains("check")
+    );
+    let diags = s.diagnostics(&big, 1).await;
+    assert_eq!(diags.len(), 1, "{diags:#?}");
+    s.shutdown_and_exit().await;
+}
