@@ -23,7 +23,7 @@ fn main() -> ExitCode {
     let out = std::io::stdout();
     let mut err = std::io::stderr();
     let result = match &cli.command {
-        Command::Lsp => Ok(debuglens::lsp::run_stdio()),
+        Command::Lsp { .. } => Ok(debuglens::lsp::run_stdio()),
         Command::Check {
             paths,
             format,

@@ -347,3 +347,30 @@ fn check_diff_keeps_only_findings_on_changed_lines() {
     assert_eq!(code, 2);
     assert!(err.contains("git diff"), "{err}");
 }
+
+#[test]
+fn lsp_accepts_the_stdio_flag_that_clients_add() {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_debuglens"))
+        .args(["lsp", "--stdio"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let body = r#"{"jsonrpc":"2.0","method":"exit"}"#;
+    write!(
+        child.stdin.take().unwrap(),
+        "Content-Length: {}\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let out = child.wait_with_output().unwrap();
+    // exit without shutdown: 1, and no usage error (which would be 2).
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

@@ -33,7 +33,12 @@ pub struct Cli {
 pub enum Command {
     /// Run the language server over stdio (what editors start).
     #[command(after_help = "Example:\n  debuglens lsp --log-file /tmp/debuglens.log")]
-    Lsp,
+    Lsp {
+        /// Accepted for clients that always pass it (vscode-languageclient's stdio transport);
+        /// stdio is the only transport.
+        #[arg(long, hide = true)]
+        stdio: bool,
+    },
     /// Check files or folders and report findings like a compiler.
     #[command(
         after_help = "Examples:\n  debuglens check examples/checkout\n  debuglens check src --format sarif > debuglens.sarif\n\nExit status: 0 nothing found, 1 findings, 2 usage or I/O error."

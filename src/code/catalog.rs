@@ -132,10 +132,18 @@ pub fn glob(pat: &str, s: &str) -> bool {
     rec(pat.as_bytes(), s.as_bytes())
 }
 
+/// The text after the last `::`, `.` or `/` (one byte scan; this runs for every catalog pattern).
 fn last_seg(s: &str) -> &str {
-    let s = s.rsplit("::").next().unwrap_or(s);
-    let s = s.rsplit('.').next().unwrap_or(s);
-    s.rsplit('/').next().unwrap_or(s)
+    let b = s.as_bytes();
+    let mut k = 0;
+    for i in 0..b.len() {
+        match b[i] {
+            b'.' | b'/' => k = i + 1,
+            b':' if i > 0 && b[i - 1] == b':' => k = i + 1,
+            _ => {}
+        }
+    }
+    &s[k..]
 }
 
 fn is_qualified(s: &str) -> bool {
@@ -311,16 +319,31 @@ impl Catalog {
         receiver: &str,
         method: &str,
     ) -> Option<ApiMatch> {
+        self.match_imported_method_in(family, &[file_modules], receiver, method)
+    }
+
+    /// `match_imported_method` over several module lists (no need to concatenate them).
+    pub fn match_imported_method_in(
+        &self,
+        family: &str,
+        module_lists: &[&[String]],
+        receiver: &str,
+        method: &str,
+    ) -> Option<ApiMatch> {
         for (i, e) in self.entries_for(family) {
             if e.imports.is_empty() || !Self::method_ok(e, method) {
                 continue;
             }
             let imported = e.imports.iter().any(|m| {
-                file_modules.iter().any(|fm| {
-                    fm == m
-                        || fm.starts_with(&format!("{m}::"))
-                        || fm.starts_with(&format!("{m}."))
-                        || fm.starts_with(&format!("{m}/"))
+                module_lists.iter().any(|list| {
+                    list.iter().any(|fm| {
+                        fm.strip_prefix(m.as_str()).is_some_and(|r| {
+                            r.is_empty()
+                                || r.starts_with("::")
+                                || r.starts_with('.')
+                                || r.starts_with('/')
+                        })
+                    })
                 })
             });
             if imported {
@@ -332,7 +355,6 @@ impl Catalog {
         None
     }
 
-    /// Workspace classes extending a remote base, or annotated as remote clients.
     pub fn match_class(
         &self,
         family: &str,

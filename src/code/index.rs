@@ -59,6 +59,8 @@ struct FileEntry {
     module_vars: HashMap<String, usize>,
     /// Function index → call indices.
     calls_by_fn: HashMap<Option<usize>, Vec<usize>>,
+    /// Function index → assignment indices (in order).
+    assigns_by_fn: HashMap<Option<usize>, Vec<usize>>,
     import_modules: Vec<String>,
 }
 
@@ -228,6 +230,7 @@ impl Index {
             classes: HashMap::new(),
             module_vars: HashMap::new(),
             calls_by_fn: HashMap::new(),
+            assigns_by_fn: HashMap::new(),
             import_modules: Vec::new(),
             s: summary,
         };
@@ -259,6 +262,7 @@ impl Index {
                 .push((slot, i));
         }
         for (i, a) in e.s.assignments.iter().enumerate() {
+            e.assigns_by_fn.entry(a.func).or_default().push(i);
             if a.func.is_none() && a.class.is_none() {
                 // Prefer an assignment that says what the value is.
                 let better =
@@ -385,6 +389,7 @@ fn unreachable_entry() -> &'static FileEntry {
         classes: HashMap::new(),
         module_vars: HashMap::new(),
         calls_by_fn: HashMap::new(),
+        assigns_by_fn: HashMap::new(),
         import_modules: Vec::new(),
     })
 }
@@ -392,6 +397,9 @@ fn unreachable_entry() -> &'static FileEntry {
 struct Resolver<'a> {
     ix: &'a Index,
     memo: RefCell<HashMap<FnRef, Option<Chain>>>,
+    /// Batch sibling of a single-item function (memoised: the search scans every sibling).
+    batch_memo: RefCell<HashMap<FnRef, Option<BatchAlternative>>>,
+    resolved: RefCell<HashMap<(usize, usize), Option<Target>>>,
     active: RefCell<HashSet<FnRef>>,
 }
 
@@ -402,6 +410,8 @@ impl<'a> Resolver<'a> {
         Resolver {
             ix,
             memo: RefCell::new(HashMap::new()),
+            batch_memo: RefCell::new(HashMap::new()),
+            resolved: RefCell::new(HashMap::new()),
             active: RefCell::new(HashSet::new()),
         }
     }
@@ -780,12 +790,12 @@ impl<'a> Resolver<'a> {
                 }
             }
             // Local assignments (last one that says something).
-            let mut best = None;
-            for (ai, a) in e.s.assignments.iter().enumerate() {
-                if a.func == Some(fi) && a.target == name {
-                    best = Some(ai);
-                }
-            }
+            let best = e.assigns_by_fn.get(&Some(fi)).and_then(|v| {
+                v.iter()
+                    .rev()
+                    .copied()
+                    .find(|&ai| e.s.assignments[ai].target == name)
+            });
             if let Some(ai) = best {
                 let v = self.assignment_val(slot, ai, depth + 1);
                 if v != Val::Unknown {
@@ -1048,6 +1058,17 @@ impl<'a> Resolver<'a> {
     // ---- calls -------------------------------------------------------------------------
 
     /// Resolve a call to a workspace function or a catalog API.
+    /// `resolve_call` for call `ci` of `slot`, memoised for this resolver (the findings pass,
+    /// chains and batch alternatives all resolve the same calls again).
+    fn resolve_call_at(&self, slot: usize, ci: usize) -> Option<Target> {
+        if let Some(t) = self.resolved.borrow().get(&(slot, ci)) {
+            return t.clone();
+        }
+        let t = self.resolve_call(slot, &self.f(slot).s.calls[ci]);
+        self.resolved.borrow_mut().insert((slot, ci), t.clone());
+        t
+    }
+
     fn resolve_call(&self, slot: usize, c: &CallSite) -> Option<Target> {
         let e = self.f(slot);
         let fam = e.family;
@@ -1258,14 +1279,14 @@ impl<'a> Resolver<'a> {
                 if let Some(m) = cat.match_receiver(fam, &recv, &method) {
                     return Some(Target::Api(m, Confidence::High));
                 }
-                let mut mods = e.import_modules.clone();
+                let mut mods: Vec<&[String]> = vec![&e.import_modules];
                 // Models imported from a workspace module that itself imports the ORM.
                 if let Some(&ii) = e.aliases.get(base.split('.').next().unwrap_or("")) {
                     for fs in self.resolve_module(slot, &e.s.imports[ii].module) {
-                        mods.extend(self.f(fs).import_modules.iter().cloned());
+                        mods.push(&self.f(fs).import_modules);
                     }
                 }
-                if let Some(m) = cat.match_imported_method(fam, &mods, &base, &method) {
+                if let Some(m) = cat.match_imported_method_in(fam, &mods, &base, &method) {
                     if !typed_somehow || chained || matches!(v, Val::Module(_)) {
                         return Some(Target::Api(m, Confidence::High));
                     }
@@ -1383,7 +1404,7 @@ impl<'a> Resolver<'a> {
     /// The chain starting at call `ci` made inside its function.
     fn call_chain(&self, slot: usize, ci: usize, c: &CallSite) -> Option<Chain> {
         let e = self.f(slot);
-        let t = self.resolve_call(slot, c)?;
+        let t = self.resolve_call_at(slot, ci)?;
         if !self.executes(slot, c, &t) {
             return None;
         }
@@ -1439,7 +1460,7 @@ impl<'a> Resolver<'a> {
         for (ci, c) in s.calls.iter().enumerate() {
             let eff = effective_loops(s, c);
             let Some(&inner) = eff.last() else { continue };
-            let Some(t) = self.resolve_call(slot, c) else {
+            let Some(t) = self.resolve_call_at(slot, ci) else {
                 continue;
             };
             if !self.executes(slot, c, &t) {
@@ -1620,11 +1641,9 @@ impl<'a> Resolver<'a> {
     }
 
     fn batch_alternative(&self, slot: usize, ci: usize, chain: &Chain) -> Option<BatchAlternative> {
-        let cat = &self.ix.catalog;
         // Candidates: the function called in the loop, then each hop's callee, then the API.
         let mut singles: Vec<FnRef> = Vec::new();
-        let e = self.f(slot);
-        if let Some(Target::Ws(fr, _)) = self.resolve_call(slot, &e.s.calls[ci]) {
+        if let Some(Target::Ws(fr, _)) = self.resolve_call_at(slot, ci) {
             singles.push(fr);
             let mut cur = fr;
             for _ in 0..8 {
@@ -1632,7 +1651,7 @@ impl<'a> Resolver<'a> {
                 let next = ce.calls_by_fn.get(&Some(cur.1)).and_then(|calls| {
                     calls
                         .iter()
-                        .find_map(|&k| match self.resolve_call(cur.0, &ce.s.calls[k]) {
+                        .find_map(|&k| match self.resolve_call_at(cur.0, k) {
                             Some(Target::Ws(n, _))
                                 if self.memo.borrow().get(&n).is_some_and(|c| c.is_some()) =>
                             {
@@ -1651,50 +1670,8 @@ impl<'a> Resolver<'a> {
             }
         }
         for fr in &singles {
-            let f = self.func(*fr);
-            let fe = self.f(fr.0);
-            let siblings: Vec<FnRef> = match &f.class {
-                Some(c) => {
-                    let mut v: Vec<FnRef> =
-                        fe.s.functions
-                            .iter()
-                            .enumerate()
-                            .filter(|(_, g)| g.class.as_ref() == Some(c))
-                            .map(|(i, _)| (fr.0, i))
-                            .collect();
-                    for ((fam, cl, _), refs) in &self.ix.methods {
-                        if *fam == fe.family && cl == c {
-                            v.extend(refs.iter().copied());
-                        }
-                    }
-                    v
-                }
-                None => {
-                    fe.s.functions
-                        .iter()
-                        .enumerate()
-                        .filter(|(_, g)| g.class.is_none() && !g.anonymous)
-                        .map(|(i, _)| (fr.0, i))
-                        .collect()
-                }
-            };
-            for sb in siblings {
-                let g = self.func(sb);
-                if sb != *fr && cat.is_batch_name(&g.name, Some(&f.name)) {
-                    return Some(BatchAlternative {
-                        path: self.f(sb.0).s.path.clone(),
-                        span: g.name_span,
-                        name: g.qname.clone(),
-                        params: g
-                            .params
-                            .iter()
-                            .filter(|p| {
-                                !matches!(p.name.as_str(), "self" | "cls" | "&self" | "&mut self")
-                            })
-                            .map(|p| p.name.clone())
-                            .collect(),
-                    });
-                }
+            if let Some(b) = self.batch_sibling(*fr) {
+                return Some(b);
             }
         }
         // The API's own batch call.
@@ -1714,6 +1691,63 @@ impl<'a> Resolver<'a> {
             name: format!("{owner}.{b}"),
             params: Vec::new(),
         })
+    }
+
+    /// A batch variant among `fr`'s siblings (same class or module), memoised per function.
+    fn batch_sibling(&self, fr: FnRef) -> Option<BatchAlternative> {
+        if let Some(b) = self.batch_memo.borrow().get(&fr) {
+            return b.clone();
+        }
+        let cat = &self.ix.catalog;
+        let mut found = None;
+        let f = self.func(fr);
+        let fe = self.f(fr.0);
+        let siblings: Vec<FnRef> = match &f.class {
+            Some(c) => {
+                let mut v: Vec<FnRef> =
+                    fe.s.functions
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, g)| g.class.as_ref() == Some(c))
+                        .map(|(i, _)| (fr.0, i))
+                        .collect();
+                for ((fam, cl, _), refs) in &self.ix.methods {
+                    if *fam == fe.family && cl == c {
+                        v.extend(refs.iter().copied());
+                    }
+                }
+                v
+            }
+            None => {
+                fe.s.functions
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, g)| g.class.is_none() && !g.anonymous)
+                    .map(|(i, _)| (fr.0, i))
+                    .collect()
+            }
+        };
+        for sb in siblings {
+            let g = self.func(sb);
+            if sb != fr && cat.is_batch_name(&g.name, Some(&f.name)) {
+                found = Some(BatchAlternative {
+                    path: self.f(sb.0).s.path.clone(),
+                    span: g.name_span,
+                    name: g.qname.clone(),
+                    params: g
+                        .params
+                        .iter()
+                        .filter(|p| {
+                            !matches!(p.name.as_str(), "self" | "cls" | "&self" | "&mut self")
+                        })
+                        .map(|p| p.name.clone())
+                        .collect(),
+                });
+                break;
+            }
+        }
+        self.batch_memo.borrow_mut().insert(fr, found.clone());
+        found
     }
 
     /// Files `slot` depends on directly: resolved imports and same-package files.

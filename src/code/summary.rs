@@ -1,6 +1,7 @@
 //! Per-file summaries: everything the workspace index needs to know about one file, extracted
 //! by one generic tree walk driven by per-language hooks (`lang/*.rs`).
 
+use super::lang::NodeKind;
 use super::{Lang, Span};
 use serde::Serialize;
 use tree_sitter::{Node, Tree};
@@ -318,22 +319,31 @@ pub fn summarize_tree(lang: Lang, path: &str, src: &str, tree: Option<&Tree>) ->
     }
 }
 
-struct Walker<'a, H: LangHooks> {
+struct Walker<'a, 't, H: LangHooks> {
     h: &'a H,
     src: &'a str,
     out: FileSummary,
+    /// Ancestors of the node being walked, root first (the walked node is last). `None` marks a
+    /// gap where the chain could not be followed; lookups fall back to `Node::parent` there.
+    /// `Node::parent` re-descends from the root on every call, so walking up through it for
+    /// every call site was a large share of summary time.
+    anc: Vec<Option<Node<'t>>>,
+    /// Reused tree cursors (each `Node::walk` allocates).
+    cursors: Vec<tree_sitter::TreeCursor<'t>>,
     func: Option<usize>,
     class: Option<String>,
     loops: Vec<usize>,
     join_depth: usize,
 }
 
-impl<'a, H: LangHooks> Walker<'a, H> {
-    fn run(h: &'a H, src: &'a str, root: Node, out: FileSummary) -> FileSummary {
+impl<'a, 't, H: LangHooks> Walker<'a, 't, H> {
+    fn run(h: &'a H, src: &'a str, root: Node<'t>, out: FileSummary) -> FileSummary {
         let mut w = Walker {
             h,
             src,
             out,
+            anc: Vec::new(),
+            cursors: Vec::new(),
             func: None,
             class: None,
             loops: Vec::new(),
@@ -344,18 +354,84 @@ impl<'a, H: LangHooks> Walker<'a, H> {
         w.out
     }
 
-    fn walk_children(&mut self, n: Node, depth: usize) {
-        let mut cur = n.walk();
+    fn walk_children(&mut self, n: Node<'t>, depth: usize) {
+        let mut cur = match self.cursors.pop() {
+            Some(c) => c,
+            None => n.walk(),
+        };
         for c in n.children(&mut cur) {
             self.walk(c, depth + 1);
         }
+        self.cursors.push(cur);
     }
 
-    fn walk(&mut self, n: Node, depth: usize) {
+    /// Walk `n`, a direct child of the last node on the ancestor stack (or the root).
+    fn walk(&mut self, n: Node<'t>, depth: usize) {
         if depth > MAX_DEPTH {
             return;
         }
-        let kind = n.kind();
+        // Identifier and punctuation leaves (about half of all nodes) are never a construct any
+        // hook recognises; skipping them avoids a dozen kind checks each. (Keyword leaves are
+        // still walked: error recovery can leave e.g. a bare `function` token.)
+        if n.child_count() == 0 {
+            let kind = n.k();
+            if self.h.is_ident(kind) || !kind.bytes().any(|b| b.is_ascii_alphanumeric()) {
+                return;
+            }
+        }
+        self.anc.push(Some(n));
+        self.walk_node(n, depth);
+        self.anc.pop();
+    }
+
+    /// Walk `n`, a descendant (not necessarily a child) of the last node on the ancestor stack:
+    /// the nodes in between are pushed first so the stack stays the exact parent chain.
+    fn walk_desc(&mut self, n: Node<'t>, depth: usize) {
+        let base = self.anc.len();
+        let mut ok = false;
+        if let Some(Some(top)) = self.anc.last().copied() {
+            let mut cur = top;
+            for _ in 0..MAX_DEPTH {
+                if cur.id() == n.id() {
+                    break;
+                }
+                match cur.child_with_descendant(n) {
+                    Some(c) if c.id() == n.id() => {
+                        ok = true;
+                        break;
+                    }
+                    Some(c) => {
+                        self.anc.push(Some(c));
+                        cur = c;
+                    }
+                    None => break,
+                }
+            }
+        }
+        if !ok {
+            self.anc.truncate(base);
+            self.anc.push(None);
+        }
+        self.walk(n, depth);
+        self.anc.truncate(base);
+    }
+
+    /// `n`'s ancestors, innermost first: from the stack when `n` is the walked node, falling back
+    /// to `Node::parent` past a gap in the stack (or for any other node).
+    fn ancestors(&self, n: Node<'t>) -> Ancestors<'_, 't> {
+        // The walked node is on top of the stack; its parent is just below.
+        let len = self.anc.len();
+        let on_top = len > 0 && self.anc[len - 1].is_some_and(|t| t.id() == n.id());
+        Ancestors {
+            stack: &self.anc,
+            pos: if on_top { len - 1 } else { 0 },
+            cur: n,
+            fallback: !on_top,
+        }
+    }
+
+    fn walk_node(&mut self, n: Node<'t>, depth: usize) {
+        let kind = n.k();
         if self.h.is_comment(kind) {
             return;
         }
@@ -384,7 +460,7 @@ impl<'a, H: LangHooks> Walker<'a, H> {
             }
             self.class = Some(cd.name);
             match cd.body {
-                Some(b) => self.walk(b, depth + 1),
+                Some(b) => self.walk_desc(b, depth + 1),
                 None => self.walk_children(n, depth),
             }
             self.class = saved;
@@ -461,11 +537,29 @@ fn suppressions(lang: Lang, root: Node, src: &str, out: &mut Vec<Suppression>) {
     else {
         return;
     };
+    // Only comments containing the marker matter, so run the query just around each marker
+    // occurrence instead of over the whole tree (that full scan dominated summary time).
     let mut cursor = QueryCursor::new();
-    let mut matches = cursor.matches(query, root, src.as_bytes());
-    while let Some(m) = matches.next() {
-        for cap in m.captures {
-            comment(cap.node, src, out);
+    let mut last: Option<usize> = None;
+    for (i, _) in src.match_indices("debuglens:") {
+        let rest = &src[i + "debuglens:".len()..];
+        if !(rest.starts_with("ignore") || rest.starts_with(" ignore")) {
+            continue;
+        }
+        cursor.set_byte_range(i..i + 1);
+        let mut matches = cursor.matches(query, root, src.as_bytes());
+        while let Some(m) = matches.next() {
+            for cap in m.captures {
+                let n = cap.node;
+                // Comments in document order; one comment may hold several markers.
+                if n.start_byte() <= i
+                    && i < n.end_byte()
+                    && last.is_none_or(|l| l < n.start_byte())
+                {
+                    last = Some(n.start_byte());
+                    comment(n, src, out);
+                }
+            }
         }
     }
 }
@@ -505,8 +599,38 @@ fn comment(n: Node, src: &str, out: &mut Vec<Suppression>) {
     }
 }
 
-impl<H: LangHooks> Walker<'_, H> {
-    fn function(&mut self, n: Node, fd: FnDecl, depth: usize) {
+/// Iterator over a node's ancestors, innermost first (see `Walker::ancestors`).
+struct Ancestors<'w, 't> {
+    stack: &'w [Option<Node<'t>>],
+    pos: usize,
+    cur: Node<'t>,
+    fallback: bool,
+}
+
+impl<'t> Iterator for Ancestors<'_, 't> {
+    type Item = Node<'t>;
+    fn next(&mut self) -> Option<Node<'t>> {
+        if !self.fallback {
+            if self.pos == 0 {
+                return None;
+            }
+            self.pos -= 1;
+            match self.stack[self.pos] {
+                Some(p) => {
+                    self.cur = p;
+                    return Some(p);
+                }
+                None => self.fallback = true,
+            }
+        }
+        let p = self.cur.parent()?;
+        self.cur = p;
+        Some(p)
+    }
+}
+
+impl<'t, H: LangHooks> Walker<'_, 't, H> {
+    fn function(&mut self, n: Node<'t>, fd: FnDecl<'t>, depth: usize) {
         let anonymous = fd.name.is_none();
         let class = fd
             .class_override
@@ -517,8 +641,7 @@ impl<H: LangHooks> Walker<'_, H> {
             Some(c) if !anonymous => format!("{c}{}{name}", self.h.qsep()),
             _ => name.clone(),
         };
-        let name_span = n
-            .child_by_field_name("name")
+        let name_span = super::lang::field(n, "name")
             .map(Span::of)
             .unwrap_or_else(|| Span::of(n));
         let idx = self.out.functions.len();
@@ -558,7 +681,7 @@ impl<H: LangHooks> Walker<'_, H> {
             self.class = class;
         }
         if let Some(b) = fd.body {
-            self.walk(b, depth + 1);
+            self.walk_desc(b, depth + 1);
         }
         self.class = saved_class;
         self.func = saved_func;
@@ -600,7 +723,7 @@ impl<H: LangHooks> Walker<'_, H> {
         idx
     }
 
-    fn loop_(&mut self, n: Node, ld: LoopDecl, depth: usize) {
+    fn loop_(&mut self, n: Node<'t>, ld: LoopDecl<'t>, depth: usize) {
         let hdr = self
             .src
             .get(n.start_byte()..ld.body_start.max(n.start_byte()))
@@ -626,14 +749,14 @@ impl<H: LangHooks> Walker<'_, H> {
         self.walk_outside(n, &inside, depth);
         self.loops.push(idx);
         for c in &ld.inside {
-            self.walk(*c, depth + 1);
+            self.walk_desc(*c, depth + 1);
         }
         self.loops.pop();
     }
 
     /// Walk the parts of a loop evaluated once (everything but `inside`), descending into
     /// wrappers such as Go's `for_clause` that mix once-only and per-iteration parts.
-    fn walk_outside(&mut self, n: Node, inside: &[(usize, usize)], depth: usize) {
+    fn walk_outside(&mut self, n: Node<'t>, inside: &[(usize, usize)], depth: usize) {
         let mut cur = n.walk();
         let children: Vec<Node> = n.children(&mut cur).collect();
         for c in children {
@@ -642,7 +765,10 @@ impl<H: LangHooks> Walker<'_, H> {
                 continue;
             }
             if inside.iter().any(|(a, b)| r.0 <= *a && *b <= r.1) && depth < MAX_DEPTH {
+                // Descending without walking `c`: it still is its children's parent.
+                self.anc.push(Some(c));
                 self.walk_outside(c, inside, depth + 1);
+                self.anc.pop();
             } else {
                 self.walk(c, depth + 1);
             }
@@ -656,7 +782,7 @@ impl<H: LangHooks> Walker<'_, H> {
             if out.len() > 64 {
                 break;
             }
-            if self.h.is_ident(x.kind()) {
+            if self.h.is_ident(x.k()) {
                 let t = text(x, self.src).to_string();
                 if !out.contains(&t) {
                     out.push(t);
@@ -671,10 +797,9 @@ impl<H: LangHooks> Walker<'_, H> {
         out
     }
 
-    fn awaited(&self, n: Node) -> bool {
-        let mut cur = n;
+    fn awaited(&self, n: Node<'t>) -> bool {
         let mut steps = 0;
-        while let Some(p) = cur.parent() {
+        for p in self.ancestors(n) {
             steps += 1;
             if steps > 64 {
                 break;
@@ -682,34 +807,31 @@ impl<H: LangHooks> Walker<'_, H> {
             if self.h.is_await(p, self.src) {
                 return true;
             }
-            if self.h.is_stmt_boundary(p.kind()) || self.h.is_fn_kind(p.kind()) {
+            if self.h.is_stmt_boundary(p.k()) || self.h.is_fn_kind(p.k()) {
                 break;
             }
-            cur = p;
         }
         false
     }
 
-    fn result_vars(&self, n: Node) -> Vec<String> {
-        let mut cur = n;
+    fn result_vars(&self, n: Node<'t>) -> Vec<String> {
         let mut steps = 0;
-        while let Some(p) = cur.parent() {
+        for p in self.ancestors(n) {
             steps += 1;
-            if steps > 16 || self.h.is_fn_kind(p.kind()) {
+            if steps > 16 || self.h.is_fn_kind(p.k()) {
                 break;
             }
             if let Some(ad) = self.h.assignment(p, self.src) {
                 return ad.targets;
             }
-            if self.h.is_stmt_boundary(p.kind()) {
+            if self.h.is_stmt_boundary(p.k()) {
                 break;
             }
-            cur = p;
         }
         Vec::new()
     }
 
-    fn call(&mut self, n: Node, cd: CallDecl, depth: usize) {
+    fn call(&mut self, n: Node<'t>, cd: CallDecl<'t>, depth: usize) {
         let receiver = cd.receiver.map(|r| compact(text(r, self.src)));
         let mut callee = compact(text(cd.func_node, self.src));
         if let Some(r) = &receiver {
@@ -817,11 +939,13 @@ impl<H: LangHooks> Walker<'_, H> {
                         if Some(c.id()) == cd.args.map(|a| a.id()) {
                             let mut cur2 = c.walk();
                             let args: Vec<Node> = c.children(&mut cur2).collect();
+                            self.anc.push(Some(c));
                             for a in args {
                                 if a.id() != cbfn.id() {
                                     self.walk(a, depth + 2);
                                 }
                             }
+                            self.anc.pop();
                         } else {
                             self.walk(c, depth + 1);
                         }
@@ -829,7 +953,7 @@ impl<H: LangHooks> Walker<'_, H> {
                     let saved_func = self.func.replace(fidx);
                     self.loops.push(idx);
                     if let Some(b) = fd.body {
-                        self.walk(b, depth + 2);
+                        self.walk_desc(b, depth + 2);
                     }
                     self.loops.pop();
                     self.func = saved_func;

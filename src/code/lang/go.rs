@@ -1,6 +1,6 @@
 //! Go hooks.
 
-use super::{base_type, field, field_text, named_children, unquote};
+use super::{NodeKind, base_type, field, field_text, named_children, unquote};
 use crate::code::summary::{
     AssignDecl, CallDecl, ClassDecl, Field, FnDecl, Import, LangHooks, LoopDecl, LoopKind, Param,
     compact, text,
@@ -14,7 +14,7 @@ fn params(n: Option<Node>, src: &str) -> Vec<Param> {
     let mut out = Vec::new();
     for p in named_children(n) {
         if !matches!(
-            p.kind(),
+            p.k(),
             "parameter_declaration" | "variadic_parameter_declaration"
         ) {
             continue;
@@ -51,7 +51,7 @@ fn default_local(path: &str) -> String {
 
 impl LangHooks for Go {
     fn function<'t>(&self, n: Node<'t>, src: &str) -> Option<FnDecl<'t>> {
-        match n.kind() {
+        match n.k() {
             "function_declaration" | "method_declaration" | "func_literal" => {
                 let (class, self_name) = match field(n, "receiver") {
                     Some(r) => {
@@ -94,16 +94,16 @@ impl LangHooks for Go {
     }
 
     fn class<'t>(&self, n: Node<'t>, src: &str) -> Option<ClassDecl<'t>> {
-        if n.kind() != "type_spec" {
+        if n.k() != "type_spec" {
             return None;
         }
         let ty = field(n, "type")?;
-        let (fields, is_interface) = match ty.kind() {
+        let (fields, is_interface) = match ty.k() {
             "struct_type" => {
                 let mut fields = Vec::new();
                 for list in named_children(ty) {
                     for fd in named_children(list) {
-                        if fd.kind() != "field_declaration" {
+                        if fd.k() != "field_declaration" {
                             continue;
                         }
                         let Some(t) = field_text(fd, "type", src) else {
@@ -144,7 +144,7 @@ impl LangHooks for Go {
     }
 
     fn loop_<'t>(&self, n: Node<'t>, src: &str) -> Option<LoopDecl<'t>> {
-        if n.kind() != "for_statement" {
+        if n.k() != "for_statement" {
             return None;
         }
         let body = field(n, "body")?;
@@ -153,7 +153,7 @@ impl LangHooks for Go {
         let mut cond = None;
         let (mut var, mut iterable) = (None, None);
         for c in named_children(n) {
-            match c.kind() {
+            match c.k() {
                 "for_clause" => {
                     kind = LoopKind::For;
                     cond = field(c, "condition");
@@ -185,11 +185,11 @@ impl LangHooks for Go {
     }
 
     fn call<'t>(&self, n: Node<'t>, src: &str) -> Option<CallDecl<'t>> {
-        if n.kind() != "call_expression" {
+        if n.k() != "call_expression" {
             return None;
         }
         let f = field(n, "function")?;
-        let (receiver, method) = match f.kind() {
+        let (receiver, method) = match f.k() {
             "selector_expression" => (field(f, "operand"), field_text(f, "field", src)?),
             _ => (None, text(f, src).to_string()),
         };
@@ -202,7 +202,7 @@ impl LangHooks for Go {
     }
 
     fn assignment<'t>(&self, n: Node<'t>, src: &str) -> Option<AssignDecl<'t>> {
-        match n.kind() {
+        match n.k() {
             "short_var_declaration" | "assignment_statement" => {
                 let left = field(n, "left")?;
                 let targets = named_children(left)
@@ -256,7 +256,7 @@ impl LangHooks for Go {
         false
     }
     fn is_spawn(&self, n: Node) -> bool {
-        n.kind() == "go_statement"
+        n.k() == "go_statement"
     }
     fn is_ident(&self, kind: &str) -> bool {
         matches!(
@@ -275,7 +275,7 @@ impl LangHooks for Go {
     }
 
     fn imports(&self, n: Node, src: &str, out: &mut Vec<Import>) -> bool {
-        if n.kind() != "import_spec" {
+        if n.k() != "import_spec" {
             return false;
         }
         let Some(path) = field(n, "path").map(|p| unquote(text(p, src))) else {
@@ -296,13 +296,13 @@ impl LangHooks for Go {
     }
 
     fn package(&self, n: Node, src: &str) -> Option<String> {
-        (n.kind() == "package_clause")
+        (n.k() == "package_clause")
             .then(|| named_children(n).first().map(|c| text(*c, src).to_string()))
             .flatten()
     }
 
     fn value_ctor(&self, n: Node, src: &str) -> Option<String> {
-        match n.kind() {
+        match n.k() {
             "expression_list" | "parenthesized_expression" => {
                 self.value_ctor(*named_children(n).first()?, src)
             }
@@ -310,9 +310,8 @@ impl LangHooks for Go {
             "composite_literal" => field(n, "type").map(|t| compact(text(t, src))),
             "call_expression" => {
                 let f = field(n, "function")?;
-                if f.kind() == "selector_expression" {
-                    if let Some(obj) = field(f, "operand").filter(|o| o.kind() == "call_expression")
-                    {
+                if f.k() == "selector_expression" {
+                    if let Some(obj) = field(f, "operand").filter(|o| o.k() == "call_expression") {
                         let inner = self.value_ctor(obj, src)?;
                         return Some(format!("{inner}.{}", field_text(f, "field", src)?));
                     }

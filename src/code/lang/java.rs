@@ -1,6 +1,6 @@
 //! Java hooks.
 
-use super::{field, field_text, has_child_kind, named_children};
+use super::{NodeKind, field, field_text, has_child_kind, named_children};
 use crate::code::summary::{
     AssignDecl, CallDecl, ClassDecl, Field, FnDecl, Import, LangHooks, LoopDecl, LoopKind, Param,
     compact, text,
@@ -12,10 +12,10 @@ pub struct Java;
 fn annotations(n: Node, src: &str) -> Vec<String> {
     let mut out = Vec::new();
     for c in named_children(n) {
-        match c.kind() {
+        match c.k() {
             "modifiers" => {
                 for a in named_children(c) {
-                    if matches!(a.kind(), "marker_annotation" | "annotation") {
+                    if matches!(a.k(), "marker_annotation" | "annotation") {
                         out.push(text(a, src).trim_start_matches('@').to_string());
                     }
                 }
@@ -31,7 +31,7 @@ fn annotations(n: Node, src: &str) -> Vec<String> {
 
 fn params(n: Option<Node>, src: &str) -> Vec<Param> {
     let Some(n) = n else { return Vec::new() };
-    match n.kind() {
+    match n.k() {
         "identifier" => vec![Param {
             name: text(n, src).into(),
             type_text: None,
@@ -45,7 +45,7 @@ fn params(n: Option<Node>, src: &str) -> Vec<Param> {
             .collect(),
         _ => named_children(n)
             .into_iter()
-            .filter(|p| matches!(p.kind(), "formal_parameter" | "spread_parameter"))
+            .filter(|p| matches!(p.k(), "formal_parameter" | "spread_parameter"))
             .filter_map(|p| {
                 Some(Param {
                     name: field_text(p, "name", src)?,
@@ -59,7 +59,7 @@ fn params(n: Option<Node>, src: &str) -> Vec<Param> {
 fn type_list(n: Node, src: &str) -> Vec<String> {
     let mut out = Vec::new();
     for c in named_children(n) {
-        if c.kind() == "type_list" {
+        if c.k() == "type_list" {
             out.extend(
                 named_children(c)
                     .into_iter()
@@ -83,7 +83,7 @@ const AWAITING: &[&str] = &[
 
 impl LangHooks for Java {
     fn function<'t>(&self, n: Node<'t>, src: &str) -> Option<FnDecl<'t>> {
-        match n.kind() {
+        match n.k() {
             "method_declaration" | "constructor_declaration" => Some(FnDecl {
                 name: field_text(n, "name", src),
                 is_async: false,
@@ -109,7 +109,7 @@ impl LangHooks for Java {
     }
 
     fn class<'t>(&self, n: Node<'t>, src: &str) -> Option<ClassDecl<'t>> {
-        let is_interface = match n.kind() {
+        let is_interface = match n.k() {
             "class_declaration" | "record_declaration" | "enum_declaration" => false,
             "interface_declaration" => true,
             _ => return None,
@@ -123,7 +123,7 @@ impl LangHooks for Java {
             );
         }
         for c in named_children(n) {
-            if matches!(c.kind(), "super_interfaces" | "extends_interfaces") {
+            if matches!(c.k(), "super_interfaces" | "extends_interfaces") {
                 bases.extend(type_list(c, src));
             }
         }
@@ -131,7 +131,7 @@ impl LangHooks for Java {
         let mut fields = Vec::new();
         if let Some(b) = body {
             for f in named_children(b) {
-                if f.kind() == "field_declaration" {
+                if f.k() == "field_declaration" {
                     let Some(t) = field_text(f, "type", src) else {
                         continue;
                     };
@@ -162,7 +162,7 @@ impl LangHooks for Java {
 
     fn loop_<'t>(&self, n: Node<'t>, src: &str) -> Option<LoopDecl<'t>> {
         let body = field(n, "body")?;
-        match n.kind() {
+        match n.k() {
             "for_statement" => {
                 let cond = field(n, "condition");
                 let mut inside = vec![body];
@@ -222,7 +222,7 @@ impl LangHooks for Java {
     }
 
     fn call<'t>(&self, n: Node<'t>, src: &str) -> Option<CallDecl<'t>> {
-        match n.kind() {
+        match n.k() {
             "method_invocation" => {
                 let name = field(n, "name")?;
                 let receiver = field(n, "object");
@@ -250,7 +250,7 @@ impl LangHooks for Java {
     }
 
     fn assignment<'t>(&self, n: Node<'t>, src: &str) -> Option<AssignDecl<'t>> {
-        match n.kind() {
+        match n.k() {
             "local_variable_declaration" => {
                 let t = field_text(n, "type", src).filter(|t| t != "var");
                 let mut cur = n.walk();
@@ -286,7 +286,7 @@ impl LangHooks for Java {
     }
 
     fn is_await(&self, n: Node, src: &str) -> bool {
-        n.kind() == "method_invocation"
+        n.k() == "method_invocation"
             && field_text(n, "name", src).is_some_and(|m| AWAITING.contains(&m.as_str()))
     }
     fn is_stmt_boundary(&self, kind: &str) -> bool {
@@ -323,7 +323,7 @@ impl LangHooks for Java {
     }
 
     fn imports(&self, n: Node, src: &str, out: &mut Vec<Import>) -> bool {
-        if n.kind() != "import_declaration" {
+        if n.k() != "import_declaration" {
             return false;
         }
         if has_child_kind(n, "asterisk") || has_child_kind(n, "static") {
@@ -331,7 +331,7 @@ impl LangHooks for Java {
         }
         if let Some(p) = named_children(n)
             .into_iter()
-            .find(|c| matches!(c.kind(), "scoped_identifier" | "identifier"))
+            .find(|c| matches!(c.k(), "scoped_identifier" | "identifier"))
         {
             let full = text(p, src).to_string();
             let local = full.rsplit('.').next().unwrap_or(&full).to_string();
@@ -346,18 +346,18 @@ impl LangHooks for Java {
     }
 
     fn package(&self, n: Node, src: &str) -> Option<String> {
-        (n.kind() == "package_declaration")
+        (n.k() == "package_declaration")
             .then(|| {
                 named_children(n)
                     .into_iter()
-                    .find(|c| matches!(c.kind(), "scoped_identifier" | "identifier"))
+                    .find(|c| matches!(c.k(), "scoped_identifier" | "identifier"))
                     .map(|c| text(c, src).to_string())
             })
             .flatten()
     }
 
     fn value_ctor(&self, n: Node, src: &str) -> Option<String> {
-        match n.kind() {
+        match n.k() {
             "object_creation_expression" => field(n, "type").map(|t| compact(text(t, src))),
             "parenthesized_expression" | "cast_expression" => self.value_ctor(
                 field(n, "value").or_else(|| named_children(n).last().copied())?,
@@ -367,8 +367,8 @@ impl LangHooks for Java {
                 let name = field_text(n, "name", src)?;
                 match field(n, "object") {
                     Some(o)
-                        if o.kind() == "method_invocation"
-                            || o.kind() == "object_creation_expression" =>
+                        if o.k() == "method_invocation"
+                            || o.k() == "object_creation_expression" =>
                     {
                         // Builders: `WebClient.builder().baseUrl(..).build()` → `WebClient.builder`.
                         let inner = self.value_ctor(o, src)?;
@@ -400,7 +400,7 @@ impl LangHooks for Java {
     fn callback_fn<'t>(&self, args: Node<'t>) -> Option<Node<'t>> {
         named_children(args)
             .into_iter()
-            .find(|a| a.kind() == "lambda_expression")
+            .find(|a| a.k() == "lambda_expression")
     }
 
     fn join_wrappers(&self) -> &'static [&'static str] {

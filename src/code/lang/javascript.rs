@@ -1,6 +1,6 @@
 //! JavaScript, TypeScript and TSX hooks (one grammar family).
 
-use super::{field, field_text, has_child_kind, named_children, unquote};
+use super::{NodeKind, field, field_text, has_child_kind, named_children, unquote};
 use crate::code::summary::{
     AssignDecl, CallDecl, ClassDecl, Field, FnDecl, Import, LangHooks, LoopDecl, LoopKind, Param,
     compact, text,
@@ -35,7 +35,7 @@ fn params(n: Node, src: &str) -> Vec<Param> {
     };
     named_children(ps)
         .into_iter()
-        .filter_map(|p| match p.kind() {
+        .filter_map(|p| match p.k() {
             "identifier" => Some(Param {
                 name: text(p, src).into(),
                 type_text: None,
@@ -59,16 +59,13 @@ fn params(n: Node, src: &str) -> Vec<Param> {
 
 impl LangHooks for JavaScript {
     fn function<'t>(&self, n: Node<'t>, src: &str) -> Option<FnDecl<'t>> {
-        if !FN_KINDS.contains(&n.kind()) {
+        if !FN_KINDS.contains(&n.k()) {
             return None;
         }
         let mut name = field_text(n, "name", src);
-        if matches!(
-            n.kind(),
-            "arrow_function" | "function_expression" | "function"
-        ) {
+        if matches!(n.k(), "arrow_function" | "function_expression" | "function") {
             // `const validate = async (item) => …`, class field `check = async () => …`.
-            name = n.parent().and_then(|p| match p.kind() {
+            name = n.parent().and_then(|p| match p.k() {
                 "variable_declarator" => field_text(p, "name", src),
                 "public_field_definition" | "field_definition" => field(p, "name")
                     .or_else(|| field(p, "property"))
@@ -90,21 +87,21 @@ impl LangHooks for JavaScript {
 
     fn class<'t>(&self, n: Node<'t>, src: &str) -> Option<ClassDecl<'t>> {
         if !matches!(
-            n.kind(),
+            n.k(),
             "class_declaration" | "class" | "abstract_class_declaration"
         ) {
             return None;
         }
         let name = field_text(n, "name", src).or_else(|| {
             n.parent()
-                .filter(|p| p.kind() == "variable_declarator")
+                .filter(|p| p.k() == "variable_declarator")
                 .and_then(|p| field_text(p, "name", src))
         })?;
         let mut bases = Vec::new();
         for c in named_children(n) {
-            if c.kind() == "class_heritage" {
+            if c.k() == "class_heritage" {
                 for h in named_children(c) {
-                    match h.kind() {
+                    match h.k() {
                         "extends_clause" => bases.extend(field_text(h, "value", src)),
                         "implements_clause" => bases.extend(
                             named_children(h)
@@ -120,7 +117,7 @@ impl LangHooks for JavaScript {
         let mut fields = Vec::new();
         if let Some(b) = body {
             for m in named_children(b) {
-                match m.kind() {
+                match m.k() {
                     "public_field_definition" | "field_definition" => {
                         let fname = field(m, "name").or_else(|| field(m, "property"));
                         if let (Some(fname), Some(t)) = (fname, type_ann(field(m, "type"), src)) {
@@ -136,9 +133,7 @@ impl LangHooks for JavaScript {
                         // `constructor(private readonly repo: UserRepository)`
                         if let Some(ps) = field(m, "parameters") {
                             for p in named_children(ps) {
-                                if p.kind() == "required_parameter"
-                                    || p.kind() == "optional_parameter"
-                                {
+                                if p.k() == "required_parameter" || p.k() == "optional_parameter" {
                                     if let (Some(pn), Some(t)) =
                                         (field(p, "pattern"), type_ann(field(p, "type"), src))
                                     {
@@ -167,7 +162,7 @@ impl LangHooks for JavaScript {
     }
 
     fn loop_<'t>(&self, n: Node<'t>, src: &str) -> Option<LoopDecl<'t>> {
-        match n.kind() {
+        match n.k() {
             "for_statement" => {
                 let body = field(n, "body")?;
                 let cond = field(n, "condition");
@@ -233,10 +228,10 @@ impl LangHooks for JavaScript {
     }
 
     fn call<'t>(&self, n: Node<'t>, src: &str) -> Option<CallDecl<'t>> {
-        match n.kind() {
+        match n.k() {
             "call_expression" => {
                 let f = field(n, "function")?;
-                let (receiver, method) = match f.kind() {
+                let (receiver, method) = match f.k() {
                     "member_expression" => (field(f, "object"), field_text(f, "property", src)?),
                     _ => (None, text(f, src).to_string()),
                 };
@@ -261,13 +256,13 @@ impl LangHooks for JavaScript {
     }
 
     fn assignment<'t>(&self, n: Node<'t>, src: &str) -> Option<AssignDecl<'t>> {
-        match n.kind() {
+        match n.k() {
             "variable_declarator" => {
                 let name = field(n, "name")?;
-                let targets = match name.kind() {
+                let targets = match name.k() {
                     "object_pattern" | "array_pattern" => named_children(name)
                         .into_iter()
-                        .map(|c| match c.kind() {
+                        .map(|c| match c.k() {
                             "pair_pattern" => field_text(c, "value", src).unwrap_or_default(),
                             _ => text(c, src).to_string(),
                         })
@@ -305,7 +300,7 @@ impl LangHooks for JavaScript {
 
     fn is_await(&self, n: Node, _src: &str) -> bool {
         // A returned promise is awaited by the caller.
-        n.kind() == "await_expression" || n.kind() == "return_statement"
+        n.k() == "await_expression" || n.k() == "return_statement"
     }
 
     fn is_stmt_boundary(&self, kind: &str) -> bool {
@@ -353,17 +348,17 @@ impl LangHooks for JavaScript {
 
     fn imports(&self, n: Node, src: &str, out: &mut Vec<Import>) -> bool {
         let line = n.start_position().row;
-        match n.kind() {
+        match n.k() {
             "import_statement" => {
                 let Some(source) = field(n, "source").map(|s| unquote(text(s, src))) else {
                     return true;
                 };
                 for c in named_children(n) {
-                    if c.kind() != "import_clause" {
+                    if c.k() != "import_clause" {
                         continue;
                     }
                     for k in named_children(c) {
-                        match k.kind() {
+                        match k.k() {
                             "identifier" => out.push(Import {
                                 local: text(k, src).into(),
                                 module: source.clone(),
@@ -382,7 +377,7 @@ impl LangHooks for JavaScript {
                             }
                             "named_imports" => {
                                 for s in named_children(k) {
-                                    if s.kind() == "import_specifier" {
+                                    if s.k() == "import_specifier" {
                                         let Some(name) = field_text(s, "name", src) else {
                                             continue;
                                         };
@@ -408,12 +403,12 @@ impl LangHooks for JavaScript {
                 let Some(v) = field(n, "value") else {
                     return false;
                 };
-                let v = if v.kind() == "member_expression" {
+                let v = if v.k() == "member_expression" {
                     field(v, "object").unwrap_or(v)
                 } else {
                     v
                 };
-                if v.kind() != "call_expression"
+                if v.k() != "call_expression"
                     || field_text(v, "function", src).as_deref() != Some("require")
                 {
                     return false;
@@ -427,7 +422,7 @@ impl LangHooks for JavaScript {
                 let Some(name) = field(n, "name") else {
                     return true;
                 };
-                match name.kind() {
+                match name.k() {
                     "identifier" => out.push(Import {
                         local: text(name, src).into(),
                         module,
@@ -436,7 +431,7 @@ impl LangHooks for JavaScript {
                     }),
                     "object_pattern" => {
                         for c in named_children(name) {
-                            match c.kind() {
+                            match c.k() {
                                 "shorthand_property_identifier_pattern" => {
                                     let s = text(c, src).to_string();
                                     out.push(Import {
@@ -471,7 +466,7 @@ impl LangHooks for JavaScript {
     }
 
     fn value_ctor(&self, n: Node, src: &str) -> Option<String> {
-        match n.kind() {
+        match n.k() {
             "await_expression"
             | "parenthesized_expression"
             | "as_expression"
@@ -480,9 +475,9 @@ impl LangHooks for JavaScript {
             "new_expression" => field(n, "constructor").map(|c| compact(text(c, src))),
             "call_expression" => {
                 let f = field(n, "function")?;
-                if f.kind() == "member_expression" {
+                if f.k() == "member_expression" {
                     if let Some(obj) = field(f, "object")
-                        .filter(|o| o.kind() == "call_expression" || o.kind() == "new_expression")
+                        .filter(|o| o.k() == "call_expression" || o.k() == "new_expression")
                     {
                         let inner = self.value_ctor(obj, src)?;
                         return Some(format!("{inner}.{}", field_text(f, "property", src)?));
@@ -497,9 +492,9 @@ impl LangHooks for JavaScript {
     fn kwargs(&self, args: Node, src: &str) -> Vec<(String, String)> {
         let mut out = Vec::new();
         for a in named_children(args) {
-            if a.kind() == "object" {
+            if a.k() == "object" {
                 for p in named_children(a) {
-                    match p.kind() {
+                    match p.k() {
                         "pair" => {
                             if let (Some(k), Some(v)) =
                                 (field_text(p, "key", src), field_text(p, "value", src))
@@ -524,12 +519,9 @@ impl LangHooks for JavaScript {
     }
 
     fn callback_fn<'t>(&self, args: Node<'t>) -> Option<Node<'t>> {
-        named_children(args).into_iter().find(|a| {
-            matches!(
-                a.kind(),
-                "arrow_function" | "function_expression" | "function"
-            )
-        })
+        named_children(args)
+            .into_iter()
+            .find(|a| matches!(a.k(), "arrow_function" | "function_expression" | "function"))
     }
 
     fn join_wrappers(&self) -> &'static [&'static str] {

@@ -6,16 +6,98 @@ pub mod javascript;
 pub mod python;
 pub mod rust;
 
+use super::Lang;
 use super::summary::text;
-use tree_sitter::Node;
+use std::sync::OnceLock;
+use tree_sitter::{Language, Node};
 
+/// Per-grammar kind-name and field-id tables. `Node::kind` re-reads and UTF-8-validates a C
+/// string and `child_by_field_name` scans every field name with `strncmp`; the summary walk
+/// asks both several times per node, which made them the bulk of summary time.
+struct Table {
+    lang: Language,
+    kinds: Vec<&'static str>,
+    /// Sorted by name.
+    fields: Vec<(&'static str, u16)>,
+}
+
+fn tables() -> &'static [Table] {
+    static T: OnceLock<Vec<Table>> = OnceLock::new();
+    T.get_or_init(|| {
+        [
+            Lang::Python,
+            Lang::JavaScript,
+            Lang::TypeScript,
+            Lang::Tsx,
+            Lang::Go,
+            Lang::Rust,
+            Lang::Java,
+        ]
+        .into_iter()
+        .map(|l| {
+            let lang = l.ts_language();
+            let kinds = (0..lang.node_kind_count())
+                .map(|i| {
+                    u16::try_from(i)
+                        .ok()
+                        .and_then(|i| lang.node_kind_for_id(i))
+                        .unwrap_or("")
+                })
+                .collect();
+            let mut fields: Vec<(&'static str, u16)> = (1..=lang.field_count())
+                .filter_map(|i| {
+                    let i = u16::try_from(i).ok()?;
+                    Some((lang.field_name_for_id(i)?, i))
+                })
+                .collect();
+            fields.sort();
+            Table {
+                lang,
+                kinds,
+                fields,
+            }
+        })
+        .collect()
+    })
+}
+
+fn table(n: &Node) -> Option<&'static Table> {
+    let l = n.language();
+    tables().iter().find(|t| t.lang == *l)
+}
+
+/// `n.kind()` through the cached table.
+pub(crate) fn kind(n: Node) -> &'static str {
+    table(&n)
+        .and_then(|t| t.kinds.get(usize::from(n.kind_id())).copied())
+        .filter(|k| !k.is_empty())
+        .unwrap_or_else(|| n.kind())
+}
+
+/// `.k()`: cached `Node::kind`.
+pub(crate) trait NodeKind {
+    fn k(&self) -> &'static str;
+}
+
+impl NodeKind for Node<'_> {
+    fn k(&self) -> &'static str {
+        kind(*self)
+    }
+}
+
+/// `n.child_by_field_name(name)` with the field id from the cached table.
 pub(crate) fn field<'t>(n: Node<'t>, name: &str) -> Option<Node<'t>> {
-    n.child_by_field_name(name)
+    match table(&n) {
+        Some(t) => match t.fields.binary_search_by(|(f, _)| (*f).cmp(name)) {
+            Ok(i) => n.child_by_field_id(t.fields[i].1),
+            Err(_) => None,
+        },
+        None => n.child_by_field_name(name),
+    }
 }
 
 pub(crate) fn field_text(n: Node, name: &str, src: &str) -> Option<String> {
-    n.child_by_field_name(name)
-        .map(|c| text(c, src).to_string())
+    field(n, name).map(|c| text(c, src).to_string())
 }
 
 pub(crate) fn named_children(n: Node) -> Vec<Node> {
@@ -25,7 +107,7 @@ pub(crate) fn named_children(n: Node) -> Vec<Node> {
 
 pub(crate) fn has_child_kind(n: Node, kind: &str) -> bool {
     let mut cur = n.walk();
-    let found = n.children(&mut cur).any(|c| c.kind() == kind);
+    let found = n.children(&mut cur).any(|c| c.k() == kind);
     found
 }
 

@@ -1,6 +1,6 @@
 //! Python hooks.
 
-use super::{field, field_text, has_child_kind, named_children};
+use super::{NodeKind, field, field_text, has_child_kind, named_children};
 use crate::code::summary::{
     AssignDecl, CallDecl, ClassDecl, FnDecl, Import, LangHooks, LoopDecl, LoopKind, Param, compact,
     text,
@@ -13,7 +13,7 @@ fn params(n: Option<Node>, src: &str) -> Vec<Param> {
     let Some(n) = n else { return Vec::new() };
     named_children(n)
         .into_iter()
-        .filter_map(|p| match p.kind() {
+        .filter_map(|p| match p.k() {
             "identifier" => Some(Param {
                 name: text(p, src).into(),
                 type_text: None,
@@ -42,15 +42,15 @@ const COMPREHENSIONS: &[&str] = &[
 
 impl LangHooks for Python {
     fn function<'t>(&self, n: Node<'t>, src: &str) -> Option<FnDecl<'t>> {
-        match n.kind() {
+        match n.k() {
             "function_definition" => {
                 let annotations = n
                     .parent()
-                    .filter(|p| p.kind() == "decorated_definition")
+                    .filter(|p| p.k() == "decorated_definition")
                     .map(|p| {
                         named_children(p)
                             .into_iter()
-                            .filter(|c| c.kind() == "decorator")
+                            .filter(|c| c.k() == "decorator")
                             .map(|c| text(c, src).trim_start_matches('@').trim().to_string())
                             .collect()
                     })
@@ -81,14 +81,14 @@ impl LangHooks for Python {
     }
 
     fn class<'t>(&self, n: Node<'t>, src: &str) -> Option<ClassDecl<'t>> {
-        if n.kind() != "class_definition" {
+        if n.k() != "class_definition" {
             return None;
         }
         let bases = field(n, "superclasses")
             .map(|s| {
                 named_children(s)
                     .into_iter()
-                    .filter(|c| c.kind() != "keyword_argument")
+                    .filter(|c| c.k() != "keyword_argument")
                     .map(|c| compact(text(c, src)))
                     .collect()
             })
@@ -105,7 +105,7 @@ impl LangHooks for Python {
     }
 
     fn loop_<'t>(&self, n: Node<'t>, src: &str) -> Option<LoopDecl<'t>> {
-        match n.kind() {
+        match n.k() {
             "for_statement" => {
                 let body = field(n, "body")?;
                 Some(LoopDecl {
@@ -135,7 +135,7 @@ impl LangHooks for Python {
             }
             k if COMPREHENSIONS.contains(&k) => {
                 let kids = named_children(n);
-                let first = kids.iter().find(|c| c.kind() == "for_in_clause").copied()?;
+                let first = kids.iter().find(|c| c.k() == "for_in_clause").copied()?;
                 let inside = kids.into_iter().filter(|c| c.id() != first.id()).collect();
                 Some(LoopDecl {
                     kind: LoopKind::Comprehension,
@@ -152,11 +152,11 @@ impl LangHooks for Python {
     }
 
     fn call<'t>(&self, n: Node<'t>, src: &str) -> Option<CallDecl<'t>> {
-        if n.kind() != "call" {
+        if n.k() != "call" {
             return None;
         }
         let f = field(n, "function")?;
-        let (receiver, method) = match f.kind() {
+        let (receiver, method) = match f.k() {
             "attribute" => (field(f, "object"), field_text(f, "attribute", src)?),
             _ => (None, text(f, src).to_string()),
         };
@@ -169,10 +169,10 @@ impl LangHooks for Python {
     }
 
     fn assignment<'t>(&self, n: Node<'t>, src: &str) -> Option<AssignDecl<'t>> {
-        match n.kind() {
+        match n.k() {
             "assignment" | "augmented_assignment" => {
                 let left = field(n, "left")?;
-                let targets = match left.kind() {
+                let targets = match left.k() {
                     "pattern_list" | "tuple_pattern" | "list_pattern" => named_children(left)
                         .into_iter()
                         .map(|c| compact(text(c, src)))
@@ -186,7 +186,7 @@ impl LangHooks for Python {
                 })
             }
             // `async with aiohttp.ClientSession() as session:`
-            "as_pattern" if n.parent().is_some_and(|p| p.kind() == "with_item") => {
+            "as_pattern" if n.parent().is_some_and(|p| p.k() == "with_item") => {
                 let alias = field(n, "alias")?;
                 Some(AssignDecl {
                     targets: vec![compact(text(alias, src))],
@@ -199,7 +199,7 @@ impl LangHooks for Python {
     }
 
     fn is_await(&self, n: Node, _src: &str) -> bool {
-        n.kind() == "await" || (n.kind() == "with_statement" && has_child_kind(n, "async"))
+        n.k() == "await" || (n.k() == "with_statement" && has_child_kind(n, "async"))
     }
 
     fn is_stmt_boundary(&self, kind: &str) -> bool {
@@ -239,10 +239,10 @@ impl LangHooks for Python {
 
     fn imports(&self, n: Node, src: &str, out: &mut Vec<Import>) -> bool {
         let line = n.start_position().row;
-        match n.kind() {
+        match n.k() {
             "import_statement" => {
                 for c in named_children(n) {
-                    match c.kind() {
+                    match c.k() {
                         "dotted_name" => {
                             let m = text(c, src).to_string();
                             out.push(Import {
@@ -276,7 +276,7 @@ impl LangHooks for Python {
                 let mut cur = n.walk();
                 let names: Vec<Node> = n.children_by_field_name("name", &mut cur).collect();
                 for c in names {
-                    match c.kind() {
+                    match c.k() {
                         "dotted_name" => {
                             let name = text(c, src).to_string();
                             out.push(Import {
@@ -308,14 +308,14 @@ impl LangHooks for Python {
     }
 
     fn value_ctor(&self, n: Node, src: &str) -> Option<String> {
-        match n.kind() {
+        match n.k() {
             "await" | "parenthesized_expression" => {
                 self.value_ctor(*named_children(n).first()?, src)
             }
             "call" => {
                 let f = field(n, "function")?;
-                if f.kind() == "attribute" {
-                    if let Some(obj) = field(f, "object").filter(|o| o.kind() == "call") {
+                if f.k() == "attribute" {
+                    if let Some(obj) = field(f, "object").filter(|o| o.k() == "call") {
                         let inner = self.value_ctor(obj, src)?;
                         return Some(format!("{inner}.{}", field_text(f, "attribute", src)?));
                     }
@@ -329,7 +329,7 @@ impl LangHooks for Python {
     fn kwargs(&self, args: Node, src: &str) -> Vec<(String, String)> {
         named_children(args)
             .into_iter()
-            .filter(|c| c.kind() == "keyword_argument")
+            .filter(|c| c.k() == "keyword_argument")
             .filter_map(|c| Some((field_text(c, "name", src)?, field_text(c, "value", src)?)))
             .collect()
     }

@@ -1,6 +1,6 @@
 //! Rust hooks.
 
-use super::{base_type, field, field_text, has_child_kind, named_children};
+use super::{NodeKind, base_type, field, field_text, has_child_kind, named_children};
 use crate::code::summary::{
     AssignDecl, CallDecl, ClassDecl, Field, FnDecl, Import, LangHooks, LoopDecl, LoopKind, Param,
     compact, text,
@@ -13,7 +13,7 @@ fn params(n: Option<Node>, src: &str) -> Vec<Param> {
     let Some(n) = n else { return Vec::new() };
     named_children(n)
         .into_iter()
-        .filter_map(|p| match p.kind() {
+        .filter_map(|p| match p.k() {
             "parameter" => Some(Param {
                 name: field_text(p, "pattern", src)?
                     .trim_start_matches("mut ")
@@ -41,7 +41,7 @@ fn flatten_use(n: Node, prefix: &str, src: &str, line: usize, out: &mut Vec<Impo
             format!("{p}::{s}")
         }
     };
-    match n.kind() {
+    match n.k() {
         "scoped_identifier" | "identifier" | "crate" | "super" => {
             let full = join(prefix, text(n, src));
             let local = full.rsplit("::").next().unwrap_or(&full).to_string();
@@ -92,11 +92,11 @@ fn flatten_use(n: Node, prefix: &str, src: &str, line: usize, out: &mut Vec<Impo
 
 impl LangHooks for Rust {
     fn function<'t>(&self, n: Node<'t>, src: &str) -> Option<FnDecl<'t>> {
-        match n.kind() {
+        match n.k() {
             "function_item" | "function_signature_item" => {
                 let is_async = named_children(n)
                     .into_iter()
-                    .any(|c| c.kind() == "function_modifiers" && text(c, src).contains("async"));
+                    .any(|c| c.k() == "function_modifiers" && text(c, src).contains("async"));
                 Some(FnDecl {
                     name: field_text(n, "name", src),
                     is_async,
@@ -125,11 +125,11 @@ impl LangHooks for Rust {
                 let mut body = field(n, "body");
                 let mut is_async = has_child_kind(n, "async");
                 // `|x| async move { ... }`: the async block is the closure's real body.
-                if let Some(b) = body.filter(|b| b.kind() == "async_block") {
+                if let Some(b) = body.filter(|b| b.k() == "async_block") {
                     is_async = true;
                     body = named_children(b)
                         .into_iter()
-                        .find(|c| c.kind() == "block")
+                        .find(|c| c.k() == "block")
                         .or(Some(b));
                 }
                 Some(FnDecl {
@@ -149,7 +149,7 @@ impl LangHooks for Rust {
                 params: Vec::new(),
                 return_type: None,
                 annotations: Vec::new(),
-                body: named_children(n).into_iter().find(|c| c.kind() == "block"),
+                body: named_children(n).into_iter().find(|c| c.k() == "block"),
                 class_override: None,
                 self_name: None,
             }),
@@ -158,12 +158,12 @@ impl LangHooks for Rust {
     }
 
     fn class<'t>(&self, n: Node<'t>, src: &str) -> Option<ClassDecl<'t>> {
-        match n.kind() {
+        match n.k() {
             "struct_item" => {
                 let mut fields = Vec::new();
                 if let Some(b) = field(n, "body") {
                     for f in named_children(b) {
-                        if f.kind() == "field_declaration" {
+                        if f.k() == "field_declaration" {
                             if let (Some(nm), Some(t)) =
                                 (field_text(f, "name", src), field_text(f, "type", src))
                             {
@@ -213,7 +213,7 @@ impl LangHooks for Rust {
 
     fn loop_<'t>(&self, n: Node<'t>, src: &str) -> Option<LoopDecl<'t>> {
         let body = field(n, "body")?;
-        match n.kind() {
+        match n.k() {
             "for_expression" => Some(LoopDecl {
                 kind: LoopKind::ForEach,
                 var: field_text(n, "pattern", src),
@@ -251,13 +251,13 @@ impl LangHooks for Rust {
     }
 
     fn call<'t>(&self, n: Node<'t>, src: &str) -> Option<CallDecl<'t>> {
-        match n.kind() {
+        match n.k() {
             "call_expression" => {
                 let mut f = field(n, "function")?;
-                if f.kind() == "generic_function" {
+                if f.k() == "generic_function" {
                     f = field(f, "function").unwrap_or(f);
                 }
-                let (receiver, method) = match f.kind() {
+                let (receiver, method) = match f.k() {
                     "field_expression" => (field(f, "value"), field_text(f, "field", src)?),
                     "scoped_identifier" => (None, field_text(f, "name", src)?),
                     _ => (None, text(f, src).to_string()),
@@ -278,7 +278,7 @@ impl LangHooks for Rust {
                 }
                 let args = named_children(n)
                     .into_iter()
-                    .find(|c| c.kind() == "token_tree");
+                    .find(|c| c.k() == "token_tree");
                 Some(CallDecl {
                     func_node: m,
                     receiver: None,
@@ -291,10 +291,10 @@ impl LangHooks for Rust {
     }
 
     fn assignment<'t>(&self, n: Node<'t>, src: &str) -> Option<AssignDecl<'t>> {
-        match n.kind() {
+        match n.k() {
             "let_declaration" => {
                 let p = field(n, "pattern")?;
-                let targets = match p.kind() {
+                let targets = match p.k() {
                     "tuple_pattern" => named_children(p)
                         .into_iter()
                         .map(|c| text(c, src).to_string())
@@ -320,7 +320,7 @@ impl LangHooks for Rust {
     }
 
     fn is_await(&self, n: Node, _src: &str) -> bool {
-        n.kind() == "await_expression"
+        n.k() == "await_expression"
     }
     fn is_stmt_boundary(&self, kind: &str) -> bool {
         matches!(
@@ -348,7 +348,7 @@ impl LangHooks for Rust {
     }
 
     fn imports(&self, n: Node, src: &str, out: &mut Vec<Import>) -> bool {
-        if n.kind() != "use_declaration" {
+        if n.k() != "use_declaration" {
             return false;
         }
         if let Some(a) = field(n, "argument") {
@@ -358,7 +358,7 @@ impl LangHooks for Rust {
     }
 
     fn value_ctor(&self, n: Node, src: &str) -> Option<String> {
-        match n.kind() {
+        match n.k() {
             "await_expression"
             | "try_expression"
             | "parenthesized_expression"
@@ -366,7 +366,7 @@ impl LangHooks for Rust {
             "struct_expression" => field_text(n, "name", src).map(|s| compact(&s)),
             "call_expression" => {
                 let f = field(n, "function")?;
-                if f.kind() == "field_expression" {
+                if f.k() == "field_expression" {
                     let v = field(f, "value")?;
                     let inner = self.value_ctor(v, src);
                     let m = field_text(f, "field", src)?;
@@ -411,7 +411,7 @@ impl LangHooks for Rust {
     fn callback_fn<'t>(&self, args: Node<'t>) -> Option<Node<'t>> {
         named_children(args)
             .into_iter()
-            .find(|a| a.kind() == "closure_expression")
+            .find(|a| a.k() == "closure_expression")
     }
 
     fn async_callback_is_lazy(&self, method: &str) -> bool {
