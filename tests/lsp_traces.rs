@@ -374,3 +374,49 @@ async fn a_fifty_megabyte_log_is_scanned_in_the_background_while_hover_keeps_ans
     assert_eq!(diags.len(), 1, "{diags:#?}");
     s.shutdown_and_exit().await;
 }
+
+#[tokio::test]
+async fn definition_asked_while_the_workspace_is_still_indexing_waits_for_the_index() {
+    let dir = tempfile::tempdir().unwrap();
+    let ws = dir.path().join("checkout");
+    assert!(
+        std::process::Command::new("cp")
+            .arg("-r")
+            .arg(demo())
+            .arg(&ws)
+            .status()
+            .unwrap()
+            .success()
+    );
+    for d in 0..40 {
+        let sub = ws.join(format!("vendor_like/pkg{d}"));
+        std::fs::create_dir_all(&sub).unwrap();
+        for f in 0..100 {
+            std::fs::write(
+                sub.join(format!("m{f}.py")),
+                format!("def f{f}():\n    return {d}\n"),
+            )
+            .unwrap();
+        }
+    }
+    let mut s = TestServer::builder()
+        .workspace(&ws)
+        .init_options(json!({"debounceMs": 0}))
+        .start()
+        .await;
+    let notes = s.uri("notes/incident.md");
+    s.open(&notes, "markdown", &read("notes/incident.md")).await;
+    let def = s
+        .request(
+            "textDocument/definition",
+            json!({"textDocument": {"uri": notes}, "position": pos(48, 10)}),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        def["uri"],
+        s.uri("clients/inventory.py").as_str(),
+        "{def:#}"
+    );
+    s.shutdown_and_exit().await;
+}

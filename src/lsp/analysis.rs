@@ -21,6 +21,8 @@ use crate::text::{Document, LineIndex};
 #[allow(dead_code)] // read by hover, links and code actions as they land
 pub struct DocResult {
     pub uri: Uri,
+    /// The workspace index generation the analysis saw.
+    pub generation: u64,
     pub version: i32,
     pub document: Arc<Document>,
     pub report: DocumentReport,
@@ -174,6 +176,9 @@ async fn analyze(state: Arc<State>, published: Published, uri: Uri, propagate: b
     };
     let settings = state.settings();
     let enc = state.encoding();
+    let generation = state
+        .index_generation
+        .load(std::sync::atomic::Ordering::SeqCst);
     let path = uri.to_file_path().map(|p| p.into_owned());
     let display = display_name(&state, &uri);
     let doc = Arc::clone(&document);
@@ -278,6 +283,7 @@ async fn analyze(state: Arc<State>, published: Published, uri: Uri, propagate: b
                 uri.clone(),
                 Arc::new(DocResult {
                     uri: uri.clone(),
+                    generation,
                     version: document.version,
                     document: Arc::clone(&document),
                     report,

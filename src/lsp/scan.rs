@@ -21,6 +21,7 @@ pub async fn scan(state: Arc<State>, roots: Vec<PathBuf>) {
     if roots.is_empty() {
         return;
     }
+    state.scans_running.fetch_add(1, Ordering::SeqCst);
     let cancel = Arc::new(AtomicBool::new(false));
     if let Ok(mut slot) = state.scan_cancel.lock() {
         if let Some(previous) = slot.replace(Arc::clone(&cancel)) {
@@ -134,6 +135,8 @@ pub async fn scan(state: Arc<State>, roots: Vec<PathBuf>) {
     if let Some(p) = progress {
         p.finish_with_message(summary).await;
     }
+    state.index_generation.fetch_add(1, Ordering::SeqCst);
+    state.scans_running.fetch_sub(1, Ordering::SeqCst);
     if stats.is_some_and(|s| !s.cancelled) {
         state.scheduler.reanalyze_all();
     }

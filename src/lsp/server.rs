@@ -352,7 +352,9 @@ impl LanguageServer for Backend {
 
     async fn hover(&self, params: HoverParams) -> Result<Option<Hover>> {
         let at = params.text_document_position_params;
-        let Some((result, offset)) = self.result_at(&at.text_document.uri, at.position).await
+        let Some((result, offset)) = self
+            .result_at(&at.text_document.uri, at.position, false)
+            .await
         else {
             return Ok(None);
         };
@@ -372,7 +374,9 @@ impl LanguageServer for Backend {
         params: GotoDefinitionParams,
     ) -> Result<Option<GotoDefinitionResponse>> {
         let at = params.text_document_position_params;
-        let Some((result, offset)) = self.result_at(&at.text_document.uri, at.position).await
+        let Some((result, offset)) = self
+            .result_at(&at.text_document.uri, at.position, true)
+            .await
         else {
             return Ok(None);
         };
@@ -393,7 +397,7 @@ impl LanguageServer for Backend {
     }
 
     async fn code_action(&self, params: CodeActionParams) -> Result<Option<CodeActionResponse>> {
-        let Some(result) = self.fresh_result(&params.text_document.uri).await else {
+        let Some(result) = self.fresh_result(&params.text_document.uri, false).await else {
             return Ok(None);
         };
         let state = Arc::clone(&self.state);
@@ -413,7 +417,7 @@ impl LanguageServer for Backend {
             .ok_or_else(|| {
                 tower_lsp_server::jsonrpc::Error::invalid_params("not a debuglens code action")
             })?;
-        let Some(result) = self.fresh_result(&data.uri).await else {
+        let Some(result) = self.fresh_result(&data.uri, true).await else {
             return Err(tower_lsp_server::jsonrpc::Error::invalid_params(
                 "the document is no longer open",
             ));
@@ -440,7 +444,7 @@ impl LanguageServer for Backend {
                     params.command
                 ))
             })?;
-        let Some((result, offset)) = self.result_at(&at.uri, at.position).await else {
+        let Some((result, offset)) = self.result_at(&at.uri, at.position, true).await else {
             return Err(invalid(format!(
                 "{} is not open or has no analysis",
                 at.uri.as_str()
@@ -518,7 +522,7 @@ impl LanguageServer for Backend {
     }
 
     async fn document_link(&self, params: DocumentLinkParams) -> Result<Option<Vec<DocumentLink>>> {
-        let Some(result) = self.fresh_result(&params.text_document.uri).await else {
+        let Some(result) = self.fresh_result(&params.text_document.uri, false).await else {
             return Ok(None);
         };
         Ok(Some(traces::document_links(&result, self.state.encoding())))
@@ -528,14 +532,30 @@ impl LanguageServer for Backend {
 impl Backend {
     /// The analysis of the document's current version, waiting (briefly) for one that is
     /// still being computed. Ordered after every edit sent before the request.
-    async fn fresh_result(&self, uri: &Uri) -> Option<Arc<analysis::DocResult>> {
+    async fn fresh_result(
+        &self,
+        uri: &Uri,
+        wait_for_index: bool,
+    ) -> Option<Arc<analysis::DocResult>> {
         let snapshot = self.state.docs.snapshot().await;
         let version = snapshot.get(uri)?.version;
         let deadline = tokio::time::Instant::now()
-            + std::time::Duration::from_millis(self.state.settings().debounce_ms + 2000);
+            + std::time::Duration::from_millis(self.state.settings().debounce_ms + 10_000);
         loop {
+            // While the workspace is being indexed, frames may not resolve yet: wait for the
+            // scan and for the analysis that follows it (bounded by the deadline).
+            let indexing = self
+                .state
+                .scans_running
+                .load(std::sync::atomic::Ordering::SeqCst)
+                > 0;
+            let generation = self
+                .state
+                .index_generation
+                .load(std::sync::atomic::Ordering::SeqCst);
             if let Some(r) = traces::result_for(&self.state, uri) {
-                if r.version == version {
+                let current = !wait_for_index || (r.generation == generation && !indexing);
+                if r.version == version && (current || tokio::time::Instant::now() >= deadline) {
                     return Some(r);
                 }
             }
@@ -550,8 +570,9 @@ impl Backend {
         &self,
         uri: &Uri,
         position: Position,
+        wait_for_index: bool,
     ) -> Option<(Arc<analysis::DocResult>, usize)> {
-        let result = self.fresh_result(uri).await?;
+        let result = self.fresh_result(uri, wait_for_index).await?;
         let offset = result
             .document
             .index

@@ -58,6 +58,11 @@ pub struct State {
     pub code: Mutex<CodeState>,
     /// Marks that traces in open documents put on workspace files, by the trace's document.
     pub marks: RwLock<HashMap<Uri, Vec<crate::engine::traces::FrameMark>>>,
+    /// Scans under way; requests that resolve paths wait (briefly) for them to end.
+    pub scans_running: std::sync::atomic::AtomicUsize,
+    /// Bumped when a scan ends: an analysis from an older generation resolved frames against
+    /// a partial index.
+    pub index_generation: std::sync::atomic::AtomicU64,
 }
 
 impl State {
@@ -81,6 +86,8 @@ impl State {
             initial_roots: Mutex::new(Vec::new()),
             results: RwLock::new(HashMap::new()),
             marks: RwLock::new(HashMap::new()),
+            scans_running: std::sync::atomic::AtomicUsize::new(0),
+            index_generation: std::sync::atomic::AtomicU64::new(0),
             code: Mutex::new(CodeState::new(&Settings::default())),
         }
     }
