@@ -2,33 +2,11 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
-
-use common::TestServer;
+use common::{TestServer, demo, pos, read};
 use serde_json::{Value, json};
 
-fn demo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/checkout")
-}
-
-fn read(rel: &str) -> String {
-    std::fs::read_to_string(demo().join(rel)).unwrap()
-}
-
-fn pos(line: u32, character: u32) -> Value {
-    json!({"line": line, "character": character})
-}
-
 async fn demo_server(caps: Value) -> TestServer {
-    let mut s = TestServer::builder()
-        .workspace(&demo())
-        .capabilities(caps)
-        .init_options(json!({"debounceMs": 20}))
-        .start()
-        .await;
-    s.await_message(|m| m["method"] == "$/progress" && m["params"]["value"]["kind"] == "end")
-        .await;
-    s
+    common::demo_server_with(Some(caps)).await
 }
 
 fn editor_caps() -> Value {

@@ -2,28 +2,11 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
-
-use common::TestServer;
+use common::{TestServer, read};
 use serde_json::{Value, json};
 
-fn demo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/checkout")
-}
-
-fn read(rel: &str) -> String {
-    std::fs::read_to_string(demo().join(rel)).unwrap()
-}
-
 async fn demo_server() -> TestServer {
-    let mut s = TestServer::builder()
-        .workspace(&demo())
-        .init_options(json!({"debounceMs": 20}))
-        .start()
-        .await;
-    s.await_message(|m| m["method"] == "$/progress" && m["params"]["value"]["kind"] == "end")
-        .await;
-    s
+    common::demo_server_with(None).await
 }
 
 const MESSAGE: &str = "validate_inventory() makes a remote call once per iteration of \"for item in cart.items\" — POST via InventoryClient.check → aiohttp ClientSession.post (clients/inventory.py:45). N items = N sequential round trips.";

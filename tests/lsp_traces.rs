@@ -3,33 +3,11 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
-
-use common::{TestServer, file_uri};
+use common::{TestServer, demo, file_uri, pos, read};
 use serde_json::{Value, json};
 
-fn demo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/checkout")
-}
-
-fn read(rel: &str) -> String {
-    std::fs::read_to_string(demo().join(rel)).unwrap()
-}
-
 async fn demo_server() -> TestServer {
-    let mut s = TestServer::builder()
-        .workspace(&demo())
-        .init_options(json!({"debounceMs": 20}))
-        .start()
-        .await;
-    // Frames resolve against the index: wait for it.
-    s.await_message(|m| m["method"] == "$/progress" && m["params"]["value"]["kind"] == "end")
-        .await;
-    s
-}
-
-fn pos(line: u32, character: u32) -> Value {
-    json!({"line": line, "character": character})
+    common::demo_server_with(None).await
 }
 
 #[tokio::test]

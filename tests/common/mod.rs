@@ -492,3 +492,41 @@ pub fn workspace(files: &[(&str, &str)]) -> tempfile::TempDir {
 pub fn range(l1: u32, c1: u32, l2: u32, c2: u32) -> Value {
     json!({"start": {"line": l1, "character": c1}, "end": {"line": l2, "character": c2}})
 }
+
+/// The demo workspace, `examples/checkout`.
+pub fn demo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/checkout")
+}
+
+/// A demo file's text.
+pub fn read(rel: &str) -> String {
+    std::fs::read_to_string(demo().join(rel)).unwrap()
+}
+
+/// A position literal.
+pub fn pos(line: u32, character: u32) -> Value {
+    json!({"line": line, "character": character})
+}
+
+impl TestServer {
+    /// Waits for the end of the workspace indexing (frames resolve against the index).
+    pub async fn indexed(&mut self) {
+        self.await_message(|m| {
+            m["method"] == "$/progress" && m["params"]["value"]["kind"] == "end"
+        })
+        .await;
+    }
+}
+
+/// A server on the demo workspace with a short debounce, after indexing.
+pub async fn demo_server_with(caps: Option<Value>) -> TestServer {
+    let mut b = TestServer::builder()
+        .workspace(&demo())
+        .init_options(json!({"debounceMs": 20}));
+    if let Some(caps) = caps {
+        b = b.capabilities(caps);
+    }
+    let mut s = b.start().await;
+    s.indexed().await;
+    s
+}
