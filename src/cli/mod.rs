@@ -245,15 +245,40 @@ pub fn index_code(index: &WorkspaceIndex, root: &Path, settings: &Settings) -> c
         crate::code::catalog::Catalog::with_user_entries(cfg.user_entries.clone()),
         cfg,
     );
-    for entry in index.files() {
-        let rel = workspace::relative(root, &entry.path);
-        let Some(lang) = crate::code::Lang::from_path(&rel) else {
-            continue;
-        };
-        let Ok(text) = read_text(&entry.path) else {
-            continue;
-        };
-        code.update(&rel, crate::code::summarize(&rel, lang, &text));
+    let jobs: Vec<(String, crate::code::Lang, &Path)> = index
+        .files()
+        .filter_map(|entry| {
+            let rel = workspace::relative(root, &entry.path);
+            let lang = crate::code::Lang::from_path(&rel)?;
+            Some((rel, lang, entry.path.as_path()))
+        })
+        .collect();
+    // Parsing and summarising dominate a check; files are independent, so use every core.
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(jobs.len().max(1));
+    let chunk = jobs.len().div_ceil(threads).max(1);
+    let summaries: Vec<(String, crate::code::FileSummary)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = jobs
+            .chunks(chunk)
+            .map(|part| {
+                scope.spawn(move || {
+                    part.iter()
+                        .filter_map(|(rel, lang, path)| {
+                            let text = read_text(path).ok()?;
+                            Some((rel.clone(), crate::code::summarize(rel, *lang, &text)))
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_default())
+            .collect()
+    });
+    for (rel, summary) in summaries {
+        code.update(&rel, summary);
     }
     code
 }
