@@ -53,7 +53,7 @@ async fn opening_the_checkout_handler_shows_the_n_plus_one_with_its_chain() {
             (
                 "services/inventory.py".to_string(),
                 19,
-                "validate_inventory calls on".to_string()
+                "validate_inventory calls InventoryClient.check".to_string()
             ),
             (
                 "clients/inventory.py".to_string(),

@@ -52,10 +52,11 @@ fn diagnostic(f: &Finding, root: &Path) -> Diagnostic {
             },
         });
     }
-    for hop in &f.chain {
-        let message = match &hop.api {
-            Some(api) => format!("{} calls {api}", hop.function),
-            None => format!("{} calls on", hop.function),
+    for (i, hop) in f.chain.iter().enumerate() {
+        let message = match (&hop.api, f.chain.get(i + 1)) {
+            (Some(api), _) => format!("{} calls {api}", hop.function),
+            (None, Some(next)) => format!("{} calls {}", hop.function, next.function),
+            (None, None) => format!("{} makes the remote call", hop.function),
         };
         related.push(Related {
             location: Location {
