@@ -308,7 +308,7 @@ pub fn summarize_tree(lang: Lang, path: &str, src: &str, tree: Option<&Tree>) ->
     let root = tree.root_node();
     out.has_errors = root.has_error();
     suppressions(lang, root, src, &mut out.suppressions);
-    match lang {
+    let mut summary = match lang {
         Lang::Python => Walker::run(&super::lang::python::Python, src, root, out),
         Lang::JavaScript | Lang::TypeScript | Lang::Tsx => {
             Walker::run(&super::lang::javascript::JavaScript, src, root, out)
@@ -316,6 +316,32 @@ pub fn summarize_tree(lang: Lang, path: &str, src: &str, tree: Option<&Tree>) ->
         Lang::Go => Walker::run(&super::lang::go::Go, src, root, out),
         Lang::Rust => Walker::run(&super::lang::rust::Rust, src, root, out),
         Lang::Java => Walker::run(&super::lang::java::Java, src, root, out),
+    };
+    summary.shrink();
+    summary
+}
+
+impl FileSummary {
+    /// Gives back the spare capacity the walk left in every list: a workspace index holds
+    /// thousands of summaries for its whole life.
+    pub fn shrink(&mut self) {
+        self.imports.shrink_to_fit();
+        self.functions.shrink_to_fit();
+        self.classes.shrink_to_fit();
+        self.loops.shrink_to_fit();
+        self.assignments.shrink_to_fit();
+        self.suppressions.shrink_to_fit();
+        self.calls.shrink_to_fit();
+        for c in &mut self.calls {
+            c.arg_idents.shrink_to_fit();
+            c.kwargs.shrink_to_fit();
+            c.loops.shrink_to_fit();
+            c.result_vars.shrink_to_fit();
+        }
+        for a in &mut self.assignments {
+            a.rhs_idents.shrink_to_fit();
+            a.loops.shrink_to_fit();
+        }
     }
 }
 
