@@ -1,6 +1,6 @@
 //! JavaScript, TypeScript and TSX hooks (one grammar family).
 
-use super::{NodeKind, field, field_text, has_child_kind, named_children, unquote};
+use super::{NodeKind, field, field_text, has_child_kind, named_children, unquote, while_loop};
 use crate::code::summary::{
     AssignDecl, CallDecl, ClassDecl, Field, FnDecl, Import, LangHooks, LoopDecl, LoopKind, Param,
     compact, text,
@@ -192,21 +192,7 @@ impl LangHooks for JavaScript {
                     header: None,
                 })
             }
-            "while_statement" => {
-                let body = field(n, "body")?;
-                let cond = field(n, "condition");
-                let mut inside = vec![body];
-                inside.extend(cond);
-                Some(LoopDecl {
-                    kind: LoopKind::While,
-                    var: None,
-                    iterable: None,
-                    cond,
-                    inside,
-                    body_start: body.start_byte(),
-                    header: None,
-                })
-            }
+            "while_statement" => while_loop(n),
             "do_statement" => {
                 let body = field(n, "body")?;
                 let cond = field(n, "condition");

@@ -159,3 +159,21 @@ pub fn base_type(t: &str) -> String {
     let t = t.split(" |").next().unwrap_or(t);
     t.trim().trim_end_matches("[]").to_string()
 }
+
+/// A `while` loop: its body runs once per iteration and its condition is evaluated each time
+/// (the same node shape in Python, JavaScript/TypeScript and Java).
+pub(crate) fn while_loop<'t>(n: Node<'t>) -> Option<crate::code::summary::LoopDecl<'t>> {
+    let body = field(n, "body")?;
+    let cond = field(n, "condition");
+    let mut inside = vec![body];
+    inside.extend(cond);
+    Some(crate::code::summary::LoopDecl {
+        kind: crate::code::summary::LoopKind::While,
+        var: None,
+        iterable: None,
+        cond,
+        inside,
+        body_start: body.start_byte(),
+        header: None,
+    })
+}

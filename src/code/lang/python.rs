@@ -1,6 +1,6 @@
 //! Python hooks.
 
-use super::{NodeKind, field, field_text, has_child_kind, named_children};
+use super::{NodeKind, field, field_text, has_child_kind, named_children, while_loop};
 use crate::code::summary::{
     AssignDecl, CallDecl, ClassDecl, FnDecl, Import, LangHooks, LoopDecl, LoopKind, Param, compact,
     text,
@@ -118,21 +118,7 @@ impl LangHooks for Python {
                     header: None,
                 })
             }
-            "while_statement" => {
-                let body = field(n, "body")?;
-                let cond = field(n, "condition");
-                let mut inside = vec![body];
-                inside.extend(cond);
-                Some(LoopDecl {
-                    kind: LoopKind::While,
-                    var: None,
-                    iterable: None,
-                    cond,
-                    inside,
-                    body_start: body.start_byte(),
-                    header: None,
-                })
-            }
+            "while_statement" => while_loop(n),
             k if COMPREHENSIONS.contains(&k) => {
                 let kids = named_children(n);
                 let first = kids.iter().find(|c| c.k() == "for_in_clause").copied()?;
