@@ -105,6 +105,7 @@ pub(crate) fn named_children(n: Node) -> Vec<Node> {
     n.named_children(&mut cur).collect()
 }
 
+#[allow(clippy::let_and_return)] // the binding ends the iterator's borrow of `cur` before `cur` drops
 pub(crate) fn has_child_kind(n: Node, kind: &str) -> bool {
     let mut cur = n.walk();
     let found = n.children(&mut cur).any(|c| c.k() == kind);
