@@ -398,3 +398,71 @@ async fn definition_asked_while_the_workspace_is_still_indexing_waits_for_the_in
     );
     s.shutdown_and_exit().await;
 }
+
+#[tokio::test]
+async fn a_file_created_on_disk_is_indexed_and_the_frame_that_names_it_resolves() {
+    let dir = tempfile::tempdir().unwrap();
+    let ws = dir.path().join("checkout");
+    assert!(
+        std::process::Command::new("cp")
+            .arg("-r")
+            .arg(demo())
+            .arg(&ws)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let client_file = ws.join("clients/inventory.py");
+    let client_text = std::fs::read_to_string(&client_file).unwrap();
+    std::fs::remove_file(&client_file).unwrap();
+    let mut s = TestServer::builder()
+        .workspace(&ws)
+        .init_options(json!({"debounceMs": 0}))
+        .start()
+        .await;
+    s.indexed().await;
+    let notes = s.uri("notes/incident.md");
+    s.open(&notes, "markdown", &read("notes/incident.md")).await;
+    let links = s
+        .request(
+            "textDocument/documentLink",
+            json!({"textDocument": {"uri": notes}}),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        links.as_array().unwrap().len(),
+        4,
+        "clients/inventory.py does not exist yet"
+    );
+    std::fs::write(&client_file, client_text).unwrap();
+    let client = s.uri("clients/inventory.py");
+    s.notify(
+        "workspace/didChangeWatchedFiles",
+        json!({"changes": [{"uri": client, "type": 1}]}),
+    )
+    .await;
+    let c = client.clone();
+    let marked = s
+        .await_message(move |m| {
+            m["method"] == "textDocument/publishDiagnostics"
+                && m["params"]["uri"] == c.as_str()
+                && m["params"]["diagnostics"]
+                    .as_array()
+                    .is_some_and(|d| !d.is_empty())
+        })
+        .await;
+    assert_eq!(
+        marked["params"]["diagnostics"][0]["message"],
+        "raised here: TimeoutError (notes/incident.md:61)"
+    );
+    let links = s
+        .request(
+            "textDocument/documentLink",
+            json!({"textDocument": {"uri": notes}}),
+        )
+        .await
+        .unwrap();
+    assert_eq!(links.as_array().unwrap().len(), 5);
+    s.shutdown_and_exit().await;
+}
