@@ -116,7 +116,8 @@ fn is_suffix(s: &str) -> bool {
     let s = &s[shared::run_len(s, shared::is_space)..];
     let s = s.strip_prefix('~').unwrap_or(s);
     s.strip_prefix('[')
-        .is_some_and(|x| x.find(']') == Some(x.len() - 1))
+        .and_then(|x| x.strip_suffix(']'))
+        .is_some_and(|inner| !inner.contains(']'))
 }
 
 fn frame_fields(t: &str) -> Option<FrameFields<'_>> {
@@ -317,6 +318,19 @@ pub(crate) fn parse(doc: &Doc, header_line: Option<usize>, first: usize) -> Opti
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn a_lone_bracket_after_a_frame_is_not_a_jar_suffix_and_does_not_panic() {
+        assert!(!is_suffix(" ["));
+        assert!(!is_suffix("~["));
+        assert!(!is_suffix("[a]]"));
+        assert!(is_suffix(" ~[app.jar:1.2]"));
+        assert!(is_suffix(""));
+        assert_eq!(
+            frame_fields("at a.B.c(B.java:1) ["),
+            frame_by_regex("at a.B.c(B.java:1) [")
+        );
+    }
 
     fn frame_by_regex(t: &str) -> Option<FrameFields<'_>> {
         let c = FRAME.captures(t)?;
