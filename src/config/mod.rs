@@ -9,7 +9,7 @@
 use std::collections::BTreeMap;
 
 use serde::Serialize;
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 /// Effective settings, after every layer has been applied.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -398,11 +398,6 @@ pub fn section(settings: &Value) -> Option<&Value> {
         Value::Object(map) => Some(map.get("debuglens").unwrap_or(settings)),
         _ => Some(settings),
     }
-}
-
-/// An empty JSON object, the "no settings" payload.
-pub fn empty() -> Value {
-    Value::Object(Map::new())
 }
 
 #[cfg(test)]

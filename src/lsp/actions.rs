@@ -16,7 +16,6 @@ use super::state::State;
 use super::traces::{self, Target};
 use crate::code::Finding;
 use crate::engine::traces::{GroupReport, TraceReport};
-use crate::text::LineIndex;
 
 pub const EXPLAIN: &str = "debuglens.explain";
 pub const OPEN_FRAME: &str = "debuglens.openInnermostFrame";
@@ -294,8 +293,8 @@ fn rewrite_edit(
     let mut edits = Vec::new();
     for file in rewrite.files {
         let path = root.join(&file.path);
-        let (_, version, index) =
-            file_text(state, &path).ok_or_else(|| format!("cannot read {}", file.path))?;
+        let (index, version) = super::documents::open_or_disk(&state.docs.latest(), &path)
+            .ok_or_else(|| format!("cannot read {}", file.path))?;
         let uri = convert::uri_for_path(&path)
             .ok_or_else(|| format!("{} has no file URI", path.display()))?;
         edits.push(TextDocumentEdit {
@@ -333,13 +332,7 @@ fn files_under(state: &State, root: &Path) -> impl Fn(&str) -> Option<String> {
     let open = state.docs.latest();
     let root = root.to_path_buf();
     move |rel: &str| {
-        let path = root.join(rel);
-        if let Some(doc) = convert::uri_for_path(&path).and_then(|u| open.get(&u).cloned()) {
-            return Some(doc.text());
-        }
-        std::fs::read(&path)
-            .ok()
-            .map(|b| String::from_utf8_lossy(&b).into_owned())
+        super::documents::open_or_disk(&open, &root.join(rel)).map(|(index, _)| index.text())
     }
 }
 
@@ -459,18 +452,6 @@ pub fn draft(
         root.join(&state.settings().plans_folder).join(file_name),
         md,
     ))
-}
-
-/// The text of a workspace file (open buffer first) with its version when open.
-pub fn file_text(state: &State, path: &Path) -> Option<(String, Option<i32>, LineIndex)> {
-    let uri = convert::uri_for_path(path)?;
-    if let Some(doc) = state.docs.latest().get(&uri) {
-        return Some((doc.text(), Some(doc.version), doc.index.clone()));
-    }
-    let bytes = std::fs::read(path).ok()?;
-    let text = String::from_utf8_lossy(&bytes).into_owned();
-    let index = LineIndex::new(&text);
-    Some((text, None, index))
 }
 
 /// `debuglens.explain`: markdown for the trace or the N+1 at the position.

@@ -10,15 +10,14 @@ use tokio::time::Instant;
 use tower_lsp_server::ls_types::{self as lsp, MessageType, Uri};
 
 use super::convert;
-use super::documents::DocNotice;
+use super::documents::{DocNotice, open_or_disk};
 use super::state::State;
 use crate::engine::traces::FrameMark;
 use crate::engine::{self, DocumentInput, DocumentReport};
-use crate::text::{Document, LineIndex};
+use crate::text::Document;
 
 /// The analysis of one document version, as the request handlers read it.
 #[derive(Debug)]
-#[allow(dead_code)] // read by hover, links and code actions as they land
 pub struct DocResult {
     pub uri: Uri,
     /// The workspace index generation the analysis saw.
@@ -233,14 +232,7 @@ async fn analyze(state: Arc<State>, published: Published, uri: Uri, propagate: b
         );
         drop(code);
         drop(workspace);
-        let mut text_of = |p: &Path| -> Option<LineIndex> {
-            let uri = convert::uri_for_path(p)?;
-            if let Some(open) = open_docs.get(&uri) {
-                return Some(open.index.clone());
-            }
-            let bytes = std::fs::read(p).ok()?;
-            Some(LineIndex::new(&String::from_utf8_lossy(&bytes)))
-        };
+        let mut text_of = |p: &Path| open_or_disk(&open_docs, p).map(|(index, _)| index);
         let diagnostics: Vec<lsp::Diagnostic> = report
             .diagnostics
             .iter()
@@ -388,12 +380,8 @@ fn mark_diagnostics(
         return Vec::new();
     }
     let enc = state.encoding();
-    let target_index = match open.get(uri) {
-        Some(d) => d.index.clone(),
-        None => match std::fs::read(&path) {
-            Ok(b) => LineIndex::new(&String::from_utf8_lossy(&b)),
-            Err(_) => return Vec::new(),
-        },
+    let Some((target_index, _)) = open_or_disk(open, &path) else {
+        return Vec::new();
     };
     let target_text = target_index.text();
     marks

@@ -159,3 +159,19 @@ impl Documents {
         self.latest.borrow().clone()
     }
 }
+
+/// A file's text as the user sees it: the open buffer (with its version) when there is one,
+/// else the disk (read lossily). Every reader of workspace files in the server goes through here.
+pub fn open_or_disk(
+    open: &Snapshot,
+    path: &std::path::Path,
+) -> Option<(crate::text::LineIndex, Option<i32>)> {
+    if let Some(doc) = super::convert::uri_for_path(path).and_then(|u| open.get(&u).cloned()) {
+        return Some((doc.index.clone(), Some(doc.version)));
+    }
+    let bytes = std::fs::read(path).ok()?;
+    Some((
+        crate::text::LineIndex::new(&String::from_utf8_lossy(&bytes)),
+        None,
+    ))
+}

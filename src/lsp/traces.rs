@@ -49,14 +49,9 @@ pub fn target_at(result: &DocResult, offset: usize) -> Option<Target<'_>> {
     on_header.then_some(Target::Header { trace, group })
 }
 
-/// The text of a workspace file: the open buffer when there is one, else the disk.
+/// The text of a workspace file (open buffer first).
 pub fn file_index(state: &State, path: &Path) -> Option<LineIndex> {
-    let uri = convert::uri_for_path(path)?;
-    if let Some(doc) = state.docs.latest().get(&uri) {
-        return Some(doc.index.clone());
-    }
-    let bytes = std::fs::read(path).ok()?;
-    Some(LineIndex::new(&String::from_utf8_lossy(&bytes)))
+    super::documents::open_or_disk(&state.docs.latest(), path).map(|(index, _)| index)
 }
 
 fn link_target(path: &Path, line: Option<u32>, column: Option<u32>) -> Option<lsp::Uri> {
