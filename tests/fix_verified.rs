@@ -76,10 +76,14 @@ fn the_generated_test_fails_on_the_n_plus_one_and_passes_after_the_batch_rewrite
         !passed,
         "the generated test must fail on the per-item loop:\n{log}"
     );
+    // One failure per collection size above the batch limit's first chunk, with the counts.
     assert!(
-        log.contains("7 items made 7 remote calls") || log.contains("5 items made 5 remote calls"),
+        log.contains(
+            "5 items made 5 remote calls (5 x check, 0 x check_batch); expected at most 1"
+        ),
         "{log}"
     );
+    assert!(log.contains("120 items made 120 remote calls"), "{log}");
 
     let fix = rewrite::batch(&finding, &read, &rewrite::Options::default()).unwrap();
     for file in &fix.files {
@@ -91,6 +95,10 @@ fn the_generated_test_fails_on_the_n_plus_one_and_passes_after_the_batch_rewrite
     assert!(
         passed,
         "the generated test must pass after the batch rewrite:\n{log}"
+    );
+    assert!(
+        log.contains("9 passed"),
+        "every generated case runs and passes:\n{log}"
     );
 
     // And the finding is gone.

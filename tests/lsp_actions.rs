@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{TestServer, demo, pos, read};
+use common::{TestServer, pos, read};
 use serde_json::{Value, json};
 
 async fn demo_server(caps: Value) -> TestServer {
@@ -363,17 +363,7 @@ async fn drafting_an_investigation_plan_creates_the_file_through_a_workspace_edi
 
 #[tokio::test]
 async fn without_resource_operations_the_test_plan_is_written_to_disk_and_shown() {
-    let dir = tempfile::tempdir().unwrap();
-    let ws = dir.path().join("checkout");
-    assert!(
-        std::process::Command::new("cp")
-            .arg("-r")
-            .arg(demo())
-            .arg(&ws)
-            .status()
-            .unwrap()
-            .success()
-    );
+    let (_dir, ws) = common::demo_copy();
     let mut s = TestServer::builder()
         .workspace(&ws)
         .capabilities(

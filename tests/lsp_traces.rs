@@ -355,17 +355,7 @@ async fn a_fifty_megabyte_log_is_scanned_in_the_background_while_hover_keeps_ans
 
 #[tokio::test]
 async fn definition_asked_while_the_workspace_is_still_indexing_waits_for_the_index() {
-    let dir = tempfile::tempdir().unwrap();
-    let ws = dir.path().join("checkout");
-    assert!(
-        std::process::Command::new("cp")
-            .arg("-r")
-            .arg(demo())
-            .arg(&ws)
-            .status()
-            .unwrap()
-            .success()
-    );
+    let (_dir, ws) = common::demo_copy();
     for d in 0..40 {
         let sub = ws.join(format!("vendor_like/pkg{d}"));
         std::fs::create_dir_all(&sub).unwrap();
@@ -401,17 +391,7 @@ async fn definition_asked_while_the_workspace_is_still_indexing_waits_for_the_in
 
 #[tokio::test]
 async fn a_file_created_on_disk_is_indexed_and_the_frame_that_names_it_resolves() {
-    let dir = tempfile::tempdir().unwrap();
-    let ws = dir.path().join("checkout");
-    assert!(
-        std::process::Command::new("cp")
-            .arg("-r")
-            .arg(demo())
-            .arg(&ws)
-            .status()
-            .unwrap()
-            .success()
-    );
+    let (_dir, ws) = common::demo_copy();
     let client_file = ws.join("clients/inventory.py");
     let client_text = std::fs::read_to_string(&client_file).unwrap();
     std::fs::remove_file(&client_file).unwrap();

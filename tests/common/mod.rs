@@ -530,3 +530,17 @@ pub async fn demo_server_with(caps: Option<Value>) -> TestServer {
     s.indexed().await;
     s
 }
+
+/// A throwaway copy of the demo workspace (for tests that write files): (guard, folder).
+pub fn demo_copy() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let ws = dir.path().join("checkout");
+    let copied = std::process::Command::new("cp")
+        .arg("-r")
+        .arg(demo())
+        .arg(&ws)
+        .status()
+        .unwrap();
+    assert!(copied.success(), "copying the demo failed");
+    (dir, ws)
+}
