@@ -232,3 +232,11 @@ pub(super) fn concurrent(
         ],
     })
 }
+
+pub(super) fn batch(
+    f: &Finding,
+    _files: &dyn Fn(&str) -> Option<String>,
+    _opts: &Options,
+) -> Result<Rewrite, String> {
+    batch_not_implemented(f)
+}
