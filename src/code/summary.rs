@@ -575,7 +575,7 @@ fn suppressions(lang: Lang, root: Node, src: &str, out: &mut Vec<Suppression>) {
         cursor.set_byte_range(i..i + 1);
         let mut matches = cursor.matches(query, root, src.as_bytes());
         while let Some(m) = matches.next() {
-            for cap in m.captures {
+            for cap in m.captures() {
                 let n = cap.node;
                 // Comments in document order; one comment may hold several markers.
                 if n.start_byte() <= i

@@ -16,9 +16,9 @@ use tree_sitter::{Language, Node};
 /// asks both several times per node, which made them the bulk of summary time.
 struct Table {
     lang: Language,
-    kinds: Vec<&'static str>,
+    kinds: Vec<Box<str>>,
     /// Sorted by name.
-    fields: Vec<(&'static str, u16)>,
+    fields: Vec<(Box<str>, u16)>,
 }
 
 fn tables() -> &'static [Table] {
@@ -42,12 +42,13 @@ fn tables() -> &'static [Table] {
                         .ok()
                         .and_then(|i| lang.node_kind_for_id(i))
                         .unwrap_or("")
+                        .into()
                 })
                 .collect();
-            let mut fields: Vec<(&'static str, u16)> = (1..=lang.field_count())
+            let mut fields: Vec<(Box<str>, u16)> = (1..=lang.field_count())
                 .filter_map(|i| {
                     let i = u16::try_from(i).ok()?;
-                    Some((lang.field_name_for_id(i)?, i))
+                    Some((lang.field_name_for_id(i)?.into(), i))
                 })
                 .collect();
             fields.sort();
@@ -69,9 +70,11 @@ fn table(n: &Node) -> Option<&'static Table> {
 /// `n.kind()` through the cached table.
 pub(crate) fn kind(n: Node) -> &'static str {
     table(&n)
-        .and_then(|t| t.kinds.get(usize::from(n.kind_id())).copied())
+        .and_then(|t| t.kinds.get(usize::from(n.kind_id())))
+        .map(|k| &**k)
         .filter(|k| !k.is_empty())
-        .unwrap_or_else(|| n.kind())
+        // ERROR nodes have an id outside the table.
+        .unwrap_or(if n.is_error() { "ERROR" } else { "" })
 }
 
 /// `.k()`: cached `Node::kind`.
@@ -88,7 +91,7 @@ impl NodeKind for Node<'_> {
 /// `n.child_by_field_name(name)` with the field id from the cached table.
 pub(crate) fn field<'t>(n: Node<'t>, name: &str) -> Option<Node<'t>> {
     match table(&n) {
-        Some(t) => match t.fields.binary_search_by(|(f, _)| (*f).cmp(name)) {
+        Some(t) => match t.fields.binary_search_by(|(f, _)| (**f).cmp(name)) {
             Ok(i) => n.child_by_field_id(t.fields[i].1),
             Err(_) => None,
         },
