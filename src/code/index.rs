@@ -61,6 +61,9 @@ struct FileEntry {
     calls_by_fn: HashMap<Option<usize>, Vec<usize>>,
     /// Function index → assignment indices (in order).
     assigns_by_fn: HashMap<Option<usize>, Vec<usize>>,
+    /// (class, field) → assignments that may set the field (`self.x = …` / `this.x = …` in
+    /// one of the class's methods, or a class-level `x = …`), in order.
+    field_assigns: HashMap<(String, String), Vec<usize>>,
     import_modules: Vec<String>,
 }
 
@@ -231,6 +234,7 @@ impl Index {
             module_vars: HashMap::new(),
             calls_by_fn: HashMap::new(),
             assigns_by_fn: HashMap::new(),
+            field_assigns: HashMap::new(),
             import_modules: Vec::new(),
             s: summary,
         };
@@ -263,6 +267,33 @@ impl Index {
         }
         for (i, a) in e.s.assignments.iter().enumerate() {
             e.assigns_by_fn.entry(a.func).or_default().push(i);
+            let fn_class = a
+                .func
+                .and_then(|f| e.s.functions.get(f))
+                .and_then(|f| f.class.as_deref());
+            let mut classes: Vec<&str> = a.class.as_deref().into_iter().collect();
+            if let Some(c) = fn_class.filter(|c| !classes.contains(c)) {
+                classes.push(c);
+            }
+            let mut names: Vec<&str> = Vec::new();
+            if let Some(n) = a
+                .target
+                .strip_prefix("self.")
+                .or_else(|| a.target.strip_prefix("this."))
+            {
+                names.push(n);
+            }
+            if a.func.is_none() && !names.contains(&a.target.as_str()) {
+                names.push(&a.target);
+            }
+            for c in &classes {
+                for n in &names {
+                    e.field_assigns
+                        .entry((c.to_string(), n.to_string()))
+                        .or_default()
+                        .push(i);
+                }
+            }
             if a.func.is_none() && a.class.is_none() {
                 // Prefer an assignment that says what the value is.
                 let better =
@@ -390,9 +421,13 @@ fn unreachable_entry() -> &'static FileEntry {
         module_vars: HashMap::new(),
         calls_by_fn: HashMap::new(),
         assigns_by_fn: HashMap::new(),
+        field_assigns: HashMap::new(),
         import_modules: Vec::new(),
     })
 }
+
+/// (family, receiver type, method).
+type ApiKey = (&'static str, String, String);
 
 struct Resolver<'a> {
     ix: &'a Index,
@@ -401,6 +436,9 @@ struct Resolver<'a> {
     batch_memo: RefCell<HashMap<FnRef, Option<BatchAlternative>>>,
     resolved: RefCell<HashMap<(usize, usize), Option<Target>>>,
     active: RefCell<HashSet<FnRef>>,
+    /// Catalog answers by (family, type, method): the catalog is scanned linearly and the
+    /// same receiver types come up for call after call.
+    api_methods: RefCell<HashMap<ApiKey, Option<ApiMatch>>>,
 }
 
 const MAX_EVAL: usize = 12;
@@ -413,7 +451,19 @@ impl<'a> Resolver<'a> {
             batch_memo: RefCell::new(HashMap::new()),
             resolved: RefCell::new(HashMap::new()),
             active: RefCell::new(HashSet::new()),
+            api_methods: RefCell::new(HashMap::new()),
         }
+    }
+
+    /// `Catalog::match_method`, memoised for this resolver.
+    fn api_method(&self, family: &'static str, type_q: &str, method: &str) -> Option<ApiMatch> {
+        let key = (family, type_q.to_string(), method.to_string());
+        if let Some(hit) = self.api_methods.borrow().get(&key) {
+            return hit.clone();
+        }
+        let m = self.ix.catalog.match_method(family, type_q, method);
+        self.api_methods.borrow_mut().insert(key, m.clone());
+        m
     }
 
     fn f(&self, slot: usize) -> &'a FileEntry {
@@ -1036,19 +1086,10 @@ impl<'a> Resolver<'a> {
                 }
             }
             // `self.x = ...` / `this.x = ...` in any method; class-level `x: T = ...`.
-            let selfq = [format!("self.{name}"), format!("this.{name}")];
-            for (ai, a) in e.s.assignments.iter().enumerate() {
-                let in_class = a.class.as_deref() == Some(cd.name.as_str())
-                    || a.func.is_some_and(|f| {
-                        e.s.functions[f].class.as_deref() == Some(cd.name.as_str())
-                    });
-                if !in_class {
-                    continue;
-                }
-                if selfq.contains(&a.target) || (a.func.is_none() && a.target == name) {
-                    if let Val::Instance(t) = self.assignment_val(cr.0, ai, depth + 1) {
-                        return Some(t);
-                    }
+            let key = (cd.name.clone(), name.to_string());
+            for &ai in e.field_assigns.get(&key).into_iter().flatten() {
+                if let Val::Instance(t) = self.assignment_val(cr.0, ai, depth + 1) {
+                    return Some(t);
                 }
             }
         }
@@ -1094,7 +1135,7 @@ impl<'a> Resolver<'a> {
                             // Rust `Type::method` on an external type.
                             if fam == "rust" {
                                 if let Some((t, m)) = q.rsplit_once("::") {
-                                    if let Some(am) = cat.match_method(fam, t, m) {
+                                    if let Some(am) = self.api_method(fam, t, m) {
                                         return Some(Target::Api(am, Confidence::High));
                                     }
                                 }
@@ -1176,7 +1217,7 @@ impl<'a> Resolver<'a> {
                             // External base type (class Client(httpx.AsyncClient)).
                             for b in &bases {
                                 if let Some(TypeRef::Ext(bt)) = self.type_from_text(cr.0, b, 0) {
-                                    if let Some(m) = cat.match_method(fam, &bt, &method) {
+                                    if let Some(m) = self.api_method(fam, &bt, &method) {
                                         return Some(Target::Api(m, Confidence::High));
                                     }
                                 }
@@ -1214,7 +1255,7 @@ impl<'a> Resolver<'a> {
                         // Fluent: `x.a.b` on an external instance keeps the root type.
                         let mut ty = t.clone();
                         loop {
-                            if let Some(m) = cat.match_method(fam, &ty, &method) {
+                            if let Some(m) = self.api_method(fam, &ty, &method) {
                                 return Some(Target::Api(m, Confidence::High));
                             }
                             if !chained && ty.ends_with("()") {
@@ -1236,10 +1277,10 @@ impl<'a> Resolver<'a> {
                         if let Some(m) = cat.match_function(fam, &full) {
                             return Some(Target::Api(m, Confidence::High));
                         }
-                        if let Some(m) = cat.match_method(fam, &self.factory_type(q), &method) {
+                        if let Some(m) = self.api_method(fam, &self.factory_type(q), &method) {
                             return Some(Target::Api(m, Confidence::High));
                         }
-                        if let Some(m) = cat.match_method(fam, q, &method) {
+                        if let Some(m) = self.api_method(fam, q, &method) {
                             return Some(Target::Api(m, Confidence::High));
                         }
                     }
@@ -1253,14 +1294,14 @@ impl<'a> Resolver<'a> {
                         let pre = segs[..cut].join(".");
                         match self.eval_path(slot, c.func, &pre, 0) {
                             Val::Instance(TypeRef::Ext(t)) => {
-                                if let Some(m) = cat.match_method(fam, &t, &method) {
+                                if let Some(m) = self.api_method(fam, &t, &method) {
                                     return Some(Target::Api(m, Confidence::High));
                                 }
                                 typed_somehow = true;
                                 break;
                             }
                             Val::External(q) => {
-                                if let Some(m) = cat.match_method(fam, &q, &method) {
+                                if let Some(m) = self.api_method(fam, &q, &method) {
                                     return Some(Target::Api(m, Confidence::High));
                                 }
                                 typed_somehow = true;
@@ -1516,7 +1557,12 @@ impl<'a> Resolver<'a> {
         let s = &e.s;
         let c = &s.calls[ci];
         let eff = effective_loops(s, c);
-        let seq = sequential_reason(s, ci, inner);
+        let loop_assigns = e
+            .assigns_by_fn
+            .get(&s.loops[inner].func)
+            .map(Vec::as_slice)
+            .unwrap_or_default();
+        let seq = sequential_reason(s, loop_assigns, ci, inner);
         if seq.is_some() && !self.ix.cfg.report_sequential_by_design {
             return None;
         }
@@ -1850,12 +1896,18 @@ fn effective_loops(s: &FileSummary, c: &CallSite) -> Vec<usize> {
 }
 
 /// Why a loop looks sequential by design, if it does.
-fn sequential_reason(s: &FileSummary, ci: usize, inner: usize) -> Option<String> {
+/// `candidates`: the assignments of the loop's function (those inside the loop are among them).
+fn sequential_reason(
+    s: &FileSummary,
+    candidates: &[usize],
+    ci: usize,
+    inner: usize,
+) -> Option<String> {
     let c = &s.calls[ci];
     let lp = &s.loops[inner];
-    let in_loop: Vec<&super::summary::Assignment> = s
-        .assignments
+    let in_loop: Vec<&super::summary::Assignment> = candidates
         .iter()
+        .filter_map(|&i| s.assignments.get(i))
         .filter(|a| a.loops.contains(&inner))
         .collect();
     // Values derived from this call's response inside the loop.

@@ -2,6 +2,7 @@
 //! API catalog and the interprocedural workspace index. Callers pass text; nothing here does
 //! file I/O or knows about LSP.
 
+pub mod body_cache;
 pub mod catalog;
 pub mod finding;
 pub mod index;
@@ -160,6 +161,8 @@ pub struct ParsedFile {
     text: String,
     tree: Option<Tree>,
     parser: Parser,
+    /// Function bodies' summary items from the last `summarize`, kept up to date by `edit`.
+    bodies: body_cache::BodyCache,
 }
 
 impl std::fmt::Debug for ParsedFile {
@@ -186,6 +189,7 @@ impl ParsedFile {
             text,
             tree,
             parser,
+            bodies: body_cache::BodyCache::default(),
         }
     }
 
@@ -194,6 +198,7 @@ impl ParsedFile {
         let new_text = new_text.into();
         let p = |(r, c): (usize, usize)| Point { row: r, column: c };
         if let Some(tree) = self.tree.as_mut() {
+            self.bodies.edit(&edit);
             tree.edit(&tree_sitter::InputEdit {
                 start_byte: edit.start_byte,
                 old_end_byte: edit.old_end_byte,
@@ -203,7 +208,16 @@ impl ParsedFile {
                 new_end_position: p(edit.new_end_position),
             });
         }
-        self.tree = self.parser.parse(&new_text, self.tree.as_ref());
+        let old = self.tree.take();
+        self.tree = self.parser.parse(&new_text, old.as_ref());
+        match (&old, &self.tree) {
+            (Some(old), Some(new)) => {
+                for r in old.changed_ranges(new) {
+                    self.bodies.invalidate(r.start_byte, r.end_byte);
+                }
+            }
+            _ => self.bodies = body_cache::BodyCache::default(),
+        }
         self.text = new_text;
     }
 
@@ -226,15 +240,32 @@ impl ParsedFile {
             .unwrap_or_default()
     }
 
-    /// Summarise this file for the workspace index.
-    pub fn summarize(&self, path: &str) -> FileSummary {
-        summary::summarize_tree(self.lang, path, &self.text, self.tree.as_ref())
+    /// Summarise this file for the workspace index. Function bodies no edit touched since the
+    /// last call are reused rather than walked again (see `body_cache`).
+    pub fn summarize(&mut self, path: &str) -> FileSummary {
+        summary::summarize_tree(
+            self.lang,
+            path,
+            &self.text,
+            self.tree.as_ref(),
+            Some(&mut self.bodies),
+        )
+    }
+
+    /// Summarise without keeping anything for later (one-shot use).
+    pub fn summarize_once(&self, path: &str) -> FileSummary {
+        summary::summarize_tree(self.lang, path, &self.text, self.tree.as_ref(), None)
+    }
+
+    /// Function bodies currently held for reuse.
+    pub fn cached_bodies(&self) -> usize {
+        self.bodies.len()
     }
 }
 
 /// Parse and summarise in one go.
 pub fn summarize(path: &str, lang: Lang, text: &str) -> FileSummary {
-    ParsedFile::new(lang, text).summarize(path)
+    ParsedFile::new(lang, text).summarize_once(path)
 }
 
 /// Engine settings (the server maps its configuration onto this).

@@ -1,6 +1,7 @@
 //! Per-file summaries: everything the workspace index needs to know about one file, extracted
 //! by one generic tree walk driven by per-language hooks (`lang/*.rs`).
 
+use super::body_cache::{BodyCache, BodyOut, Key, Marks, Session};
 use super::lang::NodeKind;
 use super::{Lang, Span};
 use serde::Serialize;
@@ -298,7 +299,15 @@ pub fn one_line(s: &str, max: usize) -> String {
 
 const MAX_DEPTH: usize = 1500;
 
-pub fn summarize_tree(lang: Lang, path: &str, src: &str, tree: Option<&Tree>) -> FileSummary {
+/// Summarise a parsed file. With a `cache`, function bodies that no edit touched since the last
+/// summary are taken from it instead of walked, and the cache is refilled for the next call.
+pub fn summarize_tree(
+    lang: Lang,
+    path: &str,
+    src: &str,
+    tree: Option<&Tree>,
+    mut cache: Option<&mut BodyCache>,
+) -> FileSummary {
     let mut out = FileSummary {
         path: path.to_string(),
         lang: Some(lang),
@@ -308,15 +317,26 @@ pub fn summarize_tree(lang: Lang, path: &str, src: &str, tree: Option<&Tree>) ->
     let root = tree.root_node();
     out.has_errors = root.has_error();
     suppressions(lang, root, src, &mut out.suppressions);
-    let mut summary = match lang {
-        Lang::Python => Walker::run(&super::lang::python::Python, src, root, out),
-        Lang::JavaScript | Lang::TypeScript | Lang::Tsx => {
-            Walker::run(&super::lang::javascript::JavaScript, src, root, out)
-        }
-        Lang::Go => Walker::run(&super::lang::go::Go, src, root, out),
-        Lang::Rust => Walker::run(&super::lang::rust::Rust, src, root, out),
-        Lang::Java => Walker::run(&super::lang::java::Java, src, root, out),
+    let session = cache.as_deref_mut().map(|c| Session {
+        old: c.take(),
+        new: Default::default(),
+    });
+    let (mut summary, session) = match lang {
+        Lang::Python => Walker::run(&super::lang::python::Python, src, root, out, session),
+        Lang::JavaScript | Lang::TypeScript | Lang::Tsx => Walker::run(
+            &super::lang::javascript::JavaScript,
+            src,
+            root,
+            out,
+            session,
+        ),
+        Lang::Go => Walker::run(&super::lang::go::Go, src, root, out, session),
+        Lang::Rust => Walker::run(&super::lang::rust::Rust, src, root, out, session),
+        Lang::Java => Walker::run(&super::lang::java::Java, src, root, out, session),
     };
+    if let (Some(c), Some(s)) = (cache, session) {
+        c.put(s.new);
+    }
     summary.shrink();
     summary
 }
@@ -360,10 +380,19 @@ struct Walker<'a, 't, H: LangHooks> {
     class: Option<String>,
     loops: Vec<usize>,
     join_depth: usize,
+    /// Function bodies recorded by the previous summary of this file, and the ones recorded
+    /// now (only when the caller keeps a cache).
+    cache: Option<Session>,
 }
 
 impl<'a, 't, H: LangHooks> Walker<'a, 't, H> {
-    fn run(h: &'a H, src: &'a str, root: Node<'t>, out: FileSummary) -> FileSummary {
+    fn run(
+        h: &'a H,
+        src: &'a str,
+        root: Node<'t>,
+        out: FileSummary,
+        cache: Option<Session>,
+    ) -> (FileSummary, Option<Session>) {
         let mut w = Walker {
             h,
             src,
@@ -374,10 +403,11 @@ impl<'a, 't, H: LangHooks> Walker<'a, 't, H> {
             class: None,
             loops: Vec::new(),
             join_depth: 0,
+            cache,
         };
         w.walk(root, 0);
         w.post_process();
-        w.out
+        (w.out, w.cache)
     }
 
     fn walk_children(&mut self, n: Node<'t>, depth: usize) {
@@ -707,12 +737,70 @@ impl<'t, H: LangHooks> Walker<'_, 't, H> {
             self.class = class;
         }
         if let Some(b) = fd.body {
-            self.walk_desc(b, depth + 1);
+            self.body(b, idx, fd.is_async, depth);
         }
         self.class = saved_class;
         self.func = saved_func;
         self.loops = saved_loops;
         self.join_depth = saved_join;
+    }
+
+    /// Walk a function body, or take its items from the cache when it is unchanged.
+    fn body(&mut self, b: Node<'t>, owner: usize, is_async: bool, depth: usize) {
+        let Some(mut session) = self.cache.take() else {
+            self.walk_desc(b, depth + 1);
+            return;
+        };
+        let class = self.class.clone();
+        let key = Key {
+            start: b.start_byte(),
+            end: b.end_byte(),
+            start_row: b.start_position().row,
+            class: class.as_deref(),
+            is_async,
+        };
+        let at = Marks {
+            owner,
+            functions: self.out.functions.len(),
+            calls: self.out.calls.len(),
+            loops: self.out.loops.len(),
+            assignments: self.out.assignments.len(),
+            imports: self.out.imports.len(),
+            classes: self.out.classes.len(),
+        };
+        if let Some(items) = session.reuse(&key, at) {
+            self.out.functions.extend(items.functions);
+            self.out.calls.extend(items.calls);
+            self.out.loops.extend(items.loops);
+            self.out.assignments.extend(items.assignments);
+            self.out.imports.extend(items.imports);
+            self.out.classes.extend(items.classes);
+            if items.package.is_some() {
+                self.out.package = items.package;
+            }
+            self.cache = Some(session);
+            return;
+        }
+        self.cache = Some(session);
+        let package_before = self.out.package.take();
+        self.walk_desc(b, depth + 1);
+        let package = self.out.package.clone();
+        if package.is_none() {
+            self.out.package = package_before;
+        }
+        let o = &self.out;
+        let items = BodyOut {
+            functions: o.functions[at.functions..].to_vec(),
+            calls: o.calls[at.calls..].to_vec(),
+            loops: o.loops[at.loops..].to_vec(),
+            assignments: o.assignments[at.assignments..].to_vec(),
+            imports: o.imports[at.imports..].to_vec(),
+            classes: o.classes[at.classes..].to_vec(),
+            package,
+        };
+        if let Some(s) = self.cache.as_mut() {
+            s.record(&key, at, items);
+        }
     }
 
     fn new_loop(&mut self, n: Node, kind: LoopKind, header: String, body_start: usize) -> usize {

@@ -1,0 +1,202 @@
+//! Incremental summaries equal fresh ones. An open file keeps the summary items of every
+//! function body between edits and re-walks only the bodies an edit (or tree-sitter's changed
+//! ranges) touched; after any sequence of edits, summarised at any points in between, the
+//! result must be exactly what a full walk of the same tree gives.
+mod code_common;
+
+use code_common::{fixture_dir, load_workspace};
+use debuglens::code::{Lang, ParsedFile, TextEdit};
+use proptest::prelude::*;
+
+/// A realistic file per language: the labeled fixture files of that language, concatenated.
+fn corpus(lang: Lang) -> String {
+    let (dir, ext): (&str, &[&str]) = match lang {
+        Lang::Python => ("n_plus_one/python/shop", &[".py"]),
+        Lang::TypeScript => ("n_plus_one/javascript/store", &[".ts"]),
+        Lang::JavaScript => ("n_plus_one/javascript/store", &[".js"]),
+        Lang::Tsx => ("n_plus_one/javascript/store", &[".tsx"]),
+        Lang::Go => ("n_plus_one/go/shop", &[".go"]),
+        Lang::Rust => ("n_plus_one/rust/shop", &[".rs"]),
+        Lang::Java => ("n_plus_one/java/shop", &[".java"]),
+    };
+    load_workspace(&fixture_dir(dir))
+        .into_iter()
+        .filter(|(p, _)| ext.iter().any(|e| p.ends_with(e)))
+        .map(|(_, t)| t)
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn snippet() -> impl Strategy<Value = &'static str> {
+    prop::sample::select(vec![
+        "x",
+        " ",
+        "\n",
+        "\n    ",
+        "\t",
+        "(",
+        ")",
+        "{",
+        "}",
+        ":",
+        ";",
+        "\"",
+        "'",
+        "\"\"\"",
+        "/*",
+        "*/",
+        "#",
+        "//",
+        "async ",
+        "await ",
+        ".await",
+        "for x in xs:\n    ",
+        "for (const x of xs) {",
+        "for _, x := range xs {",
+        "for x in xs {",
+        "for (X x : xs) {",
+        "def f(a):\n    ",
+        "function f() {",
+        "fn f() {",
+        "func f() {",
+        "class C:\n    ",
+        "requests.get(u)",
+        "fetch(u)",
+        "http.Get(u)",
+        "client.get(u).send().await",
+        "rest.getForObject(u)",
+        "return ",
+        "break",
+        "è",
+        "中",
+    ])
+}
+
+#[derive(Debug, Clone)]
+struct Step {
+    /// Fraction of the text where the edit starts.
+    at: f64,
+    /// Bytes removed from there (clipped to the text).
+    remove: usize,
+    insert: &'static str,
+    /// Summarise after this edit (otherwise the next edit piles on).
+    summarize: bool,
+}
+
+fn step() -> impl Strategy<Value = Step> {
+    (
+        0.0..1.0f64,
+        0usize..40,
+        snippet(),
+        prop::bool::weighted(0.6),
+    )
+        .prop_map(|(at, remove, insert, summarize)| Step {
+            at,
+            remove: remove.saturating_sub(25),
+            insert,
+            summarize,
+        })
+}
+
+fn boundary(text: &str, mut i: usize) -> usize {
+    i = i.min(text.len());
+    while !text.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+fn check(lang: Lang, steps: &[Step]) -> Result<(), TestCaseError> {
+    let mut text = corpus(lang);
+    let mut pf = ParsedFile::new(lang, text.clone());
+    // The first summary fills the cache.
+    let _ = pf.summarize("f");
+    for (k, s) in steps.iter().enumerate() {
+        let start = boundary(&text, (s.at * text.len() as f64) as usize);
+        let end = boundary(&text, start + s.remove).max(start);
+        let edit = TextEdit::replace(&text, start, end, s.insert);
+        let next = format!("{}{}{}", &text[..start], s.insert, &text[end..]);
+        pf.edit(edit, next.clone());
+        text = next;
+        if s.summarize || k + 1 == steps.len() {
+            let incremental = serde_json::to_string_pretty(&pf.summarize("f")).unwrap();
+            // The oracle walks the same tree without the cache: tree-sitter's incremental
+            // parse may recover from errors differently than a fresh parse, which is not what
+            // this test is about.
+            let fresh = serde_json::to_string_pretty(&pf.summarize_once("f")).unwrap();
+            if incremental != fresh {
+                let diff = incremental
+                    .lines()
+                    .zip(fresh.lines())
+                    .enumerate()
+                    .find(|(_, (a, b))| a != b)
+                    .map(|(i, (a, b))| format!("line {i}: incremental {a:?} fresh {b:?}"))
+                    .unwrap_or_else(|| "lengths differ".into());
+                return Err(TestCaseError::fail(format!(
+                    "{lang:?} after step {k} ({s:?}): {diff}"
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+
+    #[test]
+    fn python_incremental_summary_equals_fresh(steps in prop::collection::vec(step(), 1..8)) {
+        check(Lang::Python, &steps)?;
+    }
+
+    #[test]
+    fn typescript_incremental_summary_equals_fresh(steps in prop::collection::vec(step(), 1..8)) {
+        check(Lang::TypeScript, &steps)?;
+    }
+
+    #[test]
+    fn javascript_incremental_summary_equals_fresh(steps in prop::collection::vec(step(), 1..8)) {
+        check(Lang::JavaScript, &steps)?;
+    }
+
+    #[test]
+    fn go_incremental_summary_equals_fresh(steps in prop::collection::vec(step(), 1..8)) {
+        check(Lang::Go, &steps)?;
+    }
+
+    #[test]
+    fn rust_incremental_summary_equals_fresh(steps in prop::collection::vec(step(), 1..8)) {
+        check(Lang::Rust, &steps)?;
+    }
+
+    #[test]
+    fn java_incremental_summary_equals_fresh(steps in prop::collection::vec(step(), 1..8)) {
+        check(Lang::Java, &steps)?;
+    }
+}
+
+/// The cache does its job: an edit inside one function leaves every other body reusable.
+#[test]
+fn an_edit_inside_one_function_keeps_the_other_bodies() {
+    let text = "def a(xs):\n    for x in xs:\n        get(x)\n\n\ndef b(xs):\n    return [get(x) for x in xs]\n\n\ndef c():\n    pass\n";
+    let mut pf = ParsedFile::new(Lang::Python, text);
+    let _ = pf.summarize("f");
+    assert_eq!(pf.cached_bodies(), 3);
+    let at = text.find("get(x)\n\n").unwrap();
+    let next = format!("{}requests.{}", &text[..at], &text[at..]);
+    pf.edit(TextEdit::replace(text, at, at, "requests."), next.clone());
+    // a's body is dropped; b's and c's are kept (shifted by the 9 inserted bytes, same rows).
+    assert_eq!(pf.cached_bodies(), 2);
+    let s = pf.summarize("f");
+    assert_eq!(pf.cached_bodies(), 3);
+    let callees: Vec<(&str, usize, usize)> = s
+        .calls
+        .iter()
+        .map(|c| (c.callee.as_str(), c.span.start.line, c.span.start.byte))
+        .collect();
+    assert_eq!(
+        callees,
+        vec![("requests.get", 2, 36), ("get", 6, 77)],
+        "{next}"
+    );
+}
