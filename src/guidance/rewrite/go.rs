@@ -204,9 +204,10 @@ fn declared_type(text: &str, func: Node, before: usize, name: &str) -> Option<St
                 }
             }
             "short_var_declaration" => {
-                let (Some(l), Some(r)) =
-                    (n.child_by_field_name("left"), n.child_by_field_name("right"))
-                else {
+                let (Some(l), Some(r)) = (
+                    n.child_by_field_name("left"),
+                    n.child_by_field_name("right"),
+                ) else {
                     continue;
                 };
                 let mut c = l.walk();
@@ -225,8 +226,10 @@ fn declared_type(text: &str, func: Node, before: usize, name: &str) -> Option<St
                 // An enclosing range loop: `for _, v := range xs` gives v the element type.
                 let mut c = n.walk();
                 if let Some(rc) = n.children(&mut c).find(|k| k.kind() == "range_clause")
-                    && let (Some(l), Some(r)) =
-                        (rc.child_by_field_name("left"), rc.child_by_field_name("right"))
+                    && let (Some(l), Some(r)) = (
+                        rc.child_by_field_name("left"),
+                        rc.child_by_field_name("right"),
+                    )
                 {
                     let mut c2 = l.walk();
                     let ls: Vec<Node> = l.named_children(&mut c2).collect();
@@ -290,8 +293,10 @@ fn site<'t>(f: &Finding, text: &'t str, root: Node<'t>) -> Result<Site<'t>, Stri
     let mut loop_vars = Vec::new();
     let (header, count) = match clause {
         Some(rc) if rc.kind() == "range_clause" => {
-            let (Some(l), Some(r)) = (rc.child_by_field_name("left"), rc.child_by_field_name("right"))
-            else {
+            let (Some(l), Some(r)) = (
+                rc.child_by_field_name("left"),
+                rc.child_by_field_name("right"),
+            ) else {
                 return Err("`for range xs` without variables is not rewritten".into());
             };
             if !text_of(text, rc).contains(":=") {
@@ -376,11 +381,18 @@ fn site<'t>(f: &Finding, text: &'t str, root: Node<'t>) -> Result<Site<'t>, Stri
             loop_vars.push(var.clone());
             (Header::Clause { var }, n)
         }
-        None => return Err("`for` loops without a range or three-part header have no item list".into()),
+        None => {
+            return Err("`for` loops without a range or three-part header have no item list".into());
+        }
     };
     guards_check(text, call, body)?;
     let ls = line_start(text, lnode.start_byte());
-    if !text.get(ls..lnode.start_byte()).unwrap_or("x").trim().is_empty() {
+    if !text
+        .get(ls..lnode.start_byte())
+        .unwrap_or("x")
+        .trim()
+        .is_empty()
+    {
         return Err("the loop does not start its own line".into());
     }
     let body_list = {
@@ -397,7 +409,9 @@ fn site<'t>(f: &Finding, text: &'t str, root: Node<'t>) -> Result<Site<'t>, Stri
         stmt = p;
     }
     if stmt.kind() == "return_statement" {
-        return Err("the call's result is returned from inside the loop (the loop runs once)".into());
+        return Err(
+            "the call's result is returned from inside the loop (the loop runs once)".into(),
+        );
     }
     let p = call.parent().ok_or("the call has no parent")?;
     let use_ = match p.kind() {
@@ -544,7 +558,13 @@ fn result_types(
     };
     let mut out = Vec::new();
     for t in types {
-        out.push(qualify(&htext, t, qualifier.as_deref(), caller_text, &f.callee)?);
+        out.push(qualify(
+            &htext,
+            t,
+            qualifier.as_deref(),
+            caller_text,
+            &f.callee,
+        )?);
     }
     Ok(out)
 }
@@ -554,10 +574,8 @@ fn dir_of(path: &str) -> &str {
 }
 
 fn package_name(text: &str) -> Option<String> {
-    text.lines().find_map(|l| {
-        l.strip_prefix("package ")
-            .map(|p| p.trim().to_string())
-    })
+    text.lines()
+        .find_map(|l| l.strip_prefix("package ").map(|p| p.trim().to_string()))
 }
 
 /// Imports of a Go file as (name used in code, path).
@@ -741,9 +759,7 @@ fn add_import(text: &str, path: &str) -> Option<Edit> {
             let p = t.split('"').nth(1).unwrap_or("");
             !p.split('/').next().unwrap_or("").contains('.')
         };
-        let third = groups
-            .iter()
-            .find(|g| g.iter().any(|(_, t)| !std(t)));
+        let third = groups.iter().find(|g| g.iter().any(|(_, t)| !std(t)));
         let line = format!("{unit}{quoted}{nl}");
         if let Some(g) = third {
             let at = g
@@ -821,11 +837,7 @@ fn rename_in(text: &str, n: Node, from: &str, to: &str) -> String {
 
 /// The `if err != nil { return ... }` that handles the call's error right away: the node and
 /// its return statement's text.
-fn immediate_error_return<'t>(
-    text: &str,
-    s: &Site<'t>,
-    err: &str,
-) -> Option<(Node<'t>, String)> {
+fn immediate_error_return<'t>(text: &str, s: &Site<'t>, err: &str) -> Option<(Node<'t>, String)> {
     let is_check = |n: Node| -> Option<String> {
         if n.kind() != "if_statement" || n.child_by_field_name("alternative").is_some() {
             return None;
@@ -937,10 +949,7 @@ pub(super) fn concurrent(
     let caller_func = func_name(&text, s.func);
     let types = || result_types(f, files, &text, &caller_func);
     let slice_name = |target: &str| -> String {
-        let stem = if target
-            .chars()
-            .all(|c| c.is_alphanumeric() || c == '_')
-        {
+        let stem = if target.chars().all(|c| c.is_alphanumeric() || c == '_') {
             target.to_string()
         } else {
             var_stem.clone()
@@ -962,7 +971,10 @@ pub(super) fn concurrent(
             let (c, _) = call_for(false);
             closure.push(c);
             closure.push("return nil".into());
-            wait.push((0, format!("_ = {g}.Wait() // every call's results are ignored, as before")));
+            wait.push((
+                0,
+                format!("_ = {g}.Wait() // every call's results are ignored, as before"),
+            ));
             remove.push(s.stmt);
         }
         Use::Expr => {
@@ -1099,7 +1111,9 @@ pub(super) fn concurrent(
         .map(|b| {
             let mut c = b.walk();
             b.named_children(&mut c)
-                .filter(|k| !k.kind().contains("comment") && !remove.iter().any(|r| r.id() == k.id()))
+                .filter(|k| {
+                    !k.kind().contains("comment") && !remove.iter().any(|r| r.id() == k.id())
+                })
                 .count()
         })
         .unwrap_or(0);
@@ -1109,9 +1123,9 @@ pub(super) fn concurrent(
     let mut b = Block::default();
     let what = match (&s.use_, propagates, &gctx) {
         (Use::Discard, _, _) => "each call's results are ignored, as before".to_string(),
-        (_, true, Some(gc)) => format!(
-            "results keep input order; the first error cancels {gc} and is returned"
-        ),
+        (_, true, Some(gc)) => {
+            format!("results keep input order; the first error cancels {gc} and is returned")
+        }
         (_, true, None) => {
             "results keep input order; the first error is returned once the started calls \
              finish"
@@ -1154,7 +1168,8 @@ pub(super) fn concurrent(
             .to_string();
         match (&s.header, range_header(&closure_text, uses_index)) {
             (Header::Range { clause, .. }, Some(rh)) => {
-                let rel = (clause.start - s.lnode.start_byte())..(clause.end - s.lnode.start_byte());
+                let rel =
+                    (clause.start - s.lnode.start_byte())..(clause.end - s.lnode.start_byte());
                 format!("{}{rh}{}", &h[..rel.start], &h[rel.end..])
             }
             _ => h,
