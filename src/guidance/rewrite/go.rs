@@ -1264,10 +1264,549 @@ pub(super) fn concurrent(
     })
 }
 
+/// A function or method declaration by name (and receiver type, for `Type.Method`).
+fn find_decl<'t>(text: &str, root: Node<'t>, qname: &str) -> Option<Node<'t>> {
+    let (recv, name) = match qname.rsplit_once('.') {
+        Some((r, n)) => (Some(r), n),
+        None => (None, qname),
+    };
+    let mut c = root.walk();
+    root.named_children(&mut c).find(|d| {
+        matches!(d.kind(), "function_declaration" | "method_declaration")
+            && d.child_by_field_name("name")
+                .is_some_and(|n| text_of(text, n) == name)
+            && match (recv, d.child_by_field_name("receiver")) {
+                (Some(r), Some(rv)) => word_occurs(text_of(text, rv), r),
+                (None, None) => true,
+                _ => false,
+            }
+    })
+}
+
+/// `(name, type)` of each parameter, and the result types, of a declaration.
+fn signature(text: &str, d: Node) -> (Vec<(String, String)>, Vec<String>) {
+    let mut params = Vec::new();
+    if let Some(pl) = d.child_by_field_name("parameters") {
+        let mut c = pl.walk();
+        for pd in pl.named_children(&mut c) {
+            let t = pd
+                .child_by_field_name("type")
+                .map(|t| text_of(text, t).to_string())
+                .unwrap_or_default();
+            let mut c2 = pd.walk();
+            let names: Vec<String> = pd
+                .children_by_field_name("name", &mut c2)
+                .map(|n| text_of(text, n).to_string())
+                .collect();
+            if names.is_empty() {
+                params.push((String::new(), t));
+            } else {
+                for n in names {
+                    params.push((n, t.clone()));
+                }
+            }
+        }
+    }
+    let mut results = Vec::new();
+    if let Some(r) = d.child_by_field_name("result") {
+        if r.kind() == "parameter_list" {
+            let mut c = r.walk();
+            for pd in r.named_children(&mut c) {
+                let t = pd
+                    .child_by_field_name("type")
+                    .map(|t| text_of(text, t).to_string())
+                    .unwrap_or_default();
+                let mut c2 = pd.walk();
+                let k = pd.children_by_field_name("name", &mut c2).count().max(1);
+                for _ in 0..k {
+                    results.push(t.clone());
+                }
+            }
+        } else {
+            results.push(text_of(text, r).to_string());
+        }
+    }
+    (params, results)
+}
+
+/// A `BATCH`/`CHUNK`/`LIMIT` integer constant declared in the batch API's file.
+fn limit_constant(text: &str) -> Option<(String, usize)> {
+    let mut found: Vec<(String, usize)> = Vec::new();
+    for line in text.lines() {
+        let l = line.trim().trim_start_matches("const ").trim();
+        let Some((name, v)) = l.split_once('=') else {
+            continue;
+        };
+        let name = name.split_whitespace().next().unwrap_or("");
+        let up = name.to_ascii_uppercase();
+        if !(up.contains("BATCH") || up.contains("CHUNK") || up.contains("LIMIT"))
+            || !name.chars().all(|c| c.is_alphanumeric() || c == '_')
+        {
+            continue;
+        }
+        let v = v.split("//").next().unwrap_or("").trim().replace('_', "");
+        if let Ok(n) = v.parse::<usize>()
+            && n > 0
+        {
+            found.push((name.to_string(), n));
+        }
+    }
+    found.sort_by_key(|(n, _)| !n.to_ascii_uppercase().contains("BATCH"));
+    found.into_iter().next()
+}
+
 pub(super) fn batch(
     f: &Finding,
-    _files: &dyn Fn(&str) -> Option<String>,
-    _opts: &Options,
+    files: &dyn Fn(&str) -> Option<String>,
+    opts: &Options,
 ) -> Result<Rewrite, String> {
-    batch_not_implemented(f)
+    let ba = f
+        .batch_alternative
+        .as_ref()
+        .ok_or("no batch API was found for this call")?;
+    let (bclass, bmethod) = ba
+        .name
+        .rsplit_once('.')
+        .map(|(c, m)| (Some(c), m))
+        .unwrap_or((None, ba.name.as_str()));
+    // The loop must call a helper whose next hop is the single method of the batch API's type.
+    let [hop, next, ..] = f.chain.as_slice() else {
+        return Err(format!(
+            "the loop calls {} directly; the batch rewrite needs the call inside a helper \
+             function (use the concurrent rewrite)",
+            f.callee
+        ));
+    };
+    let next_class = next.function.rsplit_once('.').map(|(c, _)| c);
+    if next_class != bclass || hop.function.contains('.') {
+        return Err(format!(
+            "the batch API is reached through several helpers or methods; only a package-level \
+             helper that calls {} directly is rewritten",
+            ba.name
+        ));
+    }
+    let hname = hop.function.clone();
+    if f.callee.rsplit('.').next() != Some(hname.as_str()) {
+        return Err(format!("{} does not resolve to the helper {hname}", f.callee));
+    }
+    let text = read(files, &f.path)?;
+    let parsed = parse(Lang::Go, &text)?;
+    let root = root_of(&parsed)?;
+    let s = site(f, &text, root)?;
+    let Header::Range {
+        value: Some(var),
+        ranged,
+        clause,
+        ..
+    } = &s.header
+    else {
+        return Err("only `for _, x := range xs` loops are batched".into());
+    };
+    // The helper: `func H(p T) (R, error) { return Recv.Single(p) }`.
+    let htext = read(files, &hop.path)?;
+    let hp = parse(Lang::Go, &htext)?;
+    let hroot = root_of(&hp)?;
+    let hdecl = find_decl(&htext, hroot, &hname).ok_or("the helper's declaration was not found")?;
+    let (hparams, hresults) = signature(&htext, hdecl);
+    let [(pname, ptype)] = hparams.as_slice() else {
+        return Err(format!(
+            "{hname} takes {} parameters; the batch rewrite needs exactly one item parameter",
+            hparams.len()
+        ));
+    };
+    let [rtype, etype] = hresults.as_slice() else {
+        return Err(format!("{hname} does not return (result, error)"));
+    };
+    if etype != "error" {
+        return Err(format!("{hname} does not return (result, error)"));
+    }
+    let hbody = hdecl.child_by_field_name("body").ok_or("no body")?;
+    let stmts: Vec<Node> = {
+        let mut c = hbody.walk();
+        hbody
+            .named_children(&mut c)
+            .find(|k| k.kind() == "statement_list")
+            .map(|l| {
+                let mut c2 = l.walk();
+                l.named_children(&mut c2)
+                    .filter(|k| k.kind() != "comment")
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let scall = node_of_kind(hroot, &hop.span, &["call_expression"]).ok_or("no helper call")?;
+    let only_returns_call = stmts.len() == 1
+        && stmts[0].kind() == "return_statement"
+        && stmts[0]
+            .named_child(0)
+            .and_then(|l| l.named_child(0))
+            .is_some_and(|c| c.id() == scall.id());
+    if !only_returns_call {
+        return Err(format!(
+            "{hname} does more than return the remote call's result; its extra work is not \
+             rewritten"
+        ));
+    }
+    let sfunc = scall
+        .child_by_field_name("function")
+        .map(|n| text_of(&htext, n).to_string())
+        .unwrap_or_default();
+    let Some((recv, single)) = sfunc.rsplit_once('.') else {
+        return Err(format!("{hname} does not call a method of {}", ba.name));
+    };
+    let sargs = scall.child_by_field_name("arguments").ok_or("no args")?;
+    if text_of(&htext, sargs).replace(' ', "") != format!("({pname})") {
+        return Err(format!(
+            "{hname} passes more than its {pname} to {single}; {} takes one value per item",
+            ba.name
+        ));
+    }
+    // The batch API's signature decides how results map back.
+    let btext = read(files, &ba.path)?;
+    let bp = parse(Lang::Go, &btext)?;
+    let broot = root_of(&bp)?;
+    let bdecl = find_decl(&btext, broot, &ba.name).ok_or("the batch API's declaration was not found")?;
+    let (bparams, bresults) = signature(&btext, bdecl);
+    let [(_, bptype)] = bparams.as_slice() else {
+        return Err(format!("{} does not take one slice of items", ba.name));
+    };
+    if bptype != &format!("[]{ptype}") {
+        let sdecl = find_decl(&btext, broot, &next.function);
+        let sparams = sdecl.map(|d| signature(&btext, d).0).unwrap_or_default();
+        return Err(format!(
+            "{} takes {bptype} but {single} takes {}; the batch call cannot carry every \
+             argument of the per-item call",
+            ba.name,
+            sparams
+                .iter()
+                .map(|(n, t)| format!("{n} {t}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    let keyed = match bresults.as_slice() {
+        [out, e] if e == "error" && *out == format!("map[{ptype}]{rtype}") => true,
+        [out, e] if e == "error" && *out == format!("[]{rtype}") => false,
+        _ => {
+            return Err(format!(
+                "{} returns ({}); the rewrite maps results back only from map[{ptype}]{rtype} \
+                 or []{rtype} with an error",
+                ba.name,
+                bresults.join(", ")
+            ));
+        }
+    };
+    // The loop: `r, err := H(x)` followed by `if err != nil { return ... }`, x the item.
+    let args = s.call.child_by_field_name("arguments").ok_or("no args")?;
+    if text_of(&text, args).replace(' ', "") != format!("({var})") {
+        return Err(format!(
+            "{} is not called with the loop variable `{var}` itself",
+            f.callee
+        ));
+    }
+    let Use::Multi {
+        stmt_range,
+        targets,
+        define,
+    } = &s.use_
+    else {
+        return Err(format!(
+            "the loop does not assign {}'s (result, error) to names",
+            f.callee
+        ));
+    };
+    let [rname, Some(ename)] = targets.as_slice() else {
+        return Err(format!("the loop does not keep {}'s error", f.callee));
+    };
+    let Some((check, ret)) = immediate_error_return(&text, &s, ename) else {
+        return Err(
+            "the loop handles each item's error itself (not `if err != nil { return ... }` \
+             right after the call); a batch call has one error for all items"
+                .into(),
+        );
+    };
+    if check.id() == s.stmt.id() {
+        return Err("the call sits in an `if` initializer; the batch rewrite needs a statement".into());
+    }
+
+    // The companion, after the helper.
+    let bname = format!("{hname}Batch");
+    if find_decl(&htext, hroot, &bname).is_some() {
+        return Err(format!("{bname} already exists in {}", hop.path));
+    }
+    let (limit_expr, limit_n, mut notes) = match limit_constant(&btext) {
+        Some((name, v)) if dir_of(&ba.path) == dir_of(&hop.path) => (name, v, Vec::new()),
+        Some((name, v)) => (
+            v.to_string(),
+            v,
+            vec![format!("Chunk size {v} copied from {name} in {}.", ba.path)],
+        ),
+        None => (
+            opts.batch_limit.to_string(),
+            opts.batch_limit,
+            vec![format!(
+                "Assumed a batch limit of {} ({} defines no limit constant).",
+                opts.batch_limit, ba.path
+            )],
+        ),
+    };
+    let hnl = newline(&htext);
+    let unit = indent_unit(&htext, 4);
+    let use_slog = per_iteration_loop_vars(files, &hop.path)
+        || imports(&htext).iter().any(|(_, p)| p == "log/slog");
+    let plural = format!("{pname}s");
+    let mut b = Block::default();
+    b.blank()
+        .line(
+            0,
+            format!(
+                "// {bname} is {hname} for many {pname}s: one {bmethod} request per chunk of at most"
+            ),
+        )
+        .line(
+            0,
+            if keyed {
+                format!(
+                    "// {limit_expr} {pname}s. A {pname} whose chunk request fails, or that the answer leaves out,"
+                )
+            } else {
+                format!("// {limit_expr} {pname}s. A chunk whose request fails falls back to one {hname} call")
+            },
+        )
+        .line(
+            0,
+            if keyed {
+                format!("// falls back to one {hname} call, in order.")
+            } else {
+                format!("// per {pname}, in order.")
+            },
+        )
+        .line(0, format!("func {bname}({plural} []{ptype}) ([]{rtype}, error) {{"))
+        .line(1, "started := time.Now()")
+        .line(1, format!("results := make([]{rtype}, 0, len({plural}))"))
+        .line(1, "fallbacks := 0")
+        .line(1, format!("for start := 0; start < len({plural}); start += {limit_expr} {{"))
+        .line(2, format!("end := start + {limit_expr}"))
+        .line(2, format!("if end > len({plural}) {{"))
+        .line(3, format!("end = len({plural})"))
+        .line(2, "}")
+        .line(2, format!("chunk := {plural}[start:end]"));
+    if keyed {
+        b.line(2, format!("// Guessed batch shape: {bmethod} answers with one entry per {pname} it knows, keyed"))
+            .line(2, format!("// by {pname}; a {pname} it leaves out is asked for again with {hname}."));
+    } else {
+        b.line(2, format!("// Guessed batch shape: {bmethod} returns one result per {pname}, in request order;"))
+            .line(2, "// a result count that does not match the chunk falls back to per-item calls.");
+    }
+    b.line(2, format!("// debuglens: ignore[loop-remote-call] -- one request per chunk of {limit_expr}"))
+        .line(2, format!("batch, err := {recv}.{bmethod}(chunk)"));
+    if !keyed {
+        b.line(2, "if err == nil && len(batch) != len(chunk) {")
+            .line(3, format!("err = fmt.Errorf(\"{bmethod} returned %d results for %d {pname}s\", len(batch), len(chunk))"))
+            .line(2, "}");
+    }
+    b.line(2, "if err != nil {");
+    if use_slog {
+        b.line(3, format!("slog.Warn(\"{bmethod} failed; falling back to per-{pname} {hname} calls\", \"{pname}s\", len(chunk), \"err\", err)"));
+    } else {
+        b.line(3, format!("log.Printf(\"{bmethod} failed for %d {pname}s; falling back to per-{pname} {hname} calls: %v\", len(chunk), err)"));
+    }
+    b.line(2, "}")
+        .line(
+            2,
+            format!(
+                "for {}, {pname} := range chunk {{",
+                if keyed { "_" } else { "i" }
+            ),
+        );
+    if keyed {
+        b.line(3, format!("if r, ok := batch[{pname}]; ok && err == nil {{"));
+    } else {
+        b.line(3, "if err == nil {")
+            .line(4, "r := batch[i]");
+    }
+    if keyed {
+        b.line(4, "results = append(results, r)");
+    } else {
+        b.line(4, "results = append(results, r)");
+    }
+    b.line(4, "continue")
+        .line(3, "}")
+        .line(3, "fallbacks++")
+        .line(3, format!("// debuglens: ignore[loop-remote-call] -- fallback, runs only when {bmethod} fails or leaves the {pname} out"))
+        .line(3, format!("r, err := {hname}({pname})"))
+        .line(3, "if err != nil {")
+        .line(4, "return nil, err")
+        .line(3, "}")
+        .line(3, "results = append(results, r)");
+    b.line(2, "}")
+        .line(1, "}")
+        .line(1, "path := \"batch\"")
+        .line(1, "if fallbacks > 0 {")
+        .line(2, "path = \"sequential\"")
+        .line(1, "}");
+    if use_slog {
+        b.line(1, format!("slog.Info(\"{bname}\", \"{pname}s\", len({plural}), \"path\", path, \"fallbacks\", fallbacks, \"duration\", time.Since(started))"));
+    } else {
+        b.line(1, format!("log.Printf(\"{bname}: %d {pname}s via %s path (%d per-item fallbacks) in %s\", len({plural}), path, fallbacks, time.Since(started))"));
+    }
+    b.line(1, "return results, nil").line(0, "}");
+    let at = line_end_incl(&htext, hdecl.end_byte().saturating_sub(1));
+    let mut cedits = vec![Edit {
+        range: at..at,
+        new_text: b.render("", &unit, hnl),
+    }];
+    let mut need = vec!["time", if use_slog { "log/slog" } else { "log" }];
+    if !keyed {
+        need.push("fmt");
+    }
+    need.sort();
+    if imports(&htext).is_empty() && !htext.contains("\nimport") {
+        let at = htext
+            .split_inclusive('\n')
+            .next()
+            .map(str::len)
+            .unwrap_or(0);
+        let mut block = format!("{hnl}import ({hnl}");
+        for imp in &need {
+            block.push_str(&format!("{unit}\"{imp}\"{hnl}"));
+        }
+        block.push_str(&format!("){hnl}"));
+        cedits.push(Edit {
+            range: at..at,
+            new_text: block,
+        });
+    } else {
+        for imp in need {
+            if let Some(e) = add_std_import(&htext, imp) {
+                cedits.push(e);
+            }
+        }
+    }
+    notes.push(if keyed {
+        format!(
+            "Guessed: {} answers with a map keyed by {pname}; a {pname} missing from the answer is \
+             checked again with {hname} (so partial answers are results, not errors).",
+            ba.name
+        )
+    } else {
+        format!(
+            "Guessed: {} returns one result per {pname} in request order; a count mismatch falls \
+             back to per-item calls.",
+            ba.name
+        )
+    });
+    notes.push(
+        "The loop body now runs after every item was checked, so an error for a later item is \
+         returned before the body runs for earlier ones."
+            .to_string(),
+    );
+
+    // The loop site: one companion call, then the loop over (item, result).
+    let qual = f.callee.rsplit_once('.').map(|(q, _)| format!("{q}.")).unwrap_or_default();
+    let mut scope = s.scope.clone();
+    let idx = fresh_name(&scope, "i");
+    scope.push_str(&format!(" {idx}"));
+    let stem = rname.clone().unwrap_or_else(|| var.clone());
+    let results = fresh_name(&scope, &format!("{stem}Results"));
+    let mut pre = Block::default();
+    pre.line(0, format!("{results}, {ename} := {qual}{bname}({ranged})"))
+        .line(0, format!("if {ename} != nil {{"))
+        .line(1, ret.clone())
+        .line(0, "}");
+    let ls = line_start(&text, s.lnode.start_byte());
+    let mut ledits = vec![Edit {
+        range: ls..ls,
+        new_text: pre.render(&s.base, &s.unit, s.nl),
+    }];
+    ledits.push(Edit {
+        range: whole_lines(&text, check),
+        new_text: String::new(),
+    });
+    match rname {
+        Some(r) => ledits.push(Edit {
+            range: stmt_range.clone(),
+            new_text: format!("{r} {} {results}[{idx}]", if *define { ":=" } else { "=" }),
+        }),
+        None => ledits.push(Edit {
+            range: whole_lines(&text, s.stmt),
+            new_text: String::new(),
+        }),
+    }
+    ledits.push(Edit {
+        range: clause.clone(),
+        new_text: format!("{idx}, {var} := range {ranged}"),
+    });
+    let mut out = vec![FileEdits {
+        path: f.path.clone(),
+        edits: ledits,
+    }];
+    if hop.path == f.path {
+        out[0].edits.extend(cedits);
+    } else {
+        out.push(FileEdits {
+            path: hop.path.clone(),
+            edits: cedits,
+        });
+    }
+    Ok(Rewrite {
+        title: format!(
+            "Batch with {} (chunks of {limit_n}, falls back to per-item calls)",
+            ba.name
+        ),
+        files: out,
+        notes,
+    })
+}
+
+/// Add a standard-library import (into the first group, sorted), unless present.
+fn add_std_import(text: &str, path: &str) -> Option<Edit> {
+    if imports(text).iter().any(|(_, p)| p == path) {
+        return None;
+    }
+    let nl = newline(text);
+    let unit = indent_unit(text, 4);
+    let mut off = 0;
+    let mut in_block = false;
+    let mut first_group: Vec<(usize, String)> = Vec::new();
+    for line in text.split_inclusive('\n') {
+        let t = line.trim();
+        if in_block {
+            if t.starts_with(')') || t.is_empty() {
+                break;
+            }
+            first_group.push((off, t.to_string()));
+        } else if t == "import (" {
+            in_block = true;
+        } else if let Some(single) = t.strip_prefix("import ") {
+            // `import "x"` → a block with both.
+            let other = single.trim();
+            let mut both = [format!("\"{path}\""), other.to_string()];
+            both.sort();
+            return Some(Edit {
+                range: off..off + line.len(),
+                new_text: format!("import ({nl}{unit}{}{nl}{unit}{}{nl}){nl}", both[0], both[1]),
+            });
+        } else if t.starts_with("func ") || t.starts_with("var ") || t.starts_with("type ") {
+            break;
+        }
+        off += line.len();
+    }
+    if in_block {
+        let at = first_group
+            .iter()
+            .find(|(_, t)| t.split('"').nth(1).unwrap_or("") > path)
+            .map(|(o, _)| *o)
+            .unwrap_or_else(|| {
+                first_group
+                    .last()
+                    .map(|(o, _)| line_end_incl(text, *o))
+                    .unwrap_or(off)
+            });
+        return Some(Edit {
+            range: at..at,
+            new_text: format!("{unit}\"{path}\"{nl}"),
+        });
+    }
+    add_import(text, path)
 }
