@@ -169,3 +169,12 @@ fn concurrent_keeps_crlf_and_tabs() {
     let (lf, _) = rewrite_service(&service("\n", "    "));
     assert_eq!(out.replace("\r\n", "\n").replace('\t', "    "), lf);
 }
+
+#[test]
+fn positives_batch_are_refused_with_a_reason() {
+    let files = shop();
+    let cov = cover(&files, rewrite::batch);
+    eprintln!("{}", cov.report("java batch"));
+    assert_eq!(cov.rewritten, 0);
+    assert!(cov.refused.keys().all(|r| !r.is_empty()));
+}

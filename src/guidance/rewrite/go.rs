@@ -382,7 +382,9 @@ fn site<'t>(f: &Finding, text: &'t str, root: Node<'t>) -> Result<Site<'t>, Stri
             (Header::Clause { var }, n)
         }
         None => {
-            return Err("`for` loops without a range or three-part header have no item list".into());
+            return Err(
+                "`for` loops without a range or three-part header have no item list".into(),
+            );
         }
     };
     guards_check(text, call, body)?;
@@ -676,7 +678,7 @@ fn qualify(
         return Err(p);
     }
     let mut s = text_of(htext, t).to_string();
-    edits.sort_by(|a, b| b.0.cmp(&a.0));
+    edits.sort_by_key(|e| std::cmp::Reverse(e.0));
     for (at, ins) in edits {
         s.insert_str(at, &ins);
     }
@@ -1387,7 +1389,10 @@ pub(super) fn batch(
     }
     let hname = hop.function.clone();
     if f.callee.rsplit('.').next() != Some(hname.as_str()) {
-        return Err(format!("{} does not resolve to the helper {hname}", f.callee));
+        return Err(format!(
+            "{} does not resolve to the helper {hname}",
+            f.callee
+        ));
     }
     let text = read(files, &f.path)?;
     let parsed = parse(Lang::Go, &text)?;
@@ -1465,7 +1470,8 @@ pub(super) fn batch(
     let btext = read(files, &ba.path)?;
     let bp = parse(Lang::Go, &btext)?;
     let broot = root_of(&bp)?;
-    let bdecl = find_decl(&btext, broot, &ba.name).ok_or("the batch API's declaration was not found")?;
+    let bdecl =
+        find_decl(&btext, broot, &ba.name).ok_or("the batch API's declaration was not found")?;
     let (bparams, bresults) = signature(&btext, bdecl);
     let [(_, bptype)] = bparams.as_slice() else {
         return Err(format!("{} does not take one slice of items", ba.name));
@@ -1526,7 +1532,9 @@ pub(super) fn batch(
         );
     };
     if check.id() == s.stmt.id() {
-        return Err("the call sits in an `if` initializer; the batch rewrite needs a statement".into());
+        return Err(
+            "the call sits in an `if` initializer; the batch rewrite needs a statement".into(),
+        );
     }
 
     // The companion, after the helper.
@@ -1598,8 +1606,11 @@ pub(super) fn batch(
         b.line(2, format!("// Guessed batch shape: {bmethod} returns one result per {pname}, in request order;"))
             .line(2, "// a result count that does not match the chunk falls back to per-item calls.");
     }
-    b.line(2, format!("// debuglens: ignore[loop-remote-call] -- one request per chunk of {limit_expr}"))
-        .line(2, format!("batch, err := {recv}.{bmethod}(chunk)"));
+    b.line(
+        2,
+        format!("// debuglens: ignore[loop-remote-call] -- one request per chunk of {limit_expr}"),
+    )
+    .line(2, format!("batch, err := {recv}.{bmethod}(chunk)"));
     if !keyed {
         b.line(2, "if err == nil && len(batch) != len(chunk) {")
             .line(3, format!("err = fmt.Errorf(\"{bmethod} returned %d results for %d {pname}s\", len(batch), len(chunk))"))
@@ -1611,25 +1622,22 @@ pub(super) fn batch(
     } else {
         b.line(3, format!("log.Printf(\"{bmethod} failed for %d {pname}s; falling back to per-{pname} {hname} calls: %v\", len(chunk), err)"));
     }
-    b.line(2, "}")
-        .line(
-            2,
-            format!(
-                "for {}, {pname} := range chunk {{",
-                if keyed { "_" } else { "i" }
-            ),
+    b.line(2, "}").line(
+        2,
+        format!(
+            "for {}, {pname} := range chunk {{",
+            if keyed { "_" } else { "i" }
+        ),
+    );
+    if keyed {
+        b.line(
+            3,
+            format!("if r, ok := batch[{pname}]; ok && err == nil {{"),
         );
-    if keyed {
-        b.line(3, format!("if r, ok := batch[{pname}]; ok && err == nil {{"));
     } else {
-        b.line(3, "if err == nil {")
-            .line(4, "r := batch[i]");
+        b.line(3, "if err == nil {").line(4, "r := batch[i]");
     }
-    if keyed {
-        b.line(4, "results = append(results, r)");
-    } else {
-        b.line(4, "results = append(results, r)");
-    }
+    b.line(4, "results = append(results, r)");
     b.line(4, "continue")
         .line(3, "}")
         .line(3, "fallbacks++")
@@ -1703,7 +1711,11 @@ pub(super) fn batch(
     );
 
     // The loop site: one companion call, then the loop over (item, result).
-    let qual = f.callee.rsplit_once('.').map(|(q, _)| format!("{q}.")).unwrap_or_default();
+    let qual = f
+        .callee
+        .rsplit_once('.')
+        .map(|(q, _)| format!("{q}."))
+        .unwrap_or_default();
     let mut scope = s.scope.clone();
     let idx = fresh_name(&scope, "i");
     scope.push_str(&format!(" {idx}"));
@@ -1785,7 +1797,10 @@ fn add_std_import(text: &str, path: &str) -> Option<Edit> {
             both.sort();
             return Some(Edit {
                 range: off..off + line.len(),
-                new_text: format!("import ({nl}{unit}{}{nl}{unit}{}{nl}){nl}", both[0], both[1]),
+                new_text: format!(
+                    "import ({nl}{unit}{}{nl}{unit}{}{nl}){nl}",
+                    both[0], both[1]
+                ),
             });
         } else if t.starts_with("func ") || t.starts_with("var ") || t.starts_with("type ") {
             break;
