@@ -1,0 +1,180 @@
+//! Java rewrites: exact output on a small service (compiled with javac), and the labeled
+//! positives (every result re-parses with tree-sitter and the finding is gone after
+//! re-analysis).
+mod rewrite_common;
+use debuglens::guidance::rewrite::{self, Options};
+use rewrite_common::*;
+
+fn shop() -> Files {
+    load_workspace(&fixture_dir("n_plus_one/java/shop"))
+}
+
+fn dump(cov: &Coverage) {
+    for (at, files) in &cov.rewritten_files {
+        eprintln!("=== {at}");
+        let before = shop();
+        for ((p, t), (_, t0)) in files.iter().zip(&before) {
+            if t != t0 {
+                eprintln!("--- {p}\n{t}");
+            }
+        }
+    }
+}
+
+#[test]
+fn positives_concurrent() {
+    let files = shop();
+    let cov = cover(&files, rewrite::concurrent);
+    eprintln!("{}", cov.report("java concurrent"));
+    if std::env::var("DUMP").is_ok() {
+        dump(&cov);
+    }
+    assert!(cov.problems.is_empty(), "{}", cov.problems.join("\n\n"));
+    assert!(
+        cov.rewritten >= MIN_CONCURRENT,
+        "{}",
+        cov.report("java concurrent")
+    );
+}
+
+const MIN_CONCURRENT: usize = 7;
+
+const CLIENT: &str = "package shop;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+
+public class StockClient {
+    private final HttpClient http = HttpClient.newHttpClient();
+
+    public boolean check(String sku, int quantity) throws IOException, InterruptedException {
+        HttpRequest req = HttpRequest.newBuilder(URI.create(\"https://stock.internal/\" + sku + \"?q=\" + quantity)).build();
+        HttpResponse<String> r = http.send(req, HttpResponse.BodyHandlers.ofString());
+        return r.statusCode() == 200;
+    }
+}
+";
+
+const SERVICE: &str = "package shop;
+
+import java.io.IOException;
+import java.util.List;
+
+public class CheckoutService {
+    private final StockClient stock;
+
+    public CheckoutService(StockClient stock) {
+        this.stock = stock;
+    }
+
+    public int missing(List<String> skus) throws IOException, InterruptedException {
+        int missing = 0;
+        for (String sku : skus) {
+            if (!stock.check(sku, 1)) {
+                missing++;
+            }
+        }
+        return missing;
+    }
+}
+";
+
+fn service(nl: &str, indent: &str) -> Files {
+    let fix = |t: &str| t.replace("    ", indent).replace('\n', nl);
+    vec![
+        ("src/shop/CheckoutService.java".into(), fix(SERVICE)),
+        ("src/shop/StockClient.java".into(), fix(CLIENT)),
+    ]
+}
+
+/// javac the given files together (they must be self-contained).
+fn javac(files: &Files) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut paths = Vec::new();
+    for (p, t) in files {
+        let target = dir.path().join(p.rsplit('/').next().unwrap());
+        std::fs::write(&target, t).unwrap();
+        paths.push(target);
+    }
+    let out = std::process::Command::new("javac")
+        .arg("-Xlint:all")
+        .arg("-Werror")
+        .arg("-d")
+        .arg(dir.path().join("out"))
+        .args(&paths)
+        .output()
+        .expect("javac runs");
+    assert!(
+        out.status.success(),
+        "javac failed:\n{}\n{}",
+        String::from_utf8_lossy(&out.stderr),
+        files
+            .iter()
+            .map(|(p, t)| format!("// {p}\n{t}"))
+            .collect::<String>()
+    );
+}
+
+fn rewrite_service(files: &Files) -> (String, debuglens::guidance::rewrite::Rewrite) {
+    let w = warnings(files);
+    let f = w
+        .iter()
+        .find(|f| f.path == "src/shop/CheckoutService.java")
+        .expect("finding in CheckoutService.java");
+    let rw = rewrite::concurrent(f, &lookup(files), &Options::default()).expect("offered");
+    let after = applied(files, &rw);
+    let out = after
+        .iter()
+        .find(|(p, _)| p == "src/shop/CheckoutService.java")
+        .unwrap()
+        .1
+        .clone();
+    assert_eq!(parse_problem("src/shop/CheckoutService.java", &out), None);
+    assert!(
+        !warnings(&after)
+            .iter()
+            .any(|g| g.path == "src/shop/CheckoutService.java")
+    );
+    javac(&after);
+    (out, rw)
+}
+
+#[test]
+fn concurrent_exact_output_compiles() {
+    let files = service("\n", "    ");
+    javac(&files);
+    let (out, rw) = rewrite_service(&files);
+    assert_eq!(
+        rw.title,
+        "Run concurrently (at most 10 at a time; results keep input order, first error propagates)"
+    );
+    assert_eq!(
+        out,
+        "package shop;\n\nimport java.io.IOException;\nimport java.util.ArrayList;\nimport java.util.List;\nimport java.util.concurrent.CompletableFuture;\nimport java.util.concurrent.CompletionException;\nimport java.util.concurrent.ExecutorService;\nimport java.util.concurrent.Executors;\n\npublic class CheckoutService {\n    private final StockClient stock;\n\n    public CheckoutService(StockClient stock) {\n        this.stock = stock;\n    }\n\n    public int missing(List<String> skus) throws IOException, InterruptedException {\n        int missing = 0;\n        List<Boolean> skuResults = new ArrayList<>();\n        // At most 10 calls at a time; results keep input order; the first failing item's exception\n        // is rethrown as the loop threw it (after every started call finished).\n        ExecutorService pool = Executors.newFixedThreadPool(10);\n        try {\n            List<CompletableFuture<Boolean>> futures = new ArrayList<>();\n            for (String sku : skus) {\n                futures.add(CompletableFuture.supplyAsync(() -> {\n                    try {\n                        return stock.check(sku, 1);\n                    } catch (Exception thrown) {\n                        // Checked exceptions cannot leave the lambda: wrapped here, unwrapped below.\n                        throw new CompletionException(thrown);\n                    }\n                }, pool));\n            }\n            CompletableFuture.allOf(futures.toArray(new CompletableFuture<?>[0])).exceptionally(ignored -> null).join();\n            for (CompletableFuture<Boolean> future : futures) {\n                skuResults.add(future.join());\n            }\n        } catch (CompletionException failure) {\n            if (failure.getCause() instanceof RuntimeException) {\n                throw (RuntimeException) failure.getCause();\n            }\n            if (failure.getCause() instanceof Error) {\n                throw (Error) failure.getCause();\n            }\n            if (failure.getCause() instanceof IOException) {\n                throw (IOException) failure.getCause();\n            }\n            if (failure.getCause() instanceof InterruptedException) {\n                throw (InterruptedException) failure.getCause();\n            }\n            throw failure;\n        } finally {\n            pool.shutdown();\n        }\n        int skuIndex = 0;\n        for (String sku : skus) {\n            if (!skuResults.get(skuIndex++)) {\n                missing++;\n            }\n        }\n        return missing;\n    }\n}\n"
+    );
+}
+
+#[test]
+fn concurrent_keeps_crlf_and_tabs() {
+    let files = service("\r\n", "\t");
+    let (out, _) = rewrite_service(&files);
+    assert!(!out.replace("\r\n", "").contains('\n'), "bare LF:\n{out}");
+    assert!(
+        out.lines().all(|l| !l.starts_with(' ')),
+        "space indentation:\n{out}"
+    );
+    let (lf, _) = rewrite_service(&service("\n", "    "));
+    assert_eq!(out.replace("\r\n", "\n").replace('\t', "    "), lf);
+}
+
+#[test]
+fn positives_batch_are_refused_with_a_reason() {
+    let files = shop();
+    let cov = cover(&files, rewrite::batch);
+    eprintln!("{}", cov.report("java batch"));
+    assert_eq!(cov.rewritten, 0);
+    assert!(cov.refused.keys().all(|r| !r.is_empty()));
+}
