@@ -176,6 +176,8 @@ impl Response {
 /// `cargo check --offline` of the service with `futures` (from the local registry cache) and a
 /// mock `reqwest`: the rewritten code type-checks and borrow-checks for real.
 fn cargo_check(files: &Files) {
+    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _one_at_a_time = LOCK.lock().unwrap_or_else(|e| e.into_inner());
     let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("rewrite-rust-check");
     let _ = std::fs::remove_dir_all(dir.join("src"));
     std::fs::create_dir_all(dir.join("reqwest/src")).unwrap();
@@ -224,16 +226,17 @@ fn service_concurrent_exact_output() {
         rw.title,
         "Run concurrently (at most 10 at a time; results keep input order, first error propagates)"
     );
+    assert!(rw.notes[0].contains("futures"), "{:#?}", rw.notes);
     let after = applied(&files, &rw);
-    let out = get(&after, "src/checkout.rs");
-    eprintln!("{out}");
-    eprintln!("{:#?}", rw.notes);
-    // The `?` loop next to it.
+    // Then the `?` loop next to it: try_collect, and TryStreamExt joins the import.
     let g = finding(&after, 25);
     let rw2 = rewrite::concurrent(&g, &lookup(&after), &Options::default()).expect("offered");
     let after2 = applied(&after, &rw2);
-    eprintln!("{}", get(&after2, "src/checkout.rs"));
-    rustfmt_parses("src/checkout.rs", &get(&after2, "src/checkout.rs"));
+    let out = get(&after2, "src/checkout.rs");
+    insta::assert_snapshot!("rust_service_concurrent_checkout", out);
+    insta::assert_debug_snapshot!("rust_service_concurrent_notes", rw2.notes);
+    assert_eq!(parse_problem("src/checkout.rs", &out), None);
+    rustfmt_parses("src/checkout.rs", &out);
     assert!(warnings(&after2).is_empty(), "{:#?}", warnings(&after2));
     cargo_check(&after2);
 }
@@ -243,13 +246,67 @@ fn service_batch_exact_output() {
     let files = service();
     let f = finding(&files, 8);
     let rw = rewrite::batch(&f, &lookup(&files), &Options::default()).expect("offered");
-    eprintln!("{}\n{:#?}", rw.title, rw.notes);
+    assert_eq!(
+        rw.title,
+        "Batch with StockClient::check_batch (chunks of 100, falls back to per-item calls)"
+    );
     let after = applied(&files, &rw);
-    eprintln!("{}", get(&after, "src/checkout.rs"));
-    eprintln!("{}", get(&after, "src/inventory.rs"));
+    insta::assert_snapshot!("rust_service_batch_checkout", get(&after, "src/checkout.rs"));
+    insta::assert_snapshot!("rust_service_batch_inventory", get(&after, "src/inventory.rs"));
+    insta::assert_debug_snapshot!("rust_service_batch_notes", rw.notes);
     for p in ["src/checkout.rs", "src/inventory.rs"] {
         assert_eq!(parse_problem(p, &get(&after, p)), None);
         rustfmt_parses(p, &get(&after, p));
     }
+    // Only the `?` loop (a direct client call, no helper) is left.
+    let left = warnings(&after);
+    assert_eq!(left.len(), 1, "{left:#?}");
+    assert_eq!(left[0].callee, "client.check");
+    // The direct call is refused by the batch rewrite, with a reason.
+    let why = rewrite::batch(&left[0], &lookup(&after), &Options::default()).unwrap_err();
+    assert!(why.contains("directly"), "{why}");
     cargo_check(&after);
+}
+
+/// Tabs and CRLF survive both rewrites, and the results still type-check.
+#[test]
+fn service_rewrites_keep_crlf_and_tabs() {
+    let files: Files = service()
+        .into_iter()
+        .map(|(p, t)| (p, t.replace("    ", "\t").replace('\n', "\r\n")))
+        .collect();
+    let f = finding(&files, 8);
+    for rw in [
+        rewrite::batch(&f, &lookup(&files), &Options::default()).unwrap(),
+        rewrite::concurrent(&f, &lookup(&files), &Options::default()).unwrap(),
+    ] {
+        let after = applied(&files, &rw);
+        for fe in &rw.files {
+            let t = get(&after, &fe.path);
+            assert!(
+                !t.replace("\r\n", "").contains('\n'),
+                "bare LF in {}:\n{t}",
+                fe.path
+            );
+            assert!(
+                t.lines().all(|l| !l.starts_with(' ')),
+                "space indentation in {}:\n{t}",
+                fe.path
+            );
+            assert_eq!(parse_problem(&fe.path, &t), None);
+            rustfmt_parses(&fe.path, &t);
+        }
+        assert!(
+            !warnings(&after).iter().any(|g| g.line() == 8 && g.path == f.path),
+            "{:#?}",
+            warnings(&after)
+        );
+        cargo_check(&after);
+    }
+    let rw = rewrite::batch(&f, &lookup(&files), &Options::default()).unwrap();
+    let inv = get(&applied(&files, &rw), "src/inventory.rs");
+    assert!(
+        inv.contains("\r\n\tlet started = std::time::Instant::now();\r\n"),
+        "{inv}"
+    );
 }

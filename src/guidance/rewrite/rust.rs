@@ -453,9 +453,10 @@ pub(super) fn concurrent(
                 range: ls..ls,
                 new_text: pre_text,
             });
+            let kept = kept_pattern(t, s.pattern, s.body, s.value);
             edits.push(Edit {
                 range: s.pattern.start_byte()..s.iter.end_byte(),
-                new_text: format!("({pat}, {one}) in std::iter::zip({iter_text}, {many})"),
+                new_text: format!("({kept}, {one}) in std::iter::zip({iter_text}, {many})"),
             });
             edits.push(Edit {
                 range: s.value.start_byte()..s.value.end_byte(),
@@ -465,9 +466,15 @@ pub(super) fn concurrent(
     }
     edits.extend(stream_imports(t, root, s.tried));
     let mut notes = vec![
-        "Needs the `futures` crate (futures = \"0.3\" in Cargo.toml) for stream::iter, \
-         StreamExt::buffered and collect."
-            .to_string(),
+        format!(
+            "Needs the `futures` crate (futures = \"0.3\" in Cargo.toml) for stream::iter, \
+             StreamExt::buffered and {}.",
+            if s.tried {
+                "TryStreamExt::try_collect"
+            } else {
+                "StreamExt::collect"
+            }
+        ),
         "Every item's call now starts before the loop body runs, so an early exit in the body \
          (return/break/?) no longer saves the remaining calls."
             .to_string(),
@@ -575,6 +582,32 @@ fn is_copy_primitive(ty: &str) -> bool {
             | "bool"
             | "char"
     )
+}
+
+/// The loop pattern for the rewritten header: names the body no longer uses (they only fed
+/// the call that is now precomputed) get a `_` prefix so the result compiles without warnings.
+fn kept_pattern(text: &str, pattern: Node, body: Node, value: Node) -> String {
+    let rest = format!(
+        "{} {}",
+        text.get(body.start_byte()..value.start_byte()).unwrap_or(""),
+        text.get(value.end_byte()..body.end_byte()).unwrap_or("")
+    );
+    let mut edits = Vec::new();
+    let mut stack = vec![pattern];
+    while let Some(n) = stack.pop() {
+        if n.kind() == "identifier" {
+            let name = text_of(text, n);
+            if !word_occurs(&rest, name) && !name.starts_with('_') {
+                edits.push(Edit {
+                    range: n.start_byte() - pattern.start_byte()..n.start_byte() - pattern.start_byte(),
+                    new_text: "_".into(),
+                });
+            }
+        }
+        let mut c = n.walk();
+        stack.extend(n.named_children(&mut c));
+    }
+    apply(text_of(text, pattern), &edits)
 }
 
 /// `crate::a::b` for `src/a/b.rs` / `src/a/b/mod.rs` (`crate` for lib.rs / main.rs).
@@ -1155,6 +1188,10 @@ pub(super) fn batch(
          saves the remaining checks."
             .to_string(),
     );
+    notes.push(format!(
+        "The loop collects its items as Vec<{elem}> (the batch API's element type); borrowed \
+         arguments are copied with .to_owned()."
+    ));
     if warn == "eprintln!" {
         notes.push(
             "Logs with eprintln! (the code uses neither tracing nor log) and times with \
@@ -1266,9 +1303,10 @@ pub(super) fn batch(
                 range: ls..ls,
                 new_text: pre.render(&base, &lunit, nl),
             });
+            let kept = kept_pattern(t, s.pattern, s.body, s.awaited);
             edits.push(Edit {
                 range: s.pattern.start_byte()..s.iter.end_byte(),
-                new_text: format!("({pat}, {one}) in std::iter::zip({iter_text}, {many})"),
+                new_text: format!("({kept}, {one}) in std::iter::zip({iter_text}, {many})"),
             });
             edits.push(Edit {
                 range: s.awaited.start_byte()..s.awaited.end_byte(),
