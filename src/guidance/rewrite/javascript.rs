@@ -384,7 +384,10 @@ fn limit_constant(text: &str, class: Option<&str>) -> Option<(String, usize, boo
             (true, None) => continue,
             (false, _) => name.to_string(),
         };
-        found.push((expr, v, exported || is_static, name.contains("BATCH")));
+        let cjs = text.lines().any(|l| {
+            l.starts_with("module.exports") && word_occurs(l, name)
+        });
+        found.push((expr, v, exported || is_static || cjs, name.contains("BATCH")));
     }
     found.sort_by_key(|f| !f.3);
     found.into_iter().next().map(|(e, v, x, _)| (e, v, x))
@@ -633,7 +636,10 @@ pub(super) fn batch(
         )
     };
     // `per_item`: an expression of `{p}` and `i` computing one item's result.
-    let (post, ret_expr): (Vec<String>, String) = match first.kind() {
+    // One item's result: `binding` holds the batch's value for it, `post` and `ret_expr` are
+    // the helper's post-processing.
+    let fscope = text_of(&ctext, fdef).to_string();
+    let (binding, post, ret_expr): (String, Vec<String>, String) = match first.kind() {
         "return_statement" if stmts.len() == 1 => {
             let e = first.named_child(0).ok_or("bare return")?;
             if svalue.kind() != "await_expression" && svalue.id() != e.id() {
@@ -642,7 +648,8 @@ pub(super) fn batch(
                 ));
             }
             let (a, b) = rel(e, svalue);
-            (Vec::new(), format!("{a}batchResults[i]{b}"))
+            let r = fresh_name(&fscope, "result");
+            (r.clone(), Vec::new(), format!("{a}{r}{b}"))
         }
         "lexical_declaration" | "variable_declaration" => {
             let decls = named_kids(first);
@@ -683,12 +690,7 @@ pub(super) fn batch(
                      call; its post-processing is not rewritten"
                 ));
             }
-            let mut post = vec![format!(
-                "{} {} = batchResults[i]{}",
-                text_of(&ctext, first).split_whitespace().next().unwrap_or("const"),
-                text_of(&ctext, name),
-                if uses_semicolons(&ctext) { ";" } else { "" }
-            )];
+            let mut post = Vec::new();
             if let (Some(a), Some(b)) = (middle.first(), middle.last()) {
                 post.extend(dedent_lines(&ctext, a.start_byte()..b.end_byte()));
             }
@@ -696,7 +698,7 @@ pub(super) fn batch(
                 .named_child(0)
                 .map(|e| text_of(&ctext, e).to_string())
                 .unwrap_or_else(|| "undefined".into());
-            (post, e)
+            (text_of(&ctext, name).to_string(), post, e)
         }
         _ => {
             return Err(format!(
@@ -850,11 +852,22 @@ pub(super) fn batch(
     };
     let unit = indent_unit(&ctext, 2);
     let cnl = newline(&ctext);
-    let per_item_push = if post.is_empty() {
-        if ret_expr == "batchResults[i]" {
+    let uses_item = post.iter().any(|l| word_occurs(l, &p)) || word_occurs(&ret_expr, &p);
+    let decl = if uses_item {
+        format!("const {binding} = batchResults[i]{sc}")
+    } else {
+        String::new()
+    };
+    let mapper = if uses_item {
+        format!("chunk.map(({p}, i) =>")
+    } else {
+        format!("batchResults.map(({binding}) =>")
+    };
+    let per_item_push = if post.is_empty() && !uses_item {
+        if ret_expr == binding {
             format!("results.push(...batchResults){sc}")
         } else {
-            format!("results.push(...chunk.map(({p}, i) => {ret_expr})){sc}")
+            format!("results.push(...{mapper} {ret_expr})){sc}")
         }
     } else {
         String::new()
@@ -872,19 +885,29 @@ pub(super) fn batch(
         .line(1, format!("for (let start = 0; start < {plural}.length; start += {limit_expr}) {{"))
         .line(2, format!("const chunk = {plural}.slice(start, start + {limit_expr}){sc}"))
         .line(2, "try {")
-        .line(3, format!("// Guessed batch shape: {batch_method} takes one {element_desc} per {p} (the arguments of"))
-        .line(3, format!("// {single_method}) and returns one result per {p}, in request order."))
+        .line(3, if element == p {
+            format!("// Guessed batch shape: {batch_method} takes the {p}s themselves (what {single_method} takes)")
+        } else {
+            format!("// Guessed batch shape: {batch_method} takes one {element_desc} per {p} (the arguments of")
+        })
+        .line(3, if element == p {
+            format!("// and returns one result per {p}, in request order.")
+        } else {
+            format!("// {single_method}) and returns one result per {p}, in request order.")
+        })
         .line(3, format!("// debuglens: ignore[loop-remote-call] -- one request per chunk of {limit_expr}"))
         .line(3, format!("const batchResults = await {batch_callee}({to_batch}){sc}"))
         .line(3, "if (batchResults.length !== chunk.length) {")
         .line(4, format!("throw new Error(`{batch_method} returned ${{batchResults.length}} results for ${{chunk.length}} {p}s`){sc}"))
         .line(3, "}");
-    if post.is_empty() {
+    if !per_item_push.is_empty() {
         b.line(3, per_item_push);
     } else {
-        b.line(3, "results.push(")
-            .line(4, format!("...chunk.map(({p}, i) => {{"))
-            .raw(5, &post)
+        b.line(3, "results.push(").line(4, format!("...{mapper} {{"));
+        if !decl.is_empty() {
+            b.line(5, decl);
+        }
+        b.raw(5, &post)
             .line(5, format!("return {ret_expr}{sc}"))
             .line(4, "}),")
             .line(3, format!("){sc}"));
@@ -922,7 +945,7 @@ pub(super) fn batch(
         new_text: rendered,
     });
     notes.push(format!(
-        "Guessed: {batch_method} takes an array of {element_desc} (one per {p}, the arguments \
+        "Guessed: {batch_method} takes an array of {element_desc} (one per {p}, what \
          {single_method} takes) and returns one result per {p} in request order; a length \
          mismatch or a failed request falls back to per-item calls."
     ));
