@@ -190,7 +190,10 @@ fn ts_batch_exact_output() {
     );
     let after = applied(&files, &rw);
     insta::assert_snapshot!("ts_batch_checkout", get(&after, "src/handlers/checkout.ts"));
-    insta::assert_snapshot!("ts_batch_inventory", get(&after, "src/services/inventory.ts"));
+    insta::assert_snapshot!(
+        "ts_batch_inventory",
+        get(&after, "src/services/inventory.ts")
+    );
     insta::assert_debug_snapshot!("ts_batch_notes", rw.notes);
     for fe in &rw.files {
         assert_eq!(parse_problem(&fe.path, &get(&after, &fe.path)), None);
@@ -231,12 +234,20 @@ fn js_batch_keeps_crlf_tabs_and_quotes() {
     );
     let after = applied(&files, &rw);
     insta::assert_snapshot!("js_batch_crlf_cart", get(&after, "src/handlers/cart.js"));
-    insta::assert_snapshot!("js_batch_crlf_pricing", get(&after, "src/services/pricing.js"));
+    insta::assert_snapshot!(
+        "js_batch_crlf_pricing",
+        get(&after, "src/services/pricing.js")
+    );
     for fe in &rw.files {
         let t = get(&after, &fe.path);
-        assert!(!t.replace("\r\n", "").contains('\n'), "bare LF in {}:\n{t}", fe.path);
         assert!(
-            t.lines().all(|l| !l.starts_with(' ') || l.starts_with(" *")),
+            !t.replace("\r\n", "").contains('\n'),
+            "bare LF in {}:\n{t}",
+            fe.path
+        );
+        assert!(
+            t.lines()
+                .all(|l| !l.starts_with(' ') || l.starts_with(" *")),
             "space indentation in {}:\n{t}",
             fe.path
         );

@@ -251,8 +251,14 @@ fn service_batch_exact_output() {
         "Batch with StockClient::check_batch (chunks of 100, falls back to per-item calls)"
     );
     let after = applied(&files, &rw);
-    insta::assert_snapshot!("rust_service_batch_checkout", get(&after, "src/checkout.rs"));
-    insta::assert_snapshot!("rust_service_batch_inventory", get(&after, "src/inventory.rs"));
+    insta::assert_snapshot!(
+        "rust_service_batch_checkout",
+        get(&after, "src/checkout.rs")
+    );
+    insta::assert_snapshot!(
+        "rust_service_batch_inventory",
+        get(&after, "src/inventory.rs")
+    );
     insta::assert_debug_snapshot!("rust_service_batch_notes", rw.notes);
     for p in ["src/checkout.rs", "src/inventory.rs"] {
         assert_eq!(parse_problem(p, &get(&after, p)), None);
@@ -297,7 +303,9 @@ fn service_rewrites_keep_crlf_and_tabs() {
             rustfmt_parses(&fe.path, &t);
         }
         assert!(
-            !warnings(&after).iter().any(|g| g.line() == 8 && g.path == f.path),
+            !warnings(&after)
+                .iter()
+                .any(|g| g.line() == 8 && g.path == f.path),
             "{:#?}",
             warnings(&after)
         );

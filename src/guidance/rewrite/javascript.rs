@@ -384,10 +384,15 @@ fn limit_constant(text: &str, class: Option<&str>) -> Option<(String, usize, boo
             (true, None) => continue,
             (false, _) => name.to_string(),
         };
-        let cjs = text.lines().any(|l| {
-            l.starts_with("module.exports") && word_occurs(l, name)
-        });
-        found.push((expr, v, exported || is_static || cjs, name.contains("BATCH")));
+        let cjs = text
+            .lines()
+            .any(|l| l.starts_with("module.exports") && word_occurs(l, name));
+        found.push((
+            expr,
+            v,
+            exported || is_static || cjs,
+            name.contains("BATCH"),
+        ));
     }
     found.sort_by_key(|f| !f.3);
     found.into_iter().next().map(|(e, v, x, _)| (e, v, x))
@@ -404,7 +409,8 @@ fn module_logger(text: &str) -> Option<String> {
                         || l.starts_with("let ")
                         || l.starts_with("export const "))
                     && word_occurs(l.split('=').next().unwrap_or(""), name)
-                    || (l.starts_with("import ") && word_occurs(l.split(" from").next().unwrap_or(""), name))
+                    || (l.starts_with("import ")
+                        && word_occurs(l.split(" from").next().unwrap_or(""), name))
             })
             .then(|| name.to_string())
     })
@@ -416,13 +422,12 @@ fn import_specifier<'t>(text: &str, root: Node<'t>, name: &str) -> Option<Node<'
     let mut stack = vec![root];
     while let Some(n) = stack.pop() {
         match n.kind() {
-            "import_specifier" => {
+            "import_specifier"
                 if n.child_by_field_name("alias").is_none()
                     && n.child_by_field_name("name")
-                        .is_some_and(|x| text_of(text, x) == name)
-                {
-                    return Some(n);
-                }
+                        .is_some_and(|x| text_of(text, x) == name) =>
+            {
+                return Some(n);
             }
             "shorthand_property_identifier_pattern" if text_of(text, n) == name => {
                 let in_require = ancestor_of_kind(n, &["variable_declarator"])
@@ -450,7 +455,10 @@ enum Exported {
 }
 
 fn exported(text: &str, root: Node, fdef: Node, name: &str, new_name: &str) -> Exported {
-    if fdef.parent().is_some_and(|p| p.kind() == "export_statement") {
+    if fdef
+        .parent()
+        .is_some_and(|p| p.kind() == "export_statement")
+    {
         return Exported::Es;
     }
     let mut stack = vec![root];
@@ -458,7 +466,9 @@ fn exported(text: &str, root: Node, fdef: Node, name: &str, new_name: &str) -> E
         if n.kind() == "assignment_expression"
             && n.child_by_field_name("left")
                 .is_some_and(|l| text_of(text, l) == "module.exports")
-            && let Some(obj) = n.child_by_field_name("right").filter(|r| r.kind() == "object")
+            && let Some(obj) = n
+                .child_by_field_name("right")
+                .filter(|r| r.kind() == "object")
         {
             for p in named_kids(obj) {
                 if p.kind() == "shorthand_property_identifier" && text_of(text, p) == name {
@@ -654,13 +664,20 @@ pub(super) fn batch(
         "lexical_declaration" | "variable_declaration" => {
             let decls = named_kids(first);
             let [d] = decls.as_slice() else {
-                return Err(format!("{fname} declares several variables with its remote call"));
+                return Err(format!(
+                    "{fname} declares several variables with its remote call"
+                ));
             };
-            let (Some(name), Some(v)) = (d.child_by_field_name("name"), d.child_by_field_name("value"))
-            else {
+            let (Some(name), Some(v)) = (
+                d.child_by_field_name("name"),
+                d.child_by_field_name("value"),
+            ) else {
                 return Err("unexpected declaration shape".into());
             };
-            if name.kind() != "identifier" || v.id() != svalue.id() || svalue.kind() != "await_expression" {
+            if name.kind() != "identifier"
+                || v.id() != svalue.id()
+                || svalue.kind() != "await_expression"
+            {
                 return Err(format!(
                     "{fname} does more than `const r = await <call>` with its remote call"
                 ));
@@ -727,7 +744,9 @@ pub(super) fn batch(
         .map(named_kids)
         .unwrap_or_default();
     if sargs.iter().any(|a| a.kind() == "spread_element") || sargs.is_empty() {
-        return Err(format!("{recv}.{single_method} is called with no or spread arguments"));
+        return Err(format!(
+            "{recv}.{single_method} is called with no or spread arguments"
+        ));
     }
     let btext = files(&ba.path).unwrap_or_default();
     let blang = lang_of_path(&ba.path)?;
@@ -757,7 +776,11 @@ pub(super) fn batch(
                 .zip(many)
                 .map(|(n, a)| {
                     let a = text_of(&ctext, *a);
-                    if a == n { n.clone() } else { format!("{n}: {a}") }
+                    if a == n {
+                        n.clone()
+                    } else {
+                        format!("{n}: {a}")
+                    }
                 })
                 .collect();
             (
@@ -776,7 +799,12 @@ pub(super) fn batch(
     let mut cedits: Vec<Edit> = Vec::new();
     let mut notes = Vec::new();
     let (limit_expr, limit_n) = match limit_constant(&btext, class) {
-        Some((e, v, _)) if hop.path == ba.path || e.contains('.') && word_occurs(&ctext, class.unwrap_or("")) => (e, v),
+        Some((e, v, _))
+            if hop.path == ba.path
+                || e.contains('.') && word_occurs(&ctext, class.unwrap_or("")) =>
+        {
+            (e, v)
+        }
         Some((e, v, true)) => match class.and_then(|c| import_specifier(&ctext, croot, c)) {
             Some(spec) if import_specifier(&ctext, croot, &e).is_none() => {
                 cedits.push(Edit {
@@ -792,7 +820,10 @@ pub(super) fn batch(
             }
         },
         Some((e, v, false)) => {
-            notes.push(format!("Chunk size {v} copied from {e} in {} (not exported).", ba.path));
+            notes.push(format!(
+                "Chunk size {v} copied from {e} in {} (not exported).",
+                ba.path
+            ));
             (v.to_string(), v)
         }
         None => {
@@ -903,7 +934,8 @@ pub(super) fn batch(
     if !per_item_push.is_empty() {
         b.line(3, per_item_push);
     } else {
-        b.line(3, "results.push(").line(4, format!("...{mapper} {{"));
+        b.line(3, "results.push(")
+            .line(4, format!("...{mapper} {{"));
         if !decl.is_empty() {
             b.line(5, decl);
         }
@@ -928,8 +960,7 @@ pub(super) fn batch(
     if let Some(m) = metrics {
         b.line(1, format!("{m}.timing({q}{bname}{q}, elapsedMs){sc}"));
     }
-    b.line(1, format!("return results{sc}"))
-        .line(0, "}");
+    b.line(1, format!("return results{sc}")).line(0, "}");
     let fstart = fdef
         .parent()
         .filter(|p| p.kind() == "export_statement")
@@ -993,7 +1024,10 @@ pub(super) fn batch(
     if discard.is_some() {
         pre.line(0, format!("await {bname}({items_arg}){semi}"));
     } else {
-        pre.line(0, format!("const {many} = await {bname}({items_arg}){semi}"));
+        pre.line(
+            0,
+            format!("const {many} = await {bname}({items_arg}){semi}"),
+        );
     }
     let pre_text = pre.render(&base, &lunit, nl);
     let mut ledits = Vec::new();
@@ -1039,10 +1073,16 @@ pub(super) fn batch(
         let spec = import_specifier(&text, root, &fname).ok_or_else(|| {
             format!("{fname} is not imported by name in {} (`import {{ {fname} }}` or `const {{ {fname} }} = require(..)`)", f.path)
         })?;
-        let only_use = text.match_indices(&fname).filter(|(i, _)| {
-            let w = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '$');
-            !w(text[..*i].chars().next_back()) && !w(text[i + fname.len()..].chars().next())
-        }).count() == 2;
+        let only_use = text
+            .match_indices(&fname)
+            .filter(|(i, _)| {
+                let w = |c: Option<char>| {
+                    c.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '$')
+                };
+                !w(text[..*i].chars().next_back()) && !w(text[i + fname.len()..].chars().next())
+            })
+            .count()
+            == 2;
         if only_use {
             ledits.push(Edit {
                 range: spec.start_byte()..spec.end_byte(),

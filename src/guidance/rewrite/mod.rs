@@ -84,7 +84,9 @@ fn batch_not_implemented(f: &Finding) -> Result<Rewrite, String> {
     Err(format!(
         "the batch rewrite is not implemented for {} yet; use the concurrent rewrite or call {} \
          by hand",
-        Lang::from_path(&f.path).map(|l| l.family()).unwrap_or("this language"),
+        Lang::from_path(&f.path)
+            .map(|l| l.family())
+            .unwrap_or("this language"),
         f.batch_alternative
             .as_ref()
             .map(|b| b.name.trim())

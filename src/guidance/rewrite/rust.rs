@@ -232,7 +232,7 @@ fn discard_of<'t>(text: &str, value: Node<'t>) -> Option<(Node<'t>, Option<Strin
 fn param_type(text: &str, func: Node, name: &str) -> Option<String> {
     let params = func.child_by_field_name("parameters")?;
     let mut c = params.walk();
-    let found = params.named_children(&mut c).find_map(|p| {
+    params.named_children(&mut c).find_map(|p| {
         (p.kind() == "parameter"
             && p.child_by_field_name("pattern")
                 .is_some_and(|pt| text_of(text, pt) == name))
@@ -241,8 +241,7 @@ fn param_type(text: &str, func: Node, name: &str) -> Option<String> {
                 .map(|t| text_of(text, t).to_string())
         })
         .flatten()
-    });
-    found
+    })
 }
 
 /// True when iterating `e` (an expression of the loop header) yields shared references and
@@ -407,7 +406,10 @@ pub(super) fn concurrent(
             0,
             format!("// At most {n} calls at a time; results keep input order; the first error"),
         )
-        .line(0, "// (in input order) propagates and drops the calls still running.");
+        .line(
+            0,
+            "// (in input order) propagates and drops the calls still running.",
+        );
     } else {
         pre.line(
             0,
@@ -589,7 +591,8 @@ fn is_copy_primitive(ty: &str) -> bool {
 fn kept_pattern(text: &str, pattern: Node, body: Node, value: Node) -> String {
     let rest = format!(
         "{} {}",
-        text.get(body.start_byte()..value.start_byte()).unwrap_or(""),
+        text.get(body.start_byte()..value.start_byte())
+            .unwrap_or(""),
         text.get(value.end_byte()..body.end_byte()).unwrap_or("")
     );
     let mut edits = Vec::new();
@@ -599,7 +602,8 @@ fn kept_pattern(text: &str, pattern: Node, body: Node, value: Node) -> String {
             let name = text_of(text, n);
             if !word_occurs(&rest, name) && !name.starts_with('_') {
                 edits.push(Edit {
-                    range: n.start_byte() - pattern.start_byte()..n.start_byte() - pattern.start_byte(),
+                    range: n.start_byte() - pattern.start_byte()
+                        ..n.start_byte() - pattern.start_byte(),
                     new_text: "_".into(),
                 });
             }
@@ -855,18 +859,26 @@ pub(super) fn batch(
             .next()
             .is_some_and(|h| word_occurs(h, "async"));
     if !is_async {
-        return Err(format!("{fname} is not async; only async helpers are batched"));
+        return Err(format!(
+            "{fname} is not async; only async helpers are batched"
+        ));
     }
     let (params, _) = fn_params(ct, fdef)
         .ok_or_else(|| format!("{fname}'s parameters are patterns the rewrite does not read"))?;
     if params.len() != largs.len() {
-        return Err(format!("{} is called with a different number of arguments than {fname} takes", f.callee));
+        return Err(format!(
+            "{} is called with a different number of arguments than {fname} takes",
+            f.callee
+        ));
     }
     let ret = fdef
         .child_by_field_name("return_type")
         .map(|n| text_of(ct, n).to_string())
         .ok_or_else(|| format!("{fname} returns nothing; there is no result to batch"))?;
-    if let Some(p) = params.iter().find(|(n, _)| COMPANION_LOCALS.contains(&n.as_str())) {
+    if let Some(p) = params
+        .iter()
+        .find(|(n, _)| COMPANION_LOCALS.contains(&n.as_str()))
+    {
         return Err(format!(
             "{fname}'s parameter is called `{}`, a name the batched companion uses itself",
             p.0
@@ -911,7 +923,9 @@ pub(super) fn batch(
         .get(saw.end_byte() - tail.start_byte()..)
         .unwrap_or("x");
     if saw.start_byte() != tail.start_byte() {
-        return Err(format!("{fname} post-processes its remote call in a way not rewritten"));
+        return Err(format!(
+            "{fname} post-processes its remote call in a way not rewritten"
+        ));
     }
     let wrap = match after.trim() {
         "" => "Ok",
@@ -1109,9 +1123,7 @@ pub(super) fn batch(
         .iter()
         .zip(&per_item)
         .map(|((n, ty), pi)| {
-            if !*pi {
-                n.clone()
-            } else if ty.starts_with('&') {
+            if !*pi || ty.starts_with('&') {
                 n.clone()
             } else if is_copy_primitive(ty) {
                 format!("*{n}")
@@ -1214,7 +1226,9 @@ pub(super) fn batch(
             let a = text_of(t, largs[*i]);
             let pty = &params[*i].1;
             if pty.starts_with('&') && !ety.starts_with('&') {
-                if a.chars().all(|c| c.is_alphanumeric() || c == '_' || c == '.') {
+                if a.chars()
+                    .all(|c| c.is_alphanumeric() || c == '_' || c == '.')
+                {
                     format!("{a}.to_owned()")
                 } else {
                     format!("({a}).to_owned()")
