@@ -318,3 +318,63 @@ fn service_rewrites_keep_crlf_and_tabs() {
         "{inv}"
     );
 }
+
+/// Shapes the rewrites must refuse rather than guess.
+#[test]
+fn refusals_name_the_reason() {
+    let extra = r#"use crate::client::StockClient;
+use crate::inventory::in_stock;
+
+pub async fn owned(client: &StockClient, skus: Vec<String>) {
+    for sku in skus {
+        in_stock(client, &sku, 1).await;
+    }
+}
+
+pub async fn counted(client: &StockClient, skus: &[String]) {
+    let mut n = 0;
+    for sku in skus {
+        in_stock(client, sku, n).await;
+        n += 1;
+    }
+}
+
+pub async fn optional(client: &StockClient, skus: &[String]) -> Option<u32> {
+    for sku in skus {
+        client.check(sku, 1).await.ok()?;
+    }
+    Some(1)
+}
+
+pub fn blocking(skus: &[String]) {
+    for sku in skus {
+        let _ = ureq::get(sku).call();
+    }
+}
+"#;
+    let mut files = service();
+    files.push(("src/extra.rs".into(), extra.into()));
+    let w = warnings(&files);
+    let at = |line: usize| {
+        let f = w
+            .iter()
+            .find(|f| f.path == "src/extra.rs" && f.line() == line)
+            .unwrap_or_else(|| panic!("no finding at extra.rs:{line}: {w:#?}"));
+        rewrite::concurrent(f, &lookup(&files), &Options::default())
+    };
+    let why = |line: usize| at(line).unwrap_err();
+    assert!(why(6).contains("yields references"), "{}", why(6));
+    assert!(
+        why(13).contains("`n`, which the loop body changes"),
+        "{}",
+        why(13)
+    );
+    assert!(why(27).contains("blocking"), "{}", why(27));
+    // `.ok()?` after the await stays on the per-item result: the Results are collected as
+    // they are (no try_collect), and each one is still unwrapped in the loop.
+    let rw = at(20).unwrap();
+    let out = rewrite::apply(&get(&files, "src/extra.rs"), &rw.files[0].edits);
+    assert!(out.contains(".collect()\n        .await;"), "{out}");
+    assert!(out.contains("        sku_result.ok()?;\n"), "{out}");
+    rustfmt_parses("src/extra.rs", &out);
+}

@@ -192,6 +192,17 @@ fn site<'t>(f: &Finding, text: &'t str, root: Node<'t>) -> Result<Site<'t>, Stri
     {
         return Err("the loop's value is used (it is not a statement)".into());
     }
+    if tried
+        && func
+            .and_then(|fnode| fnode.child_by_field_name("return_type"))
+            .is_some_and(|r| !text_of(text, r).contains("Result"))
+    {
+        return Err(
+            "the call's `?` does not propagate a Result (the function does not return one); \
+             try_collect needs Results"
+                .into(),
+        );
+    }
     let discard = discard_of(text, value);
     Ok(Site {
         text,
