@@ -56,6 +56,8 @@ fn positives_batch() {
     }
     assert!(cov.problems.is_empty(), "{}", cov.problems.join("\n\n"));
     check_touched(&files, &cov);
+    assert!(cov.rewritten >= 2, "{}", cov.report("rust batch"));
+    assert!(cov.refused.keys().all(|r| !r.is_empty()));
 }
 
 // ---------------------------------------------------------------------------------------------
