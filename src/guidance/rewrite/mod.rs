@@ -547,3 +547,62 @@ fn word_occurs(hay: &str, name: &str) -> bool {
         !word(before) && before != Some('.') && !word(hay[i + name.len()..].chars().next())
     })
 }
+
+/// `Class.method` / `Class::method` → (`Class`, `method`); a free function has no class.
+fn split_qualified(name: &str) -> (Option<&str>, &str) {
+    let name = name.trim();
+    match (name.rsplit_once("::"), name.rsplit_once('.')) {
+        (Some((c, m)), None) => (Some(c), m),
+        (None, Some((c, m))) => (Some(c), m),
+        (Some((c1, m1)), Some((c2, m2))) => {
+            if m1.len() < m2.len() {
+                (Some(c1), m1)
+            } else {
+                (Some(c2), m2)
+            }
+        }
+        (None, None) => (None, name),
+    }
+}
+
+/// The helper the loop calls directly whose next hop calls a method of the batch API's class
+/// (the helper gets the batched companion). Refuses direct calls and longer chains.
+fn helper_hop<'a>(
+    f: &'a Finding,
+    ba: &crate::code::BatchAlternative,
+) -> Result<&'a crate::code::ChainHop, String> {
+    let (class, _) = split_qualified(&ba.name);
+    let targets_class = |func: &str| match (class, split_qualified(func).0) {
+        (Some(c), Some(fc)) => fc == c,
+        _ => false,
+    };
+    let Some(first) = f.chain.first() else {
+        return Err("the finding has no call chain".into());
+    };
+    if class.is_none() {
+        return Err(format!(
+            "{} is a sibling of the function the loop calls, not a method of the client it \
+             uses; which result belongs to which item cannot be read from its signature",
+            ba.name.trim()
+        ));
+    }
+    if targets_class(&first.function) {
+        return Err(format!(
+            "the loop calls {} directly; the batch rewrite needs the call inside a helper \
+             function (use the concurrent rewrite)",
+            first.function
+        ));
+    }
+    match f.chain.get(1) {
+        Some(h) if targets_class(&h.function) => Ok(first),
+        _ if f.chain.iter().skip(1).any(|h| targets_class(&h.function)) => Err(format!(
+            "the batch API is reached through several helpers; only a helper called directly \
+             in the loop ({}) is rewritten",
+            f.callee
+        )),
+        _ => Err(format!(
+            "no helper in the call chain calls {} directly",
+            ba.name.trim()
+        )),
+    }
+}

@@ -1,24 +1,1381 @@
-//! rust: not rewritten yet. The planned shape is futures::stream::iter(..).buffered(n); until then the code action
-//! explains why it is not offered, and the suppression edit still works.
+//! Rust rewrites: `futures::stream::iter(..).buffered(n)` for `.await`ed calls in `for` loops,
+//! and a batched companion of the helper that makes the single remote call.
 
 use super::*;
+use crate::code::{BatchAlternative, ChainHop};
+
+const IDENT: &[&str] = &["identifier"];
+
+fn guards() -> Guards<'static> {
+    Guards {
+        conditional: &[
+            "if_expression",
+            "else_clause",
+            "match_arm",
+            "binary_expression",
+            "let_chain",
+        ],
+        loops: &["for_expression", "while_expression", "loop_expression"],
+        functions: &["closure_expression", "async_block", "function_item"],
+        exits: &[
+            "continue_expression",
+            "break_expression",
+            "return_expression",
+            "try_expression",
+        ],
+        tries: &[],
+        assigned: &|_, _| {},
+        ident_kinds: IDENT,
+    }
+}
+
+/// Names bound or assigned by `n` itself (not its children).
+fn assigned_names(text: &str, n: Node, out: &mut Vec<String>) {
+    let target = match n.kind() {
+        "let_declaration" | "for_expression" | "let_condition" => n.child_by_field_name("pattern"),
+        "assignment_expression" | "compound_assignment_expr" => n.child_by_field_name("left"),
+        _ => None,
+    };
+    if let Some(t) = target {
+        identifiers(text, t, IDENT, out);
+    }
+}
+
+/// The loop, the call inside it and everything the rewrites need to know about them.
+struct Site<'t> {
+    text: &'t str,
+    lnode: Node<'t>,
+    pattern: Node<'t>,
+    iter: Node<'t>,
+    body: Node<'t>,
+    /// The awaited call, with its `?` when it has one.
+    value: Node<'t>,
+    /// The call chain without `.await` / `?` (what the closure returns).
+    future: Node<'t>,
+    /// `future.await`, without the `?`.
+    awaited: Node<'t>,
+    tried: bool,
+    func: Option<Node<'t>>,
+    /// `let _ = ...;` / `...;`: the statement that throws the result away, and its type
+    /// annotation.
+    discard: Option<(Node<'t>, Option<String>)>,
+}
+
+fn site<'t>(f: &Finding, text: &'t str, root: Node<'t>) -> Result<Site<'t>, String> {
+    let call = node_of_kind(root, &f.span, &["call_expression", "macro_invocation"])
+        .ok_or("the finding does not point at a call")?;
+    if call.kind() == "macro_invocation" {
+        return Err("the call is a macro invocation; it is not rewritten".into());
+    }
+    let lp = f.loops.first().ok_or("the finding has no loop")?;
+    let lnode = node_of_kind(
+        root,
+        &lp.span,
+        &[
+            "for_expression",
+            "while_expression",
+            "loop_expression",
+            "closure_expression",
+            "call_expression",
+        ],
+    )
+    .ok_or("the loop is not a `for` loop")?;
+    match lnode.kind() {
+        "for_expression" => {}
+        "while_expression" | "loop_expression" => {
+            return Err(format!(
+                "only `for` loops are rewritten, not `{}` loops (no item list to run up front)",
+                if lnode.kind() == "loop_expression" {
+                    "loop"
+                } else {
+                    "while"
+                }
+            ));
+        }
+        _ => {
+            return Err(
+                "the call sits in an iterator closure (`.map`/`.for_each`); only `for` loops are \
+                 rewritten"
+                    .into(),
+            );
+        }
+    }
+    let (Some(pattern), Some(iter), Some(body)) = (
+        lnode.child_by_field_name("pattern"),
+        lnode.child_by_field_name("value"),
+        lnode.child_by_field_name("body"),
+    ) else {
+        return Err("the loop header is incomplete".into());
+    };
+    // Climb the method chain: `sqlx::query(..).bind(id).execute(&pool)` is one future.
+    let mut future = call;
+    while let Some(p) = future.parent() {
+        let on_value = match p.kind() {
+            "field_expression" => p
+                .child_by_field_name("value")
+                .is_some_and(|v| v.id() == future.id()),
+            "call_expression" => p
+                .child_by_field_name("function")
+                .is_some_and(|v| v.id() == future.id()),
+            _ => false,
+        };
+        if !on_value {
+            break;
+        }
+        future = p;
+    }
+    let Some(aw) = future.parent().filter(|p| p.kind() == "await_expression") else {
+        return Err(
+            "the call is blocking (not `.await`ed); the concurrent rewrite only handles async \
+             calls (run blocking calls on a bounded thread pool, e.g. std::thread::scope, by \
+             hand)"
+                .into(),
+        );
+    };
+    let (value, tried) = match aw.parent() {
+        Some(p) if p.kind() == "try_expression" => (p, true),
+        _ => (aw, false),
+    };
+    if !is_ancestor(body, value) {
+        return Err("the call is not in the loop body".into());
+    }
+    let assigned = |n: Node, out: &mut Vec<String>| assigned_names(text, n, out);
+    let g = Guards {
+        assigned: &assigned,
+        ..guards()
+    };
+    check_guards(text, value, call, body, &g)?;
+    // Values the loop changes after the call are seen by the next iteration's call.
+    let mut changed = Vec::new();
+    collect_assigned_before(body, usize::MAX, &g, &mut changed);
+    let mut used = Vec::new();
+    identifiers(text, future, IDENT, &mut used);
+    if let Some(name) = used.iter().find(|u| changed.contains(u)) {
+        return Err(format!(
+            "the call's arguments use `{name}`, which the loop body changes; later calls would \
+             see a different value"
+        ));
+    }
+    let func = ancestor_of_kind(lnode, &["function_item"]);
+    // A receiver held mutably (a connection, `&mut self`) cannot serve several calls at once.
+    if let Some(recv) = future
+        .child_by_field_name("function")
+        .filter(|fnode| fnode.kind() == "field_expression")
+        .and_then(|fnode| fnode.child_by_field_name("value"))
+    {
+        let r = text_of(text, recv);
+        let root_name = r.split(['.', '(']).next().unwrap_or(r);
+        let ftext = func.map(|n| text_of(text, n)).unwrap_or(text);
+        if ftext.contains(&format!("let mut {root_name} "))
+            || ftext.contains(&format!("let mut {root_name}:"))
+            || ftext.contains(&format!("{root_name}: &mut "))
+            || (root_name == "self" && ftext.contains("&mut self"))
+        {
+            return Err(format!(
+                "the call goes through `{r}`, which is held mutably (e.g. a connection); \
+                 concurrent calls would need it mutably at once (use a pool or clone the client)"
+            ));
+        }
+    }
+    let ls = line_start(text, lnode.start_byte());
+    if !text
+        .get(ls..lnode.start_byte())
+        .unwrap_or("x")
+        .trim()
+        .is_empty()
+    {
+        return Err("the loop does not start its own line".into());
+    }
+    if lnode
+        .parent()
+        .is_some_and(|p| !matches!(p.kind(), "expression_statement" | "block"))
+    {
+        return Err("the loop's value is used (it is not a statement)".into());
+    }
+    if tried
+        && func
+            .and_then(|fnode| fnode.child_by_field_name("return_type"))
+            .is_some_and(|r| !text_of(text, r).contains("Result"))
+    {
+        return Err(
+            "the call's `?` does not propagate a Result (the function does not return one); \
+             try_collect needs Results"
+                .into(),
+        );
+    }
+    let discard = discard_of(text, value);
+    Ok(Site {
+        text,
+        lnode,
+        pattern,
+        iter,
+        body,
+        value,
+        future,
+        awaited: aw,
+        tried,
+        func,
+        discard,
+    })
+}
+
+/// `value;` or `let _ = value;` / `let _: T = value;`: the statement and the annotation.
+fn discard_of<'t>(text: &str, value: Node<'t>) -> Option<(Node<'t>, Option<String>)> {
+    let p = value.parent()?;
+    match p.kind() {
+        "expression_statement" => Some((p, None)),
+        "let_declaration"
+            if p.child_by_field_name("pattern")
+                .is_some_and(|pt| text_of(text, pt) == "_")
+                && p.child_by_field_name("alternative").is_none() =>
+        {
+            Some((
+                p,
+                p.child_by_field_name("type")
+                    .map(|t| text_of(text, t).to_string()),
+            ))
+        }
+        _ => None,
+    }
+}
+
+/// Parameter `name: TYPE` of `func`, if declared there.
+fn param_type(text: &str, func: Node, name: &str) -> Option<String> {
+    let params = func.child_by_field_name("parameters")?;
+    let mut c = params.walk();
+    params.named_children(&mut c).find_map(|p| {
+        (p.kind() == "parameter"
+            && p.child_by_field_name("pattern")
+                .is_some_and(|pt| text_of(text, pt) == name))
+        .then(|| {
+            p.child_by_field_name("type")
+                .map(|t| text_of(text, t).to_string())
+        })
+        .flatten()
+    })
+}
+
+/// True when iterating `e` (an expression of the loop header) yields shared references and
+/// `e` can be evaluated twice: `&path`, `path.iter()`, or a name bound to a shared reference
+/// (a `&T` parameter, or the variable of an enclosing loop over such a value).
+fn yields_refs(text: &str, e: Node, at: Node, func: Option<Node>) -> bool {
+    let t = text_of(text, e);
+    if let Some(rest) = t.strip_prefix('&') {
+        return !rest.starts_with("mut") && is_simple_path(rest.trim());
+    }
+    if let Some(recv) = t.strip_suffix(".iter()") {
+        return is_simple_path(recv);
+    }
+    if e.kind() != "identifier" {
+        return false;
+    }
+    if let Some(ty) = func.and_then(|fnode| param_type(text, fnode, t)) {
+        return ty.starts_with('&') && !ty.starts_with("&mut");
+    }
+    // The variable of an enclosing `for` loop over a reference-yielding value.
+    let mut cur = at.parent();
+    while let Some(n) = cur {
+        if n.kind() == "function_item" {
+            break;
+        }
+        if n.kind() == "for_expression"
+            && n.child_by_field_name("pattern")
+                .is_some_and(|p| p.kind() == "identifier" && text_of(text, p) == t)
+        {
+            return n
+                .child_by_field_name("value")
+                .is_some_and(|v| yields_refs(text, v, n, func));
+        }
+        cur = n.parent();
+    }
+    false
+}
+
+/// Which of `StreamExt` / `TryStreamExt` the file already has in scope, and the edit adding
+/// the missing ones (extending a `use futures::stream::{..};` line when there is one).
+fn stream_imports(text: &str, root: Node, need_try: bool) -> Option<Edit> {
+    let mut need = vec!["StreamExt"];
+    if need_try {
+        need.push("TryStreamExt");
+    }
+    let mut uses = Vec::new();
+    let mut c = root.walk();
+    for n in root.children(&mut c) {
+        if n.kind() == "use_declaration" {
+            uses.push(n);
+        }
+    }
+    let has = |name: &str| {
+        uses.iter().any(|u| {
+            let t = text_of(text, *u);
+            (t.contains("futures") && word_occurs(t, name)) || t.contains("futures::prelude::*")
+        })
+    };
+    need.retain(|n| !has(n));
+    if need.is_empty() {
+        return None;
+    }
+    let nl = newline(text);
+    // `use futures::stream::{self, StreamExt};` on one line: extend its list.
+    for u in &uses {
+        let t = text_of(text, *u);
+        let list = t
+            .strip_prefix("use futures::stream::{")
+            .and_then(|r| r.strip_suffix("};"))
+            .or_else(|| {
+                t.strip_prefix("use futures::stream::")
+                    .and_then(|r| r.strip_suffix(';'))
+            })
+            .filter(|l| !l.contains('\n') && !l.contains('{') && !l.contains(" as "));
+        if let Some(list) = list {
+            let mut items: Vec<String> = list
+                .split(',')
+                .map(|s| s.trim().to_string())
+                .filter(|s| !s.is_empty())
+                .collect();
+            items.extend(need.iter().map(|s| s.to_string()));
+            return Some(Edit {
+                range: u.start_byte()..u.end_byte(),
+                new_text: format!("use futures::stream::{{{}}};", items.join(", ")),
+            });
+        }
+    }
+    let line = match need.as_slice() {
+        [one] => format!("use futures::stream::{one};"),
+        many => format!("use futures::stream::{{{}}};", many.join(", ")),
+    };
+    match uses.last() {
+        Some(u) => {
+            let at = line_end_incl(text, u.end_byte().saturating_sub(1));
+            Some(Edit {
+                range: at..at,
+                new_text: format!("{line}{nl}"),
+            })
+        }
+        None => {
+            // After leading `//!` docs and attributes, else at the top.
+            let mut at = 0;
+            let mut off = 0;
+            for l in text.split_inclusive('\n') {
+                let tl = l.trim();
+                if tl.starts_with("//!") || tl.starts_with("#![") {
+                    at = off + l.len();
+                } else if !tl.is_empty() {
+                    break;
+                }
+                off += l.len();
+            }
+            let sep = if at > 0 { nl } else { "" };
+            Some(Edit {
+                range: at..at,
+                new_text: format!("{sep}{line}{nl}{}", if at == 0 { nl } else { "" }),
+            })
+        }
+    }
+}
+
+const CONCURRENT_TITLE: &str =
+    "Run concurrently (at most {n} at a time; results keep input order, first error propagates)";
 
 pub(super) fn concurrent(
     f: &Finding,
-    _files: &dyn Fn(&str) -> Option<String>,
+    files: &dyn Fn(&str) -> Option<String>,
     opts: &Options,
 ) -> Result<Rewrite, String> {
-    Err(format!(
-        "the concurrent rewrite is not implemented for rust yet (planned: futures::stream::iter(..).buffered(n), at most \
-         {} at a time); {} stays sequential for now",
-        opts.concurrency, f.callee
-    ))
+    let text = read(files, &f.path)?;
+    let parsed = parse(Lang::Rust, &text)?;
+    let root = parsed
+        .tree()
+        .map(|t| t.root_node())
+        .ok_or("could not parse the file")?;
+    let s = site(f, &text, root)?;
+    let n = opts.concurrency;
+    let t = s.text;
+    let iter_text = text_of(t, s.iter);
+    if !yields_refs(t, s.iter, s.lnode, s.func) {
+        return Err(format!(
+            "cannot tell whether `{iter_text}` yields references that can be iterated twice; \
+             loop over `&{iter_text}` or `{iter_text}.iter()` (or a `&[T]` parameter) to get \
+             this rewrite"
+        ));
+    }
+    let scope = s.func.map(|n| text_of(t, n)).unwrap_or(t);
+    let pat = text_of(t, s.pattern);
+    let var = (s.pattern.kind() == "identifier").then_some(pat);
+    let (one, many) = result_names(var, false);
+    let (one, many) = (fresh_name(scope, &one), fresh_name(scope, &many));
+    let future = text_of(t, s.future);
+    let whole_loop = s.discard.is_some() && statement_count(s.body) == 1;
+    let ls = line_start(t, s.lnode.start_byte());
+    let base = leading_ws(t, ls);
+    let unit = indent_unit(t, 4);
+    let nl = newline(t);
+
+    let mut pre = Block::default();
+    if s.tried {
+        pre.line(
+            0,
+            format!("// At most {n} calls at a time; results keep input order; the first error"),
+        )
+        .line(
+            0,
+            "// (in input order) propagates and drops the calls still running.",
+        );
+    } else {
+        pre.line(
+            0,
+            format!("// At most {n} calls at a time; results keep input order."),
+        );
+    }
+    let binding = match &s.discard {
+        Some((_, Some(ty))) => format!("let _: Vec<{ty}>"),
+        Some((_, None)) => "let _: Vec<_>".to_string(),
+        None => format!("let {many}: Vec<_>"),
+    };
+    pre.line(0, format!("{binding} = futures::stream::iter({iter_text})"))
+        .line(1, format!(".map(|{pat}| {future})"))
+        .line(1, format!(".buffered({n})"));
+    if s.tried {
+        pre.line(1, ".try_collect()").line(1, ".await?;");
+    } else {
+        pre.line(1, ".collect()").line(1, ".await;");
+    }
+    let pre_text = pre.render(&base, &unit, nl);
+    let mut edits = Vec::new();
+    match &s.discard {
+        Some(_) if whole_loop => edits.push(Edit {
+            range: whole_lines(t, s.lnode),
+            new_text: pre_text,
+        }),
+        Some((st, _)) => {
+            let r = whole_lines(t, *st);
+            if t.get(r.clone()).unwrap_or("").trim() != text_of(t, *st) {
+                return Err("the call shares its line with other statements".into());
+            }
+            edits.push(Edit {
+                range: ls..ls,
+                new_text: pre_text,
+            });
+            edits.push(Edit {
+                range: r,
+                new_text: String::new(),
+            });
+        }
+        None => {
+            edits.push(Edit {
+                range: ls..ls,
+                new_text: pre_text,
+            });
+            let kept = kept_pattern(t, s.pattern, s.body, s.value);
+            edits.push(Edit {
+                range: s.pattern.start_byte()..s.iter.end_byte(),
+                new_text: format!("({kept}, {one}) in std::iter::zip({iter_text}, {many})"),
+            });
+            edits.push(Edit {
+                range: s.value.start_byte()..s.value.end_byte(),
+                new_text: one.clone(),
+            });
+        }
+    }
+    edits.extend(stream_imports(t, root, s.tried));
+    let mut notes = vec![
+        format!(
+            "Needs the `futures` crate (futures = \"0.3\" in Cargo.toml) for stream::iter, \
+             StreamExt::buffered and {}.",
+            if s.tried {
+                "TryStreamExt::try_collect"
+            } else {
+                "StreamExt::collect"
+            }
+        ),
+        "Every item's call now starts before the loop body runs, so an early exit in the body \
+         (return/break/?) no longer saves the remaining calls."
+            .to_string(),
+        "The calls run concurrently on the current task (no spawning): the client must allow \
+         shared (&) use from several futures at once."
+            .to_string(),
+    ];
+    if s.discard.is_none() {
+        notes.push("The loop reads the results with std::iter::zip (Rust 1.59+).".to_string());
+    }
+    Ok(Rewrite {
+        title: CONCURRENT_TITLE.replace("{n}", &n.to_string()),
+        files: vec![FileEdits {
+            path: f.path.clone(),
+            edits,
+        }],
+        notes,
+    })
 }
+
+/// `(name, type)` of each parameter of a `function_item` (without `self`), and whether it
+/// has a `self` parameter.
+fn fn_params(text: &str, fdef: Node) -> Option<(Vec<(String, String)>, bool)> {
+    let ps = fdef.child_by_field_name("parameters")?;
+    let mut out = Vec::new();
+    let mut has_self = false;
+    let mut c = ps.walk();
+    for p in ps.named_children(&mut c) {
+        match p.kind() {
+            "self_parameter" => has_self = true,
+            "parameter" => {
+                let pat = p.child_by_field_name("pattern")?;
+                if pat.kind() != "identifier" {
+                    return None;
+                }
+                out.push((
+                    text_of(text, pat).to_string(),
+                    text_of(text, p.child_by_field_name("type")?).to_string(),
+                ));
+            }
+            k if k.contains("comment") || k == "attribute_item" => {}
+            _ => return None,
+        }
+    }
+    Some((out, has_self))
+}
+
+/// The element type of a slice-like parameter type: `&[E]`, `&Vec<E>`, `Vec<E>` (with whether
+/// it must be passed owned).
+fn element_of(ty: &str) -> Option<(String, bool)> {
+    let ty = ty.trim();
+    if let Some(e) = ty.strip_prefix("&[").and_then(|r| r.strip_suffix(']')) {
+        return Some((e.trim().to_string(), false));
+    }
+    if let Some(e) = ty.strip_prefix("&Vec<").and_then(|r| r.strip_suffix('>')) {
+        return Some((e.trim().to_string(), false));
+    }
+    ty.strip_prefix("Vec<")
+        .and_then(|r| r.strip_suffix('>'))
+        .map(|e| (e.trim().to_string(), true))
+}
+
+/// The top-level parts of a tuple type `(A, B)`; a non-tuple type is one part.
+fn tuple_parts(ty: &str) -> Vec<String> {
+    let Some(inner) = ty.strip_prefix('(').and_then(|r| r.strip_suffix(')')) else {
+        return vec![ty.to_string()];
+    };
+    let mut parts = Vec::new();
+    let (mut depth, mut cur) = (0i32, String::new());
+    for ch in inner.chars() {
+        match ch {
+            '<' | '(' | '[' => depth += 1,
+            '>' | ')' | ']' => depth -= 1,
+            ',' if depth == 0 => {
+                parts.push(cur.trim().to_string());
+                cur.clear();
+                continue;
+            }
+            _ => {}
+        }
+        cur.push(ch);
+    }
+    if !cur.trim().is_empty() {
+        parts.push(cur.trim().to_string());
+    }
+    parts
+}
+
+fn is_copy_primitive(ty: &str) -> bool {
+    matches!(
+        ty,
+        "u8" | "u16"
+            | "u32"
+            | "u64"
+            | "u128"
+            | "usize"
+            | "i8"
+            | "i16"
+            | "i32"
+            | "i64"
+            | "i128"
+            | "isize"
+            | "f32"
+            | "f64"
+            | "bool"
+            | "char"
+    )
+}
+
+/// The loop pattern for the rewritten header: names the body no longer uses (they only fed
+/// the call that is now precomputed) get a `_` prefix so the result compiles without warnings.
+fn kept_pattern(text: &str, pattern: Node, body: Node, value: Node) -> String {
+    let rest = format!(
+        "{} {}",
+        text.get(body.start_byte()..value.start_byte())
+            .unwrap_or(""),
+        text.get(value.end_byte()..body.end_byte()).unwrap_or("")
+    );
+    let mut edits = Vec::new();
+    let mut stack = vec![pattern];
+    while let Some(n) = stack.pop() {
+        if n.kind() == "identifier" {
+            let name = text_of(text, n);
+            if !word_occurs(&rest, name) && !name.starts_with('_') {
+                edits.push(Edit {
+                    range: n.start_byte() - pattern.start_byte()
+                        ..n.start_byte() - pattern.start_byte(),
+                    new_text: "_".into(),
+                });
+            }
+        }
+        let mut c = n.walk();
+        stack.extend(n.named_children(&mut c));
+    }
+    apply(text_of(text, pattern), &edits)
+}
+
+/// `crate::a::b` for `src/a/b.rs` / `src/a/b/mod.rs` (`crate` for lib.rs / main.rs).
+fn module_path(path: &str) -> Option<String> {
+    let rel = path.rsplit_once("src/").map(|(_, r)| r)?;
+    let rel = rel.strip_suffix(".rs")?;
+    let rel = rel.strip_suffix("/mod").unwrap_or(rel);
+    if matches!(rel, "lib" | "main") {
+        return Some("crate".into());
+    }
+    Some(format!("crate::{}", rel.replace('/', "::")))
+}
+
+/// A limit constant next to the batch API: `const MAX_BATCH: usize = 100;` at the top level
+/// (`pub`: usable by path) or in the client's `impl` (`Client::MAX_BATCH`).
+fn limit_constant(text: &str, root: Node, class: Option<&str>) -> Option<(String, usize, bool)> {
+    let mut found = Vec::new();
+    let mut stack = vec![(root, None::<String>)];
+    while let Some((n, owner)) = stack.pop() {
+        match n.kind() {
+            "const_item" => {
+                let name = n
+                    .child_by_field_name("name")
+                    .map(|x| text_of(text, x).to_string())
+                    .unwrap_or_default();
+                let v = n
+                    .child_by_field_name("value")
+                    .map(|x| text_of(text, x).replace('_', ""))
+                    .and_then(|x| {
+                        x.trim_end_matches("usize")
+                            .trim_end_matches("u32")
+                            .parse::<usize>()
+                            .ok()
+                    });
+                let public = text_of(text, n).starts_with("pub");
+                if let Some(v) = v.filter(|v| *v > 0)
+                    && (name.contains("BATCH") || name.contains("CHUNK") || name.contains("LIMIT"))
+                {
+                    let expr = match &owner {
+                        Some(o) => format!("{o}::{name}"),
+                        None => name.clone(),
+                    };
+                    found.push((expr, v, public || owner.is_some(), name.contains("BATCH")));
+                }
+            }
+            "impl_item" => {
+                let ty = n
+                    .child_by_field_name("type")
+                    .map(|x| text_of(text, x).to_string());
+                if ty.as_deref() == class
+                    && let Some(b) = n.child_by_field_name("body")
+                {
+                    let mut c = b.walk();
+                    stack.extend(b.named_children(&mut c).map(|k| (k, ty.clone())));
+                }
+            }
+            "source_file" => {
+                let mut c = n.walk();
+                stack.extend(n.named_children(&mut c).map(|k| (k, None)));
+            }
+            _ => {}
+        }
+    }
+    found.sort_by_key(|f| !f.3);
+    found.into_iter().next().map(|(e, v, p, _)| (e, v, p))
+}
+
+/// `tracing` / `log` when the code uses them, else `eprintln!`.
+fn log_macros(texts: &[&str]) -> (&'static str, &'static str) {
+    let uses = |k: &str| {
+        texts.iter().any(|t| {
+            t.contains(&format!("{k}::"))
+                || t.lines().any(|l| {
+                    let l = l.trim();
+                    l.starts_with(&format!("{k} ")) || l.starts_with(&format!("{k} = "))
+                })
+        })
+    };
+    if uses("tracing") {
+        ("tracing::warn!", "tracing::info!")
+    } else if uses("log") {
+        ("log::warn!", "log::info!")
+    } else {
+        ("eprintln!", "eprintln!")
+    }
+}
+
+/// The edit that makes `new` importable next to `name` in the loop's file: extend the `use`
+/// list holding `name`, or turn `use a::name;` into `use a::{name, new};`. With
+/// `replace`, `name` itself is swapped for `new`.
+fn extend_use(text: &str, root: Node, name: &str, new: &str, replace: bool) -> Option<Edit> {
+    let mut c = root.walk();
+    for u in root.named_children(&mut c) {
+        if u.kind() != "use_declaration" {
+            continue;
+        }
+        let mut stack = vec![u];
+        while let Some(n) = stack.pop() {
+            match n.kind() {
+                "use_list" => {
+                    let mut c2 = n.walk();
+                    for k in n.named_children(&mut c2) {
+                        if k.kind() == "identifier" && text_of(text, k) == name {
+                            return Some(if replace {
+                                Edit {
+                                    range: k.start_byte()..k.end_byte(),
+                                    new_text: new.to_string(),
+                                }
+                            } else {
+                                Edit {
+                                    range: k.end_byte()..k.end_byte(),
+                                    new_text: format!(", {new}"),
+                                }
+                            });
+                        }
+                        stack.push(k);
+                    }
+                }
+                "scoped_identifier" => {
+                    if n.child_by_field_name("name")
+                        .is_some_and(|x| text_of(text, x) == name)
+                        && n.parent().is_some_and(|p| p.kind() == "use_declaration")
+                    {
+                        let path = n
+                            .child_by_field_name("path")
+                            .map(|x| text_of(text, x))
+                            .unwrap_or("");
+                        return Some(Edit {
+                            range: n.start_byte()..n.end_byte(),
+                            new_text: if replace {
+                                format!("{path}::{new}")
+                            } else {
+                                format!("{path}::{{{name}, {new}}}")
+                            },
+                        });
+                    }
+                }
+                _ => {
+                    let mut c2 = n.walk();
+                    stack.extend(n.named_children(&mut c2));
+                }
+            }
+        }
+    }
+    None
+}
+
+/// Names the batched companion declares itself.
+const COMPANION_LOCALS: &[&str] = &[
+    "items",
+    "started",
+    "results",
+    "fallback_chunks",
+    "chunk",
+    "batch",
+    "outcome",
+    "why",
+    "elapsed",
+    "path",
+];
 
 pub(super) fn batch(
     f: &Finding,
-    _files: &dyn Fn(&str) -> Option<String>,
-    _opts: &Options,
+    files: &dyn Fn(&str) -> Option<String>,
+    opts: &Options,
 ) -> Result<Rewrite, String> {
-    batch_not_implemented(f)
+    let ba: &BatchAlternative = f
+        .batch_alternative
+        .as_ref()
+        .ok_or("no batch API was found for this call")?;
+    let hop: &ChainHop = helper_hop(f, ba)?;
+    let text = read(files, &f.path)?;
+    let parsed = parse(Lang::Rust, &text)?;
+    let root = parsed
+        .tree()
+        .map(|t| t.root_node())
+        .ok_or("could not parse the file")?;
+    let s = site(f, &text, root)?;
+    let t = text.as_str();
+    let iter_text = text_of(t, s.iter);
+    if !yields_refs(t, s.iter, s.lnode, s.func) {
+        return Err(format!(
+            "cannot tell whether `{iter_text}` yields references that can be iterated twice; \
+             loop over `&{iter_text}` or `{iter_text}.iter()` (or a `&[T]` parameter) to get \
+             this rewrite"
+        ));
+    }
+    if s.future.kind() != "call_expression"
+        || s.future
+            .child_by_field_name("function")
+            .is_some_and(|fnode| fnode.kind() == "field_expression")
+    {
+        return Err(format!(
+            "{} is a method or a call chain; the batch rewrite handles helper functions",
+            f.callee
+        ));
+    }
+    let mut loop_vars = Vec::new();
+    identifiers(t, s.pattern, IDENT, &mut loop_vars);
+    let largs: Vec<Node> = s
+        .future
+        .child_by_field_name("arguments")
+        .map(|a| {
+            let mut c = a.walk();
+            a.named_children(&mut c)
+                .filter(|n| !n.kind().contains("comment") && n.kind() != "attribute_item")
+                .collect()
+        })
+        .unwrap_or_default();
+
+    // The helper.
+    let ctext = read(files, &hop.path)?;
+    let cparsed = parse(Lang::Rust, &ctext)?;
+    let croot = cparsed
+        .tree()
+        .map(|t| t.root_node())
+        .ok_or("could not parse the helper's file")?;
+    let ct = ctext.as_str();
+    let scall = node_of_kind(croot, &hop.span, &["call_expression"])
+        .ok_or("the helper's remote call is not a call")?;
+    let fdef = ancestor_of_kind(scall, &["function_item", "closure_expression"])
+        .filter(|n| n.kind() == "function_item")
+        .ok_or("the helper's call is not in a function")?;
+    let fname = fdef
+        .child_by_field_name("name")
+        .map(|n| text_of(ct, n).to_string())
+        .unwrap_or_default();
+    let callee_last = f.callee.rsplit("::").next().unwrap_or(&f.callee);
+    if fname != callee_last {
+        return Err(format!(
+            "{} does not resolve to the helper {fname}",
+            f.callee
+        ));
+    }
+    if ancestor_of_kind(fdef, &["impl_item", "trait_item"]).is_some() {
+        return Err(format!(
+            "{fname} is a method; the batch rewrite handles free helper functions"
+        ));
+    }
+    let is_async = fdef
+        .child(0)
+        .is_some_and(|c| c.kind() == "function_modifiers" && text_of(ct, c).contains("async"))
+        || text_of(ct, fdef)
+            .split('(')
+            .next()
+            .is_some_and(|h| word_occurs(h, "async"));
+    if !is_async {
+        return Err(format!(
+            "{fname} is not async; only async helpers are batched"
+        ));
+    }
+    let (params, _) = fn_params(ct, fdef)
+        .ok_or_else(|| format!("{fname}'s parameters are patterns the rewrite does not read"))?;
+    if params.len() != largs.len() {
+        return Err(format!(
+            "{} is called with a different number of arguments than {fname} takes",
+            f.callee
+        ));
+    }
+    let ret = fdef
+        .child_by_field_name("return_type")
+        .map(|n| text_of(ct, n).to_string())
+        .ok_or_else(|| format!("{fname} returns nothing; there is no result to batch"))?;
+    if let Some(p) = params
+        .iter()
+        .find(|(n, _)| COMPANION_LOCALS.contains(&n.as_str()))
+    {
+        return Err(format!(
+            "{fname}'s parameter is called `{}`, a name the batched companion uses itself",
+            p.0
+        ));
+    }
+    // Which loop arguments depend on the loop variable.
+    let varies: Vec<bool> = largs
+        .iter()
+        .map(|a| {
+            let mut used = Vec::new();
+            identifiers(t, *a, IDENT, &mut used);
+            used.iter().any(|u| loop_vars.contains(u))
+        })
+        .collect();
+    if !varies.iter().any(|x| *x) {
+        return Err(format!(
+            "no argument of {} depends on the loop variable",
+            f.callee
+        ));
+    }
+
+    // The helper's body: exactly `<client>.<single>(<params>).await` plus a known tail.
+    let fbody = fdef
+        .child_by_field_name("body")
+        .ok_or("the helper has no body")?;
+    let mut bc = fbody.walk();
+    let stmts: Vec<Node> = fbody
+        .named_children(&mut bc)
+        .filter(|n| !n.kind().contains("comment"))
+        .collect();
+    let [tail] = stmts.as_slice() else {
+        return Err(format!(
+            "{fname} does more than return its remote call's result; its body is not rewritten"
+        ));
+    };
+    let saw = scall
+        .parent()
+        .filter(|p| p.kind() == "await_expression")
+        .ok_or_else(|| format!("{fname} does not await its remote call"))?;
+    let tail_text = text_of(ct, *tail);
+    let after = tail_text
+        .get(saw.end_byte() - tail.start_byte()..)
+        .unwrap_or("x");
+    if saw.start_byte() != tail.start_byte() {
+        return Err(format!(
+            "{fname} post-processes its remote call in a way not rewritten"
+        ));
+    }
+    let wrap = match after.trim() {
+        "" => "Ok",
+        ".ok()" => "Some",
+        a if a.starts_with(".unwrap_or(")
+            || a == ".unwrap_or_default()"
+            || a.starts_with(".unwrap_or_else(") =>
+        {
+            ""
+        }
+        _ => {
+            return Err(format!(
+                "{fname} post-processes its remote call with `{}`; only `.unwrap_or(..)`, \
+                 `.unwrap_or_default()`, `.ok()` or the bare result are rewritten",
+                after.trim()
+            ));
+        }
+    };
+    let sfunc = scall
+        .child_by_field_name("function")
+        .filter(|n| n.kind() == "field_expression")
+        .ok_or_else(|| format!("{fname}'s remote call is not a method call on a client"))?;
+    let recv = sfunc
+        .child_by_field_name("value")
+        .map(|n| text_of(ct, n).to_string())
+        .unwrap_or_default();
+    let single_method = sfunc
+        .child_by_field_name("field")
+        .map(|n| text_of(ct, n).to_string())
+        .unwrap_or_default();
+    let sargs: Vec<String> = scall
+        .child_by_field_name("arguments")
+        .map(|a| {
+            let mut c = a.walk();
+            a.named_children(&mut c)
+                .filter(|n| !n.kind().contains("comment"))
+                .map(|n| text_of(ct, n).to_string())
+                .collect()
+        })
+        .unwrap_or_default();
+    // The helper's parameters the single call takes (one batch element each); the others
+    // (the client) are passed once.
+    let per_item: Vec<bool> = params.iter().map(|(n, _)| sargs.contains(n)).collect();
+    if let Some(i) = (0..params.len()).find(|i| !per_item[*i] && varies[*i]) {
+        return Err(format!(
+            "{fname}'s `{}` depends on the loop variable but is not an argument of \
+             {single_method}; the rewrite cannot pass it once",
+            params[i].0
+        ));
+    }
+    let shared_names: Vec<&str> = params
+        .iter()
+        .zip(&per_item)
+        .filter(|(_, pi)| !**pi)
+        .map(|(p, _)| p.0.as_str())
+        .collect();
+    let recv_root = recv.split(['.', '(']).next().unwrap_or(&recv);
+    if !shared_names.contains(&recv_root) {
+        return Err(format!(
+            "{fname} calls {single_method} on `{recv}`, which is not one of its parameters"
+        ));
+    }
+    let item_params: Vec<(usize, &(String, String))> = params
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| per_item[*i])
+        .collect();
+    // Each single-call argument must be one per-item parameter, as is.
+    let order: Vec<usize> = sargs
+        .iter()
+        .map(|a| {
+            item_params
+                .iter()
+                .find(|(_, (n, _))| n == a)
+                .map(|(i, _)| *i)
+        })
+        .collect::<Option<Vec<_>>>()
+        .filter(|o| o.len() == item_params.len())
+        .ok_or_else(|| {
+            format!(
+                "{fname} passes {recv}.{single_method} arguments other than its per-item \
+                 parameters as they are; the batch element cannot be read from it"
+            )
+        })?;
+
+    // The batch API: one slice parameter whose elements are the single call's arguments.
+    let btext = read(files, &ba.path)?;
+    let bparsed = parse(Lang::Rust, &btext)?;
+    let broot = bparsed
+        .tree()
+        .map(|t| t.root_node())
+        .ok_or("could not parse the batch API's file")?;
+    let bdef = node_of_kind(broot, &ba.span, &["function_item"])
+        .ok_or("the batch API is not a function")?;
+    let (bparams, _) =
+        fn_params(&btext, bdef).ok_or("the batch API's parameters cannot be read")?;
+    let (class, batch_method) = split_qualified(&ba.name);
+    let [(_, bty)] = bparams.as_slice() else {
+        return Err(format!(
+            "{} takes {} parameters besides self; the rewrite needs one list of items",
+            ba.name,
+            bparams.len()
+        ));
+    };
+    let (elem, owned) = element_of(bty)
+        .ok_or_else(|| format!("{}'s parameter `{bty}` is not a slice or Vec", ba.name))?;
+    let parts = tuple_parts(&elem);
+    if parts.len() != order.len() {
+        return Err(format!(
+            "{}'s items `{elem}` do not have one field per argument of {single_method}",
+            ba.name
+        ));
+    }
+    let bret = bdef
+        .child_by_field_name("return_type")
+        .map(|n| text_of(&btext, n).to_string())
+        .unwrap_or_default();
+    if !(bret.contains("Result<Vec<") || bret.starts_with("Result<Vec")) {
+        return Err(format!(
+            "{} returns `{bret}`, not a Result of a Vec; the rewrite cannot tell failure from \
+             results",
+            ba.name
+        ));
+    }
+
+    // Limit, logging.
+    let mut notes = Vec::new();
+    let mut cedits = Vec::new();
+    let (limit_expr, limit_n) = match limit_constant(&btext, broot, class) {
+        Some((e, v, _)) if hop.path == ba.path => (e, v),
+        Some((e, v, true)) if e.contains("::") => (e, v),
+        Some((e, v, true)) => match module_path(&ba.path) {
+            Some(m) => (format!("{m}::{e}"), v),
+            None => {
+                notes.push(format!("Chunk size {v} copied from {e} in {}.", ba.path));
+                (v.to_string(), v)
+            }
+        },
+        Some((e, v, false)) => {
+            notes.push(format!(
+                "Chunk size {v} copied from {e} in {} (it is private there).",
+                ba.path
+            ));
+            (v.to_string(), v)
+        }
+        None => {
+            notes.push(format!(
+                "Assumed a batch limit of {} ({} defines no limit constant).",
+                opts.batch_limit, ba.path
+            ));
+            (opts.batch_limit.to_string(), opts.batch_limit)
+        }
+    };
+    let cargo = files("Cargo.toml").unwrap_or_default();
+    let (warn, info) = log_macros(&[ct, t, &cargo]);
+
+    // The companion.
+    let bname = format!("{fname}_batch");
+    if word_occurs(ct, &bname) || word_occurs(t, &bname) {
+        return Err(format!("{bname} already exists in {}", hop.path));
+    }
+    let vis = {
+        let mut c = fdef.walk();
+        let v = fdef
+            .children(&mut c)
+            .find(|k| k.kind() == "visibility_modifier")
+            .map(|k| format!("{} ", text_of(ct, k)));
+        v.unwrap_or_default()
+    };
+    let shared_decls: Vec<String> = params
+        .iter()
+        .zip(&per_item)
+        .filter(|(_, pi)| !**pi)
+        .map(|((n, ty), _)| format!("{n}: {ty}"))
+        .collect();
+    let items_ty = if owned {
+        format!("Vec<{elem}>")
+    } else {
+        format!("&[{elem}]")
+    };
+    let sig = shared_decls
+        .iter()
+        .cloned()
+        .chain(std::iter::once(format!("items: {items_ty}")))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let res_ty = ret.trim().to_string();
+    // The element pattern in the fallback loop: one name per field, in single-call order.
+    let field_names: Vec<&str> = order.iter().map(|i| params[*i].0.as_str()).collect();
+    let elem_pat = match field_names.as_slice() {
+        [one] => one.to_string(),
+        many => format!("({})", many.join(", ")),
+    };
+    let fallback_args: Vec<String> = params
+        .iter()
+        .zip(&per_item)
+        .map(|((n, ty), pi)| {
+            if !*pi || ty.starts_with('&') {
+                n.clone()
+            } else if is_copy_primitive(ty) {
+                format!("*{n}")
+            } else {
+                format!("{n}.clone()")
+            }
+        })
+        .collect();
+    let chunk_arg = if owned { "chunk.to_vec()" } else { "chunk" };
+    let extend = match wrap {
+        "" => "results.extend(batch);".to_string(),
+        w => format!("results.extend(batch.into_iter().map({w}));"),
+    };
+    let per_call = format!("{fname}({})", fallback_args.join(", "));
+    let unit = indent_unit(ct, 4);
+    let cnl = newline(ct);
+    let mut b = Block::default();
+    b.blank()
+        .line(0, format!("/// `{fname}` for many items: one `{batch_method}` request per chunk of at most {limit_n}."))
+        .line(0, "///")
+        .line(0, format!("/// A chunk whose batch request fails falls back to one `{fname}` call per item, in order."))
+        .line(0, format!("{vis}async fn {bname}({sig}) -> Vec<{res_ty}> {{"))
+        .line(1, "let started = std::time::Instant::now();")
+        .line(1, "let mut results = Vec::with_capacity(items.len());")
+        .line(1, "let mut fallback_chunks = 0;")
+        .line(1, format!("for chunk in items.chunks({limit_expr}) {{"))
+        .line(2, format!("// Guessed batch shape: {batch_method} takes one {elem_pat} per item (the arguments of"))
+        .line(2, format!("// {single_method}) and returns one result per item, in request order."))
+        .line(2, format!("// debuglens: ignore[loop-remote-call] -- one request per chunk of {limit_n}"))
+        .line(2, format!("match {recv}.{batch_method}({chunk_arg}).await {{"))
+        .line(3, "Ok(batch) if batch.len() == chunk.len() => {")
+        .line(4, extend)
+        .line(3, "}")
+        .line(3, "outcome => {")
+        .line(4, "let why = match &outcome {")
+        .line(5, "Ok(batch) => format!(\"{} results for {} items\", batch.len(), chunk.len()),")
+        .line(5, "Err(e) => format!(\"{e:?}\"),")
+        .line(4, "};")
+        .line(4, "fallback_chunks += 1;")
+        .line(4, format!("{warn}(\"{batch_method} failed ({{why}}); falling back to per-item {single_method} calls\");"))
+        .line(4, format!("for {elem_pat} in chunk {{"))
+        .line(5, format!("// debuglens: ignore[loop-remote-call] -- fallback, runs only when {batch_method} fails"))
+        .line(5, format!("results.push({per_call}.await);"))
+        .line(4, "}")
+        .line(3, "}")
+        .line(2, "}")
+        .line(1, "}")
+        .line(1, "let path = if fallback_chunks == 0 { \"batch\" } else { \"sequential\" };")
+        .line(1, format!("{info}("))
+        .line(2, format!("\"{bname}: {{}} items via {{path}} path ({{fallback_chunks}} chunk(s) fell back) in {{:?}}\","))
+        .line(2, "items.len(),")
+        .line(2, "started.elapsed()")
+        .line(1, ");")
+        .line(1, "results")
+        .line(0, "}");
+    let fbase = leading_ws(ct, line_start(ct, fdef.start_byte()));
+    let at = line_end_incl(ct, fdef.end_byte().saturating_sub(1));
+    let mut rendered = b.render(&fbase, &unit, cnl);
+    if at == ct.len() && !ct.ends_with('\n') {
+        rendered = format!("{cnl}{rendered}");
+    }
+    cedits.push(Edit {
+        range: at..at,
+        new_text: rendered,
+    });
+    notes.push(format!(
+        "Guessed: {} takes one {elem} per item (the arguments {single_method} takes, in order) \
+         and returns one result per item in request order; an error or a length mismatch falls \
+         back to per-item {fname} calls.",
+        ba.name
+    ));
+    notes.push(
+        "Every item is checked before the loop body runs, so an early exit in the body no longer \
+         saves the remaining checks."
+            .to_string(),
+    );
+    notes.push(format!(
+        "The loop collects its items as Vec<{elem}> (the batch API's element type); borrowed \
+         arguments are copied with .to_owned()."
+    ));
+    if warn == "eprintln!" {
+        notes.push(
+            "Logs with eprintln! (the code uses neither tracing nor log) and times with \
+             std::time::Instant."
+                .to_string(),
+        );
+    }
+
+    // The loop site: build the batch items, call the companion, read its results.
+    let scope = s.func.map(|n| text_of(t, n)).unwrap_or(t);
+    let pat = text_of(t, s.pattern);
+    let var = (s.pattern.kind() == "identifier").then_some(pat);
+    let (one, many) = result_names(var, false);
+    let (one, many) = (fresh_name(scope, &one), fresh_name(scope, &many));
+    let list = fresh_name(scope, "batch_items");
+    let fields: Vec<String> = order
+        .iter()
+        .zip(&parts)
+        .map(|(i, ety)| {
+            let a = text_of(t, largs[*i]);
+            let pty = &params[*i].1;
+            if pty.starts_with('&') && !ety.starts_with('&') {
+                if a.chars()
+                    .all(|c| c.is_alphanumeric() || c == '_' || c == '.')
+                {
+                    format!("{a}.to_owned()")
+                } else {
+                    format!("({a}).to_owned()")
+                }
+            } else {
+                a.to_string()
+            }
+        })
+        .collect();
+    let elem_expr = match fields.as_slice() {
+        [one] => one.clone(),
+        many => format!("({})", many.join(", ")),
+    };
+    let iter_expr = if let Some(r) = iter_text.strip_prefix('&') {
+        format!("{}.iter()", r.trim())
+    } else if iter_text.ends_with(".iter()") {
+        iter_text.to_string()
+    } else {
+        format!("{iter_text}.iter()")
+    };
+    let callee_path = match f.callee.rsplit_once("::") {
+        Some((m, _)) => format!("{m}::{bname}"),
+        None => bname.clone(),
+    };
+    let shared_args: Vec<&str> = largs
+        .iter()
+        .zip(&per_item)
+        .filter(|(_, pi)| !**pi)
+        .map(|(a, _)| text_of(t, *a))
+        .collect();
+    let call_args = shared_args
+        .iter()
+        .map(|s| s.to_string())
+        .chain(std::iter::once(if owned {
+            list.clone()
+        } else {
+            format!("&{list}")
+        }))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let ls = line_start(t, s.lnode.start_byte());
+    let base = leading_ws(t, ls);
+    let lunit = indent_unit(t, 4);
+    let nl = newline(t);
+    let whole_loop = s.discard.is_some() && statement_count(s.body) == 1;
+    let mut pre = Block::default();
+    pre.line(
+        0,
+        format!("let {list}: Vec<{elem}> = {iter_expr}.map(|{pat}| {elem_expr}).collect();"),
+    );
+    let companion_call = format!("{callee_path}({call_args}).await");
+    let mut edits = Vec::new();
+    match &s.discard {
+        Some((st, _)) => {
+            if s.tried {
+                return Err(format!(
+                    "the loop propagates {fname}'s error with `?` and drops the value; the \
+                     batch rewrite does not rewrite that shape"
+                ));
+            }
+            pre.line(0, format!("let _ = {companion_call};"));
+            let pre_text = pre.render(&base, &lunit, nl);
+            if whole_loop {
+                edits.push(Edit {
+                    range: whole_lines(t, s.lnode),
+                    new_text: pre_text,
+                });
+            } else {
+                let r = whole_lines(t, *st);
+                if t.get(r.clone()).unwrap_or("").trim() != text_of(t, *st) {
+                    return Err("the call shares its line with other statements".into());
+                }
+                edits.push(Edit {
+                    range: ls..ls,
+                    new_text: pre_text,
+                });
+                edits.push(Edit {
+                    range: r,
+                    new_text: String::new(),
+                });
+            }
+        }
+        None => {
+            pre.line(0, format!("let {many} = {companion_call};"));
+            edits.push(Edit {
+                range: ls..ls,
+                new_text: pre.render(&base, &lunit, nl),
+            });
+            let kept = kept_pattern(t, s.pattern, s.body, s.awaited);
+            edits.push(Edit {
+                range: s.pattern.start_byte()..s.iter.end_byte(),
+                new_text: format!("({kept}, {one}) in std::iter::zip({iter_text}, {many})"),
+            });
+            edits.push(Edit {
+                range: s.awaited.start_byte()..s.awaited.end_byte(),
+                new_text: one.clone(),
+            });
+        }
+    }
+    if hop.path != f.path && !f.callee.contains("::") {
+        let only_use = t
+            .match_indices(fname.as_str())
+            .filter(|(i, _)| {
+                let w = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_');
+                !w(t[..*i].chars().next_back()) && !w(t[i + fname.len()..].chars().next())
+            })
+            .count()
+            == 2;
+        match extend_use(t, root, &fname, &bname, only_use) {
+            Some(e) => edits.push(e),
+            None => {
+                return Err(format!(
+                    "cannot find the `use` that imports {fname} in {}",
+                    f.path
+                ));
+            }
+        }
+    }
+    let mut out = vec![FileEdits {
+        path: f.path.clone(),
+        edits,
+    }];
+    if hop.path == f.path {
+        out[0].edits.extend(cedits);
+    } else {
+        out.push(FileEdits {
+            path: hop.path.clone(),
+            edits: cedits,
+        });
+    }
+    Ok(Rewrite {
+        title: format!(
+            "Batch with {} (chunks of {limit_n}, falls back to per-item calls)",
+            ba.name.trim()
+        ),
+        files: out,
+        notes,
+    })
 }
