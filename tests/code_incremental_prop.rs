@@ -188,6 +188,7 @@ fn an_edit_inside_one_function_keeps_the_other_bodies() {
     // a's body is dropped; b's and c's are kept (shifted by the 9 inserted bytes, same rows).
     assert_eq!(pf.cached_bodies(), 2);
     let s = pf.summarize("f");
+    assert_eq!(pf.reused_bodies(), 2);
     assert_eq!(pf.cached_bodies(), 3);
     let callees: Vec<(&str, usize, usize)> = s
         .calls

@@ -5,8 +5,10 @@
 //! only on the body's subtree and on three facts from outside it: the function's index (all
 //! references inside are relative to it), the enclosing class name, and whether the function is
 //! async (calls directly in it record `in_async`); loops and join depth are reset on entry.
-//! So an entry is reused when a body with the same start, end, class and asyncness is walked
-//! again and no edit or tree-sitter changed range touched it in between.
+//! So an entry is reused when the same body node (tree-sitter reused its subtree as it was),
+//! at the same start, end, class and asyncness, is walked again and no edit or changed range
+//! touched it in between. The file keeps the tree of its last summary alive, so a recorded
+//! node address cannot be handed to a new node.
 //!
 //! Positions: entries keep the spans they were recorded with plus a byte and row delta. An
 //! edit entirely on earlier rows shifts an entry; an edit after it leaves it alone; anything
@@ -20,10 +22,16 @@ use std::collections::BTreeMap;
 pub struct BodyCache {
     /// By body start byte, in current coordinates.
     entries: BTreeMap<usize, Entry>,
+    /// Bodies taken from the cache by the last summary (outermost ones only).
+    reused: usize,
 }
 
 #[derive(Debug)]
 pub(crate) struct Entry {
+    /// The body's tree-sitter node id (its subtree's address): tree-sitter keeps a subtree's
+    /// address when an incremental parse reuses it unchanged, and gives a re-parsed one a new
+    /// one. Its changed ranges alone miss some re-parses after errors.
+    node: usize,
     /// Current coordinates of the body.
     end: usize,
     start_row: usize,
@@ -64,6 +72,7 @@ pub(crate) struct Marks {
 
 /// What must match for a recorded body to stand in for a walk.
 pub(crate) struct Key<'a> {
+    pub node: usize,
     pub start: usize,
     pub end: usize,
     pub start_row: usize,
@@ -111,8 +120,15 @@ impl BodyCache {
         std::mem::take(&mut self.entries)
     }
 
-    pub(crate) fn put(&mut self, entries: BTreeMap<usize, Entry>) {
-        self.entries = entries;
+    pub(crate) fn put(&mut self, session: Session) {
+        self.entries = session.new;
+        self.reused = session.reused;
+    }
+
+    /// Bodies the last summary took from the cache instead of walking (nested ones count once,
+    /// with their outermost reused body).
+    pub fn reused(&self) -> usize {
+        self.reused
     }
 }
 
@@ -125,6 +141,7 @@ fn shift(v: usize, by: isize) -> usize {
 pub(crate) struct Session {
     pub old: BTreeMap<usize, Entry>,
     pub new: BTreeMap<usize, Entry>,
+    pub reused: usize,
 }
 
 impl Session {
@@ -132,7 +149,8 @@ impl Session {
     /// cache and return its items rebased at `at`.
     pub fn reuse(&mut self, key: &Key, at: Marks) -> Option<BodyOut> {
         let en = self.old.remove(&key.start)?;
-        if en.end != key.end
+        if en.node != key.node
+            || en.end != key.end
             || en.start_row != key.start_row
             || en.class.as_deref() != key.class
             || en.is_async != key.is_async
@@ -151,6 +169,7 @@ impl Session {
             }
         }
         self.new.insert(key.start, en);
+        self.reused += 1;
         Some(out)
     }
 
@@ -185,6 +204,7 @@ impl Session {
         self.new.insert(
             key.start,
             Entry {
+                node: key.node,
                 end: key.end,
                 start_row: key.start_row,
                 class: key.class.map(str::to_string),

@@ -163,6 +163,9 @@ pub struct ParsedFile {
     parser: Parser,
     /// Function bodies' summary items from the last `summarize`, kept up to date by `edit`.
     bodies: body_cache::BodyCache,
+    /// The tree `bodies` was recorded from, kept alive so the node addresses they name stay
+    /// taken.
+    summarized: Option<Tree>,
 }
 
 impl std::fmt::Debug for ParsedFile {
@@ -190,6 +193,7 @@ impl ParsedFile {
             tree,
             parser,
             bodies: body_cache::BodyCache::default(),
+            summarized: None,
         }
     }
 
@@ -243,13 +247,15 @@ impl ParsedFile {
     /// Summarise this file for the workspace index. Function bodies no edit touched since the
     /// last call are reused rather than walked again (see `body_cache`).
     pub fn summarize(&mut self, path: &str) -> FileSummary {
-        summary::summarize_tree(
+        let s = summary::summarize_tree(
             self.lang,
             path,
             &self.text,
             self.tree.as_ref(),
             Some(&mut self.bodies),
-        )
+        );
+        self.summarized = self.tree.clone();
+        s
     }
 
     /// Summarise without keeping anything for later (one-shot use).
@@ -260,6 +266,11 @@ impl ParsedFile {
     /// Function bodies currently held for reuse.
     pub fn cached_bodies(&self) -> usize {
         self.bodies.len()
+    }
+
+    /// Function bodies the last `summarize` reused instead of walking.
+    pub fn reused_bodies(&self) -> usize {
+        self.bodies.reused()
     }
 }
 

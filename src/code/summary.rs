@@ -319,7 +319,7 @@ pub fn summarize_tree(
     suppressions(lang, root, src, &mut out.suppressions);
     let session = cache.as_deref_mut().map(|c| Session {
         old: c.take(),
-        new: Default::default(),
+        ..Session::default()
     });
     let (mut summary, session) = match lang {
         Lang::Python => Walker::run(&super::lang::python::Python, src, root, out, session),
@@ -335,7 +335,7 @@ pub fn summarize_tree(
         Lang::Java => Walker::run(&super::lang::java::Java, src, root, out, session),
     };
     if let (Some(c), Some(s)) = (cache, session) {
-        c.put(s.new);
+        c.put(s);
     }
     summary.shrink();
     summary
@@ -753,6 +753,7 @@ impl<'t, H: LangHooks> Walker<'_, 't, H> {
         };
         let class = self.class.clone();
         let key = Key {
+            node: b.id(),
             start: b.start_byte(),
             end: b.end_byte(),
             start_row: b.start_position().row,
