@@ -175,29 +175,41 @@ proptest! {
     }
 }
 
-/// The cache does its job: an edit inside one function leaves every other body reusable.
+/// The cache does its job: after an edit inside one function, bodies tree-sitter did not
+/// re-parse are reused, shifted, and the result equals a full walk.
 #[test]
 fn an_edit_inside_one_function_keeps_the_other_bodies() {
-    let text = "def a(xs):\n    for x in xs:\n        get(x)\n\n\ndef b(xs):\n    return [get(x) for x in xs]\n\n\ndef c():\n    pass\n";
-    let mut pf = ParsedFile::new(Lang::Python, text);
+    let text = "function a(xs) {\n  for (const x of xs) {\n    get(x);\n  }\n}\n\nfunction b(xs) {\n  return xs.map((x) => get(x));\n}\n\nfunction c(xs) {\n  for (const x of xs) {\n    get(x);\n  }\n}\n";
+    let mut pf = ParsedFile::new(Lang::JavaScript, text);
     let _ = pf.summarize("f");
     assert_eq!(pf.cached_bodies(), 3);
-    let at = text.find("get(x)\n\n").unwrap();
-    let next = format!("{}requests.{}", &text[..at], &text[at..]);
-    pf.edit(TextEdit::replace(text, at, at, "requests."), next.clone());
-    // a's body is dropped; b's and c's are kept (shifted by the 9 inserted bytes, same rows).
+    let at = text.find("get(x);").unwrap();
+    let next = format!("{}axios.{}", &text[..at], &text[at..]);
+    pf.edit(TextEdit::replace(text, at, at, "axios."), next.clone());
+    // a's body is dropped by the edit; b's and c's are kept, shifted by 6 bytes.
     assert_eq!(pf.cached_bodies(), 2);
     let s = pf.summarize("f");
-    assert_eq!(pf.reused_bodies(), 2);
+    // tree-sitter re-parses the node right after an edit (b), so only c's body is reused.
+    assert_eq!(pf.reused_bodies(), 1);
     assert_eq!(pf.cached_bodies(), 3);
-    let callees: Vec<(&str, usize, usize)> = s
+    let calls: Vec<(&str, usize, usize)> = s
         .calls
         .iter()
         .map(|c| (c.callee.as_str(), c.span.start.line, c.span.start.byte))
         .collect();
+    let at = |needle: &str, nth: usize| next.match_indices(needle).nth(nth).unwrap().0;
     assert_eq!(
-        callees,
-        vec![("requests.get", 2, 36), ("get", 6, 77)],
+        calls,
+        vec![
+            ("axios.get", 2, at("axios.get", 0)),
+            ("xs.map", 7, at("xs.map", 0)),
+            ("get", 7, at("get(x))", 0)),
+            ("get", 12, at("get(x);", 1)),
+        ],
         "{next}"
+    );
+    assert_eq!(
+        serde_json::to_string(&s).unwrap(),
+        serde_json::to_string(&pf.summarize_once("f")).unwrap()
     );
 }
