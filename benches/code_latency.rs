@@ -8,7 +8,14 @@
 //!   edit → incremental reparse → summarize → index.update → findings_for, printing p50/p95.
 //! * workspace: analyses a generated ≥500k-line mixed-language workspace and prints the time
 //!   and peak RSS (VmHWM).
+//! * lsp: the same edits end to end through the language server (in-process, real framing,
+//!   `debounceMs` 0) on a ~100k-line workspace written to disk and indexed: the time from
+//!   sending each didChange to receiving the publishDiagnostics for that version, p50/p95.
+#[path = "../tests/common/mod.rs"]
+mod common;
+
 use debuglens::code::*;
+use serde_json::json;
 use std::time::{Duration, Instant};
 
 const EDITS: usize = 60;
@@ -279,6 +286,113 @@ fn run_min(base: &[(String, String)]) {
     }
 }
 
+/// The ~5k-line file of one language used by the edit benchmarks.
+fn big_file(base: &[(String, String)], lang: &str, ext: &str) -> String {
+    let src: String = base
+        .iter()
+        .filter(|(p, _)| p.starts_with(lang) && p.ends_with(ext))
+        .map(|(_, t)| t.as_str())
+        .collect::<Vec<_>>()
+        .join("\n");
+    let mut out = String::new();
+    while out.lines().count() < 5000 {
+        out.push_str(&src);
+        out.push('\n');
+    }
+    out
+}
+
+/// LSP position (UTF-16 columns; the files are ASCII, so bytes) of byte `at`.
+fn lsp_pos(text: &str, at: usize) -> (u32, u32) {
+    let before = &text[..at];
+    let line = before.matches('\n').count();
+    let col = before.rfind('\n').map(|i| at - i - 1).unwrap_or(at);
+    (line as u32, col as u32)
+}
+
+async fn run_lsp(base: &[(String, String)]) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let files = workspace(base, 100_000);
+    let lines: usize = files.iter().map(|(_, t)| t.lines().count()).sum();
+    for (p, t) in &files {
+        let path = dir.path().join(p);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, t).unwrap();
+    }
+    let langs = [
+        ("python", "python", ".py"),
+        ("typescript", "javascript", ".ts"),
+        ("go", "go", ".go"),
+        ("rust", "rust", ".rs"),
+        ("java", "java", ".java"),
+    ];
+    for (lang, src_lang, ext) in langs {
+        let path = dir.path().join(format!("big/{lang}/big{ext}"));
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, big_file(base, src_lang, ext)).unwrap();
+    }
+    let mut s = common::TestServer::builder()
+        .workspace(dir.path())
+        .init_options(json!({"debounceMs": 0}))
+        .start()
+        .await;
+    s.indexed().await;
+    println!(
+        "lsp: {} files, {lines} lines indexed; {} didChange each inserting or deleting one character per ~5k-line file, sent → publishDiagnostics for that version (ms):",
+        files.len(),
+        2 * EDITS
+    );
+    for (lang, _, ext) in langs {
+        let uri = s.uri(&format!("big/{lang}/big{ext}"));
+        let mut text = std::fs::read_to_string(dir.path().join(format!("big/{lang}/big{ext}")))
+            .unwrap_or_default();
+        let language_id = if lang == "typescript" {
+            "typescript"
+        } else {
+            lang
+        };
+        s.open(&uri, language_id, &text).await;
+        let first = s.diagnostics(&uri, 1).await.len();
+        let mut rng = Rng(0x9E37_79B9_7F4A_7C15 ^ text.len() as u64);
+        let mut times = Vec::new();
+        let mut last = 0;
+        let mut count = first;
+        for k in 0..2 * EDITS {
+            let (start, end, ins) = if k % 2 == 0 {
+                let mut at = (rng.next() % (text.len() as u64 + 1)) as usize;
+                while !text.is_char_boundary(at) {
+                    at -= 1;
+                }
+                last = at;
+                (at, at, ["x", "_", " ", "1"][(rng.next() % 4) as usize])
+            } else {
+                (last, last + 1, "")
+            };
+            let (l1, c1) = lsp_pos(&text, start);
+            let (l2, c2) = lsp_pos(&text, end);
+            let t0 = Instant::now();
+            let v = s
+                .change(
+                    &uri,
+                    json!([{"range": common::range(l1, c1, l2, c2), "text": ins}]),
+                )
+                .await;
+            count = s.diagnostics(&uri, v).await.len();
+            times.push(t0.elapsed());
+            text = format!("{}{}{}", &text[..start], ins, &text[end..]);
+        }
+        println!(
+            "{lang:<10} {:>5} lines | p50 {:>6} | p95 {:>6} | max {:>6} ({first} diagnostics on open, {count} after)",
+            text.lines().count(),
+            ms(pct(&mut times, 0.5)),
+            ms(pct(&mut times, 0.95)),
+            ms(pct(&mut times, 1.0)),
+        );
+        s.close(&uri).await;
+    }
+    s.shutdown_and_exit().await;
+}
+
 fn main() {
     if !std::env::args().any(|a| a == "--bench") {
         return; // `cargo test --all-targets` builds this; it measures only under `cargo bench`
@@ -290,6 +404,10 @@ fn main() {
     }
     if mode.is_empty() || mode == "edits" {
         run_edits(&base);
+    }
+    if mode.is_empty() || mode == "lsp" {
+        let rt = tokio::runtime::Runtime::new().expect("tokio runtime");
+        rt.block_on(run_lsp(&base));
     }
     if mode == "min" {
         run_min(&base);

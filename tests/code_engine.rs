@@ -344,3 +344,46 @@ fn nested_loops_say_n_times_m_and_low_confidence_says_so() {
     };
     assert!(analyze_workspace(&[("a.py".into(), src.into())], &quiet).is_empty());
 }
+
+/// The dependency graph behind republishing is cached and patched when only a file's imports
+/// change; after each change it answers what a freshly built index answers.
+#[test]
+fn dependents_follow_import_edits() {
+    let files = |c: &str| {
+        vec![
+            (
+                "pkg/b.py".to_string(),
+                "import requests\n\ndef get(x):\n    return requests.get(x)\n".to_string(),
+            ),
+            (
+                "pkg/a.py".to_string(),
+                "from pkg.b import get\n\ndef one(x):\n    return get(x)\n".to_string(),
+            ),
+            ("pkg/c.py".to_string(), c.to_string()),
+        ]
+    };
+    let fresh = |fs: &[(String, String)], path: &str| {
+        let mut ix = Index::new(Catalog::builtin(), AnalysisConfig::default());
+        for (p, t) in fs {
+            ix.update(p, summarize(p, Lang::Python, t));
+        }
+        ix.dependents_of(path)
+    };
+    let mut ix = Index::new(Catalog::builtin(), AnalysisConfig::default());
+    let start = files("from pkg.a import one\n\ndef run(xs):\n    for x in xs:\n        one(x)\n");
+    for (p, t) in &start {
+        ix.update(p, summarize(p, Lang::Python, t));
+    }
+    assert_eq!(ix.dependents_of("pkg/b.py"), vec!["pkg/a.py", "pkg/c.py"]);
+    // c stops importing a: only a still depends on b.
+    let c2 = "import os\n\ndef run(xs):\n    pass\n";
+    ix.update("pkg/c.py", summarize("pkg/c.py", Lang::Python, c2));
+    assert_eq!(ix.dependents_of("pkg/b.py"), vec!["pkg/a.py"]);
+    assert_eq!(ix.dependents_of("pkg/b.py"), fresh(&files(c2), "pkg/b.py"));
+    // c imports b directly.
+    let c3 = "from pkg.b import get\n\ndef run(xs):\n    for x in xs:\n        get(x)\n";
+    ix.update("pkg/c.py", summarize("pkg/c.py", Lang::Python, c3));
+    assert_eq!(ix.dependents_of("pkg/b.py"), vec!["pkg/a.py", "pkg/c.py"]);
+    assert_eq!(ix.dependents_of("pkg/a.py"), Vec::<String>::new());
+    assert_eq!(ix.dependents_of("pkg/b.py"), fresh(&files(c3), "pkg/b.py"));
+}

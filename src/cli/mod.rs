@@ -181,7 +181,7 @@ pub fn check(
         sources: &sources,
         scan_traces: false,
         code: Some(&code_index),
-        findings: &[],
+        findings: &|| std::sync::Arc::new(Vec::new()),
     };
     let mut results = Vec::new();
     for path in &files {
@@ -324,7 +324,7 @@ pub fn explain(
         .first()
         .cloned()
         .unwrap_or_else(|| base.clone());
-    let findings = index_code(&index, &code_root, &settings).all_findings();
+    let findings = std::sync::Arc::new(index_code(&index, &code_root, &settings).all_findings());
     let sources = engine::DiskSources::default();
     let cx = engine::Context {
         settings: &settings,
@@ -332,7 +332,7 @@ pub fn explain(
         sources: &sources,
         scan_traces: true,
         code: None,
-        findings: &findings,
+        findings: &|| std::sync::Arc::clone(&findings),
     };
     let report = engine::analyze_document(
         DocumentInput {

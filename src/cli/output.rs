@@ -93,7 +93,7 @@ pub fn json(results: &[FileFindings], out: &mut dyn Write) -> std::io::Result<()
                 "message": d.message,
             });
             if let (Some(Value::Object(extra)), Some(obj)) = (&d.data, f.as_object_mut()) {
-                for (k, v) in extra.iter().filter(|(k, _)| k.as_str() != "action") {
+                for (k, v) in extra {
                     obj.entry(k.clone()).or_insert_with(|| v.clone());
                 }
             }

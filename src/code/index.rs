@@ -76,6 +76,33 @@ pub struct Index {
     modules: HashMap<(&'static str, String), Vec<usize>>,
     class_names: HashMap<(&'static str, String), Vec<ClassRef>>,
     methods: HashMap<(&'static str, String, String), Vec<FnRef>>,
+    /// Path → paths whose direct dependencies include it (imports, same package or folder):
+    /// built on demand, dropped when a file's module keys, imports or package change, or a file
+    /// comes or goes. An edit inside a function body keeps it.
+    deps: std::sync::Mutex<Option<DepGraph>>,
+}
+
+/// File dependency edges by path (groups as extra nodes, see `dep_group`).
+#[derive(Default)]
+struct DepGraph {
+    /// Path → the files it imports.
+    imports: HashMap<String, Vec<String>>,
+    /// Node → nodes that depend on it directly.
+    rev: HashMap<String, BTreeSet<String>>,
+}
+
+/// How other files find this one (its module keys and group): when it changes, any file's edges
+/// may change.
+fn dep_identity(e: &FileEntry) -> (Vec<String>, Option<String>) {
+    (e.module_keys.clone(), dep_group(e))
+}
+
+/// What this file imports: when only this changes, only its own edges do.
+fn dep_imports(e: &FileEntry) -> Vec<(String, Option<String>)> {
+    e.s.imports
+        .iter()
+        .map(|i| (i.module.clone(), i.name.clone()))
+        .collect()
 }
 
 fn module_keys(path: &str, lang: Lang, package: Option<&str>, classes: &[String]) -> Vec<String> {
@@ -197,7 +224,37 @@ impl Index {
             modules: HashMap::new(),
             class_names: HashMap::new(),
             methods: HashMap::new(),
+            deps: Default::default(),
         }
+    }
+
+    fn forget_deps(&mut self) {
+        *self.deps.get_mut().unwrap_or_else(|p| p.into_inner()) = None;
+    }
+
+    /// Re-derive the import edges of `path` in the cached graph (its identity is unchanged).
+    fn patch_imports(&mut self, path: &str) {
+        let Some(&slot) = self.by_path.get(path) else {
+            return;
+        };
+        let keys: HashMap<usize, &String> = self.by_path.iter().map(|(k, s)| (*s, k)).collect();
+        let new: Vec<String> = Resolver::new(self)
+            .direct_deps(slot)
+            .into_iter()
+            .filter(|d| *d != slot)
+            .filter_map(|d| keys.get(&d).map(|k| k.to_string()))
+            .collect();
+        let mut guard = self.deps.lock().unwrap_or_else(|p| p.into_inner());
+        let Some(g) = guard.as_mut() else { return };
+        for d in g.imports.remove(path).unwrap_or_default() {
+            if let Some(users) = g.rev.get_mut(&d) {
+                users.remove(path);
+            }
+        }
+        for d in &new {
+            g.rev.entry(d.clone()).or_default().insert(path.to_string());
+        }
+        g.imports.insert(path.to_string(), new);
     }
 
     pub fn paths(&self) -> impl Iterator<Item = &String> {
@@ -213,8 +270,14 @@ impl Index {
 
     /// Replace (or add) one file's summary.
     pub fn update(&mut self, path: &str, summary: FileSummary) {
-        self.remove(path);
+        let old_shape = self
+            .by_path
+            .get(path)
+            .and_then(|s| self.slots[*s].as_ref())
+            .map(|e| (dep_identity(e), dep_imports(e)));
+        self.remove_entry(path);
         let Some(lang) = summary.lang.or_else(|| Lang::from_path(path)) else {
+            self.forget_deps();
             return;
         };
         let family = lang.family();
@@ -310,15 +373,29 @@ impl Index {
         for k in keys {
             self.modules.entry((family, k)).or_default().push(slot);
         }
+        let (identity, imports) = (dep_identity(&e), dep_imports(&e));
         if slot == self.slots.len() {
             self.slots.push(Some(e));
         } else {
             self.slots[slot] = Some(e);
         }
         self.by_path.insert(path.to_string(), slot);
+        match old_shape {
+            Some((old_identity, _)) if old_identity != identity => self.forget_deps(),
+            None => self.forget_deps(),
+            Some((_, old_imports)) if old_imports != imports => self.patch_imports(path),
+            Some(_) => {}
+        }
     }
 
     pub fn remove(&mut self, path: &str) {
+        if self.by_path.contains_key(path) {
+            self.forget_deps();
+        }
+        self.remove_entry(path);
+    }
+
+    fn remove_entry(&mut self, path: &str) {
         let Some(slot) = self.by_path.remove(path) else {
             return;
         };
@@ -371,36 +448,62 @@ impl Index {
         out
     }
 
+    /// Direct dependency edges (imports and same-package files), reversed; cached.
+    fn dep_graph(&self) -> std::sync::MutexGuard<'_, Option<DepGraph>> {
+        let mut cached = self.deps.lock().unwrap_or_else(|p| p.into_inner());
+        if cached.is_some() {
+            return cached;
+        }
+        let r = Resolver::new(self);
+        let keys: HashMap<usize, &String> = self.by_path.iter().map(|(k, s)| (*s, k)).collect();
+        let path = |s: usize| keys.get(&s).map(|k| k.to_string()).unwrap_or_default();
+        let mut rev: HashMap<String, BTreeSet<String>> = HashMap::new();
+        let mut imports: HashMap<String, Vec<String>> = HashMap::new();
+        for (p, &slot) in &self.by_path {
+            let deps: Vec<String> = r
+                .direct_deps(slot)
+                .into_iter()
+                .filter(|d| *d != slot)
+                .map(path)
+                .collect();
+            for d in &deps {
+                rev.entry(d.clone()).or_default().insert(p.clone());
+            }
+            imports.insert(p.clone(), deps);
+            // A group is one node: members depend on it, it depends on its members (linear in
+            // the group's size instead of quadratic).
+            if let Some(g) = dep_group(self.file(slot)) {
+                rev.entry(g.clone()).or_default().insert(p.clone());
+                rev.entry(p.clone()).or_default().insert(g);
+            }
+        }
+        *cached = Some(DepGraph { imports, rev });
+        cached
+    }
+
     /// Files (other than `path`) whose findings may change when `path` changes.
     pub fn dependents_of(&self, path: &str) -> Vec<String> {
-        let Some(&target) = self.by_path.get(path) else {
+        if !self.by_path.contains_key(path) {
+            return Vec::new();
+        }
+        let graph = self.dep_graph();
+        let Some(rev) = graph.as_ref().map(|g| &g.rev) else {
             return Vec::new();
         };
-        let r = Resolver::new(self);
-        // Direct dependency edges: imports and same-package files.
-        let mut rev: HashMap<usize, HashSet<usize>> = HashMap::new();
-        for &slot in self.by_path.values() {
-            for dep in r.direct_deps(slot) {
-                if dep != slot {
-                    rev.entry(dep).or_default().insert(slot);
-                }
-            }
-        }
-        let mut seen = HashSet::new();
-        let mut stack = vec![target];
+        let mut seen: HashSet<&str> = HashSet::new();
+        let mut stack = vec![path];
         while let Some(s) = stack.pop() {
-            if let Some(users) = rev.get(&s) {
-                for u in users {
-                    if seen.insert(*u) {
-                        stack.push(*u);
-                    }
+            for u in rev.get(s).into_iter().flatten() {
+                if seen.insert(u) {
+                    stack.push(u);
                 }
             }
         }
-        seen.remove(&target);
+        seen.remove(path);
         let mut out: Vec<String> = seen
             .into_iter()
-            .map(|s| self.file(s).s.path.clone())
+            .filter(|p| !p.starts_with('\0'))
+            .map(str::to_string)
             .collect();
         out.sort();
         out
@@ -1797,6 +1900,8 @@ impl<'a> Resolver<'a> {
     }
 
     /// Files `slot` depends on directly: resolved imports and same-package files.
+    /// The files `slot` imports. Files it may use without an import (a Go folder, a Java
+    /// package, a Rust crate: methods resolve by type name across it) are its `dep_group`.
     fn direct_deps(&self, slot: usize) -> Vec<usize> {
         let e = self.f(slot);
         let mut out = Vec::new();
@@ -1821,27 +1926,21 @@ impl<'a> Resolver<'a> {
                 }
             }
         }
-        let dir = e.s.path.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
-        match e.family {
-            "go" => out.extend(self.lookup_module("go", &format!("dir:{dir}"))),
-            "java" => {
-                if let Some(p) = &e.s.package {
-                    out.extend(self.lookup_module("java", &format!("pkg:{p}")));
-                }
-            }
-            "rust" => {
-                // Methods resolve by type name across the crate.
-                for (p, s) in &self.ix.by_path {
-                    if p.ends_with(".rs") && *s != slot {
-                        out.push(*s);
-                    }
-                }
-            }
-            _ => {}
-        }
         out.sort();
         out.dedup();
         out
+    }
+}
+
+/// The group of files that use each other without imports: every member depends on every
+/// other. Named with a leading NUL so it cannot collide with a path.
+fn dep_group(e: &FileEntry) -> Option<String> {
+    let dir = e.s.path.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
+    match e.family {
+        "go" => Some(format!("\0go:{dir}")),
+        "java" => e.s.package.as_ref().map(|p| format!("\0java:{p}")),
+        "rust" => Some("\0rust".to_string()),
+        _ => None,
     }
 }
 

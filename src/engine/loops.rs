@@ -75,11 +75,9 @@ fn diagnostic(f: &Finding, root: &Path) -> Diagnostic {
             message: format!("batch alternative: {}", b.name),
         });
     }
-    let mut data = serde_json::to_value(f.to_json()).unwrap_or_default();
-    if let Some(obj) = data.as_object_mut() {
-        // What code actions need beyond the stable JSON, kept apart from it.
-        obj.insert("action".into(), serde_json::to_value(f).unwrap_or_default());
-    }
+    // The stable JSON; code actions read the stored finding itself (by range), so the full
+    // finding is not sent with every diagnostic.
+    let data = serde_json::to_value(f.to_json()).unwrap_or_default();
     Diagnostic {
         range: f.span.start.byte..f.span.end.byte,
         severity: match f.severity {

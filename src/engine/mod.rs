@@ -105,7 +105,9 @@ pub struct Context<'a> {
     /// The workspace's code index, already holding this document's summary.
     pub code: Option<&'a crate::code::Index>,
     /// Every loop-remote-call finding in the workspace, for correlating traces with them.
-    pub findings: &'a [crate::code::Finding],
+    /// Asked for only when the document holds a stack trace: computing it means resolving
+    /// every loop of the workspace, which an edit to ordinary code must not pay for.
+    pub findings: &'a dyn Fn() -> std::sync::Arc<Vec<crate::code::Finding>>,
 }
 
 /// Everything the engine found in one document.

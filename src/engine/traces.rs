@@ -97,6 +97,11 @@ pub(super) fn analyze(input: DocumentInput<'_>, cx: &Context<'_>, report: &mut D
         })
         .collect();
 
+    let all_findings = (!groups.is_empty()).then(|| (cx.findings)());
+    let all_findings = all_findings
+        .as_deref()
+        .map(Vec::as_slice)
+        .unwrap_or_default();
     for (g, group) in groups.iter().enumerate() {
         let Some(&rep) = group.members.first() else {
             continue;
@@ -105,7 +110,7 @@ pub(super) fn analyze(input: DocumentInput<'_>, cx: &Context<'_>, report: &mut D
         let innermost_source = innermost_app(t)
             .and_then(|(frame, res)| Some(source_line(cx, res.path()?, frame.line?)))
             .flatten();
-        let correlated = super::correlate::finding_for(t, cx.findings, cx.workspace);
+        let correlated = super::correlate::finding_for(t, all_findings, cx.workspace);
         let ctx = ExplainContext {
             count: group.count,
             first_line: Some(group.first_line as u32),

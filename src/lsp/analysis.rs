@@ -205,7 +205,7 @@ async fn analyze(state: Arc<State>, published: Published, uri: Uri, propagate: b
                     .collect();
             }
         }
-        let findings = match code.as_mut() {
+        let findings = || match code.as_deref() {
             Some(code) => code.all_findings(),
             None => job_state.code_lock().all_findings(),
         };

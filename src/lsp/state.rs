@@ -155,7 +155,7 @@ pub struct CodeState {
     /// Open documents' parse trees, by code key, reparsed incrementally.
     pub parsed: HashMap<String, crate::code::ParsedFile>,
     /// Every finding in the workspace, computed on demand after the index changed.
-    all: Option<Arc<Vec<crate::code::Finding>>>,
+    all: std::sync::Mutex<Option<Arc<Vec<crate::code::Finding>>>>,
 }
 
 impl CodeState {
@@ -168,26 +168,24 @@ impl CodeState {
                 cfg,
             ),
             parsed: HashMap::new(),
-            all: None,
+            all: Default::default(),
         }
     }
 
     pub fn update(&mut self, key: &str, summary: crate::code::FileSummary) {
         self.index.update(key, summary);
-        self.all = None;
+        *self.all.get_mut().unwrap_or_else(|p| p.into_inner()) = None;
     }
 
     pub fn remove(&mut self, key: &str) {
         self.index.remove(key);
-        self.all = None;
+        *self.all.get_mut().unwrap_or_else(|p| p.into_inner()) = None;
     }
 
     /// Every loop-remote-call finding in the workspace (cached until the index changes).
-    pub fn all_findings(&mut self) -> Arc<Vec<crate::code::Finding>> {
-        Arc::clone(
-            self.all
-                .get_or_insert_with(|| Arc::new(self.index.all_findings())),
-        )
+    pub fn all_findings(&self) -> Arc<Vec<crate::code::Finding>> {
+        let mut all = self.all.lock().unwrap_or_else(|p| p.into_inner());
+        Arc::clone(all.get_or_insert_with(|| Arc::new(self.index.all_findings())))
     }
 
     /// Rebuilds the index when the settings it depends on changed, keeping every summary.
