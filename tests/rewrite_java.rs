@@ -360,3 +360,68 @@ fn batch_keeps_crlf_and_tabs() {
         assert_eq!(out.replace("\r\n", "\n").replace('\t', "    "), lf);
     }
 }
+
+fn with_cart_method(method: &str) -> Files {
+    let mut files = cart("\n", "    ");
+    files[0].1 = BATCH_SERVICE.replace(
+        "    public int missing(",
+        &format!("{method}\n    public int missing("),
+    );
+    files
+}
+
+#[test]
+fn batch_counted_loop_with_discarded_result() {
+    let files = with_cart_method(
+        "    public void warm(List<String> skus) {
+        for (int i = 0; i < skus.size(); i++) {
+            stock.inStock(skus.get(i), 2);
+        }
+    }
+",
+    );
+    javac(&files);
+    let w = warnings(&files);
+    let f = w
+        .iter()
+        .find(|f| f.path == CART && f.call_text.contains("skus.get(i)"))
+        .expect("finding in warm");
+    let rw = rewrite::batch(f, &lookup(&files), &Options::default()).expect("batch offered");
+    let after = applied(&files, &rw);
+    let c = &after.iter().find(|(p, _)| p == CART).unwrap().1;
+    assert!(
+        c.contains(
+            "    public void warm(List<String> skus) {\n        stock.inStockBatch(skus, 2);\n    }\n"
+        ),
+        "{c}"
+    );
+    assert!(
+        !warnings(&after)
+            .iter()
+            .any(|g| g.path == CART && g.call_text.contains("skus.get(i)"))
+    );
+    javac(&after);
+}
+
+#[test]
+fn batch_refuses_per_item_extra_arguments() {
+    let files = with_cart_method(
+        "    public int longNames(List<String> skus) {
+        int n = 0;
+        for (String sku : skus) {
+            if (stock.inStock(sku, sku.length())) {
+                n++;
+            }
+        }
+        return n;
+    }
+",
+    );
+    let w = warnings(&files);
+    let f = w
+        .iter()
+        .find(|f| f.path == CART && f.call_text.contains("sku.length()"))
+        .expect("finding in longNames");
+    let why = rewrite::batch(f, &lookup(&files), &Options::default()).unwrap_err();
+    assert!(why.contains("`sku.length()` changes per item"), "{why}");
+}
