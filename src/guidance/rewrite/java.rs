@@ -87,8 +87,14 @@ fn assigned_names(text: &str, n: Node, out: &mut Vec<String>) {
     }
 }
 
-fn site<'t>(f: &Finding, text: &'t str, root: Node<'t>) -> Result<Site<'t>, String> {
-    if let Some(api) = f.chain.iter().find_map(|h| h.api.as_deref())
+fn site<'t>(
+    f: &Finding,
+    text: &'t str,
+    root: Node<'t>,
+    for_pool: bool,
+) -> Result<Site<'t>, String> {
+    if for_pool
+        && let Some(api) = f.chain.iter().find_map(|h| h.api.as_deref())
         && NOT_THREAD_SAFE.iter().any(|p| api.starts_with(p))
     {
         return Err(format!(
@@ -324,7 +330,7 @@ fn site<'t>(f: &Finding, text: &'t str, root: Node<'t>) -> Result<Site<'t>, Stri
     };
     if let Some(bad) = used
         .iter()
-        .find(|u| method_assigned.contains(u) && Some(u.as_str()) != counted)
+        .find(|u| for_pool && method_assigned.contains(u) && Some(u.as_str()) != counted)
     {
         return Err(format!(
             "the call uses `{bad}`, which the method reassigns; a lambda cannot capture it"
@@ -538,7 +544,7 @@ pub(super) fn concurrent(
     let text = read(files, &f.path)?;
     let parsed = parse(Lang::Java, &text)?;
     let root = root_of(&parsed)?;
-    let s = site(f, &text, root)?;
+    let s = site(f, &text, root, true)?;
     let n = opts.concurrency;
     let scope = std::cell::RefCell::new(s.scope.clone());
     let fresh = |base: &str| {
@@ -768,10 +774,1081 @@ pub(super) fn concurrent(
     })
 }
 
+/// The name of the class, interface or record declaring `n`.
+fn enclosing_class(text: &str, n: Node) -> Option<String> {
+    ancestor_of_kind(
+        n.parent()?,
+        &[
+            "class_declaration",
+            "interface_declaration",
+            "record_declaration",
+            "enum_declaration",
+        ],
+    )
+    .and_then(|c| c.child_by_field_name("name"))
+    .map(|c| text_of(text, c).to_string())
+}
+
+/// A method `name` (with `args` parameters when given) declared in class `class`.
+fn find_method<'t>(
+    text: &str,
+    root: Node<'t>,
+    class: &str,
+    name: &str,
+    args: Option<usize>,
+) -> Option<Node<'t>> {
+    let mut stack = vec![root];
+    while let Some(n) = stack.pop() {
+        if n.kind() == "method_declaration"
+            && n.child_by_field_name("name")
+                .is_some_and(|x| text_of(text, x) == name)
+            && args.is_none_or(|a| params_of(text, n).is_some_and(|p| p.len() == a))
+            && enclosing_class(text, n).as_deref() == Some(class)
+        {
+            return Some(n);
+        }
+        let mut c = n.walk();
+        stack.extend(n.children(&mut c));
+    }
+    None
+}
+
+/// `(type, name)` of each parameter; `None` for varargs or receiver parameters.
+fn params_of(text: &str, m: Node) -> Option<Vec<(String, String)>> {
+    let pl = m.child_by_field_name("parameters")?;
+    let mut c = pl.walk();
+    let mut out = Vec::new();
+    for p in pl.named_children(&mut c) {
+        if p.kind().contains("comment") {
+            continue;
+        }
+        if p.kind() != "formal_parameter" {
+            return None;
+        }
+        out.push((
+            text_of(text, p.child_by_field_name("type")?).to_string(),
+            text_of(text, p.child_by_field_name("name")?).to_string(),
+        ));
+    }
+    Some(out)
+}
+
+fn squash(s: &str) -> String {
+    s.chars().filter(|c| !c.is_whitespace()).collect()
+}
+
+/// `List<X>` → `X`.
+fn list_elem(t: &str) -> Option<String> {
+    squash(t)
+        .strip_prefix("List<")
+        .and_then(|r| r.strip_suffix('>'))
+        .map(str::to_string)
+}
+
+/// Named, non-comment statements of a method's body.
+fn body_statements(m: Node) -> Vec<Node> {
+    let Some(b) = m.child_by_field_name("body") else {
+        return Vec::new();
+    };
+    let mut c = b.walk();
+    b.named_children(&mut c)
+        .filter(|k| !k.kind().contains("comment"))
+        .collect()
+}
+
+/// The declared type of `name` as seen from `at`: a parameter or local of the method, else a
+/// field of the class.
+fn declared_type_of(text: &str, method: Node, name: &str) -> Option<String> {
+    let scopes = [Some(method), ancestor_of_kind(method, &["class_body"])];
+    for scope in scopes.into_iter().flatten() {
+        let mut stack = vec![scope];
+        while let Some(n) = stack.pop() {
+            match n.kind() {
+                "formal_parameter" | "catch_formal_parameter"
+                    if n.child_by_field_name("name")
+                        .is_some_and(|x| text_of(text, x) == name) =>
+                {
+                    return n
+                        .child_by_field_name("type")
+                        .map(|t| text_of(text, t).to_string());
+                }
+                "local_variable_declaration" | "field_declaration" => {
+                    let mut c = n.walk();
+                    if n.children_by_field_name("declarator", &mut c).any(|d| {
+                        d.child_by_field_name("name")
+                            .is_some_and(|x| text_of(text, x) == name)
+                    }) {
+                        return n
+                            .child_by_field_name("type")
+                            .map(|t| text_of(text, t).to_string());
+                    }
+                }
+                // Nested methods of the class body are not the loop's scope.
+                "method_declaration" | "constructor_declaration" if n.id() != method.id() => {
+                    continue;
+                }
+                _ => {}
+            }
+            let mut c = n.walk();
+            stack.extend(n.children(&mut c));
+        }
+    }
+    None
+}
+
+/// Types declared directly inside class `class` (nested records, classes, enums).
+fn nested_types(text: &str, root: Node, class: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut stack = vec![root];
+    while let Some(n) = stack.pop() {
+        if matches!(
+            n.kind(),
+            "class_declaration"
+                | "interface_declaration"
+                | "record_declaration"
+                | "enum_declaration"
+        ) && enclosing_class(text, n).as_deref() == Some(class)
+            && let Some(nm) = n.child_by_field_name("name")
+        {
+            out.push(text_of(text, nm).to_string());
+        }
+        let mut c = n.walk();
+        stack.extend(n.children(&mut c));
+    }
+    out
+}
+
+/// Parameter types of `E`'s canonical record header or of a constructor of class `E`.
+fn constructors(text: &str, root: Node, ty: &str) -> Vec<Vec<String>> {
+    let mut out = Vec::new();
+    let mut stack = vec![root];
+    while let Some(n) = stack.pop() {
+        let named = n
+            .child_by_field_name("name")
+            .is_some_and(|x| text_of(text, x) == ty);
+        if n.kind() == "record_declaration"
+            && named
+            && let Some(p) = params_of(text, n)
+        {
+            out.push(p.into_iter().map(|(t, _)| squash(&t)).collect());
+        }
+        if n.kind() == "constructor_declaration"
+            && named
+            && let Some(p) = params_of(text, n)
+        {
+            out.push(p.into_iter().map(|(t, _)| squash(&t)).collect());
+        }
+        let mut c = n.walk();
+        stack.extend(n.children(&mut c));
+    }
+    out
+}
+
+/// A `static final int` batch-size constant of the batch API's class: (name, value, private).
+fn java_limit_constant(text: &str, root: Node, class: &str) -> Option<(String, usize, bool)> {
+    let mut found = Vec::new();
+    let mut stack = vec![root];
+    while let Some(n) = stack.pop() {
+        if n.kind() == "field_declaration" && enclosing_class(text, n).as_deref() == Some(class) {
+            let mut c = n.walk();
+            let mods: Vec<String> = n
+                .children(&mut c)
+                .filter(|k| k.kind() == "modifiers")
+                .map(|k| text_of(text, k).to_string())
+                .collect();
+            let mods = mods.join(" ");
+            let words: Vec<&str> = mods.split_whitespace().collect();
+            let is_int = n
+                .child_by_field_name("type")
+                .is_some_and(|t| text_of(text, t) == "int");
+            if is_int && words.contains(&"static") && words.contains(&"final") {
+                let mut c2 = n.walk();
+                for d in n.children_by_field_name("declarator", &mut c2) {
+                    let (Some(nm), Some(v)) = (
+                        d.child_by_field_name("name"),
+                        d.child_by_field_name("value"),
+                    ) else {
+                        continue;
+                    };
+                    let name = text_of(text, nm).to_string();
+                    let up = name.to_ascii_uppercase();
+                    if !(up.contains("BATCH") || up.contains("CHUNK") || up.contains("LIMIT")) {
+                        continue;
+                    }
+                    if let Ok(v) = text_of(text, v).replace('_', "").parse::<usize>()
+                        && v > 0
+                    {
+                        found.push((name, v, words.contains(&"private")));
+                    }
+                }
+            }
+        }
+        let mut c = n.walk();
+        stack.extend(n.children(&mut c));
+    }
+    found.sort_by_key(|(n, _, _)| !n.to_ascii_uppercase().contains("BATCH"));
+    found.into_iter().next()
+}
+
+fn is_member_name(x: Node) -> bool {
+    x.parent().is_some_and(|p| {
+        (p.kind() == "method_invocation"
+            && p.child_by_field_name("name")
+                .is_some_and(|m| m.id() == x.id()))
+            || (p.kind() == "field_access"
+                && p.child_by_field_name("field")
+                    .is_some_and(|m| m.id() == x.id()))
+    })
+}
+
+/// Identifiers of `n` that are not member names (`a` in `a.b()`, not `b`), plus `this`.
+fn free_names(text: &str, n: Node, out: &mut Vec<String>) {
+    if (n.kind() == "identifier" && !is_member_name(n)) || n.kind() == "this" {
+        out.push(text_of(text, n).to_string());
+    }
+    let mut c = n.walk();
+    for ch in n.children(&mut c) {
+        free_names(text, ch, out);
+    }
+}
+
+fn is_plain_arg(text: &str, n: Node) -> bool {
+    n.kind().ends_with("_literal")
+        || matches!(n.kind(), "true" | "false")
+        || is_simple_path(text_of(text, n).trim_start_matches("this."))
+}
+
+const PRIMITIVES: &[&str] = &[
+    "boolean", "int", "long", "double", "float", "char", "byte", "short", "void",
+];
+
 pub(super) fn batch(
     f: &Finding,
-    _files: &dyn Fn(&str) -> Option<String>,
-    _opts: &Options,
+    files: &dyn Fn(&str) -> Option<String>,
+    opts: &Options,
 ) -> Result<Rewrite, String> {
-    batch_not_implemented(f)
+    let ba = f
+        .batch_alternative
+        .as_ref()
+        .ok_or("no batch API was found for this call")?;
+    let hop = helper_hop(f, ba)?;
+    let next = f.chain.get(1).ok_or("the finding has no call chain")?;
+    let (Some(bclass), bmethod) = split_qualified(&ba.name) else {
+        return Err(format!("{} is not a method of a class", ba.name.trim()));
+    };
+    let bclass = bclass.rsplit('.').next().unwrap_or(bclass);
+    let (hclass, hname) = hop
+        .function
+        .rsplit_once('.')
+        .ok_or("the helper is not a method")?;
+    let hclass = hclass.rsplit('.').next().unwrap_or(hclass);
+    let single = next.function.rsplit('.').next().unwrap_or(&next.function);
+    if f.callee.rsplit('.').next() != Some(hname) {
+        return Err(format!(
+            "{} does not resolve to the helper {}",
+            f.callee, hop.function
+        ));
+    }
+
+    // The loop.
+    let text = read(files, &f.path)?;
+    let parsed = parse(Lang::Java, &text)?;
+    let root = root_of(&parsed)?;
+    let s = site(f, &text, root, false)?;
+    let call = node_of_kind(root, &f.span, &["method_invocation"])
+        .ok_or("the finding does not point at a method call")?;
+    if s.value.id() != call.id() {
+        return Err(format!(
+            "the loop chains another call on {}'s result; only the result itself is read back \
+             from the batch",
+            f.callee
+        ));
+    }
+    let cargs: Vec<Node> = call
+        .child_by_field_name("arguments")
+        .map(|a| {
+            let mut c = a.walk();
+            a.named_children(&mut c)
+                .filter(|k| !k.kind().contains("comment"))
+                .collect()
+        })
+        .unwrap_or_default();
+    let (list_expr, item_arg) = match &s.header {
+        Header::Each { var } => {
+            let v = s.lnode.child_by_field_name("value").ok_or("no iterable")?;
+            (text_of(&text, v).to_string(), var.clone())
+        }
+        Header::Counted { var } => {
+            let cond = s
+                .lnode
+                .child_by_field_name("condition")
+                .ok_or("no condition")?;
+            let ct = squash(text_of(&text, cond));
+            let xs = ct
+                .strip_prefix(&format!("{var}<"))
+                .and_then(|b| b.strip_suffix(".size()"))
+                .ok_or("the counted loop does not run to a list's .size(); only lists are batched")?
+                .to_string();
+            (xs.clone(), format!("{xs}.get({var})"))
+        }
+    };
+    let varying: Vec<usize> = cargs
+        .iter()
+        .enumerate()
+        .filter(|(_, a)| squash(text_of(&text, **a)) == item_arg)
+        .map(|(i, _)| i)
+        .collect();
+    let [k] = varying.as_slice() else {
+        return Err(format!(
+            "{} is not called with the loop's item (`{item_arg}`) as exactly one argument; the \
+             batch companion takes the list of items",
+            f.callee
+        ));
+    };
+    let k = *k;
+    let mut body_assigned = Vec::new();
+    assigned_names(&text, s.body, &mut body_assigned);
+    let loop_var = match &s.header {
+        Header::Each { var } | Header::Counted { var } => var.clone(),
+    };
+    for (i, a) in cargs.iter().enumerate() {
+        if i == k {
+            continue;
+        }
+        let mut ids = Vec::new();
+        free_names(&text, *a, &mut ids);
+        if !is_plain_arg(&text, *a)
+            || ids
+                .iter()
+                .any(|x| *x == loop_var || body_assigned.contains(x))
+        {
+            return Err(format!(
+                "{}'s argument `{}` changes per item or is computed; the batch companion takes \
+                 one list of items and the other arguments once",
+                f.callee,
+                text_of(&text, *a)
+            ));
+        }
+    }
+    let list_name = list_expr.trim_start_matches("this.");
+    let list_ty = declared_type_of(&text, s.method, list_name)
+        .and_then(|t| list_elem(&t))
+        .ok_or_else(|| {
+            format!("`{list_expr}` is not declared as a List; the batch companion takes a List")
+        })?;
+
+    // The helper: `return <recv>.<single>(<params>);`.
+    let htext = read(files, &hop.path)?;
+    let hp = parse(Lang::Java, &htext)?;
+    let hroot = root_of(&hp)?;
+    let hdecl = find_method(&htext, hroot, hclass, hname, Some(cargs.len()))
+        .ok_or_else(|| format!("the declaration of {} was not found", hop.function))?;
+    let hparams =
+        params_of(&htext, hdecl).ok_or_else(|| format!("{} takes varargs", hop.function))?;
+    let (ptype, pname) = hparams[k].clone();
+    if boxed(&squash(&ptype)) != list_ty {
+        return Err(format!(
+            "`{list_expr}` holds {list_ty} but {hname} takes {ptype}; the batch companion takes \
+             List<{}>",
+            boxed(&ptype)
+        ));
+    }
+    let hret = hdecl
+        .child_by_field_name("type")
+        .map(|t| text_of(&htext, t).to_string())
+        .ok_or("the helper has no return type")?;
+    let scall = node_of_kind(hroot, &hop.span, &["method_invocation"])
+        .ok_or("the helper's remote call was not found")?;
+    let stmts = body_statements(hdecl);
+    let only_returns = stmts.len() == 1
+        && stmts[0].kind() == "return_statement"
+        && stmts[0]
+            .named_child(0)
+            .is_some_and(|e| e.id() == scall.id());
+    if !only_returns {
+        return Err(format!(
+            "{hname} does more than `return` the result of {single}(...); its extra work would \
+             have to be repeated per batch element"
+        ));
+    }
+    let recv = scall
+        .child_by_field_name("object")
+        .map(|o| text_of(&htext, o).to_string())
+        .filter(|o| is_simple_path(o.trim_start_matches("this.")))
+        .ok_or_else(|| format!("{hname} does not call {single} on a field or name"))?;
+    let sargs: Vec<Node> = scall
+        .child_by_field_name("arguments")
+        .map(|a| {
+            let mut c = a.walk();
+            a.named_children(&mut c)
+                .filter(|k| !k.kind().contains("comment"))
+                .collect()
+        })
+        .unwrap_or_default();
+    let pnames: Vec<&str> = hparams.iter().map(|(_, n)| n.as_str()).collect();
+    if sargs.iter().any(|a| {
+        !(a.kind().ends_with("_literal")
+            || (a.kind() == "identifier" && pnames.contains(&text_of(&htext, *a))))
+    }) {
+        return Err(format!(
+            "{hname} passes computed arguments to {single}; only its parameters (or literals) \
+             are carried into the batch request"
+        ));
+    }
+    if !sargs.iter().any(|a| text_of(&htext, *a) == pname) {
+        return Err(format!(
+            "{hname} does not pass its per-item parameter `{pname}` to {single}"
+        ));
+    }
+    let hstatic = {
+        let mut c = hdecl.walk();
+        hdecl
+            .children(&mut c)
+            .find(|m| m.kind() == "modifiers")
+            .map(|m| text_of(&htext, m).to_string())
+            .unwrap_or_default()
+    };
+    let mods: Vec<&str> = hstatic
+        .split_whitespace()
+        .filter(|w| {
+            matches!(
+                *w,
+                "public" | "protected" | "private" | "static" | "final" | "synchronized"
+            )
+        })
+        .collect();
+    let is_static = mods.contains(&"static");
+    let throws = {
+        let mut c = hdecl.walk();
+        hdecl
+            .children(&mut c)
+            .find(|k| k.kind() == "throws")
+            .map(|t| format!(" {}", text_of(&htext, t)))
+            .unwrap_or_default()
+    };
+    let bname = format!("{hname}Batch");
+    if find_method(&htext, hroot, hclass, &bname, None).is_some() {
+        return Err(format!("{bname} already exists in {hclass}"));
+    }
+
+    // The batch API and the single call's declaration.
+    let btext = read(files, &ba.path)?;
+    let bp = parse(Lang::Java, &btext)?;
+    let broot = root_of(&bp)?;
+    let bdecl = find_method(&btext, broot, bclass, bmethod, Some(1))
+        .ok_or_else(|| format!("{} does not take one parameter", ba.name.trim()))?;
+    if let Some(t) = {
+        let mut c = bdecl.walk();
+        bdecl.children(&mut c).find(|k| k.kind() == "throws")
+    } {
+        return Err(format!(
+            "{} declares `{}`; the fallback would have to decide which checked failures to \
+             retry item by item",
+            ba.name.trim(),
+            text_of(&btext, t)
+        ));
+    }
+    let bparam = params_of(&btext, bdecl).unwrap_or_default();
+    let elem = bparam
+        .first()
+        .and_then(|(t, _)| list_elem(t))
+        .ok_or_else(|| format!("{} does not take a List of items", ba.name.trim()))?;
+    let bret = bdecl
+        .child_by_field_name("type")
+        .and_then(|t| list_elem(text_of(&btext, t)))
+        .ok_or_else(|| {
+            format!(
+                "{} does not return a List; which result belongs to which item cannot be read \
+                 from its signature",
+                ba.name.trim()
+            )
+        })?;
+    let sdecl = find_method(&btext, broot, bclass, single, Some(sargs.len()))
+        .ok_or_else(|| format!("the declaration of {} was not found", next.function))?;
+    let sparams = params_of(&btext, sdecl).unwrap_or_default();
+    let sret = sdecl
+        .child_by_field_name("type")
+        .map(|t| text_of(&btext, t).to_string())
+        .unwrap_or_default();
+    if boxed(&squash(&sret)) != boxed(&squash(&hret)) {
+        return Err(format!(
+            "{hname} returns {hret} but {single} returns {sret}; the rewrite keeps the helper's \
+             result type only when they agree"
+        ));
+    }
+    let sarg_text: Vec<String> = sargs
+        .iter()
+        .map(|a| text_of(&htext, *a).to_string())
+        .collect();
+    let elem_simple = elem.rsplit('.').next().unwrap_or(&elem).to_string();
+    let stypes: Vec<String> = sparams.iter().map(|(t, _)| squash(t)).collect();
+    // How one item becomes one element of the batch request.
+    let request_elem: Option<String> =
+        if sparams.len() == 1 && boxed(&stypes[0]) == elem && sarg_text[0] == pname {
+            None
+        } else if constructors(&btext, broot, &elem_simple)
+            .into_iter()
+            .chain(constructors(&htext, hroot, &elem_simple))
+            .any(|c| c == stypes)
+        {
+            Some(format!("new {{ELEM}}({})", sarg_text.join(", ")))
+        } else {
+            return Err(format!(
+                "{} takes List<{elem}> but {single} takes ({}), and no {elem_simple}({}) \
+                 constructor was found in the workspace; the batch request cannot carry every \
+                 argument of the per-item call",
+                ba.name.trim(),
+                stypes.join(", "),
+                stypes.join(", ")
+            ));
+        };
+    // How one element of the batch answer becomes the helper's result.
+    let mut post: Option<(String, String)> = None;
+    if boxed(&squash(&sret)) != bret {
+        let st = body_statements(sdecl);
+        let shape = match st.as_slice() {
+            [decl, ret]
+                if decl.kind() == "local_variable_declaration"
+                    && ret.kind() == "return_statement" =>
+            {
+                let dty = decl
+                    .child_by_field_name("type")
+                    .map(|t| squash(text_of(&btext, t)))
+                    .unwrap_or_default();
+                let mut c = decl.walk();
+                let ds: Vec<Node> = decl.children_by_field_name("declarator", &mut c).collect();
+                match (ds.as_slice(), ret.named_child(0)) {
+                    ([d], Some(e)) if dty == bret && d.child_by_field_name("value").is_some() => {
+                        let v = d
+                            .child_by_field_name("name")
+                            .map(|n| text_of(&btext, n).to_string())
+                            .unwrap_or_default();
+                        let mut names = Vec::new();
+                        free_names(&btext, e, &mut names);
+                        names.iter().all(|n| *n == v).then_some((v, e))
+                    }
+                    _ => None,
+                }
+            }
+            _ => None,
+        };
+        let Some((v, e)) = shape else {
+            return Err(format!(
+                "{} returns List<{bret}> but {single} returns {sret}; the per-item result cannot \
+                 be derived from a batch element (only `{bret} x = <call>; return <expression of \
+                 x>;` is re-applied)",
+                ba.name.trim()
+            ));
+        };
+        // Renamed below once the companion's names are known.
+        post = Some((v, text_of(&btext, e).to_string()));
+    }
+
+    // Types as the helper's file writes them.
+    let nested = if hclass == bclass {
+        Vec::new()
+    } else {
+        nested_types(&btext, broot, bclass)
+    };
+    let same_pkg = package_of(&btext) == package_of(&htext);
+    let in_helper = |t: &str| -> Result<String, String> {
+        let mut out = String::new();
+        let mut word = String::new();
+        let flush = |w: &mut String, out: &mut String| -> Result<(), String> {
+            if w.is_empty() {
+                return Ok(());
+            }
+            let visible = nested.contains(w)
+                || PRIMITIVES.contains(&w.as_str())
+                || JAVA_LANG.contains(&w.as_str())
+                || w == "List"
+                || same_pkg
+                || htext.lines().any(|l| {
+                    let l = l.trim();
+                    l.starts_with("import ") && l.ends_with(&format!(".{w};"))
+                });
+            if !visible {
+                return Err(format!(
+                    "{} is not visible from {hclass}; add its import first",
+                    w
+                ));
+            }
+            if nested.contains(w) && !out.ends_with('.') {
+                out.push_str(bclass);
+                out.push('.');
+            }
+            out.push_str(w);
+            w.clear();
+            Ok(())
+        };
+        for ch in t.chars() {
+            if ch.is_alphanumeric() || ch == '_' || ch == '$' {
+                word.push(ch);
+            } else {
+                flush(&mut word, &mut out)?;
+                out.push(ch);
+            }
+        }
+        flush(&mut word, &mut out)?;
+        Ok(out)
+    };
+    let elem_h = in_helper(&elem)?;
+    let bret_h = in_helper(&bret)?;
+    let res_ty = boxed(&squash(&hret));
+    let item_ty = boxed(&squash(&ptype));
+
+    // The limit.
+    let (limit_expr, limit_n, mut notes) = match java_limit_constant(&btext, broot, bclass) {
+        Some((name, v, false)) => (
+            if hclass == bclass {
+                name
+            } else {
+                format!("{bclass}.{name}")
+            },
+            v,
+            Vec::new(),
+        ),
+        Some((name, v, true)) => (
+            v.to_string(),
+            v,
+            vec![format!(
+                "Chunk size {v} copied from the private {bclass}.{name}."
+            )],
+        ),
+        None => (
+            opts.batch_limit.to_string(),
+            opts.batch_limit,
+            vec![format!(
+                "Assumed a batch limit of {} ({bclass} defines no static final int batch-size \
+                 constant).",
+                opts.batch_limit
+            )],
+        ),
+    };
+
+    // Names in the companion.
+    let hclass_node = ancestor_of_kind(hdecl, &["class_body", "interface_body", "enum_body"])
+        .ok_or("the helper is not in a class body")?;
+    let mut scope = format!(
+        "{} {}",
+        text_of(&htext, hclass_node),
+        post.as_ref().map(|p| p.1.as_str()).unwrap_or("")
+    );
+    let mut fresh = |base: &str| {
+        let n = fresh_name(&scope, base);
+        scope.push(' ');
+        scope.push_str(&n);
+        n
+    };
+    let plural = fresh(&format!("{pname}s"));
+    let started = fresh("started");
+    let results = fresh("results");
+    let fallbacks = fresh("fallbacks");
+    let start = fresh("start");
+    let chunk = fresh("chunk");
+    let requests = fresh("requests");
+    let batch_v = fresh("batch");
+    let failure = fresh("failure");
+    let idx = fresh("i");
+    let post = match post {
+        Some((v, e)) => {
+            let reserved = [
+                &plural, &started, &results, &fallbacks, &start, &chunk, &requests, &batch_v,
+                &failure, &idx,
+            ];
+            let v2 = if pnames.contains(&v.as_str()) || reserved.contains(&&v) {
+                fresh(&v)
+            } else {
+                v.clone()
+            };
+            // Re-parse the expression from the single method to rename its variable.
+            let st = body_statements(sdecl);
+            let en = st[1].named_child(0).ok_or("no return expression")?;
+            Some((v2.clone(), rename_in(&btext, en, &v, &v2), e))
+        }
+        None => None,
+    };
+
+    // Logging: the class's Logger field, else java.util.logging.
+    let hnl = newline(&htext);
+    let unit = indent_unit(&htext, 4);
+    let mut logger: Option<(String, bool)> = None; // (name, is java.util.logging)
+    {
+        let mut c = hclass_node.walk();
+        for fd in hclass_node.named_children(&mut c) {
+            if fd.kind() != "field_declaration" {
+                continue;
+            }
+            let ty = fd
+                .child_by_field_name("type")
+                .map(|t| text_of(&htext, t).to_string())
+                .unwrap_or_default();
+            if ty != "Logger" && !ty.ends_with(".Logger") {
+                continue;
+            }
+            let fstatic = text_of(&htext, fd)
+                .split('=')
+                .next()
+                .unwrap_or("")
+                .contains("static");
+            if is_static && !fstatic {
+                continue;
+            }
+            let jul = ty == "java.util.logging.Logger"
+                || (ty == "Logger" && htext.contains("import java.util.logging.Logger;"));
+            let mut c2 = fd.walk();
+            if let Some(n) = fd
+                .children_by_field_name("declarator", &mut c2)
+                .next()
+                .and_then(|d| d.child_by_field_name("name"))
+            {
+                logger = Some((text_of(&htext, n).to_string(), jul));
+                break;
+            }
+        }
+    }
+    let mut hedits: Vec<Edit> = Vec::new();
+    let mut himports = vec!["java.util.ArrayList", "java.util.List"];
+    let other_logger = htext.lines().any(|l| {
+        let l = l.trim();
+        l.starts_with("import ")
+            && l.ends_with(".Logger;")
+            && l != "import java.util.logging.Logger;"
+    });
+    let (log, jul, level) = match logger {
+        Some((n, jul)) => (
+            n,
+            jul,
+            if jul && other_logger {
+                "java.util.logging.Level"
+            } else {
+                "Level"
+            },
+        ),
+        None => {
+            let name = fresh("LOG");
+            let (lt, lv) = if other_logger {
+                ("java.util.logging.Logger", "java.util.logging.Level")
+            } else {
+                himports.push("java.util.logging.Logger");
+                ("Logger", "Level")
+            };
+            let open = hclass_node.start_byte() + 1;
+            let at = line_end_incl(&htext, open);
+            let base = leading_ws(&htext, line_start(&htext, hdecl.start_byte()));
+            hedits.push(Edit {
+                range: at..at,
+                new_text: format!(
+                    "{base}private static final {lt} {name} = {lt}.getLogger({hclass}.class.getName());{hnl}"
+                ),
+            });
+            notes.push(format!(
+                "{hclass} has no Logger field: added a java.util.logging Logger ({name})."
+            ));
+            (name, true, lv)
+        }
+    };
+    if jul && !level.contains('.') {
+        himports.push("java.util.logging.Level");
+    }
+    let warn = |msg: String, exc: Option<&str>| -> String {
+        match (jul, exc) {
+            (true, Some(e)) => format!("{log}.log({level}.WARNING, {msg}, {e});"),
+            (true, None) => format!("{log}.warning({msg});"),
+            (false, Some(e)) => format!("{log}.warn({msg}, {e});"),
+            (false, None) => format!("{log}.warn({msg});"),
+        }
+    };
+
+    // The companion, after the helper.
+    let other_params: Vec<String> = hparams
+        .iter()
+        .enumerate()
+        .map(|(i, (t, n))| {
+            if i == k {
+                format!("List<{item_ty}> {plural}")
+            } else {
+                format!("{t} {n}")
+            }
+        })
+        .collect();
+    let fallback_args: Vec<String> = hparams
+        .iter()
+        .enumerate()
+        .map(|(i, (_, n))| {
+            if i == k {
+                format!("{chunk}.get({idx})")
+            } else {
+                n.clone()
+            }
+        })
+        .collect();
+    let mod_text = if mods.is_empty() {
+        String::new()
+    } else {
+        format!("{} ", mods.join(" "))
+    };
+    let mut b = Block::default();
+    b.blank()
+        .line(
+            0,
+            format!(
+                "// {bname} is {hname} for many {pname}s: one {bmethod} request per chunk of at most {limit_expr};"
+            ),
+        )
+        .line(
+            0,
+            format!(
+                "// a chunk whose request fails (or answers with another count) falls back to one {hname} call per {pname}."
+            ),
+        )
+        .line(
+            0,
+            format!(
+                "{mod_text}List<{res_ty}> {bname}({}){throws} {{",
+                other_params.join(", ")
+            ),
+        )
+        .line(1, format!("long {started} = System.nanoTime();"))
+        .line(
+            1,
+            format!("List<{res_ty}> {results} = new ArrayList<>({plural}.size());"),
+        )
+        .line(1, format!("int {fallbacks} = 0;"))
+        .line(
+            1,
+            format!(
+                "for (int {start} = 0; {start} < {plural}.size(); {start} += {limit_expr}) {{"
+            ),
+        )
+        .line(
+            2,
+            format!(
+                "List<{item_ty}> {chunk} = {plural}.subList({start}, Math.min({start} + {limit_expr}, {plural}.size()));"
+            ),
+        );
+    let request_list = match &request_elem {
+        Some(tmpl) => {
+            b.line(
+                2,
+                format!("List<{elem_h}> {requests} = new ArrayList<>({chunk}.size());"),
+            )
+            .line(2, format!("for ({item_ty} {pname} : {chunk}) {{"))
+            .line(
+                3,
+                format!("{requests}.add({});", tmpl.replace("{ELEM}", &elem_h)),
+            )
+            .line(2, "}");
+            requests.clone()
+        }
+        None => chunk.clone(),
+    };
+    b.line(2, format!("List<{bret_h}> {batch_v} = null;"))
+        .line(2, "try {")
+        .line(
+            3,
+            format!(
+                "// Guessed: {bmethod} returns one {bret} per request, in request order (checked below)."
+            ),
+        )
+        .line(
+            3,
+            format!(
+                "// debuglens: ignore[loop-remote-call] -- one {bmethod} request per chunk of {limit_expr}"
+            ),
+        )
+        .line(3, format!("{batch_v} = {recv}.{bmethod}({request_list});"))
+        .line(2, format!("}} catch (RuntimeException {failure}) {{"))
+        .line(
+            3,
+            warn(
+                format!(
+                    "\"{bmethod} failed for \" + {chunk}.size() + \" {pname}s; falling back to per-{pname} {hname} calls\""
+                ),
+                Some(&failure),
+            ),
+        )
+        .line(2, "}")
+        .line(
+            2,
+            format!("if ({batch_v} != null && {batch_v}.size() != {chunk}.size()) {{"),
+        )
+        .line(
+            3,
+            warn(
+                format!(
+                    "\"{bmethod} returned \" + {batch_v}.size() + \" results for \" + {chunk}.size() + \" {pname}s; falling back to per-{pname} {hname} calls\""
+                ),
+                None,
+            ),
+        )
+        .line(3, format!("{batch_v} = null;"))
+        .line(2, "}")
+        .line(
+            2,
+            format!("for (int {idx} = 0; {idx} < {chunk}.size(); {idx}++) {{"),
+        )
+        .line(3, format!("if ({batch_v} != null) {{"));
+    match &post {
+        Some((v, e, _)) => {
+            b.line(4, format!("{bret_h} {v} = {batch_v}.get({idx});"))
+                .line(4, format!("{results}.add({e});"));
+        }
+        None => {
+            b.line(4, format!("{results}.add({batch_v}.get({idx}));"));
+        }
+    }
+    b.line(3, "} else {")
+        .line(4, format!("{fallbacks}++;"))
+        .line(
+            4,
+            format!(
+                "// debuglens: ignore[loop-remote-call] -- fallback, runs only when {bmethod} fails for this chunk"
+            ),
+        )
+        .line(
+            4,
+            format!("{results}.add({hname}({}));", fallback_args.join(", ")),
+        )
+        .line(3, "}")
+        .line(2, "}")
+        .line(1, "}")
+        .line(
+            1,
+            format!(
+                "{log}.info(\"{bname}: \" + {plural}.size() + \" {pname}s via \" + ({fallbacks} == 0 ? \"batch\" : \"sequential\") + \" path (\" + {fallbacks} + \" per-{pname} fallbacks) in \" + (System.nanoTime() - {started}) / 1_000_000 + \" ms\");"
+            ),
+        )
+        .line(1, format!("return {results};"))
+        .line(0, "}");
+    let hbase = leading_ws(&htext, line_start(&htext, hdecl.start_byte()));
+    let at = line_end_incl(&htext, hdecl.end_byte().saturating_sub(1));
+    hedits.push(Edit {
+        range: at..at,
+        new_text: b.render(&hbase, &unit, hnl),
+    });
+    himports.sort();
+    notes.push(format!(
+        "Guessed: {} returns one {bret} per request, in request order; a chunk whose answer has \
+         another size, or whose call throws, falls back to one {hname} call per {pname}.",
+        ba.name.trim()
+    ));
+    if let Some((_, e, _)) = &post {
+        notes.push(format!(
+            "Each {bret} of the batch answer is turned into {hname}'s result with `{e}`, as \
+             {single} does with its single answer."
+        ));
+    }
+    notes.push(
+        "Every item is now checked before the loop body runs, so an early exit in the body no \
+         longer saves the remaining calls."
+            .to_string(),
+    );
+
+    // The loop site: one companion call before the loop, per-item reads inside.
+    let qual = call
+        .child_by_field_name("object")
+        .map(|o| format!("{}.", text_of(&text, o)))
+        .unwrap_or_default();
+    let bargs: Vec<String> = cargs
+        .iter()
+        .enumerate()
+        .map(|(i, a)| {
+            if i == k {
+                list_expr.clone()
+            } else {
+                text_of(&text, *a).to_string()
+            }
+        })
+        .collect();
+    let bcall = format!("{qual}{bname}({})", bargs.join(", "));
+    let mut lscope = s.scope.clone();
+    let stem = match &s.header {
+        Header::Each { var } => var.clone(),
+        Header::Counted { .. } => "item".into(),
+    };
+    let lres = fresh_name(&lscope, &format!("{stem}Results"));
+    lscope.push_str(&format!(" {lres}"));
+    let ls = line_start(&text, s.lnode.start_byte());
+    let mut ledits = Vec::new();
+    let mut pre = Block::default();
+    let mut limports = Vec::new();
+    match s.discard {
+        Some(_) if statement_count(s.body) == 1 => {
+            pre.line(0, format!("{bcall};"));
+            ledits.push(Edit {
+                range: whole_lines(&text, s.lnode),
+                new_text: pre.render(&s.base, &s.unit, s.nl),
+            });
+        }
+        Some(st) => {
+            let r = whole_lines(&text, st);
+            if text.get(r.clone()).unwrap_or("").trim() != text_of(&text, st) {
+                return Err("the call shares its line with other statements".into());
+            }
+            pre.line(0, format!("{bcall};"));
+            ledits.push(Edit {
+                range: ls..ls,
+                new_text: pre.render(&s.base, &s.unit, s.nl),
+            });
+            ledits.push(Edit {
+                range: r,
+                new_text: String::new(),
+            });
+        }
+        None => {
+            let rty = return_type(f, files, &text, cargs.len())?;
+            pre.line(0, format!("List<{rty}> {lres} = {bcall};"));
+            limports.push("java.util.List");
+            let read_back = match &s.header {
+                Header::Counted { var } => format!("{lres}.get({var})"),
+                Header::Each { .. } => {
+                    let li = fresh_name(&lscope, &format!("{stem}Index"));
+                    pre.line(0, format!("int {li} = 0;"));
+                    format!("{lres}.get({li}++)")
+                }
+            };
+            ledits.push(Edit {
+                range: ls..ls,
+                new_text: pre.render(&s.base, &s.unit, s.nl),
+            });
+            ledits.push(Edit {
+                range: call.start_byte()..call.end_byte(),
+                new_text: read_back,
+            });
+        }
+    }
+    let mut out = Vec::new();
+    if hop.path == f.path {
+        let mut all = himports.clone();
+        all.extend(limports);
+        all.sort();
+        all.dedup();
+        let mut e = ledits;
+        e.extend(hedits);
+        e.extend(add_imports(&text, &all));
+        out.push(FileEdits {
+            path: f.path.clone(),
+            edits: e,
+        });
+    } else {
+        ledits.extend(add_imports(&text, &limports));
+        out.push(FileEdits {
+            path: f.path.clone(),
+            edits: ledits,
+        });
+        hedits.extend(add_imports(&htext, &himports));
+        out.push(FileEdits {
+            path: hop.path.clone(),
+            edits: hedits,
+        });
+    }
+    Ok(Rewrite {
+        title: format!(
+            "Batch with {} (chunks of {limit_n}, falls back to per-item calls)",
+            ba.name.trim()
+        ),
+        files: out,
+        notes,
+    })
 }

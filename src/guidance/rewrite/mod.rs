@@ -79,21 +79,6 @@ pub fn batch(
     }
 }
 
-/// The refusal for a language whose batch rewrite is not written yet.
-fn batch_not_implemented(f: &Finding) -> Result<Rewrite, String> {
-    Err(format!(
-        "the batch rewrite is not implemented for {} yet; use the concurrent rewrite or call {} \
-         by hand",
-        Lang::from_path(&f.path)
-            .map(|l| l.family())
-            .unwrap_or("this language"),
-        f.batch_alternative
-            .as_ref()
-            .map(|b| b.name.trim())
-            .unwrap_or("the batch API")
-    ))
-}
-
 /// Rewrite the loop to run the per-item calls concurrently, at most `opts.concurrency` at once.
 pub fn concurrent(
     f: &Finding,
