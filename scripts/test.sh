@@ -13,6 +13,20 @@ step() { printf '\n==> %s\n' "$*"; }
 step "python packages: the demo (aiohttp, pytest) and jsonschema for the SARIF test"
 python3 -m pip install --quiet --disable-pip-version-check -r examples/checkout/requirements.txt jsonschema
 
+step "compilers the rewrite tests check their output with: javac (Debian), tsc (npm, into target/test-tools)"
+if ! command -v javac >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq default-jdk-headless
+  else
+    echo "javac is missing and this is not a root Debian machine: install a JDK (the Java rewrite tests compile their output)" >&2
+    exit 1
+  fi
+fi
+if [ ! -x target/test-tools/node_modules/.bin/tsc ]; then
+  npm install --prefix target/test-tools --no-save --no-audit --no-fund --loglevel=error typescript@5.7.3
+fi
+
 step "cargo test"
 cargo test --locked --all-targets
 
