@@ -70,13 +70,21 @@ pub fn batch(
     if f.batch_alternative.is_none() {
         return Err("no batch API was found for this call".into());
     }
-    match lang_of(f)? {
+    guarded(|| match lang_of(f)? {
         Lang::Python => python::batch(f, files, opts),
         Lang::JavaScript | Lang::TypeScript | Lang::Tsx => javascript::batch(f, files, opts),
         Lang::Go => go::batch(f, files, opts),
         Lang::Rust => rust::batch(f, files, opts),
         Lang::Java => java::batch(f, files, opts),
-    }
+    })
+}
+
+/// Runs a language rewrite so that a bug in it (an index out of range on code shaped in a way
+/// nobody foresaw) refuses the action instead of panicking the request handler.
+fn guarded(rewrite: impl FnOnce() -> Result<Rewrite, String>) -> Result<Rewrite, String> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(rewrite)).unwrap_or_else(|_| {
+        Err("the rewrite failed on this code (a bug in debuglens; the file is unchanged)".into())
+    })
 }
 
 /// Rewrite the loop to run the per-item calls concurrently, at most `opts.concurrency` at once.
@@ -89,13 +97,13 @@ pub fn concurrent(
         concurrency: opts.concurrency.max(1),
         ..*opts
     };
-    match lang_of(f)? {
+    guarded(|| match lang_of(f)? {
         Lang::Python => python::concurrent(f, files, &opts),
         Lang::JavaScript | Lang::TypeScript | Lang::Tsx => javascript::concurrent(f, files, &opts),
         Lang::Go => go::concurrent(f, files, &opts),
         Lang::Rust => rust::concurrent(f, files, &opts),
         Lang::Java => java::concurrent(f, files, &opts),
-    }
+    })
 }
 
 /// Insert the ignore comment on the line above the call, indented like the call's line.
