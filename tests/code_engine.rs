@@ -387,3 +387,16 @@ fn dependents_follow_import_edits() {
     assert_eq!(ix.dependents_of("pkg/a.py"), Vec::<String>::new());
     assert_eq!(ix.dependents_of("pkg/b.py"), fresh(&files(c3), "pkg/b.py"));
 }
+
+/// A call whose last argument is itself a call keeps both closing parentheses in `call_text`.
+#[test]
+fn call_text_keeps_nested_closing_parentheses() {
+    let src = "import java.net.http.HttpClient;\nimport java.net.http.HttpResponse;\nclass A {\n  HttpClient http = HttpClient.newHttpClient();\n  void f(java.util.List<java.net.http.HttpRequest> reqs) throws Exception {\n    for (java.net.http.HttpRequest req : reqs) {\n      http.send(req, HttpResponse.BodyHandlers.ofString());\n    }\n  }\n}\n";
+    let files = vec![("A.java".to_string(), src.to_string())];
+    let found = analyze_workspace(&files, &AnalysisConfig::default());
+    let texts: Vec<&str> = found.iter().map(|f| f.call_text.as_str()).collect();
+    assert_eq!(
+        texts,
+        vec!["http.send(req, HttpResponse.BodyHandlers.ofString())"]
+    );
+}

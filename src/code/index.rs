@@ -1772,11 +1772,7 @@ impl<'a> Resolver<'a> {
             kind: chain.api.kind,
             loops,
             callee: c.callee.clone(),
-            call_text: format!(
-                "{}({})",
-                c.callee,
-                c.args_text.trim_start_matches('(').trim_end_matches(')')
-            ),
+            call_text: format!("{}({})", c.callee, strip_parens(&c.args_text)),
             chain: hops,
             batch_alternative: batch,
             sequential_reason: seq.map(|r| format!("looks sequential by design: {r}")),
@@ -1942,6 +1938,12 @@ fn dep_group(e: &FileEntry) -> Option<String> {
         "rust" => Some("\0rust".to_string()),
         _ => None,
     }
+}
+
+/// `(a, f(b))` → `a, f(b)`: exactly the argument list's own parentheses.
+fn strip_parens(args: &str) -> &str {
+    let inner = args.strip_prefix('(').unwrap_or(args);
+    inner.strip_suffix(')').unwrap_or(inner)
 }
 
 fn guess_kind(name: &str) -> ApiKind {
