@@ -9,26 +9,12 @@ fn shop() -> Files {
     load_workspace(&fixture_dir("n_plus_one/java/shop"))
 }
 
-fn dump(cov: &Coverage) {
-    for (at, files) in &cov.rewritten_files {
-        eprintln!("=== {at}");
-        let before = shop();
-        for ((p, t), (_, t0)) in files.iter().zip(&before) {
-            if t != t0 {
-                eprintln!("--- {p}\n{t}");
-            }
-        }
-    }
-}
-
 #[test]
 fn positives_concurrent() {
     let files = shop();
     let cov = cover(&files, rewrite::concurrent);
     eprintln!("{}", cov.report("java concurrent"));
-    if std::env::var("DUMP").is_ok() {
-        dump(&cov);
-    }
+    cov.dump_if_asked(&files);
     assert!(cov.problems.is_empty(), "{}", cov.problems.join("\n\n"));
     assert!(
         cov.rewritten >= MIN_CONCURRENT,
@@ -175,9 +161,7 @@ fn positives_batch() {
     let files = shop();
     let cov = cover(&files, rewrite::batch);
     eprintln!("{}", cov.report("java batch"));
-    if std::env::var("DUMP").is_ok() {
-        dump(&cov);
-    }
+    cov.dump_if_asked(&files);
     assert!(cov.problems.is_empty(), "{}", cov.problems.join("\n\n"));
     assert!(cov.refused.keys().all(|r| !r.is_empty()));
     assert!(cov.rewritten >= MIN_BATCH, "{}", cov.report("java batch"));

@@ -79,6 +79,24 @@ impl Coverage {
     }
 }
 
+impl Coverage {
+    /// With `DUMP` set in the environment, print every file a rewrite changed (to review the
+    /// rewrites by eye).
+    pub fn dump_if_asked(&self, before: &Files) {
+        if std::env::var("DUMP").is_err() {
+            return;
+        }
+        for (at, files) in &self.rewritten_files {
+            eprintln!("=== {at}");
+            for ((p, t), (_, t0)) in files.iter().zip(before) {
+                if t != t0 {
+                    eprintln!("--- {p}\n{t}");
+                }
+            }
+        }
+    }
+}
+
 /// Identify a finding across rewrites: file, callee and loop header (lines move).
 pub fn key(f: &Finding) -> (String, String, String) {
     (

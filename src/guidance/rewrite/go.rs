@@ -1749,26 +1749,9 @@ pub(super) fn batch(
         range: clause.clone(),
         new_text: format!("{idx}, {var} := range {ranged}"),
     });
-    let mut out = vec![FileEdits {
-        path: f.path.clone(),
-        edits: ledits,
-    }];
-    if hop.path == f.path {
-        out[0].edits.extend(cedits);
-    } else {
-        out.push(FileEdits {
-            path: hop.path.clone(),
-            edits: cedits,
-        });
-    }
-    Ok(Rewrite {
-        title: format!(
-            "Batch with {} (chunks of {limit_n}, falls back to per-item calls)",
-            ba.name
-        ),
-        files: out,
-        notes,
-    })
+    Ok(batch_result(
+        &f.path, ledits, &hop.path, cedits, &ba.name, limit_n, notes,
+    ))
 }
 
 /// Add a standard-library import (into the first group, sorted), unless present.

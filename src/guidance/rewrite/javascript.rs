@@ -1073,16 +1073,7 @@ pub(super) fn batch(
         let spec = import_specifier(&text, root, &fname).ok_or_else(|| {
             format!("{fname} is not imported by name in {} (`import {{ {fname} }}` or `const {{ {fname} }} = require(..)`)", f.path)
         })?;
-        let only_use = text
-            .match_indices(&fname)
-            .filter(|(i, _)| {
-                let w = |c: Option<char>| {
-                    c.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '$')
-                };
-                !w(text[..*i].chars().next_back()) && !w(text[i + fname.len()..].chars().next())
-            })
-            .count()
-            == 2;
+        let only_use = word_count(&text, &fname, &['$']) == 2;
         if only_use {
             ledits.push(Edit {
                 range: spec.start_byte()..spec.end_byte(),
@@ -1098,26 +1089,9 @@ pub(super) fn batch(
     if s.value.kind() != "await_expression" {
         return Err("the call is not awaited".into());
     }
-    let mut out = vec![FileEdits {
-        path: f.path.clone(),
-        edits: ledits,
-    }];
-    if hop.path == f.path {
-        out[0].edits.extend(cedits);
-    } else {
-        out.push(FileEdits {
-            path: hop.path.clone(),
-            edits: cedits,
-        });
-    }
-    Ok(Rewrite {
-        title: format!(
-            "Batch with {} (chunks of {limit_n}, falls back to per-item calls)",
-            ba.name.trim()
-        ),
-        files: out,
-        notes,
-    })
+    Ok(batch_result(
+        &f.path, ledits, &hop.path, cedits, &ba.name, limit_n, notes,
+    ))
 }
 
 fn lang_of_path(path: &str) -> Result<Lang, String> {

@@ -599,3 +599,48 @@ fn helper_hop<'a>(
         )),
     }
 }
+
+/// How often `name` occurs in `text` as a whole identifier (`extra` also counts as an identifier
+/// character, e.g. `$` in JavaScript).
+fn word_count(text: &str, name: &str, extra: &[char]) -> usize {
+    let word =
+        |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_' || extra.contains(&c));
+    text.match_indices(name)
+        .filter(|(i, _)| {
+            !word(text[..*i].chars().next_back()) && !word(text[i + name.len()..].chars().next())
+        })
+        .count()
+}
+
+/// A batch rewrite's result: the loop file's edits, plus the batched companion's edits (in the
+/// same file or in the helper's, `companion_path`).
+fn batch_result(
+    loop_path: &str,
+    loop_edits: Vec<Edit>,
+    companion_path: &str,
+    companion_edits: Vec<Edit>,
+    batch_name: &str,
+    chunk: usize,
+    notes: Vec<String>,
+) -> Rewrite {
+    let mut files = vec![FileEdits {
+        path: loop_path.to_string(),
+        edits: loop_edits,
+    }];
+    if companion_path == loop_path {
+        files[0].edits.extend(companion_edits);
+    } else {
+        files.push(FileEdits {
+            path: companion_path.to_string(),
+            edits: companion_edits,
+        });
+    }
+    Rewrite {
+        title: format!(
+            "Batch with {} (chunks of {chunk}, falls back to per-item calls)",
+            batch_name.trim()
+        ),
+        files,
+        notes,
+    }
+}

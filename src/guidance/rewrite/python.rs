@@ -1024,7 +1024,7 @@ pub(super) fn batch(
     let mut ledits = s.loop_edits(&pre, &many, &one, &iter);
     if hop.path != f.path && !f.callee.contains('.') {
         // The loop was the helper's only user in this file: import the companion instead.
-        let only_use = word_count(&text, callee_last) == 2;
+        let only_use = word_count(&text, callee_last, &[]) == 2;
         match extend_from_import(&text, loop_root_node, callee_last, &bname) {
             Some(mut e) if only_use && !e.new_text.is_empty() => {
                 e.range = (e.range.start - callee_last.len())..e.range.end;
@@ -1038,34 +1038,7 @@ pub(super) fn batch(
             )),
         }
     }
-    let mut out = vec![FileEdits {
-        path: f.path.clone(),
-        edits: ledits,
-    }];
-    if hop.path == f.path {
-        out[0].edits.extend(cedits);
-    } else {
-        out.push(FileEdits {
-            path: hop.path.clone(),
-            edits: cedits,
-        });
-    }
-    Ok(Rewrite {
-        title: format!(
-            "Batch with {} (chunks of {limit_n}, falls back to per-item calls)",
-            ba.name
-        ),
-        files: out,
-        notes,
-    })
-}
-
-/// How often `name` occurs as a whole word in `text`.
-fn word_count(text: &str, name: &str) -> usize {
-    let word = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_');
-    text.match_indices(name)
-        .filter(|(i, _)| {
-            !word(text[..*i].chars().next_back()) && !word(text[i + name.len()..].chars().next())
-        })
-        .count()
+    Ok(batch_result(
+        &f.path, ledits, &hop.path, cedits, &ba.name, limit_n, notes,
+    ))
 }

@@ -1340,14 +1340,7 @@ pub(super) fn batch(
         }
     }
     if hop.path != f.path && !f.callee.contains("::") {
-        let only_use = t
-            .match_indices(fname.as_str())
-            .filter(|(i, _)| {
-                let w = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_');
-                !w(t[..*i].chars().next_back()) && !w(t[i + fname.len()..].chars().next())
-            })
-            .count()
-            == 2;
+        let only_use = word_count(t, &fname, &[]) == 2;
         match extend_use(t, root, &fname, &bname, only_use) {
             Some(e) => edits.push(e),
             None => {
@@ -1358,24 +1351,7 @@ pub(super) fn batch(
             }
         }
     }
-    let mut out = vec![FileEdits {
-        path: f.path.clone(),
-        edits,
-    }];
-    if hop.path == f.path {
-        out[0].edits.extend(cedits);
-    } else {
-        out.push(FileEdits {
-            path: hop.path.clone(),
-            edits: cedits,
-        });
-    }
-    Ok(Rewrite {
-        title: format!(
-            "Batch with {} (chunks of {limit_n}, falls back to per-item calls)",
-            ba.name.trim()
-        ),
-        files: out,
-        notes,
-    })
+    Ok(batch_result(
+        &f.path, edits, &hop.path, cedits, &ba.name, limit_n, notes,
+    ))
 }
