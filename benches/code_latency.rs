@@ -113,27 +113,7 @@ fn run_workspace(base: &[(String, String)]) {
 }
 
 fn run_edits(base: &[(String, String)]) {
-    let files = workspace(base, 100_000);
-    let mut index = Index::new(Catalog::builtin(), AnalysisConfig::default());
-    for (p, t) in &files {
-        if let Some(l) = Lang::from_path(p) {
-            index.update(p, summarize(p, l, t));
-        }
-    }
-    let big = |lang: &str, ext: &str| -> String {
-        let src: String = base
-            .iter()
-            .filter(|(p, _)| p.starts_with(lang) && p.ends_with(ext))
-            .map(|(_, t)| t.as_str())
-            .collect::<Vec<_>>()
-            .join("\n");
-        let mut out = String::new();
-        while out.lines().count() < 5000 {
-            out.push_str(&src);
-            out.push('\n');
-        }
-        out
-    };
+    let mut index = indexed_workspace(base);
     println!(
         "{} single-character edits ({EDITS} random inserts, each then deleted) per ~5k-line file, full path (ms): p50 / p95 per stage",
         2 * EDITS
@@ -151,7 +131,7 @@ fn run_edits(base: &[(String, String)]) {
         } else {
             lang
         };
-        let mut text = big(src_lang, ext);
+        let mut text = big_file(base, src_lang, ext);
         let path = format!("big/{lang}/big{ext}");
         let mut pf = ParsedFile::new(l, text.clone());
         index.update(&path, pf.summarize(&path));
@@ -218,13 +198,7 @@ fn run_edits(base: &[(String, String)]) {
 
 /// Minimum over repeats of each stage on the unedited big files (robust to machine load).
 fn run_min(base: &[(String, String)]) {
-    let files = workspace(base, 100_000);
-    let mut index = Index::new(Catalog::builtin(), AnalysisConfig::default());
-    for (p, t) in &files {
-        if let Some(l) = Lang::from_path(p) {
-            index.update(p, summarize(p, l, t));
-        }
-    }
+    let mut index = indexed_workspace(base);
     for (lang, l, ext) in [
         ("python", Lang::Python, ".py"),
         ("javascript", Lang::TypeScript, ".ts"),
@@ -232,17 +206,7 @@ fn run_min(base: &[(String, String)]) {
         ("rust", Lang::Rust, ".rs"),
         ("java", Lang::Java, ".java"),
     ] {
-        let src: String = base
-            .iter()
-            .filter(|(p, _)| p.starts_with(lang) && p.ends_with(ext))
-            .map(|(_, t)| t.as_str())
-            .collect::<Vec<_>>()
-            .join("\n");
-        let mut text = String::new();
-        while text.lines().count() < 5000 {
-            text.push_str(&src);
-            text.push('\n');
-        }
+        let text = big_file(base, lang, ext);
         let path = format!("big/{lang}/big{ext}");
         // Fresh parse vs incremental reparse after a one-character insert (and its undo).
         let (mut fresh_min, mut inc_min) = (Duration::MAX, Duration::MAX);
@@ -267,7 +231,7 @@ fn run_min(base: &[(String, String)]) {
         let (mut s_min, mut u_min, mut f_min) = (Duration::MAX, Duration::MAX, Duration::MAX);
         for _ in 0..15 {
             let t0 = Instant::now();
-            let s = pf.summarize(&path);
+            let s = pf.summarize_once(&path);
             let t1 = Instant::now();
             index.update(&path, s);
             let t2 = Instant::now();
@@ -278,12 +242,23 @@ fn run_min(base: &[(String, String)]) {
             f_min = f_min.min(t3 - t2);
         }
         println!(
-            "{lang:<10} min of 15: summarize {} ms, update {} ms, findings_for {} ms",
+            "{lang:<10} min of 15: summarize (full walk, no body cache) {} ms, update {} ms, findings_for {} ms",
             ms(s_min),
             ms(u_min),
             ms(f_min)
         );
     }
+}
+
+/// A ~100k-line workspace (copies of the fixtures), summarised into an index.
+fn indexed_workspace(base: &[(String, String)]) -> Index {
+    let mut index = Index::new(Catalog::builtin(), AnalysisConfig::default());
+    for (p, t) in &workspace(base, 100_000) {
+        if let Some(l) = Lang::from_path(p) {
+            index.update(p, summarize(p, l, t));
+        }
+    }
+    index
 }
 
 /// The ~5k-line file of one language used by the edit benchmarks.
