@@ -45,25 +45,7 @@ fn service(nl: &str, gomod: &str) -> Files {
 }
 
 fn rewrite_service(files: &Files) -> (String, debuglens::guidance::rewrite::Rewrite) {
-    let w = warnings(files);
-    let f = w
-        .iter()
-        .find(|f| f.path == "orders/service.go")
-        .expect("finding in service.go");
-    let rw = rewrite::concurrent(f, &lookup(files), &Options::default()).expect("offered");
-    let after = applied(files, &rw);
-    let out = after
-        .iter()
-        .find(|(p, _)| p == "orders/service.go")
-        .unwrap()
-        .1
-        .clone();
-    assert_eq!(parse_problem("orders/service.go", &out), None);
-    assert!(
-        !warnings(&after)
-            .iter()
-            .any(|g| g.path == "orders/service.go")
-    );
+    let (out, rw, _) = rewrite_one(files, "orders/service.go", rewrite::concurrent);
     (out, rw)
 }
 

@@ -105,25 +105,7 @@ fn javac(files: &Files) {
 }
 
 fn rewrite_service(files: &Files) -> (String, debuglens::guidance::rewrite::Rewrite) {
-    let w = warnings(files);
-    let f = w
-        .iter()
-        .find(|f| f.path == "src/shop/CheckoutService.java")
-        .expect("finding in CheckoutService.java");
-    let rw = rewrite::concurrent(f, &lookup(files), &Options::default()).expect("offered");
-    let after = applied(files, &rw);
-    let out = after
-        .iter()
-        .find(|(p, _)| p == "src/shop/CheckoutService.java")
-        .unwrap()
-        .1
-        .clone();
-    assert_eq!(parse_problem("src/shop/CheckoutService.java", &out), None);
-    assert!(
-        !warnings(&after)
-            .iter()
-            .any(|g| g.path == "src/shop/CheckoutService.java")
-    );
+    let (out, rw, after) = rewrite_one(files, "src/shop/CheckoutService.java", rewrite::concurrent);
     javac(&after);
     (out, rw)
 }

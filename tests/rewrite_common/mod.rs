@@ -162,3 +162,25 @@ pub fn cover(files: &Files, rw: RewriteFn) -> Coverage {
     }
     cov
 }
+
+/// Run `rw` on the (first) warning in `path`, apply it, and check the file re-parses and the
+/// file has no warning left. Returns the rewritten file's text, the rewrite, and the workspace.
+pub fn rewrite_one(files: &Files, path: &str, rw: RewriteFn) -> (String, Rewrite, Files) {
+    let f = warnings(files)
+        .into_iter()
+        .find(|f| f.path == path)
+        .unwrap_or_else(|| panic!("no finding in {path}"));
+    let r = rw(&f, &lookup(files), &Options::default()).expect("offered");
+    let after = applied(files, &r);
+    let out = after
+        .iter()
+        .find(|(p, _)| p == path)
+        .map(|(_, t)| t.clone())
+        .unwrap_or_default();
+    assert_eq!(parse_problem(path, &out), None);
+    assert!(
+        !warnings(&after).iter().any(|g| g.path == path),
+        "{path} still has a warning after the rewrite:\n{out}"
+    );
+    (out, r, after)
+}
