@@ -1542,21 +1542,11 @@ pub(super) fn batch(
     if find_decl(&htext, hroot, &bname).is_some() {
         return Err(format!("{bname} already exists in {}", hop.path));
     }
-    let (limit_expr, limit_n, mut notes) = match limit_constant(&btext) {
-        Some((name, v)) if dir_of(&ba.path) == dir_of(&hop.path) => (name, v, Vec::new()),
-        Some((name, v)) => (
-            v.to_string(),
-            v,
-            vec![format!("Chunk size {v} copied from {name} in {}.", ba.path)],
-        ),
-        None => (
-            opts.batch_limit.to_string(),
-            opts.batch_limit,
-            vec![format!(
-                "Assumed a batch limit of {} ({} defines no limit constant).",
-                opts.batch_limit, ba.path
-            )],
-        ),
+    let mut notes = Vec::new();
+    let (limit_expr, limit_n) = match limit_constant(&btext) {
+        Some((name, v)) if dir_of(&ba.path) == dir_of(&hop.path) => (name, v),
+        Some((name, v)) => copied_limit(v, &name, &ba.path, "", &mut notes),
+        None => assumed_limit(opts, &ba.path, &mut notes),
     };
     let hnl = newline(&htext);
     let unit = indent_unit(&htext, 4);

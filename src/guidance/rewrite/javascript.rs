@@ -814,25 +814,10 @@ pub(super) fn batch(
                 (e, v)
             }
             Some(_) => (e, v),
-            None => {
-                notes.push(format!("Chunk size {v} copied from {e} in {}.", ba.path));
-                (v.to_string(), v)
-            }
+            None => copied_limit(v, &e, &ba.path, "", &mut notes),
         },
-        Some((e, v, false)) => {
-            notes.push(format!(
-                "Chunk size {v} copied from {e} in {} (not exported).",
-                ba.path
-            ));
-            (v.to_string(), v)
-        }
-        None => {
-            notes.push(format!(
-                "Assumed a batch limit of {} ({} defines no limit constant).",
-                opts.batch_limit, ba.path
-            ));
-            (opts.batch_limit.to_string(), opts.batch_limit)
-        }
+        Some((e, v, false)) => copied_limit(v, &e, &ba.path, " (not exported)", &mut notes),
+        None => assumed_limit(opts, &ba.path, &mut notes),
     };
     let logger = module_logger(&ctext).unwrap_or_else(|| "console".to_string());
     let metrics = (ctext.contains("metrics.timing(")).then_some("metrics");

@@ -644,3 +644,28 @@ fn batch_result(
         notes,
     }
 }
+
+/// The chunk size when the batch API's file defines no limit constant: `opts.batch_limit`, said
+/// in a note. Returns (expression, value).
+fn assumed_limit(opts: &Options, api_path: &str, notes: &mut Vec<String>) -> (String, usize) {
+    notes.push(format!(
+        "Assumed a batch limit of {} ({api_path} defines no limit constant).",
+        opts.batch_limit
+    ));
+    (opts.batch_limit.to_string(), opts.batch_limit)
+}
+
+/// The limit constant's value, copied as a literal because the companion cannot name the
+/// constant (`why`, e.g. " (not exported)"), said in a note. Returns (expression, value).
+fn copied_limit(
+    value: usize,
+    name: &str,
+    api_path: &str,
+    why: &str,
+    notes: &mut Vec<String>,
+) -> (String, usize) {
+    notes.push(format!(
+        "Chunk size {value} copied from {name} in {api_path}{why}."
+    ));
+    (value.to_string(), value)
+}

@@ -825,19 +825,10 @@ pub(super) fn batch(
                     }
                     (name, v)
                 }
-                None => {
-                    notes.push(format!("Chunk size {v} copied from {name} in {}.", ba.path));
-                    (v.to_string(), v)
-                }
+                None => copied_limit(v, &name, &ba.path, "", &mut notes),
             }
         }
-        None => {
-            notes.push(format!(
-                "Assumed a batch limit of {} ({} defines no limit constant).",
-                opts.batch_limit, ba.path
-            ));
-            (opts.batch_limit.to_string(), opts.batch_limit)
-        }
+        None => assumed_limit(opts, &ba.path, &mut notes),
     };
     let cnl = newline(&ctext);
     let logger = match top_level_logger(&ctext) {

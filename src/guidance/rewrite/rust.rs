@@ -1070,25 +1070,10 @@ pub(super) fn batch(
         Some((e, v, true)) if e.contains("::") => (e, v),
         Some((e, v, true)) => match module_path(&ba.path) {
             Some(m) => (format!("{m}::{e}"), v),
-            None => {
-                notes.push(format!("Chunk size {v} copied from {e} in {}.", ba.path));
-                (v.to_string(), v)
-            }
+            None => copied_limit(v, &e, &ba.path, "", &mut notes),
         },
-        Some((e, v, false)) => {
-            notes.push(format!(
-                "Chunk size {v} copied from {e} in {} (it is private there).",
-                ba.path
-            ));
-            (v.to_string(), v)
-        }
-        None => {
-            notes.push(format!(
-                "Assumed a batch limit of {} ({} defines no limit constant).",
-                opts.batch_limit, ba.path
-            ));
-            (opts.batch_limit.to_string(), opts.batch_limit)
-        }
+        Some((e, v, false)) => copied_limit(v, &e, &ba.path, " (it is private there)", &mut notes),
+        None => assumed_limit(opts, &ba.path, &mut notes),
     };
     let cargo = files("Cargo.toml").unwrap_or_default();
     let (warn, info) = log_macros(&[ct, t, &cargo]);
