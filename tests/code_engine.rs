@@ -400,3 +400,31 @@ fn call_text_keeps_nested_closing_parentheses() {
         vec!["http.send(req, HttpResponse.BodyHandlers.ofString())"]
     );
 }
+
+/// Files that use each other without imports depend on each other: a Go package folder, a Java
+/// package, a Rust crate. Other folders and languages stay out.
+#[test]
+fn dependents_within_a_go_folder_java_package_and_rust_crate() {
+    let files: Vec<(&str, &str)> = vec![
+        ("shop/a.go", "package shop\n\nfunc A() {}\n"),
+        ("shop/b.go", "package shop\n\nfunc B() { A() }\n"),
+        ("other/c.go", "package other\n\nfunc C() {}\n"),
+        ("src/com/x/P.java", "package com.x;\nclass P {}\n"),
+        ("src/com/x/Q.java", "package com.x;\nclass Q {}\n"),
+        ("src/com/y/R.java", "package com.y;\nclass R {}\n"),
+        ("src/lib.rs", "mod m;\npub fn f() {}\n"),
+        ("src/m.rs", "pub fn g() {}\n"),
+    ];
+    let mut ix = Index::new(Catalog::builtin(), AnalysisConfig::default());
+    for (p, t) in &files {
+        let lang = Lang::from_path(p).unwrap();
+        ix.update(p, summarize(p, lang, t));
+    }
+    assert_eq!(ix.dependents_of("shop/a.go"), vec!["shop/b.go"]);
+    assert_eq!(
+        ix.dependents_of("src/com/x/P.java"),
+        vec!["src/com/x/Q.java"]
+    );
+    assert_eq!(ix.dependents_of("src/m.rs"), vec!["src/lib.rs"]);
+    assert_eq!(ix.dependents_of("other/c.go"), Vec::<String>::new());
+}

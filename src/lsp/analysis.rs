@@ -205,9 +205,15 @@ async fn analyze(state: Arc<State>, published: Published, uri: Uri, propagate: b
                     .collect();
             }
         }
-        let findings = || match code.as_deref() {
-            Some(code) => code.all_findings(),
-            None => job_state.code_lock().all_findings(),
+        // Workspace findings, for correlating a stack trace with them. A code document already
+        // holds the code lock and asks only if it contains a trace (an edit to ordinary code must
+        // not resolve the whole workspace). Any other document (notes, logs: where traces are)
+        // takes them now, before the workspace lock: the code lock is always taken first.
+        let eager = code.is_none().then(|| job_state.code_lock().all_findings());
+        let findings = || match (&eager, code.as_deref()) {
+            (Some(all), _) => Arc::clone(all),
+            (None, Some(code)) => code.all_findings(),
+            (None, None) => Arc::default(),
         };
         let workspace = job_state.workspace_read();
         let cx = engine::Context {
