@@ -32,6 +32,16 @@ pub fn analysis_config(settings: &Settings) -> AnalysisConfig {
     }
 }
 
+/// A diagnostic's `data`: the finding's JSON fields beyond those of the diagnostic itself.
+#[derive(serde::Serialize)]
+struct DataJson {
+    loop_line: usize,
+    confidence: code::finding::Confidence,
+    chain: Vec<code::finding::ChainHopJson>,
+    batch_alternative: Option<code::finding::BatchJson>,
+    sequential_reason: Option<String>,
+}
+
 /// Findings → diagnostics. `root` is the folder the index's relative paths are under.
 pub fn diagnostics(findings: &[Finding], root: &Path) -> Vec<Diagnostic> {
     findings.iter().map(|f| diagnostic(f, root)).collect()
@@ -75,9 +85,19 @@ fn diagnostic(f: &Finding, root: &Path) -> Diagnostic {
             message: format!("batch alternative: {}", b.name),
         });
     }
-    // The stable JSON; code actions read the stored finding itself (by range), so the full
-    // finding is not sent with every diagnostic.
-    let data = serde_json::to_value(f.to_json()).unwrap_or_default();
+    // The stable JSON's fields that the diagnostic does not already carry (its own range,
+    // severity, message and rule): `check --format json` joins the two, and a publish of a few
+    // hundred findings is not made to carry each message twice. Code actions read the stored
+    // finding itself (by range).
+    let j = f.to_json();
+    let data = serde_json::to_value(DataJson {
+        loop_line: j.loop_line,
+        confidence: j.confidence,
+        chain: j.chain,
+        batch_alternative: j.batch_alternative,
+        sequential_reason: j.sequential_reason,
+    })
+    .unwrap_or_default();
     Diagnostic {
         range: f.span.start.byte..f.span.end.byte,
         severity: match f.severity {
