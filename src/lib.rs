@@ -9,6 +9,7 @@ pub mod config;
 pub mod engine;
 pub mod guidance;
 pub mod lsp;
+pub mod reclaim;
 pub mod text;
 pub mod traces;
 pub mod workspace;
