@@ -238,11 +238,26 @@ async fn analyze(state: Arc<State>, published: Published, uri: Uri, propagate: b
         );
         drop(code);
         drop(workspace);
-        let mut text_of = |p: &Path| open_or_disk(&open_docs, p).map(|(index, _)| index);
+        // A chain's hops are mostly in a few helper files: read each once per analysis.
+        let own = Arc::new(crate::text::LineTable::new(text.as_str()));
+        let mut tables: HashMap<PathBuf, Option<Arc<crate::text::LineTable>>> = HashMap::new();
+        if let Some(p) = &path {
+            tables.insert(p.clone(), Some(Arc::clone(&own)));
+        }
+        let mut text_of = |p: &Path| {
+            tables
+                .entry(p.to_path_buf())
+                .or_insert_with(|| {
+                    open_or_disk(&open_docs, p)
+                        .map(|(index, _)| Arc::new(crate::text::LineTable::new(index.text())))
+                })
+                .clone()
+        };
+        let mut report = report;
         let diagnostics: Vec<lsp::Diagnostic> = report
             .diagnostics
-            .iter()
-            .map(|d| convert::diagnostic(&doc.index, d, enc, &mut text_of))
+            .iter_mut()
+            .map(|d| convert::diagnostic(&own, d, enc, &mut text_of))
             .collect();
         (report, diagnostics, dependents)
     });
@@ -277,7 +292,7 @@ async fn analyze(state: Arc<State>, published: Published, uri: Uri, propagate: b
         }
         guard.insert(uri.clone(), document.version);
         if let Ok(mut results) = state.results.write() {
-            results.insert(
+            let previous = results.insert(
                 uri.clone(),
                 Arc::new(DocResult {
                     uri: uri.clone(),
@@ -288,6 +303,8 @@ async fn analyze(state: Arc<State>, published: Published, uri: Uri, propagate: b
                     diagnostics,
                 }),
             );
+            // Hundreds of diagnostics and their report: not freed on this edit's path.
+            crate::reclaim::drop_later(previous);
         }
         publish_locked(&state, &uri).await;
     }
@@ -346,22 +363,74 @@ async fn republish_targets(
 async fn publish_locked(state: &State, uri: &Uri) {
     let open = state.docs.latest();
     let doc = open.get(uri).cloned();
-    let (mut diagnostics, version) = match &doc {
+    let (result, version) = match &doc {
         Some(d) => {
             let result = state.results.read().ok().and_then(|r| r.get(uri).cloned());
             match result {
-                Some(r) if r.version == d.version => (r.diagnostics.clone(), Some(d.version)),
+                Some(r) if r.version == d.version => (Some(r), Some(d.version)),
                 // Its own analysis is on the way and will publish.
                 _ => return,
             }
         }
-        None => (Vec::new(), None),
+        None => (None, None),
     };
-    diagnostics.extend(mark_diagnostics(state, uri, &open));
-    state
-        .client
-        .publish_diagnostics(uri.clone(), diagnostics, version)
-        .await;
+    let own: &[lsp::Diagnostic] = result.as_ref().map_or(&[], |r| &r.diagnostics);
+    let marks = mark_diagnostics(state, uri, &open);
+    match &state.direct {
+        // Serialised from borrowed diagnostics straight into a frame: a publish of a few hundred
+        // diagnostics is most of an edit's cost when it is cloned, turned into a
+        // `serde_json::Value` and serialised from that, as `Client::publish_diagnostics` does.
+        Some(direct) => {
+            let note = PublishNotification {
+                jsonrpc: "2.0",
+                method: "textDocument/publishDiagnostics",
+                params: PublishParams {
+                    uri,
+                    diagnostics: Chained(own, &marks),
+                    version,
+                },
+            };
+            match serde_json::to_vec(&note) {
+                Ok(body) => {
+                    let _ = direct.send(body);
+                }
+                Err(e) => tracing::error!("cannot serialise diagnostics for {}: {e}", uri.as_str()),
+            }
+        }
+        None => {
+            let mut diagnostics = own.to_vec();
+            diagnostics.extend(marks);
+            state
+                .client
+                .publish_diagnostics(uri.clone(), diagnostics, version)
+                .await;
+        }
+    }
+}
+
+#[derive(serde::Serialize)]
+struct PublishNotification<'a> {
+    jsonrpc: &'static str,
+    method: &'static str,
+    params: PublishParams<'a>,
+}
+
+/// `PublishDiagnosticsParams`, borrowing its diagnostics.
+#[derive(serde::Serialize)]
+struct PublishParams<'a> {
+    uri: &'a Uri,
+    diagnostics: Chained<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    version: Option<i32>,
+}
+
+/// Two slices serialised as one JSON array.
+struct Chained<'a>(&'a [lsp::Diagnostic], &'a [lsp::Diagnostic]);
+
+impl serde::Serialize for Chained<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.0.iter().chain(self.1))
+    }
 }
 
 fn mark_diagnostics(

@@ -5,7 +5,7 @@ use std::path::Path;
 use tower_lsp_server::ls_types as lsp;
 
 use crate::engine;
-use crate::text::{Encoding, LineIndex, Position};
+use crate::text::{Encoding, LineIndex, LineTable, Position};
 
 pub fn position(p: Position) -> lsp::Position {
     lsp::Position::new(p.line, p.character)
@@ -22,6 +22,13 @@ pub fn range(index: &LineIndex, r: &std::ops::Range<usize>, enc: Encoding) -> ls
     )
 }
 
+pub fn table_range(table: &LineTable, r: &std::ops::Range<usize>, enc: Encoding) -> lsp::Range {
+    lsp::Range::new(
+        position(table.position(r.start, enc)),
+        position(table.position(r.end, enc)),
+    )
+}
+
 pub fn severity(s: engine::Severity) -> lsp::DiagnosticSeverity {
     match s {
         engine::Severity::Error => lsp::DiagnosticSeverity::ERROR,
@@ -35,13 +42,14 @@ pub fn uri_for_path(path: &Path) -> Option<lsp::Uri> {
     lsp::Uri::from_file_path(path)
 }
 
-/// Converts one diagnostic. `text_of` supplies the text of other files named in related
-/// information (from the open buffer when there is one, else from disk).
+/// Converts one diagnostic, moving its `data` out (the LSP form is the one kept). `text_of`
+/// supplies the text of other files named in related information (from the open buffer when
+/// there is one, else from disk).
 pub fn diagnostic(
-    index: &LineIndex,
-    d: &engine::Diagnostic,
+    table: &LineTable,
+    d: &mut engine::Diagnostic,
     enc: Encoding,
-    text_of: &mut dyn FnMut(&Path) -> Option<LineIndex>,
+    text_of: &mut dyn FnMut(&Path) -> Option<std::sync::Arc<LineTable>>,
 ) -> lsp::Diagnostic {
     let related: Vec<lsp::DiagnosticRelatedInformation> = d
         .related
@@ -51,20 +59,20 @@ pub fn diagnostic(
             Some(lsp::DiagnosticRelatedInformation {
                 location: lsp::Location::new(
                     uri_for_path(&r.location.path)?,
-                    range(&idx, &r.location.range, enc),
+                    table_range(&idx, &r.location.range, enc),
                 ),
                 message: r.message.clone(),
             })
         })
         .collect();
     lsp::Diagnostic {
-        range: range(index, &d.range, enc),
+        range: table_range(table, &d.range, enc),
         severity: Some(severity(d.severity)),
         code: Some(lsp::NumberOrString::String(d.rule.to_string())),
         source: Some("debuglens".to_string()),
         message: d.message.clone(),
         related_information: (!related.is_empty()).then_some(related),
-        data: d.data.clone(),
+        data: d.data.take(),
         ..Default::default()
     }
 }

@@ -210,7 +210,8 @@ pub async fn pump_input<R, W>(
     }
 }
 
-/// Writes whole frames from the server's output and from `rejects` to `output`, flushing each.
+/// Writes whole frames from the server's output and from `rejects` (bodies written beside the
+/// server: answers to bad input, published diagnostics) to `output`, flushing each.
 /// Returns when the server's output has ended.
 pub async fn pump_output<R, W>(
     from_server: R,

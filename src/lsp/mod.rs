@@ -35,20 +35,23 @@ where
     // and the server reads the other; the server writes into `output_pipe`, the writer pump reads.
     let (pump_to_server, server_reads) = tokio::io::duplex(PIPE_BYTES);
     let (server_writes, pump_from_server) = tokio::io::duplex(PIPE_BYTES);
-    let (rejects_tx, rejects_rx) = tokio::sync::mpsc::unbounded_channel();
+    // Frames written beside the server's own output: the framing layer's answers to bad input,
+    // and the server's diagnostics, which it serialises itself.
+    let (direct_tx, direct_rx) = tokio::sync::mpsc::unbounded_channel();
 
     let exited = Arc::new(AtomicBool::new(false));
     let reader = tokio::spawn(framing::pump_input(
         input,
         pump_to_server,
-        rejects_tx,
+        direct_tx.clone(),
         Arc::clone(&exited),
     ));
-    let writer = tokio::spawn(framing::pump_output(pump_from_server, output, rejects_rx));
+    let writer = tokio::spawn(framing::pump_output(pump_from_server, output, direct_rx));
 
-    let (service, socket) = LspService::build(Backend::new)
-        .custom_method("debuglens/viewFileText", Backend::view_file_text)
-        .finish();
+    let (service, socket) =
+        LspService::build(move |client| Backend::with_direct_output(client, Some(direct_tx)))
+            .custom_method("debuglens/viewFileText", Backend::view_file_text)
+            .finish();
     let shutdown = Arc::clone(&service.inner().state.shutdown_requested);
 
     Server::new(server_reads, server_writes, socket)

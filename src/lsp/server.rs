@@ -24,11 +24,20 @@ pub struct Backend {
 
 impl Backend {
     pub fn new(client: Client) -> Backend {
+        Backend::with_direct_output(client, None)
+    }
+
+    /// A backend that may also write whole messages to the client through `direct` (the
+    /// framing layer's writer), bypassing tower-lsp-server's serialisation.
+    pub fn with_direct_output(
+        client: Client,
+        direct: Option<tokio::sync::mpsc::UnboundedSender<Vec<u8>>>,
+    ) -> Backend {
         let encoding = Arc::new(OnceLock::new());
         let (notices_tx, notices_rx) = tokio::sync::mpsc::unbounded_channel();
         let docs = Documents::spawn(Arc::clone(&encoding), notices_tx);
         let (scheduler, work_rx) = Scheduler::channel();
-        let state = Arc::new(State::new(client, encoding, docs, scheduler));
+        let state = Arc::new(State::new(client, direct, encoding, docs, scheduler));
         analysis::spawn(Arc::clone(&state), notices_rx, work_rx);
         Backend { state }
     }

@@ -41,6 +41,9 @@ pub struct ConfigState {
 
 pub struct State {
     pub client: Client,
+    /// Whole JSON-RPC bodies to write to the client beside tower-lsp-server's own output (the
+    /// framing layer's writer takes both); `None` when the server runs without that layer.
+    pub direct: Option<tokio::sync::mpsc::UnboundedSender<Vec<u8>>>,
     pub encoding: Arc<OnceLock<Encoding>>,
     pub caps: OnceLock<ClientCaps>,
     pub config: Mutex<ConfigState>,
@@ -68,12 +71,14 @@ pub struct State {
 impl State {
     pub fn new(
         client: Client,
+        direct: Option<tokio::sync::mpsc::UnboundedSender<Vec<u8>>>,
         encoding: Arc<OnceLock<Encoding>>,
         docs: Documents,
         scheduler: Scheduler,
     ) -> State {
         State {
             client,
+            direct,
             encoding,
             caps: OnceLock::new(),
             config: Mutex::new(ConfigState::default()),
