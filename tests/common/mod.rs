@@ -25,7 +25,10 @@ pub fn frame(body: &Value) -> Vec<u8> {
     out
 }
 
-pub async fn read_frame<R: tokio::io::AsyncBufRead + Unpin>(r: &mut R) -> Option<Value> {
+/// The next message, and when its last byte arrived (before it was parsed).
+pub async fn read_frame<R: tokio::io::AsyncBufRead + Unpin>(
+    r: &mut R,
+) -> Option<(Value, std::time::Instant)> {
     let mut len = None;
     loop {
         let mut line = String::new();
@@ -45,7 +48,8 @@ pub async fn read_frame<R: tokio::io::AsyncBufRead + Unpin>(r: &mut R) -> Option
     }
     let mut body = vec![0; len?];
     r.read_exact(&mut body).await.ok()?;
-    serde_json::from_slice(&body).ok()
+    let arrived = std::time::Instant::now();
+    Some((serde_json::from_slice(&body).ok()?, arrived))
 }
 
 pub fn file_uri(path: &Path) -> String {
@@ -167,13 +171,13 @@ impl Builder {
                 }
             }
         });
-        let (in_tx, in_rx) = mpsc::unbounded_channel::<Value>();
+        let (in_tx, in_rx) = mpsc::unbounded_channel::<(Value, std::time::Instant)>();
         let configuration = Arc::new(Mutex::new(self.configuration.clone()));
         let config_for_reader = Arc::clone(&configuration);
         let auto_tx = out_tx.clone();
         let reader = tokio::spawn(async move {
             let mut r = BufReader::new(from_server);
-            while let Some(msg) = read_frame(&mut r).await {
+            while let Some((msg, arrived)) = read_frame(&mut r).await {
                 if let (Some(id), Some(method)) =
                     (msg.get("id"), msg.get("method").and_then(Value::as_str))
                 {
@@ -191,7 +195,7 @@ impl Builder {
                         &json!({"jsonrpc": "2.0", "id": id, "result": result}),
                     ));
                 }
-                if in_tx.send(msg).is_err() {
+                if in_tx.send((msg, arrived)).is_err() {
                     break;
                 }
             }
@@ -200,7 +204,9 @@ impl Builder {
             out: out_tx,
             incoming: in_rx,
             seen: VecDeque::new(),
+            last_arrival: None,
             log: Vec::new(),
+            keep_log: true,
             next_id: 1,
             versions: Default::default(),
             task: Some(task),
@@ -224,11 +230,14 @@ enum ServerTask {
 
 pub struct TestServer {
     out: mpsc::UnboundedSender<Vec<u8>>,
-    incoming: mpsc::UnboundedReceiver<Value>,
+    incoming: mpsc::UnboundedReceiver<(Value, std::time::Instant)>,
     /// Messages received and not yet consumed by an `await_*`.
-    seen: VecDeque<Value>,
-    /// Everything received, for failure messages.
+    seen: VecDeque<(Value, std::time::Instant)>,
+    /// When the last message an `await_*` returned had fully arrived (before parsing).
+    last_arrival: Option<std::time::Instant>,
+    /// Everything received, for failure messages (unless `keep_log` is off).
     pub log: Vec<Value>,
+    keep_log: bool,
     next_id: i64,
     versions: std::collections::HashMap<String, i32>,
     task: Option<ServerTask>,
@@ -257,6 +266,12 @@ impl TestServer {
             configuration: Value::Null,
             binary: false,
         }
+    }
+
+    /// Whether to keep a copy of every message for failure reports. A benchmark turns it off:
+    /// copying each publish would be measured as the server's time.
+    pub fn keep_log(&mut self, keep: bool) {
+        self.keep_log = keep;
     }
 
     pub fn set_configuration(&self, value: Value) {
@@ -309,38 +324,54 @@ impl TestServer {
         }
     }
 
+    /// When the message the last `await_message` returned had fully arrived, before the client
+    /// parsed it.
+    pub fn last_arrival(&self) -> Option<std::time::Instant> {
+        self.last_arrival
+    }
+
     /// Next message (already seen or new) matching `pred`; panics after `WAIT`.
     pub async fn await_message(&mut self, pred: impl Fn(&Value) -> bool) -> Value {
-        if let Some(pos) = self.seen.iter().position(&pred) {
-            return self.seen.remove(pos).unwrap();
+        if let Some(pos) = self.seen.iter().position(|(m, _)| pred(m)) {
+            let (msg, arrived) = self.seen.remove(pos).unwrap();
+            self.last_arrival = Some(arrived);
+            return msg;
         }
         let deadline = tokio::time::Instant::now() + WAIT;
         loop {
-            let msg = match tokio::time::timeout_at(deadline, self.incoming.recv()).await {
+            let (msg, arrived) = match tokio::time::timeout_at(deadline, self.incoming.recv()).await
+            {
                 Ok(Some(m)) => m,
                 Ok(None) => panic!("server closed the connection; received: {:#?}", self.log),
                 Err(_) => panic!("timed out waiting for a message; received: {:#?}", self.log),
             };
             self.check_error_log(&msg);
-            self.log.push(msg.clone());
+            if self.keep_log {
+                self.log.push(msg.clone());
+            }
             if pred(&msg) {
+                self.last_arrival = Some(arrived);
                 return msg;
             }
-            self.seen.push_back(msg);
+            self.seen.push_back((msg, arrived));
         }
     }
 
     /// Whether a matching message arrives within `wait` (for "nothing is sent" checks).
     pub async fn receives_within(&mut self, wait: Duration, pred: impl Fn(&Value) -> bool) -> bool {
-        if self.seen.iter().any(&pred) {
+        if self.seen.iter().any(|(m, _)| pred(m)) {
             return true;
         }
         let deadline = tokio::time::Instant::now() + wait;
-        while let Ok(Some(msg)) = tokio::time::timeout_at(deadline, self.incoming.recv()).await {
+        while let Ok(Some((msg, arrived))) =
+            tokio::time::timeout_at(deadline, self.incoming.recv()).await
+        {
             self.check_error_log(&msg);
-            self.log.push(msg.clone());
+            if self.keep_log {
+                self.log.push(msg.clone());
+            }
             let hit = pred(&msg);
-            self.seen.push_back(msg);
+            self.seen.push_back((msg, arrived));
             if hit {
                 return true;
             }
@@ -408,17 +439,17 @@ impl TestServer {
     /// The diagnostics published for `uri` at `version`.
     pub async fn diagnostics(&mut self, uri: &str, version: i32) -> Vec<Value> {
         let u = uri.to_string();
-        let p = self
+        let mut p = self
             .await_message(move |m| {
                 m["method"] == "textDocument/publishDiagnostics"
                     && m["params"]["uri"] == u.as_str()
                     && m["params"]["version"] == version
             })
             .await;
-        p["params"]["diagnostics"]
-            .as_array()
-            .cloned()
-            .unwrap_or_default()
+        match p["params"]["diagnostics"].take() {
+            Value::Array(diagnostics) => diagnostics,
+            _ => Vec::new(),
+        }
     }
 
     /// The next diagnostics published for `uri`, whatever the version.
