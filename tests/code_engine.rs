@@ -176,7 +176,7 @@ fn incremental_edit_equals_fresh_parse() {
         );
         let fresh = ParsedFile::new(lang, new_text.clone());
         assert_eq!(pf.sexp(), fresh.sexp(), "{lang:?}");
-        let a = serde_json::to_string(&pf.summarize("x")).unwrap();
+        let a = serde_json::to_string(&pf.summarize("x", None)).unwrap();
         let b = serde_json::to_string(&fresh.summarize_once("x")).unwrap();
         assert_eq!(a, b, "{lang:?}");
         // Typing a character at a time (half-typed states in between).

@@ -109,8 +109,9 @@ fn boundary(text: &str, mut i: usize) -> usize {
 fn check(lang: Lang, steps: &[Step]) -> Result<(), TestCaseError> {
     let mut text = corpus(lang);
     let mut pf = ParsedFile::new(lang, text.clone());
-    // The first summary fills the cache.
-    let _ = pf.summarize("f");
+    // The first summary fills the cache; each summary is handed back to the next, as the index
+    // does.
+    let mut last = Some(pf.summarize("f", None));
     for (k, s) in steps.iter().enumerate() {
         let start = boundary(&text, (s.at * text.len() as f64) as usize);
         let end = boundary(&text, start + s.remove).max(start);
@@ -119,7 +120,9 @@ fn check(lang: Lang, steps: &[Step]) -> Result<(), TestCaseError> {
         pf.edit(edit, next.clone());
         text = next;
         if s.summarize || k + 1 == steps.len() {
-            let incremental = serde_json::to_string_pretty(&pf.summarize("f")).unwrap();
+            let summary = pf.summarize("f", last.take());
+            let incremental = serde_json::to_string_pretty(&summary).unwrap();
+            last = Some(summary);
             // The oracle walks the same tree without the cache: tree-sitter's incremental
             // parse may recover from errors differently than a fresh parse, which is not what
             // this test is about.
@@ -175,21 +178,22 @@ proptest! {
     }
 }
 
-/// The cache does its job: after an edit inside one function, bodies tree-sitter did not
+/// The cache does its job: after an edit inside one function, the functions tree-sitter did not
 /// re-parse are reused, shifted, and the result equals a full walk.
 #[test]
 fn an_edit_inside_one_function_keeps_the_other_bodies() {
     let text = "function a(xs) {\n  for (const x of xs) {\n    get(x);\n  }\n}\n\nfunction b(xs) {\n  return xs.map((x) => get(x));\n}\n\nfunction c(xs) {\n  for (const x of xs) {\n    get(x);\n  }\n}\n";
     let mut pf = ParsedFile::new(Lang::JavaScript, text);
-    let _ = pf.summarize("f");
+    let first = pf.summarize("f", None);
+    // a, b and c (the arrow function in b is walked as b's `map` callback, inside b).
     assert_eq!(pf.cached_bodies(), 3);
     let at = text.find("get(x);").unwrap();
     let next = format!("{}axios.{}", &text[..at], &text[at..]);
     pf.edit(TextEdit::replace(text, at, at, "axios."), next.clone());
-    // a's body is dropped by the edit; b's and c's are kept, shifted by 6 bytes.
+    // a is dropped by the edit; b and c are kept, shifted by 6 bytes.
     assert_eq!(pf.cached_bodies(), 2);
-    let s = pf.summarize("f");
-    // tree-sitter re-parses the node right after an edit (b), so only c's body is reused.
+    let s = pf.summarize("f", Some(first));
+    // tree-sitter re-parses the node right after an edit (b), so only c is reused.
     assert_eq!(pf.reused_bodies(), 1);
     assert_eq!(pf.cached_bodies(), 3);
     let calls: Vec<(&str, usize, usize)> = s
@@ -208,6 +212,69 @@ fn an_edit_inside_one_function_keeps_the_other_bodies() {
         ],
         "{next}"
     );
+    assert_eq!(
+        serde_json::to_string(&s).unwrap(),
+        serde_json::to_string(&pf.summarize_once("f")).unwrap()
+    );
+}
+
+/// A function's summary also depends on its parent when the name or decorators come from there:
+/// editing a decorator or the variable a function is assigned to, on an earlier line, must not
+/// leave the old one in the reused function.
+#[test]
+fn an_edit_to_a_decorator_or_an_assigned_name_is_seen_by_the_reused_function() {
+    let cases = [
+        (
+            Lang::Python,
+            "import requests\n\n@retry(3)\ndef fetch(x):\n    return requests.get(x)\n\n\ndef other():\n    pass\n",
+            "retry(3)",
+            "cached",
+        ),
+        (
+            Lang::JavaScript,
+            "const fetchOne =\n  async (x) => {\n    return fetch(x);\n  };\n\nfunction other() {}\n",
+            "fetchOne",
+            "loadOne",
+        ),
+    ];
+    for (lang, text, old, new) in cases {
+        let mut pf = ParsedFile::new(lang, text);
+        let first = pf.summarize("f", None);
+        let at = text.find(old).unwrap();
+        let next = format!("{}{}{}", &text[..at], new, &text[at + old.len()..]);
+        pf.edit(
+            TextEdit::replace(text, at, at + old.len(), new),
+            next.clone(),
+        );
+        let s = pf.summarize("f", Some(first));
+        let f = &s.functions[0];
+        assert!(
+            f.name == new || f.annotations.iter().any(|a| a == new),
+            "{lang:?}: {f:?}"
+        );
+        assert_eq!(
+            serde_json::to_string(&s).unwrap(),
+            serde_json::to_string(&pf.summarize_once("f")).unwrap(),
+            "{lang:?}"
+        );
+    }
+}
+
+/// Python's function nodes are re-created by tree-sitter after an edit even where their bodies
+/// are reused as they were; a function whose body and surrounding text are unchanged is reused.
+#[test]
+fn python_functions_after_an_edit_are_reused_through_their_bodies() {
+    let text = "import requests\n\n\nclass Client:\n    def get(self, x):\n        return requests.get(x)\n\n    def put(self, x):\n        return requests.put(x)\n\n\ndef load(xs):\n    for x in xs:\n        Client().get(x)\n\n\ndef save(xs):\n    for x in xs:\n        Client().put(x)\n";
+    let mut pf = ParsedFile::new(Lang::Python, text);
+    let first = pf.summarize("f", None);
+    assert_eq!(pf.cached_bodies(), 4);
+    let at = text.find("requests.get(x)").unwrap();
+    let next = format!("{}{}{}", &text[..at], "  ", &text[at..]);
+    pf.edit(TextEdit::replace(text, at, at, "  "), next.clone());
+    let s = pf.summarize("f", Some(first));
+    // Three functions are untouched; tree-sitter re-parses the one right after the edit (put),
+    // the other two are reused.
+    assert_eq!(pf.reused_bodies(), 2);
     assert_eq!(
         serde_json::to_string(&s).unwrap(),
         serde_json::to_string(&pf.summarize_once("f")).unwrap()

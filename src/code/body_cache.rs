@@ -1,67 +1,73 @@
-//! Function bodies' summary output kept between summaries of one open file, so that after an
-//! edit only the functions the edit touched are walked again (issue 4: edit → findings latency).
+//! Functions' summary items carried from one summary of an open file to the next, so that after
+//! an edit only the functions the edit touched are walked again (issue 4: edit → findings
+//! latency).
 //!
-//! A unit is the walk of one function body (`Walker::function`). What that walk emits depends
-//! only on the body's subtree and on three facts from outside it: the function's index (all
-//! references inside are relative to it), the enclosing class name, and whether the function is
-//! async (calls directly in it record `in_async`); loops and join depth are reset on entry.
-//! So an entry is reused when the same body node (tree-sitter reused its subtree as it was),
-//! at the same start, end, class and asyncness, is walked again and no edit or changed range
-//! touched it in between. The file keeps the tree of its last summary alive, so a recorded
-//! node address cannot be handed to a new node.
+//! A unit is the walk of one function (`Walker::function`: its definition, and everything in
+//! its body, nested functions included). What that walk emits depends only on the function's
+//! subtree and on a few facts from outside it: the enclosing class name, the parent node some
+//! grammars take a function's name or decorators from (`LangHooks::is_fn_context`), the walk depth,
+//! and the index of the enclosing function (the unit's own definition records it as `parent`;
+//! every other index inside the unit is relative to the unit). Loops and join depth are reset on
+//! entry. So a unit is reused when its body is the same node (tree-sitter reused the body's
+//! subtree as it was: same node id) with the same text around it inside the function, at the
+//! same start, end and row, with the same class, context node and depth, and no edit or changed
+//! range touched it in between. (The body stands for the function because tree-sitter re-creates
+//! some grammars' function nodes, Python's, where it reuses their bodies.) The file keeps the
+//! tree of its last summary alive, so a recorded node address cannot be handed to a new node.
 //!
-//! Positions: entries keep the spans they were recorded with plus a byte and row delta. An
-//! edit entirely on earlier rows shifts an entry; an edit after it leaves it alone; anything
-//! else (an edit inside it, or on its first row, where columns would move) drops it.
+//! Items are not copied into the cache: an entry records where its unit's items sit in the
+//! summary this file produced last, and the next summary moves them out of that summary
+//! (`FileSummary::stamp` says which summary an entry's places refer to). A unit's items are in
+//! walk order, so units are taken in increasing order and each list is read once, front to back.
+//!
+//! Positions: entries keep a byte and row delta between their items' positions and the current
+//! text. An edit entirely on earlier rows shifts an entry; an edit after it leaves it alone;
+//! anything else (an edit inside it, or on its first row, where columns would move) drops it.
 
-use super::summary::{Assignment, CallSite, ClassDef, FunctionDef, Import, LoopInfo};
+use super::summary::{Assignment, CallSite, ClassDef, FileSummary, FunctionDef, Import, LoopInfo};
 use super::{Pos, Span, TextEdit};
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 #[derive(Debug, Default)]
 pub struct BodyCache {
-    /// By body start byte, in current coordinates.
+    /// By unit start byte, in current coordinates.
     entries: BTreeMap<usize, Entry>,
-    /// Bodies taken from the cache by the last summary (outermost ones only).
+    /// Units taken from the last summary (outermost ones only).
     reused: usize,
+    /// The stamp of the summary the entries' places refer to (0: none).
+    stamp: u64,
 }
 
 #[derive(Debug)]
 pub(crate) struct Entry {
-    /// The body's tree-sitter node id (its subtree's address): tree-sitter keeps a subtree's
-    /// address when an incremental parse reuses it unchanged, and gives a re-parsed one a new
-    /// one. Its changed ranges alone miss some re-parses after errors.
+    /// The function's body's tree-sitter node id (its subtree's address; the function's own
+    /// when it has no body): tree-sitter keeps a subtree's address when an incremental parse
+    /// reuses it unchanged, and gives a re-parsed one a new one. Its changed ranges alone miss
+    /// some re-parses after errors.
     node: usize,
-    /// Current coordinates of the body.
+    /// Hash of the function's text outside its body (when `node` is the body's).
+    outside: u64,
+    /// Current coordinates of the unit.
     end: usize,
     start_row: usize,
     class: Option<String>,
-    is_async: bool,
-    /// Current position minus recorded position.
+    context: usize,
+    depth: usize,
+    /// Current position minus the position of the unit's items.
     byte_delta: isize,
     row_delta: isize,
-    out: BodyOut,
-}
-
-/// The items one body walk emitted. Function indices are relative to the owning function
-/// (0 is the owner), loop indices relative to the first loop of the body.
-#[derive(Debug, Default, Clone)]
-pub(crate) struct BodyOut {
-    pub functions: Vec<FunctionDef>,
-    pub calls: Vec<CallSite>,
-    pub loops: Vec<LoopInfo>,
-    pub assignments: Vec<Assignment>,
-    pub imports: Vec<Import>,
-    pub classes: Vec<ClassDef>,
-    /// A package clause met inside the body (error recovery can put one there); the last one
+    /// Where the unit's items start in the stamped summary, and how many there are.
+    at: Marks,
+    len: Marks,
+    /// A package clause met inside the unit (error recovery can put one there); the last one
     /// walked wins, as in a full walk.
-    pub package: Option<String>,
+    package: Option<String>,
 }
 
-/// Where the body's items start in the summary's lists.
-#[derive(Debug, Clone, Copy)]
+/// Positions (or counts) in each of a summary's item lists.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub(crate) struct Marks {
-    pub owner: usize,
     pub functions: usize,
     pub calls: usize,
     pub loops: usize,
@@ -70,15 +76,58 @@ pub(crate) struct Marks {
     pub classes: usize,
 }
 
-/// What must match for a recorded body to stand in for a walk.
+impl Marks {
+    pub fn of(s: &FileSummary) -> Marks {
+        Marks {
+            functions: s.functions.len(),
+            calls: s.calls.len(),
+            loops: s.loops.len(),
+            assignments: s.assignments.len(),
+            imports: s.imports.len(),
+            classes: s.classes.len(),
+        }
+    }
+
+    /// `self - from + to`, list by list (moving a place from one base to another).
+    fn moved(self, from: Marks, to: Marks) -> Marks {
+        let m = |x: usize, a: usize, b: usize| x + b - a;
+        Marks {
+            functions: m(self.functions, from.functions, to.functions),
+            calls: m(self.calls, from.calls, to.calls),
+            loops: m(self.loops, from.loops, to.loops),
+            assignments: m(self.assignments, from.assignments, to.assignments),
+            imports: m(self.imports, from.imports, to.imports),
+            classes: m(self.classes, from.classes, to.classes),
+        }
+    }
+}
+
+/// What must match for a recorded unit to stand in for a walk.
 pub(crate) struct Key<'a> {
+    /// The function's body node id (or the function's, when it has no body).
     pub node: usize,
+    pub outside: u64,
     pub start: usize,
     pub end: usize,
     pub start_row: usize,
     pub class: Option<&'a str>,
-    pub is_async: bool,
+    pub context: usize,
+    pub depth: usize,
 }
+
+/// The items of one reused unit, in current coordinates and indices.
+#[derive(Debug, Default)]
+pub(crate) struct UnitItems {
+    pub functions: Vec<FunctionDef>,
+    pub calls: Vec<CallSite>,
+    pub loops: Vec<LoopInfo>,
+    pub assignments: Vec<Assignment>,
+    pub imports: Vec<Import>,
+    pub classes: Vec<ClassDef>,
+    pub package: Option<String>,
+}
+
+static STAMPS: AtomicU64 = AtomicU64::new(1);
 
 impl BodyCache {
     pub fn len(&self) -> usize {
@@ -116,17 +165,33 @@ impl BodyCache {
         self.entries.retain(|s, en| en.end < start || end < *s);
     }
 
-    pub(crate) fn take(&mut self) -> BTreeMap<usize, Entry> {
-        std::mem::take(&mut self.entries)
+    /// Starts a summary walk. `prev` is the summary this file produced last (the caller hands it
+    /// back); entries can be used only with it.
+    pub(crate) fn session(&mut self, prev: Option<FileSummary>) -> Session {
+        let old = std::mem::take(&mut self.entries);
+        let prev = prev
+            .filter(|p| self.stamp != 0 && p.stamp == self.stamp)
+            .map(Prev::new);
+        Session {
+            old: if prev.is_some() { old } else { BTreeMap::new() },
+            new: BTreeMap::new(),
+            reused: 0,
+            prev,
+        }
     }
 
-    pub(crate) fn put(&mut self, session: Session) {
+    /// Ends a walk: keeps the units it recorded or reused, and stamps `summary` as the one
+    /// their places refer to.
+    pub(crate) fn finish(&mut self, session: Session, summary: &mut FileSummary) {
+        let stamp = STAMPS.fetch_add(1, Ordering::Relaxed);
+        summary.stamp = stamp;
+        self.stamp = stamp;
         self.entries = session.new;
         self.reused = session.reused;
     }
 
-    /// Bodies the last summary took from the cache instead of walking (nested ones count once,
-    /// with their outermost reused body).
+    /// Units the last summary took from the previous one instead of walking (nested ones count
+    /// once, with their outermost reused unit).
     pub fn reused(&self) -> usize {
         self.reused
     }
@@ -136,91 +201,170 @@ fn shift(v: usize, by: isize) -> usize {
     (v as isize + by).max(0) as usize
 }
 
+/// One list of the previous summary, read front to back.
+struct Cursor<T> {
+    rest: std::vec::IntoIter<T>,
+    next: usize,
+}
+
+impl<T> Cursor<T> {
+    fn new(v: Vec<T>) -> Self {
+        Cursor {
+            rest: v.into_iter(),
+            next: 0,
+        }
+    }
+
+    /// Whether `len` items at `start` are still to come.
+    fn can_take(&self, start: usize, len: usize) -> bool {
+        start >= self.next && start + len <= self.next + self.rest.len()
+    }
+
+    /// The `len` items at `start` (dropping the ones before it); check `can_take` first.
+    fn take(&mut self, start: usize, len: usize) -> Vec<T> {
+        self.rest.by_ref().take(start - self.next).for_each(drop);
+        let items: Vec<T> = self.rest.by_ref().take(len).collect();
+        self.next = start + items.len();
+        items
+    }
+}
+
+/// The previous summary's lists, being moved into the new one.
+pub(crate) struct Prev {
+    functions: Cursor<FunctionDef>,
+    calls: Cursor<CallSite>,
+    loops: Cursor<LoopInfo>,
+    assignments: Cursor<Assignment>,
+    imports: Cursor<Import>,
+    classes: Cursor<ClassDef>,
+}
+
+impl Prev {
+    fn new(s: FileSummary) -> Prev {
+        Prev {
+            functions: Cursor::new(s.functions),
+            calls: Cursor::new(s.calls),
+            loops: Cursor::new(s.loops),
+            assignments: Cursor::new(s.assignments),
+            imports: Cursor::new(s.imports),
+            classes: Cursor::new(s.classes),
+        }
+    }
+
+    fn can_take(&self, at: Marks, len: Marks) -> bool {
+        self.functions.can_take(at.functions, len.functions)
+            && self.calls.can_take(at.calls, len.calls)
+            && self.loops.can_take(at.loops, len.loops)
+            && self.assignments.can_take(at.assignments, len.assignments)
+            && self.imports.can_take(at.imports, len.imports)
+            && self.classes.can_take(at.classes, len.classes)
+    }
+
+    fn take(&mut self, at: Marks, len: Marks) -> UnitItems {
+        UnitItems {
+            functions: self.functions.take(at.functions, len.functions),
+            calls: self.calls.take(at.calls, len.calls),
+            loops: self.loops.take(at.loops, len.loops),
+            assignments: self.assignments.take(at.assignments, len.assignments),
+            imports: self.imports.take(at.imports, len.imports),
+            classes: self.classes.take(at.classes, len.classes),
+            package: None,
+        }
+    }
+}
+
 /// Old entries being consulted and new entries being recorded during one summary walk.
-#[derive(Debug, Default)]
 pub(crate) struct Session {
-    pub old: BTreeMap<usize, Entry>,
-    pub new: BTreeMap<usize, Entry>,
-    pub reused: usize,
+    old: BTreeMap<usize, Entry>,
+    new: BTreeMap<usize, Entry>,
+    reused: usize,
+    prev: Option<Prev>,
 }
 
 impl Session {
-    /// If a recorded body matches `key`, move it (and the entries nested in it) to the new
-    /// cache and return its items rebased at `at`.
-    pub fn reuse(&mut self, key: &Key, at: Marks) -> Option<BodyOut> {
+    /// Whether a unit may be recorded at `start` (cheap pre-check before building a key).
+    pub fn has_candidate(&self, start: usize) -> bool {
+        self.old.contains_key(&start)
+    }
+
+    /// If a recorded unit matches `key`, move its items out of the previous summary, rebased to
+    /// start at `at` with `parent` as the enclosing function, and keep its entry (and the
+    /// entries nested in it) for the next summary.
+    pub fn reuse(&mut self, key: &Key, at: Marks, parent: Option<usize>) -> Option<UnitItems> {
         let en = self.old.remove(&key.start)?;
         if en.node != key.node
+            || en.outside != key.outside
             || en.end != key.end
             || en.start_row != key.start_row
             || en.class.as_deref() != key.class
-            || en.is_async != key.is_async
+            || en.context != key.context
+            || en.depth != key.depth
         {
             return None;
         }
-        let out = rebase(&en.out, &en, at);
+        let prev = self.prev.as_mut()?;
+        if !prev.can_take(en.at, en.len) {
+            return None;
+        }
+        let mut items = prev.take(en.at, en.len);
+        rebase(&mut items, &en, at);
+        if let Some(own) = items.functions.first_mut() {
+            own.parent = parent;
+        }
+        items.package = en.package.clone();
         let nested: Vec<usize> = self
             .old
             .range(key.start..=key.end)
             .map(|(s, _)| *s)
             .collect();
         for s in nested {
-            if let Some(n) = self.old.remove(&s) {
+            if let Some(mut n) = self.old.remove(&s) {
+                n.at = n.at.moved(en.at, at);
+                n.byte_delta = 0;
+                n.row_delta = 0;
                 self.new.insert(s, n);
             }
-        }
-        self.new.insert(key.start, en);
-        self.reused += 1;
-        Some(out)
-    }
-
-    /// Record what a fresh walk of a body emitted (`items` are the summary's lists; the body's
-    /// items start at `at`).
-    pub fn record(&mut self, key: &Key, at: Marks, items: BodyOut) {
-        let mut out = items;
-        let f = at.owner;
-        let l = at.loops;
-        let rel_f = |v: &mut Option<usize>| {
-            if let Some(x) = v {
-                *x = x.saturating_sub(f);
-            }
-        };
-        for d in &mut out.functions {
-            rel_f(&mut d.parent);
-        }
-        for c in &mut out.calls {
-            rel_f(&mut c.func);
-            c.loops.iter_mut().for_each(|x| *x = x.saturating_sub(l));
-        }
-        for lp in &mut out.loops {
-            rel_f(&mut lp.func);
-            if let Some(p) = &mut lp.parent {
-                *p = p.saturating_sub(l);
-            }
-        }
-        for a in &mut out.assignments {
-            rel_f(&mut a.func);
-            a.loops.iter_mut().for_each(|x| *x = x.saturating_sub(l));
         }
         self.new.insert(
             key.start,
             Entry {
+                at,
+                byte_delta: 0,
+                row_delta: 0,
+                ..en
+            },
+        );
+        self.reused += 1;
+        Some(items)
+    }
+
+    /// Record a unit a fresh walk emitted: its items are `len` items from `at` on in the
+    /// summary being built.
+    pub fn record(&mut self, key: &Key, at: Marks, len: Marks, package: Option<String>) {
+        self.new.insert(
+            key.start,
+            Entry {
                 node: key.node,
+                outside: key.outside,
                 end: key.end,
                 start_row: key.start_row,
                 class: key.class.map(str::to_string),
-                is_async: key.is_async,
+                context: key.context,
+                depth: key.depth,
                 byte_delta: 0,
                 row_delta: 0,
-                out,
+                at,
+                len,
+                package,
             },
         );
     }
 }
 
-/// `out` with indices based at `at` and positions moved by the entry's deltas.
-fn rebase(out: &BodyOut, en: &Entry, at: Marks) -> BodyOut {
-    let mut out = out.clone();
-    let (f, l) = (at.owner, at.loops);
+/// Moves a unit's items from the entry's places to `at` and by the entry's position deltas.
+fn rebase(items: &mut UnitItems, en: &Entry, at: Marks) {
+    let df = at.functions as isize - en.at.functions as isize;
+    let dl = at.loops as isize - en.at.loops as isize;
     let (db, dr) = (en.byte_delta, en.row_delta);
     let pos = |p: &mut Pos| {
         p.byte = shift(p.byte, db);
@@ -230,39 +374,39 @@ fn rebase(out: &BodyOut, en: &Entry, at: Marks) -> BodyOut {
         pos(&mut s.start);
         pos(&mut s.end);
     };
-    let abs_f = |v: &mut Option<usize>| {
+    let func = |v: &mut Option<usize>| {
         if let Some(x) = v {
-            *x += f;
+            *x = shift(*x, df);
         }
     };
-    for d in &mut out.functions {
-        abs_f(&mut d.parent);
+    let lp = |x: &mut usize| *x = shift(*x, dl);
+    for d in &mut items.functions {
+        func(&mut d.parent);
         span(&mut d.span);
         span(&mut d.name_span);
     }
-    for c in &mut out.calls {
-        abs_f(&mut c.func);
-        c.loops.iter_mut().for_each(|x| *x += l);
+    for c in &mut items.calls {
+        func(&mut c.func);
+        c.loops.iter_mut().for_each(lp);
         span(&mut c.span);
     }
-    for lp in &mut out.loops {
-        abs_f(&mut lp.func);
-        if let Some(p) = &mut lp.parent {
-            *p += l;
+    for l in &mut items.loops {
+        func(&mut l.func);
+        if let Some(p) = &mut l.parent {
+            lp(p);
         }
-        span(&mut lp.span);
-        span(&mut lp.header_span);
+        span(&mut l.span);
+        span(&mut l.header_span);
     }
-    for a in &mut out.assignments {
-        abs_f(&mut a.func);
-        a.loops.iter_mut().for_each(|x| *x += l);
+    for a in &mut items.assignments {
+        func(&mut a.func);
+        a.loops.iter_mut().for_each(lp);
         span(&mut a.span);
     }
-    for i in &mut out.imports {
+    for i in &mut items.imports {
         i.line = shift(i.line, dr);
     }
-    for c in &mut out.classes {
+    for c in &mut items.classes {
         span(&mut c.span);
     }
-    out
 }

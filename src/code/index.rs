@@ -283,12 +283,27 @@ impl Index {
 
     /// Replace (or add) one file's summary.
     pub fn update(&mut self, path: &str, summary: FileSummary) {
+        self.update_with(path, |_| summary);
+    }
+
+    /// Replaces `path`'s summary with the one `make` builds from the summary it replaces (an
+    /// open file's next summary moves what it can out of its last one).
+    pub fn update_with(
+        &mut self,
+        path: &str,
+        make: impl FnOnce(Option<FileSummary>) -> FileSummary,
+    ) {
         let old_shape = self
             .by_path
             .get(path)
             .and_then(|s| self.slots[*s].as_ref())
             .map(|e| (dep_identity(e), dep_imports(e)));
-        self.remove_entry(path);
+        let prev = self.remove_entry(path).map(|mut e| {
+            let s = std::mem::take(&mut e.s);
+            crate::reclaim::drop_later(e);
+            s
+        });
+        let summary = make(prev);
         let Some(lang) = summary.lang.or_else(|| Lang::from_path(path)) else {
             self.forget_deps();
             return;
@@ -405,16 +420,16 @@ impl Index {
         if self.by_path.contains_key(path) {
             self.forget_deps();
         }
-        self.remove_entry(path);
+        if let Some(e) = self.remove_entry(path) {
+            // Thousands of allocations in a big file: freed off the edit's path.
+            crate::reclaim::drop_later(e);
+        }
     }
 
-    fn remove_entry(&mut self, path: &str) {
-        let Some(slot) = self.by_path.remove(path) else {
-            return;
-        };
-        let Some(e) = self.slots[slot].take() else {
-            return;
-        };
+    /// Takes `path`'s entry out of the index and its tables.
+    fn remove_entry(&mut self, path: &str) -> Option<FileEntry> {
+        let slot = self.by_path.remove(path)?;
+        let e = self.slots[slot].take()?;
         for k in &e.module_keys {
             if let Some(v) = self.modules.get_mut(&(e.family, k.clone())) {
                 v.retain(|s| *s != slot);
@@ -432,8 +447,7 @@ impl Index {
                 }
             }
         }
-        // The entry's summary is thousands of allocations: free them off the edit's path.
-        crate::reclaim::drop_later(e);
+        Some(e)
     }
 
     fn file(&self, slot: usize) -> &FileEntry {

@@ -244,15 +244,17 @@ impl ParsedFile {
             .unwrap_or_default()
     }
 
-    /// Summarise this file for the workspace index. Function bodies no edit touched since the
-    /// last call are reused rather than walked again (see `body_cache`).
-    pub fn summarize(&mut self, path: &str) -> FileSummary {
+    /// Summarise this file for the workspace index. `prev` is the summary the last call
+    /// returned, handed back: the functions no edit touched since then are moved out of it
+    /// rather than walked again (see `body_cache`). Without it (or with any other summary)
+    /// everything is walked.
+    pub fn summarize(&mut self, path: &str, prev: Option<FileSummary>) -> FileSummary {
         let s = summary::summarize_tree(
             self.lang,
             path,
             &self.text,
             self.tree.as_ref(),
-            Some(&mut self.bodies),
+            Some((&mut self.bodies, prev)),
         );
         self.summarized = self.tree.clone();
         s
@@ -263,12 +265,12 @@ impl ParsedFile {
         summary::summarize_tree(self.lang, path, &self.text, self.tree.as_ref(), None)
     }
 
-    /// Function bodies currently held for reuse.
+    /// Functions currently held for reuse.
     pub fn cached_bodies(&self) -> usize {
         self.bodies.len()
     }
 
-    /// Function bodies the last `summarize` reused instead of walking.
+    /// Functions the last `summarize` reused instead of walking.
     pub fn reused_bodies(&self) -> usize {
         self.bodies.reused()
     }

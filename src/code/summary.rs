@@ -1,7 +1,7 @@
 //! Per-file summaries: everything the workspace index needs to know about one file, extracted
 //! by one generic tree walk driven by per-language hooks (`lang/*.rs`).
 
-use super::body_cache::{BodyCache, BodyOut, Key, Marks, Session};
+use super::body_cache::{BodyCache, Key, Marks, Session};
 use super::lang::NodeKind;
 use super::{Lang, Span};
 use serde::Serialize;
@@ -21,6 +21,10 @@ pub struct FileSummary {
     pub assignments: Vec<Assignment>,
     pub suppressions: Vec<Suppression>,
     pub has_errors: bool,
+    /// Which walk of an open file produced this summary (0: a one-shot summary); the file's
+    /// unit cache refers to places in it (see `body_cache`).
+    #[serde(skip)]
+    pub stamp: u64,
 }
 
 /// `local` names `module` (or `module`'s member `name`).
@@ -236,6 +240,11 @@ pub trait LangHooks {
     fn is_ident(&self, kind: &str) -> bool;
     /// Node kinds that start a function-like scope (named or anonymous).
     fn is_fn_kind(&self, kind: &str) -> bool;
+    /// Whether a function's summary also depends on its parent node of this kind (the hook
+    /// takes the name or decorators from it), so the parent is part of its cache key.
+    fn is_fn_context(&self, _parent_kind: &str) -> bool {
+        false
+    }
     /// Async callbacks of this method only build futures (Rust streams/iterators are lazy).
     fn async_callback_is_lazy(&self, _method: &str) -> bool {
         false
@@ -306,7 +315,7 @@ pub fn summarize_tree(
     path: &str,
     src: &str,
     tree: Option<&Tree>,
-    mut cache: Option<&mut BodyCache>,
+    mut cache: Option<(&mut BodyCache, Option<FileSummary>)>,
 ) -> FileSummary {
     let mut out = FileSummary {
         path: path.to_string(),
@@ -317,10 +326,7 @@ pub fn summarize_tree(
     let root = tree.root_node();
     out.has_errors = root.has_error();
     suppressions(lang, root, src, &mut out.suppressions);
-    let session = cache.as_deref_mut().map(|c| Session {
-        old: c.take(),
-        ..Session::default()
-    });
+    let session = cache.as_mut().map(|(c, prev)| c.session(prev.take()));
     let (mut summary, session) = match lang {
         Lang::Python => Walker::run(&super::lang::python::Python, src, root, out, session),
         Lang::JavaScript | Lang::TypeScript | Lang::Tsx => Walker::run(
@@ -334,10 +340,10 @@ pub fn summarize_tree(
         Lang::Rust => Walker::run(&super::lang::rust::Rust, src, root, out, session),
         Lang::Java => Walker::run(&super::lang::java::Java, src, root, out, session),
     };
-    if let (Some(c), Some(s)) = (cache, session) {
-        c.put(s);
-    }
     summary.shrink();
+    if let (Some((c, _)), Some(s)) = (cache, session) {
+        c.finish(s, &mut summary);
+    }
     summary
 }
 
@@ -498,8 +504,16 @@ impl<'a, 't, H: LangHooks> Walker<'a, 't, H> {
             self.out.package = Some(p);
             return;
         }
+        let unit = self.cache.is_some() && self.h.is_fn_kind(kind);
+        if unit && self.reuse_unit(n, depth) {
+            return;
+        }
         if let Some(fd) = self.h.function(n, self.src) {
-            self.function(n, fd, depth);
+            if unit {
+                self.function_unit(n, fd, depth);
+            } else {
+                self.function(n, fd, depth);
+            }
             return;
         }
         if let Some(cd) = self.h.class(n, self.src) {
@@ -737,7 +751,7 @@ impl<'t, H: LangHooks> Walker<'_, 't, H> {
             self.class = class;
         }
         if let Some(b) = fd.body {
-            self.body(b, idx, fd.is_async, depth);
+            self.walk_desc(b, depth + 1);
         }
         self.class = saved_class;
         self.func = saved_func;
@@ -745,62 +759,90 @@ impl<'t, H: LangHooks> Walker<'_, 't, H> {
         self.join_depth = saved_join;
     }
 
-    /// Walk a function body, or take its items from the cache when it is unchanged.
-    fn body(&mut self, b: Node<'t>, owner: usize, is_async: bool, depth: usize) {
-        let Some(mut session) = self.cache.take() else {
-            self.walk_desc(b, depth + 1);
-            return;
+    /// What a unit's walk depends on besides its own subtree (see `body_cache`).
+    fn unit_key(&self, n: Node<'t>, depth: usize) -> Key<'_> {
+        // The parent is below `n` on the ancestor stack (n was pushed by `walk`).
+        let len = self.anc.len();
+        let parent = match (len >= 2).then(|| self.anc[len - 2]).flatten() {
+            Some(p) => Some(p),
+            None => n.parent(),
         };
-        let class = self.class.clone();
-        let key = Key {
-            node: b.id(),
-            start: b.start_byte(),
-            end: b.end_byte(),
-            start_row: b.start_position().row,
-            class: class.as_deref(),
-            is_async,
-        };
-        let at = Marks {
-            owner,
-            functions: self.out.functions.len(),
-            calls: self.out.calls.len(),
-            loops: self.out.loops.len(),
-            assignments: self.out.assignments.len(),
-            imports: self.out.imports.len(),
-            classes: self.out.classes.len(),
-        };
-        if let Some(items) = session.reuse(&key, at) {
-            self.out.functions.extend(items.functions);
-            self.out.calls.extend(items.calls);
-            self.out.loops.extend(items.loops);
-            self.out.assignments.extend(items.assignments);
-            self.out.imports.extend(items.imports);
-            self.out.classes.extend(items.classes);
-            if items.package.is_some() {
-                self.out.package = items.package;
+        let context = parent
+            .filter(|p| self.h.is_fn_context(p.k()))
+            .map_or(0, |p| p.id());
+        // The body's node stands for the function when the text around it is the same:
+        // tree-sitter re-creates some grammars' function nodes (Python's) after an edit even
+        // where it reuses their bodies as they were.
+        let (node, outside) = match super::lang::field(n, "body") {
+            Some(b) if b.start_byte() >= n.start_byte() && b.end_byte() <= n.end_byte() => {
+                use std::hash::{Hash, Hasher};
+                let mut h = std::collections::hash_map::DefaultHasher::new();
+                n.kind_id().hash(&mut h);
+                self.src.get(n.start_byte()..b.start_byte()).hash(&mut h);
+                self.src.get(b.end_byte()..n.end_byte()).hash(&mut h);
+                (b.id(), h.finish())
             }
-            self.cache = Some(session);
-            return;
+            _ => (n.id(), 0),
+        };
+        Key {
+            node,
+            outside,
+            start: n.start_byte(),
+            end: n.end_byte(),
+            start_row: n.start_position().row,
+            class: self.class.as_deref(),
+            context,
+            depth,
+        }
+    }
+
+    /// Takes a function's items from the previous summary when nothing they depend on changed.
+    fn reuse_unit(&mut self, n: Node<'t>, depth: usize) -> bool {
+        let Some(mut session) = self.cache.take() else {
+            return false;
+        };
+        let mut done = false;
+        if session.has_candidate(n.start_byte()) {
+            let key = self.unit_key(n, depth);
+            if let Some(items) = session.reuse(&key, Marks::of(&self.out), self.func) {
+                self.out.functions.extend(items.functions);
+                self.out.calls.extend(items.calls);
+                self.out.loops.extend(items.loops);
+                self.out.assignments.extend(items.assignments);
+                self.out.imports.extend(items.imports);
+                self.out.classes.extend(items.classes);
+                if items.package.is_some() {
+                    self.out.package = items.package;
+                }
+                done = true;
+            }
         }
         self.cache = Some(session);
+        done
+    }
+
+    /// Walks a function and records where its items are, for the next summary.
+    fn function_unit(&mut self, n: Node<'t>, fd: FnDecl<'t>, depth: usize) {
+        let at = Marks::of(&self.out);
         let package_before = self.out.package.take();
-        self.walk_desc(b, depth + 1);
+        self.function(n, fd, depth);
         let package = self.out.package.clone();
         if package.is_none() {
             self.out.package = package_before;
         }
-        let o = &self.out;
-        let items = BodyOut {
-            functions: o.functions[at.functions..].to_vec(),
-            calls: o.calls[at.calls..].to_vec(),
-            loops: o.loops[at.loops..].to_vec(),
-            assignments: o.assignments[at.assignments..].to_vec(),
-            imports: o.imports[at.imports..].to_vec(),
-            classes: o.classes[at.classes..].to_vec(),
-            package,
+        let now = Marks::of(&self.out);
+        let len = Marks {
+            functions: now.functions - at.functions,
+            calls: now.calls - at.calls,
+            loops: now.loops - at.loops,
+            assignments: now.assignments - at.assignments,
+            imports: now.imports - at.imports,
+            classes: now.classes - at.classes,
         };
-        if let Some(s) = self.cache.as_mut() {
-            s.record(&key, at, items);
+        // Keyed after the walk: the walk leaves the class as it found it.
+        if let Some(mut session) = self.cache.take() {
+            session.record(&self.unit_key(n, depth), at, len, package);
+            self.cache = Some(session);
         }
     }
 

@@ -249,7 +249,8 @@ impl CodeState {
             let edit = crate::code::TextEdit::replace(old, start, old_end, &text[start..new_end]);
             parsed.edit(edit, text);
         }
-        let summary = parsed.summarize(key);
-        self.update(key, summary);
+        self.index
+            .update_with(key, |prev| parsed.summarize(key, prev));
+        *self.all.get_mut().unwrap_or_else(|p| p.into_inner()) = None;
     }
 }

@@ -325,6 +325,12 @@ impl LangHooks for JavaScript {
                 | "shorthand_property_identifier_pattern"
         )
     }
+    fn is_fn_context(&self, parent_kind: &str) -> bool {
+        matches!(
+            parent_kind,
+            "variable_declarator" | "public_field_definition" | "field_definition"
+        )
+    }
     fn is_fn_kind(&self, kind: &str) -> bool {
         FN_KINDS.contains(&kind)
     }

@@ -216,6 +216,9 @@ impl LangHooks for Python {
     fn is_ident(&self, kind: &str) -> bool {
         kind == "identifier"
     }
+    fn is_fn_context(&self, parent_kind: &str) -> bool {
+        matches!(parent_kind, "decorated_definition")
+    }
     fn is_fn_kind(&self, kind: &str) -> bool {
         matches!(kind, "function_definition" | "lambda")
     }
