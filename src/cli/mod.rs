@@ -174,23 +174,22 @@ pub fn check(
         Some(rev) => Some(workspace::git::changed_since(&root, rev).map_err(CliError)?),
         None => None,
     };
-    let sources = engine::DiskSources::default();
-    let cx = engine::Context {
-        settings: &settings,
-        workspace: &index,
-        sources: &sources,
-        scan_traces: false,
-        code: Some(&code_index),
-        findings: &|| std::sync::Arc::new(Vec::new()),
-    };
-    let mut results = Vec::new();
-    for path in &files {
+    let outcomes = parallel_map(&files, |path| -> Result<Option<FileFindings>, CliError> {
         let abs = std::fs::canonicalize(path).unwrap_or_else(|_| path.clone());
         let rel = workspace::relative(&root, &abs);
         if crate::code::Lang::from_path(&rel).is_none() {
-            continue;
+            return Ok(None);
         }
         let text = read_text(path)?;
+        let sources = engine::DiskSources::default();
+        let cx = engine::Context {
+            settings: &settings,
+            workspace: &index,
+            sources: &sources,
+            scan_traces: false,
+            code: Some(&code_index),
+            findings: &|| std::sync::Arc::new(Vec::new()),
+        };
         let report = engine::analyze_document(
             DocumentInput {
                 path: Some(path),
@@ -207,7 +206,7 @@ pub fn check(
         let mut diagnostics = report.diagnostics;
         if let Some(changed) = &changed {
             let Some(lines) = changed.get(&rel) else {
-                continue;
+                return Ok(None);
             };
             let index = crate::text::LineIndex::new(&text);
             diagnostics.retain(|d| {
@@ -220,13 +219,16 @@ pub fn check(
                 lines.contains(call) || loop_line.is_some_and(|l| lines.contains(l))
             });
         }
-        if !diagnostics.is_empty() {
-            results.push(FileFindings {
-                display: rel,
-                text,
-                diagnostics,
-            });
-        }
+        Ok((!diagnostics.is_empty()).then_some(FileFindings {
+            display: rel,
+            text,
+            diagnostics,
+        }))
+    });
+    // The first unreadable file (in file order) fails the check, as a sequential pass would.
+    let mut results = Vec::new();
+    for outcome in outcomes {
+        results.extend(outcome?);
     }
     let found = results.iter().map(|r| r.diagnostics.len()).sum::<usize>();
     let written = match format {
@@ -254,33 +256,47 @@ pub fn index_code(index: &WorkspaceIndex, root: &Path, settings: &Settings) -> c
         })
         .collect();
     // Parsing and summarising dominate a check; files are independent, so use every core.
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(jobs.len().max(1));
-    let chunk = jobs.len().div_ceil(threads).max(1);
-    let summaries: Vec<(String, crate::code::FileSummary)> = std::thread::scope(|scope| {
-        let handles: Vec<_> = jobs
-            .chunks(chunk)
-            .map(|part| {
-                scope.spawn(move || {
-                    part.iter()
-                        .filter_map(|(rel, lang, path)| {
-                            let text = read_text(path).ok()?;
-                            Some((rel.clone(), crate::code::summarize(rel, *lang, &text)))
-                        })
-                        .collect::<Vec<_>>()
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| h.join().unwrap_or_default())
-            .collect()
+    let summaries = parallel_map(&jobs, |(rel, lang, path)| {
+        let text = read_text(path).ok()?;
+        Some((rel.clone(), crate::code::summarize(rel, *lang, &text)))
     });
-    for (rel, summary) in summaries {
+    for (rel, summary) in summaries.into_iter().flatten() {
         code.update(&rel, summary);
     }
     code
+}
+
+/// `f` over `items` on every core, results in `items`' order. Each thread takes the next item
+/// when it is done with one: files differ a lot in size, and fixed shares left a core idle.
+fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(items.len())
+        .max(1);
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let mut done: Vec<(usize, R)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..threads)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut mine = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some(item) = items.get(i) else { break };
+                        mine.push((i, f(item)));
+                    }
+                    mine
+                })
+            })
+            .collect();
+        // A panic is a bug: it surfaces as it would have without threads, rather than the
+        // thread's share of findings going missing.
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+            .collect()
+    });
+    done.sort_by_key(|(i, _)| *i);
+    done.into_iter().map(|(_, r)| r).collect()
 }
 
 /// The files of `root`, for resolving trace frames and following calls across files.

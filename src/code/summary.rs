@@ -574,36 +574,25 @@ impl<'a, 't, H: LangHooks> Walker<'a, 't, H> {
 fn suppressions(lang: Lang, root: Node, src: &str, out: &mut Vec<Suppression>) {
     use std::sync::OnceLock;
     use tree_sitter::{Query, QueryCursor, StreamingIterator};
-    static QUERIES: OnceLock<Vec<(Lang, Option<Query>)>> = OnceLock::new();
-    let qs = QUERIES.get_or_init(|| {
-        [
-            Lang::Python,
-            Lang::JavaScript,
-            Lang::TypeScript,
-            Lang::Tsx,
-            Lang::Go,
-            Lang::Rust,
-            Lang::Java,
-        ]
-        .into_iter()
-        .map(|l| {
-            let src = match l {
-                Lang::Python => include_str!("queries/python.scm"),
-                Lang::JavaScript | Lang::TypeScript | Lang::Tsx => {
-                    include_str!("queries/javascript.scm")
-                }
-                Lang::Go => include_str!("queries/go.scm"),
-                Lang::Rust => include_str!("queries/rust.scm"),
-                Lang::Java => include_str!("queries/java.scm"),
-            };
-            (l, Query::new(&l.ts_language(), src).ok())
-        })
-        .collect()
-    });
-    let Some(query) = qs
-        .iter()
-        .find(|(l, _)| *l == lang)
-        .and_then(|(_, q)| q.as_ref())
+    // Compiled on first need, per grammar: most files have no marker, and compiling every
+    // grammar's query up front held up the first summary of a check.
+    static QUERIES: [OnceLock<Option<Query>>; 7] = [const { OnceLock::new() }; 7];
+    if !src.contains("debuglens:") {
+        return;
+    }
+    // A query is compiled against one grammar (TypeScript and TSX are grammars of their own).
+    let (slot, text) = match lang {
+        Lang::Python => (0, include_str!("queries/python.scm")),
+        Lang::JavaScript => (1, include_str!("queries/javascript.scm")),
+        Lang::TypeScript => (2, include_str!("queries/javascript.scm")),
+        Lang::Tsx => (3, include_str!("queries/javascript.scm")),
+        Lang::Go => (4, include_str!("queries/go.scm")),
+        Lang::Rust => (5, include_str!("queries/rust.scm")),
+        Lang::Java => (6, include_str!("queries/java.scm")),
+    };
+    let Some(query) = QUERIES[slot]
+        .get_or_init(|| Query::new(&lang.ts_language(), text).ok())
+        .as_ref()
     else {
         return;
     };
