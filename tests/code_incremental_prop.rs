@@ -267,14 +267,16 @@ fn python_functions_after_an_edit_are_reused_through_their_bodies() {
     let text = "import requests\n\n\nclass Client:\n    def get(self, x):\n        return requests.get(x)\n\n    def put(self, x):\n        return requests.put(x)\n\n\ndef load(xs):\n    for x in xs:\n        Client().get(x)\n\n\ndef save(xs):\n    for x in xs:\n        Client().put(x)\n";
     let mut pf = ParsedFile::new(Lang::Python, text);
     let first = pf.summarize("f", None);
-    assert_eq!(pf.cached_bodies(), 4);
+    // The import, the class, its two methods, load and save.
+    assert_eq!(pf.cached_bodies(), 6);
     let at = text.find("requests.get(x)").unwrap();
     let next = format!("{}{}{}", &text[..at], "  ", &text[at..]);
     pf.edit(TextEdit::replace(text, at, at, "  "), next.clone());
     let s = pf.summarize("f", Some(first));
-    // Three functions are untouched; tree-sitter re-parses the one right after the edit (put),
-    // the other two are reused.
-    assert_eq!(pf.reused_bodies(), 2);
+    // The edit is inside the class and get, which are walked again; tree-sitter re-parses the
+    // node right after the edit (put). The import, load and save are reused (load and save
+    // through their bodies: their function nodes are new).
+    assert_eq!(pf.reused_bodies(), 3);
     assert_eq!(
         serde_json::to_string(&s).unwrap(),
         serde_json::to_string(&pf.summarize_once("f")).unwrap()

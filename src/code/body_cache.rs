@@ -2,14 +2,16 @@
 //! an edit only the functions the edit touched are walked again (issue 4: edit → findings
 //! latency).
 //!
-//! A unit is the walk of one function (`Walker::function`: its definition, and everything in
-//! its body, nested functions included). What that walk emits depends only on the function's
-//! subtree and on a few facts from outside it: the enclosing class name, the parent node some
+//! A unit is the walk of one function (its definition, and everything in its body, nested
+//! functions included) or of one statement right under the root (a file's skeleton: imports,
+//! classes, module-level code). What that walk emits depends only on the node's subtree and on
+//! a few facts from outside it: the enclosing class name, the parent node some
 //! grammars take a function's name or decorators from (`LangHooks::is_fn_context`), the walk depth,
-//! and the index of the enclosing function (the unit's own definition records it as `parent`;
+//! and the index of the enclosing function (the unit's first definition records it as `parent`;
 //! every other index inside the unit is relative to the unit). Loops and join depth are reset on
-//! entry. So a unit is reused when its body is the same node (tree-sitter reused the body's
-//! subtree as it was: same node id) with the same text around it inside the function, at the
+//! entry to a function and empty under the root. So a unit is reused when its body (or the node
+//! itself, when it has none) is the same node (tree-sitter reused that subtree as it was: same
+//! node id) with the same text around it inside the unit's node, at the
 //! same start, end and row, with the same class, context node and depth, and no edit or changed
 //! range touched it in between. (The body stands for the function because tree-sitter re-creates
 //! some grammars' function nodes, Python's, where it reuses their bodies.) The file keeps the

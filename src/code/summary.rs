@@ -497,6 +497,41 @@ impl<'a, 't, H: LangHooks> Walker<'a, 't, H> {
         if self.h.is_comment(kind) {
             return;
         }
+        // Functions, and the statements right under the root (the skeleton of a big file),
+        // are units the next summary can take over unwalked (see `body_cache`).
+        let unit = self.cache.is_some() && (self.h.is_fn_kind(kind) || self.anc.len() == 2);
+        if !unit {
+            self.walk_construct(n, depth, kind);
+            return;
+        }
+        if self.reuse_unit(n, depth) {
+            return;
+        }
+        let at = Marks::of(&self.out);
+        let package_before = self.out.package.take();
+        self.walk_construct(n, depth, kind);
+        let package = self.out.package.clone();
+        if package.is_none() {
+            self.out.package = package_before;
+        }
+        let now = Marks::of(&self.out);
+        let len = Marks {
+            functions: now.functions - at.functions,
+            calls: now.calls - at.calls,
+            loops: now.loops - at.loops,
+            assignments: now.assignments - at.assignments,
+            imports: now.imports - at.imports,
+            classes: now.classes - at.classes,
+        };
+        // Keyed after the walk: the walk leaves the class as it found it.
+        if let Some(mut session) = self.cache.take() {
+            session.record(&self.unit_key(n, depth), at, len, package);
+            self.cache = Some(session);
+        }
+    }
+
+    /// The walk of one node: whichever construct the language's hooks recognise in it.
+    fn walk_construct(&mut self, n: Node<'t>, depth: usize, kind: &'static str) {
         if self.h.imports(n, self.src, &mut self.out.imports) {
             return;
         }
@@ -504,16 +539,8 @@ impl<'a, 't, H: LangHooks> Walker<'a, 't, H> {
             self.out.package = Some(p);
             return;
         }
-        let unit = self.cache.is_some() && self.h.is_fn_kind(kind);
-        if unit && self.reuse_unit(n, depth) {
-            return;
-        }
         if let Some(fd) = self.h.function(n, self.src) {
-            if unit {
-                self.function_unit(n, fd, depth);
-            } else {
-                self.function(n, fd, depth);
-            }
+            self.function(n, fd, depth);
             return;
         }
         if let Some(cd) = self.h.class(n, self.src) {
@@ -808,31 +835,6 @@ impl<'t, H: LangHooks> Walker<'_, 't, H> {
         }
         self.cache = Some(session);
         done
-    }
-
-    /// Walks a function and records where its items are, for the next summary.
-    fn function_unit(&mut self, n: Node<'t>, fd: FnDecl<'t>, depth: usize) {
-        let at = Marks::of(&self.out);
-        let package_before = self.out.package.take();
-        self.function(n, fd, depth);
-        let package = self.out.package.clone();
-        if package.is_none() {
-            self.out.package = package_before;
-        }
-        let now = Marks::of(&self.out);
-        let len = Marks {
-            functions: now.functions - at.functions,
-            calls: now.calls - at.calls,
-            loops: now.loops - at.loops,
-            assignments: now.assignments - at.assignments,
-            imports: now.imports - at.imports,
-            classes: now.classes - at.classes,
-        };
-        // Keyed after the walk: the walk leaves the class as it found it.
-        if let Some(mut session) = self.cache.take() {
-            session.record(&self.unit_key(n, depth), at, len, package);
-            self.cache = Some(session);
-        }
     }
 
     fn new_loop(&mut self, n: Node, kind: LoopKind, header: String, body_start: usize) -> usize {
@@ -1154,18 +1156,31 @@ impl<'t, H: LangHooks> Walker<'_, 't, H> {
     fn post_process(&mut self) {
         // `const ps = items.map(async …); await Promise.all(ps)` is a fan-out.
         let joins = self.h.join_wrappers();
+        // The join calls by function, found once (a file has thousands of calls and few joins).
+        let mut join_calls: std::collections::HashMap<Option<usize>, Vec<usize>> =
+            std::collections::HashMap::new();
+        for (i, c) in self.out.calls.iter().enumerate() {
+            if joins
+                .iter()
+                .any(|w| c.callee.ends_with(w) || c.method == *w)
+            {
+                join_calls.entry(c.func).or_default().push(i);
+            }
+        }
+        if join_calls.is_empty() {
+            return;
+        }
         for li in 0..self.out.loops.len() {
-            let Some(var) = self.out.loops[li].assigned_to.clone() else {
+            let Some(var) = self.out.loops[li].assigned_to.as_ref() else {
                 continue;
             };
-            let f = self.out.loops[li].func;
-            let used_in_join = self.out.calls.iter().any(|c| {
-                c.func == f
-                    && joins
+            let used_in_join = join_calls
+                .get(&self.out.loops[li].func)
+                .is_some_and(|calls| {
+                    calls
                         .iter()
-                        .any(|w| c.callee.ends_with(w) || c.method == *w)
-                    && c.arg_idents.contains(&var)
-            });
+                        .any(|&i| self.out.calls[i].arg_idents.contains(var))
+                });
             if used_in_join {
                 self.out.loops[li].concurrent = true;
             }
