@@ -1218,12 +1218,8 @@ pub(super) fn concurrent(
         });
         let mut body_edits: Vec<Edit> = Vec::new();
         for r in &remove {
-            let wl = whole_lines(&text, *r);
-            if text.get(wl.clone()).unwrap_or("").trim() != text_of(&text, *r) {
-                return Err("the call shares its line with other statements".into());
-            }
             body_edits.push(Edit {
-                range: wl,
+                range: own_lines(&text, *r)?,
                 new_text: String::new(),
             });
         }
@@ -1254,10 +1250,7 @@ pub(super) fn concurrent(
         edits.push(e);
     }
     Ok(Rewrite {
-        title: format!(
-            "Run concurrently (at most {n} at a time; results keep input order, first error \
-             propagates)"
-        ),
+        title: concurrent_title(n),
         files: vec![FileEdits {
             path: f.path.clone(),
             edits,

@@ -697,24 +697,13 @@ pub(super) fn concurrent(
     let mut edits = Vec::new();
     let ls = line_start(&text, s.lnode.start_byte());
     match s.discard {
-        Some(_) if statement_count(s.body) == 1 => edits.push(Edit {
-            range: whole_lines(&text, s.lnode),
-            new_text: b.render(&s.base, &s.unit, s.nl),
-        }),
-        Some(st) => {
-            let r = whole_lines(&text, st);
-            if text.get(r.clone()).unwrap_or("").trim() != text_of(&text, st) {
-                return Err("the call shares its line with other statements".into());
-            }
-            edits.push(Edit {
-                range: ls..ls,
-                new_text: b.render(&s.base, &s.unit, s.nl),
-            });
-            edits.push(Edit {
-                range: r,
-                new_text: String::new(),
-            });
-        }
+        Some(st) => edits.extend(discarded_call_edits(
+            &text,
+            s.lnode,
+            st,
+            statement_count(s.body) == 1,
+            b.render(&s.base, &s.unit, s.nl),
+        )?),
         None => {
             let read_back = match &s.header {
                 Header::Counted { var } => format!("{results}.get({var})"),
@@ -762,10 +751,7 @@ pub(super) fn concurrent(
         ));
     }
     Ok(Rewrite {
-        title: format!(
-            "Run concurrently (at most {n} at a time; results keep input order, first error \
-             propagates)"
-        ),
+        title: concurrent_title(n),
         files: vec![FileEdits {
             path: f.path.clone(),
             edits,
@@ -1774,27 +1760,15 @@ pub(super) fn batch(
     let mut pre = Block::default();
     let mut limports = Vec::new();
     match s.discard {
-        Some(_) if statement_count(s.body) == 1 => {
-            pre.line(0, format!("{bcall};"));
-            ledits.push(Edit {
-                range: whole_lines(&text, s.lnode),
-                new_text: pre.render(&s.base, &s.unit, s.nl),
-            });
-        }
         Some(st) => {
-            let r = whole_lines(&text, st);
-            if text.get(r.clone()).unwrap_or("").trim() != text_of(&text, st) {
-                return Err("the call shares its line with other statements".into());
-            }
             pre.line(0, format!("{bcall};"));
-            ledits.push(Edit {
-                range: ls..ls,
-                new_text: pre.render(&s.base, &s.unit, s.nl),
-            });
-            ledits.push(Edit {
-                range: r,
-                new_text: String::new(),
-            });
+            ledits.extend(discarded_call_edits(
+                &text,
+                s.lnode,
+                st,
+                statement_count(s.body) == 1,
+                pre.render(&s.base, &s.unit, s.nl),
+            )?);
         }
         None => {
             let rty = return_type(f, files, &text, cargs.len())?;

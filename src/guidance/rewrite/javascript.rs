@@ -215,24 +215,9 @@ pub(super) fn concurrent(
     let pre_text = pre.render(&base, &unit, nl);
     let mut edits = Vec::new();
     match discard {
-        Some(_) if whole_loop => edits.push(Edit {
-            range: whole_lines(&text, lnode),
-            new_text: pre_text,
-        }),
-        Some(st) => {
-            let r = whole_lines(&text, st);
-            if text.get(r.clone()).unwrap_or("").trim() != text_of(&text, st) {
-                return Err("the call shares its line with other statements".into());
-            }
-            edits.push(Edit {
-                range: ls..ls,
-                new_text: pre_text,
-            });
-            edits.push(Edit {
-                range: r,
-                new_text: String::new(),
-            });
-        }
+        Some(st) => edits.extend(discarded_call_edits(
+            &text, lnode, st, whole_loop, pre_text,
+        )?),
         None => {
             edits.push(Edit {
                 range: ls..ls,
@@ -253,10 +238,7 @@ pub(super) fn concurrent(
         }
     }
     Ok(Rewrite {
-        title: format!(
-            "Run concurrently (at most {n} at a time; results keep input order, first error \
-             propagates)"
-        ),
+        title: concurrent_title(n),
         files: vec![FileEdits {
             path: f.path.clone(),
             edits,
@@ -1017,23 +999,10 @@ pub(super) fn batch(
     let pre_text = pre.render(&base, &lunit, nl);
     let mut ledits = Vec::new();
     match discard {
-        Some(_) if whole_loop => ledits.push(Edit {
-            range: whole_lines(&text, s.lnode),
-            new_text: pre_text,
-        }),
         Some(st) => {
-            let r = whole_lines(&text, st);
-            if text.get(r.clone()).unwrap_or("").trim() != text_of(&text, st) {
-                return Err("the call shares its line with other statements".into());
-            }
-            ledits.push(Edit {
-                range: ls..ls,
-                new_text: pre_text,
-            });
-            ledits.push(Edit {
-                range: r,
-                new_text: String::new(),
-            });
+            ledits.extend(discarded_call_edits(
+                &text, s.lnode, st, whole_loop, pre_text,
+            )?);
         }
         None => {
             ledits.push(Edit {

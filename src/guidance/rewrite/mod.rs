@@ -41,6 +41,13 @@ pub struct Rewrite {
     pub notes: Vec<String>,
 }
 
+/// The title of every language's bounded-concurrency rewrite.
+fn concurrent_title(n: usize) -> String {
+    format!(
+        "Run concurrently (at most {n} at a time; results keep input order, first error propagates)"
+    )
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Options {
     /// Chunk size for batch calls, unless the code defines a limit next to the batch API.
@@ -518,6 +525,46 @@ fn whole_lines(text: &str, n: Node) -> Range<usize> {
     line_start(text, n.start_byte())..line_end_incl(text, n.end_byte().saturating_sub(1))
 }
 
+/// `whole_lines` of a statement about to be deleted, refused when those lines hold other
+/// statements too.
+fn own_lines(text: &str, stmt: Node) -> Result<Range<usize>, String> {
+    let r = whole_lines(text, stmt);
+    if text.get(r.clone()).unwrap_or("").trim() != text_of(text, stmt) {
+        return Err("the call shares its line with other statements".into());
+    }
+    Ok(r)
+}
+
+/// The edits for a loop whose call's value is dropped (statement `stmt`): `pre` replaces the
+/// whole loop when the call is its only statement; otherwise `pre` goes on the loop's line and
+/// the call's statement is deleted.
+fn discarded_call_edits(
+    text: &str,
+    lnode: Node,
+    stmt: Node,
+    whole_loop: bool,
+    pre: String,
+) -> Result<Vec<Edit>, String> {
+    if whole_loop {
+        return Ok(vec![Edit {
+            range: whole_lines(text, lnode),
+            new_text: pre,
+        }]);
+    }
+    let deleted = own_lines(text, stmt)?;
+    let ls = line_start(text, lnode.start_byte());
+    Ok(vec![
+        Edit {
+            range: ls..ls,
+            new_text: pre,
+        },
+        Edit {
+            range: deleted,
+            new_text: String::new(),
+        },
+    ])
+}
+
 /// Insert `line` (with newline) after the last line matching `is_import` at the top of the
 /// file, or at `fallback`.
 fn insert_after_last(text: &str, is_import: &dyn Fn(&str) -> bool, fallback: usize) -> usize {
@@ -668,4 +715,71 @@ fn copied_limit(
         "Chunk size {value} copied from {name} in {api_path}{why}."
     ));
     (value.to_string(), value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The loop and the call statement inside it, in a small Python function.
+    fn with_loop(src: &str, check: impl Fn(&str, Node, Node)) {
+        let parsed = parse(Lang::Python, src).unwrap();
+        let root = parsed.tree().unwrap().root_node();
+        let mut stack = vec![root];
+        let (mut lnode, mut stmt) = (None, None);
+        while let Some(n) = stack.pop() {
+            match n.kind() {
+                "for_statement" => lnode = Some(n),
+                "expression_statement" if text_of(src, n).starts_with("check(") => stmt = Some(n),
+                _ => {}
+            }
+            let mut c = n.walk();
+            stack.extend(n.children(&mut c));
+        }
+        check(src, lnode.unwrap(), stmt.unwrap());
+    }
+
+    fn applied(src: &str, mut edits: Vec<Edit>) -> String {
+        edits.sort_by_key(|e| std::cmp::Reverse(e.range.start));
+        let mut out = src.to_string();
+        for e in edits {
+            out.replace_range(e.range, &e.new_text);
+        }
+        out
+    }
+
+    #[test]
+    fn a_dropped_call_that_is_the_whole_loop_body_replaces_the_loop() {
+        let src = "def f(xs):\n    for x in xs:\n        check(x)\n    return 1\n";
+        with_loop(src, |t, l, s| {
+            let edits = discarded_call_edits(t, l, s, true, "    check_batch(xs)\n".into());
+            assert_eq!(
+                applied(t, edits.unwrap()),
+                "def f(xs):\n    check_batch(xs)\n    return 1\n"
+            );
+        });
+    }
+
+    #[test]
+    fn a_dropped_call_among_other_statements_moves_before_the_loop_and_its_line_goes() {
+        let src = "def f(xs):\n    for x in xs:\n        log(x)\n        check(x)\n";
+        with_loop(src, |t, l, s| {
+            let edits = discarded_call_edits(t, l, s, false, "    check_batch(xs)\n".into());
+            assert_eq!(
+                applied(t, edits.unwrap()),
+                "def f(xs):\n    check_batch(xs)\n    for x in xs:\n        log(x)\n"
+            );
+        });
+    }
+
+    #[test]
+    fn a_dropped_call_sharing_its_line_with_another_statement_is_refused() {
+        let src = "def f(xs):\n    for x in xs:\n        log(x); check(x)\n";
+        with_loop(src, |t, l, s| {
+            assert_eq!(
+                discarded_call_edits(t, l, s, false, String::new()).unwrap_err(),
+                "the call shares its line with other statements"
+            );
+        });
+    }
 }

@@ -185,11 +185,7 @@ fn site(f: &Finding, text: &str) -> Result<Site, String> {
             discard = Some(whole_lines(text, lnode));
             discard_whole_loop = true;
         } else {
-            let r = whole_lines(text, st);
-            if text.get(r.clone()).unwrap_or("").trim() != text_of(text, st) {
-                return Err("the call shares its line with other statements".into());
-            }
-            discard = Some(r);
+            discard = Some(own_lines(text, st)?);
         }
     }
     let args = call.child_by_field_name("arguments");
@@ -411,10 +407,7 @@ pub(super) fn concurrent(
         edits.push(e);
     }
     Ok(Rewrite {
-        title: format!(
-            "Run concurrently (at most {n} at a time; results keep input order, first error \
-             propagates)"
-        ),
+        title: concurrent_title(n),
         files: vec![FileEdits {
             path: f.path.clone(),
             edits,

@@ -374,9 +374,6 @@ fn stream_imports(text: &str, root: Node, need_try: bool) -> Option<Edit> {
     }
 }
 
-const CONCURRENT_TITLE: &str =
-    "Run concurrently (at most {n} at a time; results keep input order, first error propagates)";
-
 pub(super) fn concurrent(
     f: &Finding,
     files: &dyn Fn(&str) -> Option<String>,
@@ -443,24 +440,7 @@ pub(super) fn concurrent(
     let pre_text = pre.render(&base, &unit, nl);
     let mut edits = Vec::new();
     match &s.discard {
-        Some(_) if whole_loop => edits.push(Edit {
-            range: whole_lines(t, s.lnode),
-            new_text: pre_text,
-        }),
-        Some((st, _)) => {
-            let r = whole_lines(t, *st);
-            if t.get(r.clone()).unwrap_or("").trim() != text_of(t, *st) {
-                return Err("the call shares its line with other statements".into());
-            }
-            edits.push(Edit {
-                range: ls..ls,
-                new_text: pre_text,
-            });
-            edits.push(Edit {
-                range: r,
-                new_text: String::new(),
-            });
-        }
+        Some((st, _)) => edits.extend(discarded_call_edits(t, s.lnode, *st, whole_loop, pre_text)?),
         None => {
             edits.push(Edit {
                 range: ls..ls,
@@ -499,7 +479,7 @@ pub(super) fn concurrent(
         notes.push("The loop reads the results with std::iter::zip (Rust 1.59+).".to_string());
     }
     Ok(Rewrite {
-        title: CONCURRENT_TITLE.replace("{n}", &n.to_string()),
+        title: concurrent_title(n),
         files: vec![FileEdits {
             path: f.path.clone(),
             edits,
@@ -1287,25 +1267,7 @@ pub(super) fn batch(
             }
             pre.line(0, format!("let _ = {companion_call};"));
             let pre_text = pre.render(&base, &lunit, nl);
-            if whole_loop {
-                edits.push(Edit {
-                    range: whole_lines(t, s.lnode),
-                    new_text: pre_text,
-                });
-            } else {
-                let r = whole_lines(t, *st);
-                if t.get(r.clone()).unwrap_or("").trim() != text_of(t, *st) {
-                    return Err("the call shares its line with other statements".into());
-                }
-                edits.push(Edit {
-                    range: ls..ls,
-                    new_text: pre_text,
-                });
-                edits.push(Edit {
-                    range: r,
-                    new_text: String::new(),
-                });
-            }
+            edits.extend(discarded_call_edits(t, s.lnode, *st, whole_loop, pre_text)?);
         }
         None => {
             pre.line(0, format!("let {many} = {companion_call};"));
