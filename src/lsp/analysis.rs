@@ -376,35 +376,23 @@ async fn publish_locked(state: &State, uri: &Uri) {
     };
     let own: &[lsp::Diagnostic] = result.as_ref().map_or(&[], |r| &r.diagnostics);
     let marks = mark_diagnostics(state, uri, &open);
-    match &state.direct {
-        // Serialised from borrowed diagnostics straight into a frame: a publish of a few hundred
-        // diagnostics is most of an edit's cost when it is cloned, turned into a
-        // `serde_json::Value` and serialised from that, as `Client::publish_diagnostics` does.
-        Some(direct) => {
-            let note = PublishNotification {
-                jsonrpc: "2.0",
-                method: "textDocument/publishDiagnostics",
-                params: PublishParams {
-                    uri,
-                    diagnostics: Chained(own, &marks),
-                    version,
-                },
-            };
-            match serde_json::to_vec(&note) {
-                Ok(body) => {
-                    let _ = direct.send(body);
-                }
-                Err(e) => tracing::error!("cannot serialise diagnostics for {}: {e}", uri.as_str()),
-            }
+    // Serialised from borrowed diagnostics straight into a frame: a publish of a few hundred
+    // diagnostics is most of an edit's cost when it is cloned, turned into a `serde_json::Value`
+    // and serialised from that, as `Client::publish_diagnostics` does.
+    let note = PublishNotification {
+        jsonrpc: "2.0",
+        method: "textDocument/publishDiagnostics",
+        params: PublishParams {
+            uri,
+            diagnostics: Chained(own, &marks),
+            version,
+        },
+    };
+    match serde_json::to_vec(&note) {
+        Ok(body) => {
+            let _ = state.direct.send(body);
         }
-        None => {
-            let mut diagnostics = own.to_vec();
-            diagnostics.extend(marks);
-            state
-                .client
-                .publish_diagnostics(uri.clone(), diagnostics, version)
-                .await;
-        }
+        Err(e) => tracing::error!("cannot serialise diagnostics for {}: {e}", uri.as_str()),
     }
 }
 

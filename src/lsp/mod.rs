@@ -48,10 +48,9 @@ where
     ));
     let writer = tokio::spawn(framing::pump_output(pump_from_server, output, direct_rx));
 
-    let (service, socket) =
-        LspService::build(move |client| Backend::with_direct_output(client, Some(direct_tx)))
-            .custom_method("debuglens/viewFileText", Backend::view_file_text)
-            .finish();
+    let (service, socket) = LspService::build(move |client| Backend::new(client, direct_tx))
+        .custom_method("debuglens/viewFileText", Backend::view_file_text)
+        .finish();
     let shutdown = Arc::clone(&service.inner().state.shutdown_requested);
 
     Server::new(server_reads, server_writes, socket)

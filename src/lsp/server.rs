@@ -23,16 +23,9 @@ pub struct Backend {
 }
 
 impl Backend {
-    pub fn new(client: Client) -> Backend {
-        Backend::with_direct_output(client, None)
-    }
-
-    /// A backend that may also write whole messages to the client through `direct` (the
-    /// framing layer's writer), bypassing tower-lsp-server's serialisation.
-    pub fn with_direct_output(
-        client: Client,
-        direct: Option<tokio::sync::mpsc::UnboundedSender<Vec<u8>>>,
-    ) -> Backend {
+    /// A backend that also writes whole messages to the client through `direct` (the framing
+    /// layer's writer), bypassing tower-lsp-server's serialisation.
+    pub fn new(client: Client, direct: tokio::sync::mpsc::UnboundedSender<Vec<u8>>) -> Backend {
         let encoding = Arc::new(OnceLock::new());
         let (notices_tx, notices_rx) = tokio::sync::mpsc::unbounded_channel();
         let docs = Documents::spawn(Arc::clone(&encoding), notices_tx);

@@ -42,8 +42,8 @@ pub struct ConfigState {
 pub struct State {
     pub client: Client,
     /// Whole JSON-RPC bodies to write to the client beside tower-lsp-server's own output (the
-    /// framing layer's writer takes both); `None` when the server runs without that layer.
-    pub direct: Option<tokio::sync::mpsc::UnboundedSender<Vec<u8>>>,
+    /// framing layer's writer takes both).
+    pub direct: tokio::sync::mpsc::UnboundedSender<Vec<u8>>,
     pub encoding: Arc<OnceLock<Encoding>>,
     pub caps: OnceLock<ClientCaps>,
     pub config: Mutex<ConfigState>,
@@ -71,7 +71,7 @@ pub struct State {
 impl State {
     pub fn new(
         client: Client,
-        direct: Option<tokio::sync::mpsc::UnboundedSender<Vec<u8>>>,
+        direct: tokio::sync::mpsc::UnboundedSender<Vec<u8>>,
         encoding: Arc<OnceLock<Encoding>>,
         docs: Documents,
         scheduler: Scheduler,
@@ -177,14 +177,19 @@ impl CodeState {
         }
     }
 
+    /// The cached workspace findings are stale once the index changes.
+    fn forget_findings(&mut self) {
+        *self.all.get_mut().unwrap_or_else(|p| p.into_inner()) = None;
+    }
+
     pub fn update(&mut self, key: &str, summary: crate::code::FileSummary) {
         self.index.update(key, summary);
-        *self.all.get_mut().unwrap_or_else(|p| p.into_inner()) = None;
+        self.forget_findings();
     }
 
     pub fn remove(&mut self, key: &str) {
         self.index.remove(key);
-        *self.all.get_mut().unwrap_or_else(|p| p.into_inner()) = None;
+        self.forget_findings();
     }
 
     /// Every loop-remote-call finding in the workspace (cached until the index changes).
@@ -251,6 +256,6 @@ impl CodeState {
         }
         self.index
             .update_with(key, |prev| parsed.summarize(key, prev));
-        *self.all.get_mut().unwrap_or_else(|p| p.into_inner()) = None;
+        self.forget_findings();
     }
 }
