@@ -90,6 +90,18 @@ impl Marks {
         }
     }
 
+    /// How many items each list gained since `at`.
+    pub fn since(self, at: Marks) -> Marks {
+        Marks {
+            functions: self.functions - at.functions,
+            calls: self.calls - at.calls,
+            loops: self.loops - at.loops,
+            assignments: self.assignments - at.assignments,
+            imports: self.imports - at.imports,
+            classes: self.classes - at.classes,
+        }
+    }
+
     /// `self - from + to`, list by list (moving a place from one base to another).
     fn moved(self, from: Marks, to: Marks) -> Marks {
         let m = |x: usize, a: usize, b: usize| x + b - a;

@@ -514,15 +514,7 @@ impl<'a, 't, H: LangHooks> Walker<'a, 't, H> {
         if package.is_none() {
             self.out.package = package_before;
         }
-        let now = Marks::of(&self.out);
-        let len = Marks {
-            functions: now.functions - at.functions,
-            calls: now.calls - at.calls,
-            loops: now.loops - at.loops,
-            assignments: now.assignments - at.assignments,
-            imports: now.imports - at.imports,
-            classes: now.classes - at.classes,
-        };
+        let len = Marks::of(&self.out).since(at);
         // Keyed after the walk: the walk leaves the class as it found it.
         if let Some(mut session) = self.cache.take() {
             session.record(&self.unit_key(n, depth), at, len, package);
