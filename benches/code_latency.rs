@@ -85,6 +85,26 @@ impl Rng {
     }
 }
 
+/// Edit `k` of a typing session, as (start, old end, inserted text): even steps insert one
+/// character at a random position, odd steps delete it again (typing then undoing), so the file
+/// stays realistic instead of decaying. `last` carries the position between the two.
+fn typing_step(
+    rng: &mut Rng,
+    text: &str,
+    k: usize,
+    last: &mut usize,
+) -> (usize, usize, &'static str) {
+    if k % 2 == 1 {
+        return (*last, *last + 1, "");
+    }
+    let mut at = (rng.next() % (text.len() as u64 + 1)) as usize;
+    while !text.is_char_boundary(at) {
+        at -= 1;
+    }
+    *last = at;
+    (at, at, ["x", "_", " ", "1"][(rng.next() % 4) as usize])
+}
+
 fn pct(v: &mut [Duration], p: f64) -> Duration {
     v.sort();
     let i = ((v.len() as f64 - 1.0) * p).round() as usize;
@@ -142,18 +162,7 @@ fn run_edits(base: &[(String, String)]) {
         let mut nfind = 0;
         let mut last = 0;
         for k in 0..2 * EDITS {
-            // Even steps insert one character at a random position; odd steps delete it again
-            // (typing then undoing), so the file stays realistic instead of decaying.
-            let (start, old_end, ins) = if k % 2 == 0 {
-                let mut at = (rng.next() % (text.len() as u64 + 1)) as usize;
-                while !text.is_char_boundary(at) {
-                    at -= 1;
-                }
-                last = at;
-                (at, at, ["x", "_", " ", "1"][(rng.next() % 4) as usize])
-            } else {
-                (last, last + 1, "")
-            };
+            let (start, old_end, ins) = typing_step(&mut rng, &text, k, &mut last);
             let edit = TextEdit::replace(&text, start, old_end, ins);
             let mut new_text = String::with_capacity(text.len() + 1);
             new_text.push_str(&text[..start]);
@@ -342,16 +351,7 @@ async fn run_lsp(base: &[(String, String)]) {
         let mut last = 0;
         let mut count = first;
         for k in 0..2 * EDITS {
-            let (start, end, ins) = if k % 2 == 0 {
-                let mut at = (rng.next() % (text.len() as u64 + 1)) as usize;
-                while !text.is_char_boundary(at) {
-                    at -= 1;
-                }
-                last = at;
-                (at, at, ["x", "_", " ", "1"][(rng.next() % 4) as usize])
-            } else {
-                (last, last + 1, "")
-            };
+            let (start, end, ins) = typing_step(&mut rng, &text, k, &mut last);
             let (l1, c1) = lsp_pos(&text, start);
             let (l2, c2) = lsp_pos(&text, end);
             let t0 = Instant::now();
