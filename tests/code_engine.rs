@@ -428,3 +428,20 @@ fn dependents_within_a_go_folder_java_package_and_rust_crate() {
     assert_eq!(ix.dependents_of("src/m.rs"), vec!["src/lib.rs"]);
     assert_eq!(ix.dependents_of("other/c.go"), Vec::<String>::new());
 }
+
+/// `sqlx::query!` is a macro, not a call expression; once per row it is still a round trip.
+#[test]
+fn a_sqlx_query_macro_in_a_loop_is_a_database_call_per_iteration() {
+    let src = "pub async fn load(pool: &sqlx::PgPool, ids: &[i64]) -> sqlx::Result<()> {\n    for id in ids {\n        sqlx::query!(\"SELECT name FROM users WHERE id = $1\", id)\n            .fetch_one(pool)\n            .await?;\n    }\n    Ok(())\n}\n";
+    let f = analyze_workspace(
+        &[("src/users.rs".into(), src.into())],
+        &AnalysisConfig::default(),
+    );
+    let lines: Vec<(usize, Severity)> = f.iter().map(|f| (f.line(), f.severity)).collect();
+    assert_eq!(lines, vec![(3, Severity::Warning)]);
+    assert!(
+        f[0].message.contains("database query via sqlx::query"),
+        "{}",
+        f[0].message
+    );
+}

@@ -237,6 +237,9 @@ pub fn check(
         CheckFormat::Sarif => output::sarif(&results, out),
     };
     written.map_err(|e| CliError(format!("writing output: {e}")))?;
+    // Freeing a big workspace's summaries takes longer than writing the report; the process
+    // is about to exit, so let that happen off this thread.
+    crate::reclaim::drop_later((code_index, index, results));
     Ok(if found > 0 { 1 } else { 0 })
 }
 

@@ -278,6 +278,11 @@ pub trait LangHooks {
     fn qsep(&self) -> &'static str {
         "."
     }
+    /// Every node kind that `imports`, `package`, `function`, `class`, `is_spawn`, `loop_`,
+    /// `call`, `assignment`, `is_break`, `is_return` or `is_try` can answer for. The walk goes
+    /// straight to the children of any other node (most of a tree: expressions, arguments,
+    /// blocks); a debug build checks on every such node that no hook would have answered.
+    fn constructs(&self) -> &'static [&'static str];
 }
 
 pub fn text<'s>(n: Node, src: &'s str) -> &'s str {
@@ -382,6 +387,8 @@ struct Walker<'a, 't, H: LangHooks> {
     anc: Vec<Option<Node<'t>>>,
     /// Reused tree cursors (each `Node::walk` allocates).
     cursors: Vec<tree_sitter::TreeCursor<'t>>,
+    /// By kind id: whether any hook can answer for the kind (`LangHooks::constructs`).
+    constructs: &'static [bool],
     func: Option<usize>,
     class: Option<String>,
     loops: Vec<usize>,
@@ -405,6 +412,7 @@ impl<'a, 't, H: LangHooks> Walker<'a, 't, H> {
             out,
             anc: Vec::new(),
             cursors: Vec::new(),
+            constructs: super::lang::constructs(&root),
             func: None,
             class: None,
             loops: Vec::new(),
@@ -524,6 +532,15 @@ impl<'a, 't, H: LangHooks> Walker<'a, 't, H> {
 
     /// The walk of one node: whichever construct the language's hooks recognise in it.
     fn walk_construct(&mut self, n: Node<'t>, depth: usize, kind: &'static str) {
+        let id = usize::from(n.kind_id());
+        if !self.constructs.get(id).copied().unwrap_or(true) {
+            debug_assert!(
+                self.no_hook_answers(n, kind),
+                "{kind} is missing from `constructs`"
+            );
+            self.walk_children(n, depth);
+            return;
+        }
         if self.h.imports(n, self.src, &mut self.out.imports) {
             return;
         }
@@ -586,6 +603,24 @@ impl<'a, 't, H: LangHooks> Walker<'a, 't, H> {
             }
         }
         self.walk_children(n, depth);
+    }
+}
+
+impl<'t, H: LangHooks> Walker<'_, 't, H> {
+    /// Whether none of the hooks `walk_construct` asks would answer for `n`.
+    fn no_hook_answers(&self, n: Node<'t>, kind: &str) -> bool {
+        let src = self.src;
+        !self.h.imports(n, src, &mut Vec::new())
+            && self.h.package(n, src).is_none()
+            && self.h.function(n, src).is_none()
+            && self.h.class(n, src).is_none()
+            && !self.h.is_spawn(n)
+            && self.h.loop_(n, src).is_none()
+            && self.h.call(n, src).is_none()
+            && self.h.assignment(n, src).is_none()
+            && !self.h.is_break(kind)
+            && !self.h.is_return(kind)
+            && !self.h.is_try(kind)
     }
 }
 

@@ -49,6 +49,26 @@ fn default_local(path: &str) -> String {
     last.replace('-', "")
 }
 
+/// See `LangHooks::constructs`.
+const CONSTRUCTS: &[&str] = &[
+    "function_declaration",
+    "method_declaration",
+    "func_literal",
+    "type_spec",
+    "for_statement",
+    "call_expression",
+    "short_var_declaration",
+    "assignment_statement",
+    "var_spec",
+    "inc_statement",
+    "dec_statement",
+    "import_spec",
+    "package_clause",
+    "go_statement",
+    "break_statement",
+    "return_statement",
+];
+
 impl LangHooks for Go {
     fn function<'t>(&self, n: Node<'t>, src: &str) -> Option<FnDecl<'t>> {
         match n.k() {
@@ -335,5 +355,8 @@ impl LangHooks for Go {
 
     fn self_names(&self) -> &'static [&'static str] {
         &[]
+    }
+    fn constructs(&self) -> &'static [&'static str] {
+        CONSTRUCTS
     }
 }

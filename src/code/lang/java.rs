@@ -81,6 +81,32 @@ const AWAITING: &[&str] = &[
     "get",
 ];
 
+/// See `LangHooks::constructs`.
+const CONSTRUCTS: &[&str] = &[
+    "method_declaration",
+    "constructor_declaration",
+    "lambda_expression",
+    "class_declaration",
+    "record_declaration",
+    "enum_declaration",
+    "interface_declaration",
+    "for_statement",
+    "enhanced_for_statement",
+    "while_statement",
+    "do_statement",
+    "method_invocation",
+    "object_creation_expression",
+    "local_variable_declaration",
+    "assignment_expression",
+    "update_expression",
+    "import_declaration",
+    "package_declaration",
+    "break_statement",
+    "return_statement",
+    "try_statement",
+    "try_with_resources_statement",
+];
+
 impl LangHooks for Java {
     fn function<'t>(&self, n: Node<'t>, src: &str) -> Option<FnDecl<'t>> {
         match n.k() {
@@ -423,5 +449,8 @@ impl LangHooks for Java {
 
     fn self_names(&self) -> &'static [&'static str] {
         &["this"]
+    }
+    fn constructs(&self) -> &'static [&'static str] {
+        CONSTRUCTS
     }
 }

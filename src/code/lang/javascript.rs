@@ -57,6 +57,35 @@ fn params(n: Node, src: &str) -> Vec<Param> {
         .collect()
 }
 
+/// See `LangHooks::constructs`.
+const CONSTRUCTS: &[&str] = &[
+    "function_declaration",
+    "function_expression",
+    "function",
+    "arrow_function",
+    "method_definition",
+    "generator_function_declaration",
+    "generator_function",
+    "class_declaration",
+    "class",
+    "abstract_class_declaration",
+    "for_statement",
+    "for_in_statement",
+    "while_statement",
+    "do_statement",
+    "call_expression",
+    "new_expression",
+    "variable_declarator",
+    "assignment_expression",
+    "augmented_assignment_expression",
+    "public_field_definition",
+    "field_definition",
+    "import_statement",
+    "break_statement",
+    "return_statement",
+    "try_statement",
+];
+
 impl LangHooks for JavaScript {
     fn function<'t>(&self, n: Node<'t>, src: &str) -> Option<FnDecl<'t>> {
         if !FN_KINDS.contains(&n.k()) {
@@ -542,5 +571,8 @@ impl LangHooks for JavaScript {
 
     fn self_names(&self) -> &'static [&'static str] {
         &["this"]
+    }
+    fn constructs(&self) -> &'static [&'static str] {
+        CONSTRUCTS
     }
 }

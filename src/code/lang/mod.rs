@@ -19,6 +19,8 @@ struct Table {
     kinds: Vec<Box<str>>,
     /// Sorted by name.
     fields: Vec<(Box<str>, u16)>,
+    /// By kind id: whether the kind is one of the language's `LangHooks::constructs`.
+    constructs: Vec<bool>,
 }
 
 fn tables() -> &'static [Table] {
@@ -36,7 +38,7 @@ fn tables() -> &'static [Table] {
         .into_iter()
         .map(|l| {
             let lang = l.ts_language();
-            let kinds = (0..lang.node_kind_count())
+            let kinds: Vec<Box<str>> = (0..lang.node_kind_count())
                 .map(|i| {
                     u16::try_from(i)
                         .ok()
@@ -45,6 +47,9 @@ fn tables() -> &'static [Table] {
                         .into()
                 })
                 .collect();
+            // Several ids can share a name (aliases); each of them is marked.
+            let names = construct_kinds(l);
+            let constructs = kinds.iter().map(|k| names.contains(&&**k)).collect();
             let mut fields: Vec<(Box<str>, u16)> = (1..=lang.field_count())
                 .filter_map(|i| {
                     let i = u16::try_from(i).ok()?;
@@ -56,10 +61,28 @@ fn tables() -> &'static [Table] {
                 lang,
                 kinds,
                 fields,
+                constructs,
             }
         })
         .collect()
     })
+}
+
+fn construct_kinds(l: Lang) -> &'static [&'static str] {
+    use super::summary::LangHooks;
+    match l {
+        Lang::Python => python::Python.constructs(),
+        Lang::JavaScript | Lang::TypeScript | Lang::Tsx => javascript::JavaScript.constructs(),
+        Lang::Go => go::Go.constructs(),
+        Lang::Rust => rust::Rust.constructs(),
+        Lang::Java => java::Java.constructs(),
+    }
+}
+
+/// By kind id, for `n`'s grammar: whether a node of that kind may be a construct (see
+/// `LangHooks::constructs`). Ids past the end (ERROR) count as constructs.
+pub(crate) fn constructs(n: &Node) -> &'static [bool] {
+    table(n).map_or(&[], |t| &t.constructs)
 }
 
 fn table(n: &Node) -> Option<&'static Table> {
@@ -74,7 +97,7 @@ pub(crate) fn kind(n: Node) -> &'static str {
         .map(|k| &**k)
         .filter(|k| !k.is_empty())
         // ERROR nodes have an id outside the table.
-        .unwrap_or(if n.is_error() { "ERROR" } else { "" })
+        .unwrap_or_else(|| if n.is_error() { "ERROR" } else { "" })
 }
 
 /// `.k()`: cached `Node::kind`.

@@ -40,6 +40,28 @@ const COMPREHENSIONS: &[&str] = &[
     "generator_expression",
 ];
 
+/// See `LangHooks::constructs`.
+const CONSTRUCTS: &[&str] = &[
+    "function_definition",
+    "lambda",
+    "class_definition",
+    "for_statement",
+    "while_statement",
+    "list_comprehension",
+    "set_comprehension",
+    "dictionary_comprehension",
+    "generator_expression",
+    "call",
+    "assignment",
+    "augmented_assignment",
+    "as_pattern",
+    "import_statement",
+    "import_from_statement",
+    "break_statement",
+    "return_statement",
+    "try_statement",
+];
+
 impl LangHooks for Python {
     fn function<'t>(&self, n: Node<'t>, src: &str) -> Option<FnDecl<'t>> {
         match n.k() {
@@ -336,5 +358,8 @@ impl LangHooks for Python {
 
     fn self_names(&self) -> &'static [&'static str] {
         &["self", "cls"]
+    }
+    fn constructs(&self) -> &'static [&'static str] {
+        CONSTRUCTS
     }
 }

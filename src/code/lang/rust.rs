@@ -90,6 +90,28 @@ fn flatten_use(n: Node, prefix: &str, src: &str, line: usize, out: &mut Vec<Impo
     }
 }
 
+/// See `LangHooks::constructs`.
+const CONSTRUCTS: &[&str] = &[
+    "function_item",
+    "function_signature_item",
+    "closure_expression",
+    "async_block",
+    "struct_item",
+    "trait_item",
+    "impl_item",
+    "for_expression",
+    "while_expression",
+    "loop_expression",
+    "call_expression",
+    "macro_invocation",
+    "let_declaration",
+    "assignment_expression",
+    "compound_assignment_expr",
+    "use_declaration",
+    "break_expression",
+    "return_expression",
+];
+
 impl LangHooks for Rust {
     fn function<'t>(&self, n: Node<'t>, src: &str) -> Option<FnDecl<'t>> {
         match n.k() {
@@ -442,6 +464,9 @@ impl LangHooks for Rust {
 
     fn self_names(&self) -> &'static [&'static str] {
         &["self"]
+    }
+    fn constructs(&self) -> &'static [&'static str] {
+        CONSTRUCTS
     }
 
     fn qsep(&self) -> &'static str {
