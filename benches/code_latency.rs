@@ -1,6 +1,7 @@
 #![allow(clippy::print_stdout, clippy::print_stderr)] // a benchmark reports
 //! Editor latency and workspace scale (issue 4):
-//! `cargo bench --bench code_latency` (all), or with `DEBUGLENS_BENCH=edits|workspace|min`.
+//! `cargo bench --bench code_latency` (all), or with `DEBUGLENS_BENCH=edits|workspace|min`;
+//! `DEBUGLENS_BENCH_LANGS=python,java` limits the lsp mode to those languages.
 //!
 //! * edits: for a ~5k-line file per language (inside a ~100k-line indexed workspace), applies
 //!   `EDITS` single-character insertions at pseudo-random positions, each followed by its
@@ -334,7 +335,12 @@ async fn run_lsp(base: &[(String, String)]) {
         files.len(),
         2 * EDITS
     );
+    // DEBUGLENS_BENCH_LANGS=python,java times only those.
+    let only = std::env::var("DEBUGLENS_BENCH_LANGS").unwrap_or_default();
     for (lang, _, ext) in langs {
+        if !only.is_empty() && !only.split(',').any(|l| l.trim() == lang) {
+            continue;
+        }
         let uri = s.uri(&format!("big/{lang}/big{ext}"));
         let mut text = std::fs::read_to_string(dir.path().join(format!("big/{lang}/big{ext}")))
             .unwrap_or_default();

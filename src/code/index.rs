@@ -8,7 +8,10 @@ use super::lang::base_type;
 use super::summary::{CallSite, FileSummary, FunctionDef};
 use super::{AnalysisConfig, Lang};
 use std::cell::RefCell;
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+// The index and the resolver's memos hash small keys (indices, short names) millions of times
+// per check; SipHash was a tenth of the findings time.
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
+use std::collections::{BTreeMap, BTreeSet};
 
 type FnRef = (usize, usize); // (file slot, function index)
 type ClassRef = (usize, usize); // (file slot, class index)
@@ -577,6 +580,17 @@ const MAX_EVAL: usize = 12;
 
 /// The default of `Index::parallel_calls`.
 const PARALLEL_CALLS: usize = 1024;
+
+/// The machine's cores (asked once: the answer reads cgroup files).
+fn cores() -> usize {
+    static N: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *N.get_or_init(|| std::thread::available_parallelism().map_or(1, |t| t.get()))
+}
+
+/// (call, loop) of each candidate.
+fn keys(cands: &[(usize, usize, Chain)]) -> Vec<(usize, usize)> {
+    cands.iter().map(|(ci, l, _)| (*ci, *l)).collect()
+}
 
 impl<'a> Resolver<'a> {
     fn new(ix: &'a Index) -> Self {
@@ -1630,27 +1644,90 @@ impl<'a> Resolver<'a> {
     // ---- findings ----------------------------------------------------------------------
 
     fn findings(&self, slot: usize) -> Vec<Finding> {
+        let n = self.f(slot).s.calls.len();
+        if n >= self.ix.parallel_calls && cores() > 1 {
+            if let Some(out) = self.findings_in_halves(slot, n) {
+                return out;
+            }
+        }
+        let cands = self.candidates(slot, 0..n);
+        let keep = self.outermost(slot, &keys(&cands));
+        let mut out = self.build_all(slot, cands, &keep);
+        out.sort_by_key(|f| f.span.start.byte);
+        out
+    }
+
+    /// A big file's calls in two halves at once: this is most of an edit's analysis time in a
+    /// 5k-line file. Each half's findings are built by the resolver that found its candidates,
+    /// whose memo already holds the calls `build_finding` resolves again. `None` if the other
+    /// thread panicked (a bug): the caller then does all of it on this one.
+    fn findings_in_halves(&self, slot: usize, n: usize) -> Option<Vec<Finding>> {
+        let mid = n / 2;
+        let ix = self.ix;
+        let (to_main, from_upper) = std::sync::mpsc::channel::<Vec<(usize, usize)>>();
+        let (to_upper, from_main) = std::sync::mpsc::channel::<Vec<bool>>();
+        std::thread::scope(|scope| {
+            let upper = scope.spawn(move || -> Option<Vec<Finding>> {
+                let r = Resolver::new(ix);
+                let cands = r.candidates(slot, mid..n);
+                to_main.send(keys(&cands)).ok()?;
+                let keep = from_main.recv().ok()?;
+                Some(r.build_all(slot, cands, &keep))
+            });
+            let lower = self.candidates(slot, 0..mid);
+            let Ok(upper_keys) = from_upper.recv() else {
+                drop(to_upper);
+                let _ = upper.join();
+                return None;
+            };
+            let mut all = keys(&lower);
+            let split = all.len();
+            all.extend(upper_keys);
+            let keep = self.outermost(slot, &all);
+            let _ = to_upper.send(keep[split..].to_vec());
+            let mut out = self.build_all(slot, lower, &keep[..split]);
+            match upper.join() {
+                Ok(Some(more)) => out.extend(more),
+                _ => return None,
+            }
+            out.sort_by_key(|f| f.span.start.byte);
+            Some(out)
+        })
+    }
+
+    /// Per candidate (call, loop): false when the call sits inside another candidate's call
+    /// for the same loop. One finding per call expression.
+    fn outermost(&self, slot: usize, cands: &[(usize, usize)]) -> Vec<bool> {
         let s = &self.f(slot).s;
-        let n = s.calls.len();
-        let threads = std::thread::available_parallelism().map_or(1, |t| t.get());
-        let cands = if n >= self.ix.parallel_calls && threads > 1 {
-            // A big file's calls are resolved in two halves at once (each half with its own
-            // memo): this is most of an edit's analysis time in a 5k-line file.
-            let mid = n / 2;
-            std::thread::scope(|scope| {
-                let upper = scope.spawn(|| Resolver::new(self.ix).candidates(slot, mid..n));
-                let mut all = self.candidates(slot, 0..mid);
-                match upper.join() {
-                    Ok(more) => all.extend(more),
-                    // A panic there is a bug; this thread's answer is still owed.
-                    Err(_) => all.extend(self.candidates(slot, mid..n)),
-                }
-                all
+        let spans: Vec<_> = cands
+            .iter()
+            .map(|(ci, l)| (s.calls[*ci].span, *l))
+            .collect();
+        spans
+            .iter()
+            .enumerate()
+            .map(|(k, (span, inner))| {
+                !spans
+                    .iter()
+                    .enumerate()
+                    .any(|(j, (o, l))| j != k && l == inner && o.contains(span) && o != span)
             })
-        } else {
-            self.candidates(slot, 0..n)
-        };
-        self.findings_from(slot, cands)
+            .collect()
+    }
+
+    /// The findings of the candidates marked in `keep`, in candidate order.
+    fn build_all(
+        &self,
+        slot: usize,
+        cands: Vec<(usize, usize, Chain)>,
+        keep: &[bool],
+    ) -> Vec<Finding> {
+        cands
+            .into_iter()
+            .zip(keep)
+            .filter(|(_, k)| **k)
+            .filter_map(|((ci, inner, chain), _)| self.build_finding(slot, ci, inner, chain))
+            .collect()
     }
 
     /// The calls in `calls` that execute a remote call once per iteration of a loop, with the
@@ -1691,31 +1768,6 @@ impl<'a> Resolver<'a> {
             cands.push((ci, inner, chain));
         }
         cands
-    }
-
-    fn findings_from(&self, slot: usize, cands: Vec<(usize, usize, Chain)>) -> Vec<Finding> {
-        let s = &self.f(slot).s;
-        // One finding per call expression: drop calls nested inside another candidate.
-        let spans: Vec<_> = cands
-            .iter()
-            .map(|(ci, l, _)| (s.calls[*ci].span, *l))
-            .collect();
-        let mut out = Vec::new();
-        for (k, (ci, inner, chain)) in cands.into_iter().enumerate() {
-            let span = s.calls[ci].span;
-            let nested = spans
-                .iter()
-                .enumerate()
-                .any(|(j, (o, l))| j != k && *l == inner && o.contains(&span) && *o != span);
-            if nested {
-                continue;
-            }
-            if let Some(f) = self.build_finding(slot, ci, inner, chain) {
-                out.push(f);
-            }
-        }
-        out.sort_by_key(|f| f.span.start.byte);
-        out
     }
 
     fn build_finding(&self, slot: usize, ci: usize, inner: usize, chain: Chain) -> Option<Finding> {
