@@ -1,7 +1,7 @@
 #![allow(clippy::print_stdout, clippy::print_stderr)] // a benchmark reports
 //! Editor latency and workspace scale (issue 4):
 //! `cargo bench --bench code_latency` (all), or with `DEBUGLENS_BENCH=edits|workspace|min`;
-//! `DEBUGLENS_BENCH_LANGS=python,java` limits the lsp mode to those languages.
+//! `DEBUGLENS_BENCH_LANGS=python,java` limits the edits and lsp modes to those languages.
 //!
 //! * edits: for a ~5k-line file per language (inside a ~100k-line indexed workspace), applies
 //!   `EDITS` single-character insertions at pseudo-random positions, each followed by its
@@ -133,6 +133,12 @@ fn run_workspace(base: &[(String, String)]) {
     );
 }
 
+/// `DEBUGLENS_BENCH_LANGS=python,java` times only those languages (edits and lsp modes).
+fn only_lang(lang: &str) -> bool {
+    let only = std::env::var("DEBUGLENS_BENCH_LANGS").unwrap_or_default();
+    only.is_empty() || only.split(',').any(|l| l.trim() == lang)
+}
+
 fn run_edits(base: &[(String, String)]) {
     let mut index = indexed_workspace(base);
     println!(
@@ -147,6 +153,9 @@ fn run_edits(base: &[(String, String)]) {
         ("rust", Lang::Rust, ".rs"),
         ("java", Lang::Java, ".java"),
     ] {
+        if !only_lang(lang) {
+            continue;
+        }
         let src_lang = if lang == "typescript" {
             "javascript"
         } else {
@@ -335,10 +344,8 @@ async fn run_lsp(base: &[(String, String)]) {
         files.len(),
         2 * EDITS
     );
-    // DEBUGLENS_BENCH_LANGS=python,java times only those.
-    let only = std::env::var("DEBUGLENS_BENCH_LANGS").unwrap_or_default();
     for (lang, _, ext) in langs {
-        if !only.is_empty() && !only.split(',').any(|l| l.trim() == lang) {
+        if !only_lang(lang) {
             continue;
         }
         let uri = s.uri(&format!("big/{lang}/big{ext}"));

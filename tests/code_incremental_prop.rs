@@ -282,3 +282,24 @@ fn python_functions_after_an_edit_are_reused_through_their_bodies() {
         serde_json::to_string(&pf.summarize_once("f")).unwrap()
     );
 }
+
+/// Tree-sitter never reuses a subtree it built while the parse was ambiguous, and Python's
+/// module-level assignments are built that way: each reparse makes new nodes for them. A unit
+/// without a body whose text is the same at the same place is reused all the same.
+#[test]
+fn python_module_level_assignments_are_reused_after_an_edit_elsewhere() {
+    let text = "import requests\n\nBASE = \"https://users.internal/api\"\nTIMEOUT = 3\n\n\ndef get_user(user_id):\n    return requests.get(f\"{BASE}/users/{user_id}\", timeout=TIMEOUT)\n\n\ndef ping():\n    return requests.get(BASE)\n";
+    let mut pf = ParsedFile::new(Lang::Python, text);
+    let first = pf.summarize("f", None);
+    assert_eq!(pf.cached_bodies(), 5);
+    let at = text.find("(BASE)").unwrap();
+    let next = format!("{}{}{}", &text[..at], "_many", &text[at..]);
+    pf.edit(TextEdit::replace(text, at, at, "_many"), next.clone());
+    let s = pf.summarize("f", Some(first));
+    // The import, BASE, TIMEOUT and get_user; ping holds the edit.
+    assert_eq!(pf.reused_bodies(), 4);
+    assert_eq!(
+        serde_json::to_string(&s).unwrap(),
+        serde_json::to_string(&pf.summarize_once("f")).unwrap()
+    );
+}

@@ -14,7 +14,9 @@
 //! node id) with the same text around it inside the unit's node, at the
 //! same start, end and row, with the same class, context node and depth, and no edit or changed
 //! range touched it in between. (The body stands for the function because tree-sitter re-creates
-//! some grammars' function nodes, Python's, where it reuses their bodies.) The file keeps the
+//! some grammars' function nodes, Python's, where it reuses their bodies. A unit without a body
+//! may instead have the same kind and text at the same place: tree-sitter never reuses a subtree
+//! it built during an ambiguous parse, such as a Python module-level assignment.) The file keeps the
 //! tree of its last summary alive, so a recorded node address cannot be handed to a new node.
 //!
 //! Items are not copied into the cache: an entry records where its unit's items sit in the
@@ -50,6 +52,10 @@ pub(crate) struct Entry {
     node: usize,
     /// Hash of the function's text outside its body (when `node` is the body's).
     outside: u64,
+    /// Hash of a body-less unit's kind and text. Tree-sitter never reuses a subtree it built
+    /// while the parse was ambiguous (Python's module-level assignments), so such a unit gets a
+    /// new node on every reparse; the same text at the same place parses the same way.
+    text: u64,
     /// Current coordinates of the unit.
     end: usize,
     start_row: usize,
@@ -121,6 +127,8 @@ pub(crate) struct Key<'a> {
     /// The function's body node id (or the function's, when it has no body).
     pub node: usize,
     pub outside: u64,
+    /// Hash of the unit's kind and whole text, when it has no body (0 otherwise).
+    pub text: u64,
     pub start: usize,
     pub end: usize,
     pub start_row: usize,
@@ -306,7 +314,8 @@ impl Session {
     /// entries nested in it) for the next summary.
     pub fn reuse(&mut self, key: &Key, at: Marks, parent: Option<usize>) -> Option<UnitItems> {
         let en = self.old.remove(&key.start)?;
-        if en.node != key.node
+        let same_node = en.node == key.node || (en.text != 0 && en.text == key.text);
+        if !same_node
             || en.outside != key.outside
             || en.end != key.end
             || en.start_row != key.start_row
@@ -360,6 +369,7 @@ impl Session {
             Entry {
                 node: key.node,
                 outside: key.outside,
+                text: key.text,
                 end: key.end,
                 start_row: key.start_row,
                 class: key.class.map(str::to_string),

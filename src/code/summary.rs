@@ -816,20 +816,25 @@ impl<'t, H: LangHooks> Walker<'_, 't, H> {
         // The body's node stands for the function when the text around it is the same:
         // tree-sitter re-creates some grammars' function nodes (Python's) after an edit even
         // where it reuses their bodies as they were.
-        let (node, outside) = match super::lang::field(n, "body") {
+        use std::hash::{BuildHasher, Hash, Hasher};
+        // Fixed seed: hashes are compared across summaries.
+        let mut h = foldhash::fast::FixedState::with_seed(0x6465_6275_676c_656e).build_hasher();
+        n.kind_id().hash(&mut h);
+        let (node, outside, text) = match super::lang::field(n, "body") {
             Some(b) if b.start_byte() >= n.start_byte() && b.end_byte() <= n.end_byte() => {
-                use std::hash::{Hash, Hasher};
-                let mut h = std::collections::hash_map::DefaultHasher::new();
-                n.kind_id().hash(&mut h);
                 self.src.get(n.start_byte()..b.start_byte()).hash(&mut h);
                 self.src.get(b.end_byte()..n.end_byte()).hash(&mut h);
-                (b.id(), h.finish())
+                (b.id(), h.finish(), 0)
             }
-            _ => (n.id(), 0),
+            _ => {
+                self.src.get(n.byte_range()).hash(&mut h);
+                (n.id(), 0, h.finish().max(1))
+            }
         };
         Key {
             node,
             outside,
+            text,
             start: n.start_byte(),
             end: n.end_byte(),
             start_row: n.start_position().row,
