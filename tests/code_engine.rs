@@ -445,3 +445,26 @@ fn a_sqlx_query_macro_in_a_loop_is_a_database_call_per_iteration() {
         f[0].message
     );
 }
+
+/// In Java a method of the same class is usually called without `this.`: the call is followed
+/// into it as `this.fetch(...)` would be.
+#[test]
+fn a_java_call_without_this_is_followed_into_the_same_class() {
+    let client = "package com.shop.clients;\n\nimport org.springframework.web.client.RestTemplate;\n\npublic class PriceClient {\n    private final RestTemplate restTemplate;\n\n    public PriceClient(RestTemplate restTemplate) {\n        this.restTemplate = restTemplate;\n    }\n\n    public Price price(String sku) {\n        return restTemplate.getForObject(\"/v1/prices/\" + sku, Price.class);\n    }\n}\n";
+    let service = "package com.shop.service;\n\nimport com.shop.clients.PriceClient;\nimport java.util.ArrayList;\nimport java.util.List;\n\npublic class QuoteService {\n    private final PriceClient prices;\n\n    public QuoteService(PriceClient prices) {\n        this.prices = prices;\n    }\n\n    public List<Price> quote(List<String> skus) {\n        List<Price> out = new ArrayList<>();\n        for (String sku : skus) {\n            out.add(lookup(sku));\n        }\n        return out;\n    }\n\n    private Price lookup(String sku) {\n        return prices.price(sku);\n    }\n}\n";
+    let files = vec![
+        (
+            "src/main/java/com/shop/clients/PriceClient.java".to_string(),
+            client.to_string(),
+        ),
+        (
+            "src/main/java/com/shop/service/QuoteService.java".to_string(),
+            service.to_string(),
+        ),
+    ];
+    let f = analyze_workspace(&files, &AnalysisConfig::default());
+    assert_eq!(f.len(), 1, "{f:#?}");
+    assert_eq!(f[0].line(), 17);
+    let chain: Vec<&str> = f[0].chain.iter().map(|h| h.function.as_str()).collect();
+    assert_eq!(chain, vec!["QuoteService.lookup", "PriceClient.price"]);
+}

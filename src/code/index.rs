@@ -1259,6 +1259,18 @@ impl<'a> Resolver<'a> {
         t
     }
 
+    /// `name` as a method of the class `this` is in at `c`.
+    fn own_method(&self, slot: usize, c: &CallSite, name: &str) -> Option<Target> {
+        let this = self.eval_path(slot, c.func, "this", 0);
+        if !matches!(this, Val::Instance(TypeRef::Ws(_))) {
+            return None;
+        }
+        match self.member(this, name, 0) {
+            Val::Func(fr) if self.func(fr).has_body => Some(Target::Ws(fr, Confidence::High)),
+            _ => None,
+        }
+    }
+
     fn resolve_call(&self, slot: usize, c: &CallSite) -> Option<Target> {
         let e = self.f(slot);
         let fam = e.family;
@@ -1298,6 +1310,13 @@ impl<'a> Resolver<'a> {
                                 .map(|m| Target::Api(m, Confidence::High));
                         }
                         Val::Unknown => {
+                            // Java: an unqualified call is to a method of the enclosing class
+                            // (or a base), as `this.name(...)` would be.
+                            if fam == "java" {
+                                if let Some(t) = self.own_method(slot, c, p) {
+                                    return Some(t);
+                                }
+                            }
                             // Globals (`fetch`) and macros.
                             if let Some(m) = cat.match_function(fam, p) {
                                 if !e.aliases.contains_key(p) && !e.top_fns.contains_key(p) {
