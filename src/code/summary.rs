@@ -279,7 +279,8 @@ pub trait LangHooks {
         "."
     }
     /// Every node kind that `imports`, `package`, `function`, `class`, `is_spawn`, `loop_`,
-    /// `call`, `assignment`, `is_break`, `is_return` or `is_try` can answer for. The walk goes
+    /// `call`, `assignment`, `is_break`, `is_return` or `is_try` can answer for, besides the
+    /// function kinds (`is_fn_kind`), which always count. The walk goes
     /// straight to the children of any other node (most of a tree: expressions, arguments,
     /// blocks); a debug build checks on every such node that no hook would have answered.
     fn constructs(&self) -> &'static [&'static str];

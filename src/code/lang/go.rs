@@ -51,9 +51,6 @@ fn default_local(path: &str) -> String {
 
 /// See `LangHooks::constructs`.
 const CONSTRUCTS: &[&str] = &[
-    "function_declaration",
-    "method_declaration",
-    "func_literal",
     "type_spec",
     "for_statement",
     "call_expression",

@@ -83,9 +83,6 @@ const AWAITING: &[&str] = &[
 
 /// See `LangHooks::constructs`.
 const CONSTRUCTS: &[&str] = &[
-    "method_declaration",
-    "constructor_declaration",
-    "lambda_expression",
     "class_declaration",
     "record_declaration",
     "enum_declaration",

@@ -59,13 +59,6 @@ fn params(n: Node, src: &str) -> Vec<Param> {
 
 /// See `LangHooks::constructs`.
 const CONSTRUCTS: &[&str] = &[
-    "function_declaration",
-    "function_expression",
-    "function",
-    "arrow_function",
-    "method_definition",
-    "generator_function_declaration",
-    "generator_function",
     "class_declaration",
     "class",
     "abstract_class_declaration",

@@ -48,8 +48,7 @@ fn tables() -> &'static [Table] {
                 })
                 .collect();
             // Several ids can share a name (aliases); each of them is marked.
-            let names = construct_kinds(l);
-            let constructs = kinds.iter().map(|k| names.contains(&&**k)).collect();
+            let constructs = kinds.iter().map(|k| is_construct(l, k)).collect();
             let mut fields: Vec<(Box<str>, u16)> = (1..=lang.field_count())
                 .filter_map(|i| {
                     let i = u16::try_from(i).ok()?;
@@ -68,14 +67,18 @@ fn tables() -> &'static [Table] {
     })
 }
 
-fn construct_kinds(l: Lang) -> &'static [&'static str] {
+/// Whether the language's hooks may answer for a node of `kind` (see `LangHooks::constructs`).
+fn is_construct(l: Lang, kind: &str) -> bool {
     use super::summary::LangHooks;
+    fn by<H: LangHooks>(h: H, kind: &str) -> bool {
+        h.is_fn_kind(kind) || h.constructs().contains(&kind)
+    }
     match l {
-        Lang::Python => python::Python.constructs(),
-        Lang::JavaScript | Lang::TypeScript | Lang::Tsx => javascript::JavaScript.constructs(),
-        Lang::Go => go::Go.constructs(),
-        Lang::Rust => rust::Rust.constructs(),
-        Lang::Java => java::Java.constructs(),
+        Lang::Python => by(python::Python, kind),
+        Lang::JavaScript | Lang::TypeScript | Lang::Tsx => by(javascript::JavaScript, kind),
+        Lang::Go => by(go::Go, kind),
+        Lang::Rust => by(rust::Rust, kind),
+        Lang::Java => by(java::Java, kind),
     }
 }
 

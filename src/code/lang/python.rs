@@ -42,8 +42,6 @@ const COMPREHENSIONS: &[&str] = &[
 
 /// See `LangHooks::constructs`.
 const CONSTRUCTS: &[&str] = &[
-    "function_definition",
-    "lambda",
     "class_definition",
     "for_statement",
     "while_statement",

@@ -92,10 +92,7 @@ fn flatten_use(n: Node, prefix: &str, src: &str, line: usize, out: &mut Vec<Impo
 
 /// See `LangHooks::constructs`.
 const CONSTRUCTS: &[&str] = &[
-    "function_item",
     "function_signature_item",
-    "closure_expression",
-    "async_block",
     "struct_item",
     "trait_item",
     "impl_item",
