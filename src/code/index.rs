@@ -1015,7 +1015,7 @@ impl<'a> Resolver<'a> {
         if v != Val::Unknown {
             return v;
         }
-        // Java: bare field names inside methods.
+        // Java: bare field and method names inside methods (`prices.price(..)`, `lookup(..)`).
         if e.family == "java" {
             let mut fcur = func;
             while let Some(fi) = fcur {
@@ -1023,6 +1023,9 @@ impl<'a> Resolver<'a> {
                 if let Some(cr) = f.class.as_ref().and_then(|c| self.class_named(slot, c)) {
                     if let Some(t) = self.field_type(cr, name, depth + 1) {
                         return Val::Instance(t);
+                    }
+                    if let Some(fr) = self.method_of(cr, name, depth + 1) {
+                        return Val::Func(fr);
                     }
                     break;
                 }
@@ -1259,18 +1262,6 @@ impl<'a> Resolver<'a> {
         t
     }
 
-    /// `name` as a method of the class `this` is in at `c`.
-    fn own_method(&self, slot: usize, c: &CallSite, name: &str) -> Option<Target> {
-        let this = self.eval_path(slot, c.func, "this", 0);
-        if !matches!(this, Val::Instance(TypeRef::Ws(_))) {
-            return None;
-        }
-        match self.member(this, name, 0) {
-            Val::Func(fr) if self.func(fr).has_body => Some(Target::Ws(fr, Confidence::High)),
-            _ => None,
-        }
-    }
-
     fn resolve_call(&self, slot: usize, c: &CallSite) -> Option<Target> {
         let e = self.f(slot);
         let fam = e.family;
@@ -1310,13 +1301,6 @@ impl<'a> Resolver<'a> {
                                 .map(|m| Target::Api(m, Confidence::High));
                         }
                         Val::Unknown => {
-                            // Java: an unqualified call is to a method of the enclosing class
-                            // (or a base), as `this.name(...)` would be.
-                            if fam == "java" {
-                                if let Some(t) = self.own_method(slot, c, p) {
-                                    return Some(t);
-                                }
-                            }
                             // Globals (`fetch`) and macros.
                             if let Some(m) = cat.match_function(fam, p) {
                                 if !e.aliases.contains_key(p) && !e.top_fns.contains_key(p) {
