@@ -739,22 +739,13 @@ mod tests {
         check(src, lnode.unwrap(), stmt.unwrap());
     }
 
-    fn applied(src: &str, mut edits: Vec<Edit>) -> String {
-        edits.sort_by_key(|e| std::cmp::Reverse(e.range.start));
-        let mut out = src.to_string();
-        for e in edits {
-            out.replace_range(e.range, &e.new_text);
-        }
-        out
-    }
-
     #[test]
     fn a_dropped_call_that_is_the_whole_loop_body_replaces_the_loop() {
         let src = "def f(xs):\n    for x in xs:\n        check(x)\n    return 1\n";
         with_loop(src, |t, l, s| {
             let edits = discarded_call_edits(t, l, s, true, "    check_batch(xs)\n".into());
             assert_eq!(
-                applied(t, edits.unwrap()),
+                apply(t, &edits.unwrap()),
                 "def f(xs):\n    check_batch(xs)\n    return 1\n"
             );
         });
@@ -766,7 +757,7 @@ mod tests {
         with_loop(src, |t, l, s| {
             let edits = discarded_call_edits(t, l, s, false, "    check_batch(xs)\n".into());
             assert_eq!(
-                applied(t, edits.unwrap()),
+                apply(t, &edits.unwrap()),
                 "def f(xs):\n    check_batch(xs)\n    for x in xs:\n        log(x)\n"
             );
         });
