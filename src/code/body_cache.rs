@@ -55,7 +55,7 @@ pub(crate) struct Entry {
     /// Hash of a body-less unit's kind and text. Tree-sitter never reuses a subtree it built
     /// while the parse was ambiguous (Python's module-level assignments), so such a unit gets a
     /// new node on every reparse; the same text at the same place parses the same way.
-    text: u64,
+    text: Option<u64>,
     /// Current coordinates of the unit.
     end: usize,
     start_row: usize,
@@ -127,8 +127,8 @@ pub(crate) struct Key<'a> {
     /// The function's body node id (or the function's, when it has no body).
     pub node: usize,
     pub outside: u64,
-    /// Hash of the unit's kind and whole text, when it has no body (0 otherwise).
-    pub text: u64,
+    /// Hash of the unit's kind and whole text, when it has no body.
+    pub text: Option<u64>,
     pub start: usize,
     pub end: usize,
     pub start_row: usize,
@@ -314,7 +314,7 @@ impl Session {
     /// entries nested in it) for the next summary.
     pub fn reuse(&mut self, key: &Key, at: Marks, parent: Option<usize>) -> Option<UnitItems> {
         let en = self.old.remove(&key.start)?;
-        let same_node = en.node == key.node || (en.text != 0 && en.text == key.text);
+        let same_node = en.node == key.node || (en.text.is_some() && en.text == key.text);
         if !same_node
             || en.outside != key.outside
             || en.end != key.end

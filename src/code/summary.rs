@@ -825,11 +825,11 @@ impl<'t, H: LangHooks> Walker<'_, 't, H> {
             Some(b) if b.start_byte() >= n.start_byte() && b.end_byte() <= n.end_byte() => {
                 self.src.get(n.start_byte()..b.start_byte()).hash(&mut h);
                 self.src.get(b.end_byte()..n.end_byte()).hash(&mut h);
-                (b.id(), h.finish(), 0)
+                (b.id(), h.finish(), None)
             }
             _ => {
                 self.src.get(n.byte_range()).hash(&mut h);
-                (n.id(), 0, h.finish().max(1))
+                (n.id(), 0, Some(h.finish()))
             }
         };
         Key {
