@@ -244,12 +244,15 @@ async fn analyze(state: Arc<State>, published: Published, uri: Uri, propagate: b
         if let Some(p) = &path {
             tables.insert(p.clone(), Some(Arc::clone(&own)));
         }
+        // Through the analysis's sources: open buffers first, the disk read once.
         let mut text_of = |p: &Path| {
+            use engine::Sources;
             tables
                 .entry(p.to_path_buf())
                 .or_insert_with(|| {
-                    open_or_disk(&open_docs, p)
-                        .map(|(index, _)| Arc::new(crate::text::LineTable::new(index.text())))
+                    sources
+                        .text(p)
+                        .map(|t| Arc::new(crate::text::LineTable::new(t)))
                 })
                 .clone()
         };
