@@ -238,24 +238,11 @@ fn an_edit_to_a_decorator_or_an_assigned_name_is_seen_by_the_reused_function() {
         ),
     ];
     for (lang, text, old, new) in cases {
-        let mut pf = ParsedFile::new(lang, text);
-        let first = pf.summarize("f", None);
-        let at = text.find(old).unwrap();
-        let next = format!("{}{}{}", &text[..at], new, &text[at + old.len()..]);
-        pf.edit(
-            TextEdit::replace(text, at, at + old.len(), new),
-            next.clone(),
-        );
-        let s = pf.summarize("f", Some(first));
+        let (_, s) = resummarized(lang, text, old, old.len(), new);
         let f = &s.functions[0];
         assert!(
             f.name == new || f.annotations.iter().any(|a| a == new),
             "{lang:?}: {f:?}"
-        );
-        assert_eq!(
-            serde_json::to_string(&s).unwrap(),
-            serde_json::to_string(&pf.summarize_once("f")).unwrap(),
-            "{lang:?}"
         );
     }
 }
@@ -265,22 +252,13 @@ fn an_edit_to_a_decorator_or_an_assigned_name_is_seen_by_the_reused_function() {
 #[test]
 fn python_functions_after_an_edit_are_reused_through_their_bodies() {
     let text = "import requests\n\n\nclass Client:\n    def get(self, x):\n        return requests.get(x)\n\n    def put(self, x):\n        return requests.put(x)\n\n\ndef load(xs):\n    for x in xs:\n        Client().get(x)\n\n\ndef save(xs):\n    for x in xs:\n        Client().put(x)\n";
-    let mut pf = ParsedFile::new(Lang::Python, text);
-    let first = pf.summarize("f", None);
-    // The import, the class, its two methods, load and save.
-    assert_eq!(pf.cached_bodies(), 6);
-    let at = text.find("requests.get(x)").unwrap();
-    let next = format!("{}{}{}", &text[..at], "  ", &text[at..]);
-    pf.edit(TextEdit::replace(text, at, at, "  "), next.clone());
-    let s = pf.summarize("f", Some(first));
+    // Units: the import, the class, its two methods, load and save (6, after either summary).
+    let (pf, _) = resummarized(Lang::Python, text, "requests.get(x)", 0, "  ");
     // The edit is inside the class and get, which are walked again; tree-sitter re-parses the
     // node right after the edit (put). The import, load and save are reused (load and save
     // through their bodies: their function nodes are new).
     assert_eq!(pf.reused_bodies(), 3);
-    assert_eq!(
-        serde_json::to_string(&s).unwrap(),
-        serde_json::to_string(&pf.summarize_once("f")).unwrap()
-    );
+    assert_eq!(pf.cached_bodies(), 6);
 }
 
 /// Tree-sitter never reuses a subtree it built while the parse was ambiguous, and Python's
@@ -289,17 +267,32 @@ fn python_functions_after_an_edit_are_reused_through_their_bodies() {
 #[test]
 fn python_module_level_assignments_are_reused_after_an_edit_elsewhere() {
     let text = "import requests\n\nBASE = \"https://users.internal/api\"\nTIMEOUT = 3\n\n\ndef get_user(user_id):\n    return requests.get(f\"{BASE}/users/{user_id}\", timeout=TIMEOUT)\n\n\ndef ping():\n    return requests.get(BASE)\n";
-    let mut pf = ParsedFile::new(Lang::Python, text);
-    let first = pf.summarize("f", None);
-    assert_eq!(pf.cached_bodies(), 5);
-    let at = text.find("(BASE)").unwrap();
-    let next = format!("{}{}{}", &text[..at], "_many", &text[at..]);
-    pf.edit(TextEdit::replace(text, at, at, "_many"), next.clone());
-    let s = pf.summarize("f", Some(first));
-    // The import, BASE, TIMEOUT and get_user; ping holds the edit.
+    let (pf, _) = resummarized(Lang::Python, text, "(BASE)", 0, "_many");
+    // Of the 5 units, the import, BASE, TIMEOUT and get_user; ping holds the edit.
     assert_eq!(pf.reused_bodies(), 4);
+    assert_eq!(pf.cached_bodies(), 5);
+}
+
+/// Summarises `text`, replaces `remove` bytes at the first `at` with `insert`, and summarises
+/// again with the first summary handed back (as the index does); the result must be a full
+/// walk's. Returns the file (for its cache counts) and the second summary.
+fn resummarized(
+    lang: Lang,
+    text: &str,
+    at: &str,
+    remove: usize,
+    insert: &str,
+) -> (ParsedFile, debuglens::code::FileSummary) {
+    let mut pf = ParsedFile::new(lang, text);
+    let first = pf.summarize("f", None);
+    let i = text.find(at).unwrap();
+    let next = format!("{}{}{}", &text[..i], insert, &text[i + remove..]);
+    pf.edit(TextEdit::replace(text, i, i + remove, insert), next);
+    let s = pf.summarize("f", Some(first));
     assert_eq!(
         serde_json::to_string(&s).unwrap(),
-        serde_json::to_string(&pf.summarize_once("f")).unwrap()
+        serde_json::to_string(&pf.summarize_once("f")).unwrap(),
+        "{lang:?}"
     );
+    (pf, s)
 }
