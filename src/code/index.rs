@@ -213,7 +213,13 @@ fn strip_generics(s: &str) -> String {
             _ => {}
         }
     }
-    out.replace("::.", ".").replace("?.", ".").replace('!', "")
+    // What a turbofish leaves: `a::<T>::b` → `a::::b`, `a::<T>.b` → `a::.b`, `f::<T>` → `f::`.
+    let out = out
+        .replace("::::", "::")
+        .replace("::.", ".")
+        .replace("?.", ".")
+        .replace('!', "");
+    out.strip_suffix("::").map(str::to_string).unwrap_or(out)
 }
 
 fn is_cap(s: &str) -> bool {
@@ -2211,4 +2217,27 @@ fn is_property(annotations: &[String]) -> bool {
             "property" | "cached_property" | "functools.cached_property"
         ) || a.ends_with(".getter")
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::strip_generics;
+
+    #[test]
+    fn strip_generics_drops_type_arguments_turbofish_and_optional_chaining() {
+        for (input, out) in [
+            ("client.get", "client.get"),
+            ("Vec::<u8>::new", "Vec::new"),
+            (
+                "reqwest::Client::new().get::<Item>",
+                "reqwest::Client::new().get",
+            ),
+            ("sqlx::query!", "sqlx::query"),
+            ("repo?.findById", "repo.findById"),
+            ("List<Map<String, Item>>.of", "List.of"),
+            ("a > b", "a > b"),
+        ] {
+            assert_eq!(strip_generics(input), out, "{input}");
+        }
+    }
 }
