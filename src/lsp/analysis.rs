@@ -72,6 +72,9 @@ pub fn spawn(
         // keep waking each other).
         let mut pending: HashMap<Uri, (Instant, bool)> = HashMap::new();
         loop {
+            // Due documents start now: a deadline already passed (`debounceMs` 0, a
+            // re-analysis) would otherwise wait for the timer's next millisecond tick.
+            start_due(&state, &published, &mut pending);
             let next = pending.values().map(|(t, _)| *t).min();
             tokio::select! {
                 notice = notices.recv() => {
@@ -116,16 +119,30 @@ pub fn spawn(
                         }
                     }
                 }
-                _ = sleep_until(next), if next.is_some() => {
-                    let now = Instant::now();
-                    let due: Vec<(Uri, bool)> = pending.iter().filter(|(_, (t, _))| *t <= now).map(|(u, (_, p))| (u.clone(), *p)).collect();
-                    for (uri, propagate) in due {
-                        pending.remove(&uri);
-                        tokio::spawn(analyze(Arc::clone(&state), Arc::clone(&published), uri, propagate));
-                    }
-                }
+                _ = sleep_until(next), if next.is_some() => {}
             }
         }
+    });
+}
+
+/// Starts the analysis of every pending document whose debounce has run out.
+fn start_due(
+    state: &Arc<State>,
+    published: &Published,
+    pending: &mut HashMap<Uri, (Instant, bool)>,
+) {
+    let now = Instant::now();
+    pending.retain(|uri, (due, propagate)| {
+        if *due > now {
+            return true;
+        }
+        tokio::spawn(analyze(
+            Arc::clone(state),
+            Arc::clone(published),
+            uri.clone(),
+            *propagate,
+        ));
+        false
     });
 }
 
