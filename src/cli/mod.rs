@@ -198,6 +198,7 @@ pub fn check(
             scan_traces: false,
             code: Some(&code_index),
             findings: &|| std::sync::Arc::new(Vec::new()),
+            helper: None,
         };
         let report = engine::analyze_document(
             DocumentInput {
@@ -361,6 +362,7 @@ pub fn explain(
         scan_traces: true,
         code: None,
         findings: &|| std::sync::Arc::clone(&findings),
+        helper: None,
     };
     let report = engine::analyze_document(
         DocumentInput {

@@ -4,6 +4,7 @@ use super::catalog::{ApiKind, ApiMatch, Catalog};
 use super::finding::{
     BatchAlternative, ChainHop, Confidence, Finding, LoopRef, RULE_LOOP_REMOTE_CALL, Severity,
 };
+use super::helper::Helper;
 use super::lang::base_type;
 use super::summary::{CallSite, FileSummary, FunctionDef};
 use super::{AnalysisConfig, Lang};
@@ -12,6 +13,7 @@ use std::cell::RefCell;
 // per check; SipHash was a tenth of the findings time.
 use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 use std::collections::{BTreeMap, BTreeSet};
+use std::time::Duration;
 
 type FnRef = (usize, usize); // (file slot, function index)
 type ClassRef = (usize, usize); // (file slot, class index)
@@ -469,11 +471,31 @@ impl Index {
 
     /// Findings for one file.
     pub fn findings_for(&self, path: &str) -> Vec<Finding> {
+        self.findings_for_with(path, None)
+    }
+
+    /// Findings for one file; a big file's second half goes to `helper` (already running)
+    /// instead of a thread started for it.
+    pub fn findings_for_with<'s>(
+        &'s self,
+        path: &str,
+        helper: Option<&Helper<'s>>,
+    ) -> Vec<Finding> {
         let Some(&slot) = self.by_path.get(path) else {
             return Vec::new();
         };
-        let r = Resolver::new(self);
-        r.findings(slot)
+        Resolver::new(self).findings(slot, helper)
+    }
+
+    /// Whether `path`'s findings are computed on two threads (judged by its current summary).
+    pub fn splits_findings(&self, path: &str) -> bool {
+        self.by_path
+            .get(path)
+            .is_some_and(|&slot| self.splits(self.file(slot).s.calls.len()))
+    }
+
+    fn splits(&self, calls: usize) -> bool {
+        calls >= self.parallel_calls && cores() > 1
     }
 
     /// Findings for every file, sorted by path and position.
@@ -481,7 +503,7 @@ impl Index {
         let r = Resolver::new(self);
         let mut out = Vec::new();
         for slot in self.by_path.values() {
-            out.extend(r.findings(*slot));
+            out.extend(r.findings(*slot, None));
         }
         out
     }
@@ -1652,10 +1674,16 @@ impl<'a> Resolver<'a> {
 
     // ---- findings ----------------------------------------------------------------------
 
-    fn findings(&self, slot: usize) -> Vec<Finding> {
+    fn findings(&self, slot: usize, helper: Option<&Helper<'a>>) -> Vec<Finding> {
         let n = self.f(slot).s.calls.len();
-        if n >= self.ix.parallel_calls && cores() > 1 {
-            if let Some(out) = self.findings_in_halves(slot, n) {
+        if self.ix.splits(n) {
+            let halves = match helper {
+                Some(h) => self.findings_in_halves(slot, n, h),
+                None => std::thread::scope(|scope| {
+                    self.findings_in_halves(slot, n, &Helper::start(scope, Duration::ZERO))
+                }),
+            };
+            if let Some(out) = halves {
                 return out;
             }
         }
@@ -1666,42 +1694,49 @@ impl<'a> Resolver<'a> {
         out
     }
 
-    /// A big file's calls in two halves at once: this is most of an edit's analysis time in a
-    /// 5k-line file. Each half's findings are built by the resolver that found its candidates,
-    /// whose memo already holds the calls `build_finding` resolves again. `None` if the other
-    /// thread panicked (a bug): the caller then does all of it on this one.
-    fn findings_in_halves(&self, slot: usize, n: usize) -> Option<Vec<Finding>> {
+    /// A big file's calls in two halves at once, the upper on `helper`: this is most of an
+    /// edit's analysis time in a 5k-line file. Each half's findings are built by the resolver
+    /// that found its candidates, whose memo already holds the calls `build_finding` resolves
+    /// again. `None` if the helper's half failed (a bug): the caller then does all of it here.
+    fn findings_in_halves<'h>(
+        &self,
+        slot: usize,
+        n: usize,
+        helper: &Helper<'h>,
+    ) -> Option<Vec<Finding>>
+    where
+        'a: 'h,
+    {
         let mid = n / 2;
         let ix = self.ix;
         let (to_main, from_upper) = std::sync::mpsc::channel::<Vec<(usize, usize)>>();
         let (to_upper, from_main) = std::sync::mpsc::channel::<Vec<bool>>();
-        std::thread::scope(|scope| {
-            let upper = scope.spawn(move || -> Option<Vec<Finding>> {
-                let r = Resolver::new(ix);
-                let cands = r.candidates(slot, mid..n);
-                to_main.send(keys(&cands)).ok()?;
-                let keep = from_main.recv().ok()?;
-                Some(r.build_all(slot, cands, &keep))
-            });
-            let lower = self.candidates(slot, 0..mid);
-            let Ok(upper_keys) = from_upper.recv() else {
-                drop(to_upper);
-                let _ = upper.join();
-                return None;
-            };
-            let mut all = keys(&lower);
-            let split = all.len();
-            all.extend(upper_keys);
-            let keep = self.outermost(slot, &all);
-            let _ = to_upper.send(keep[split..].to_vec());
-            let mut out = self.build_all(slot, lower, &keep[..split]);
-            match upper.join() {
-                Ok(Some(more)) => out.extend(more),
-                _ => return None,
+        let (upper_done, upper_findings) = std::sync::mpsc::channel::<Vec<Finding>>();
+        let handed = helper.run(Box::new(move || {
+            let r = Resolver::new(ix);
+            let cands = r.candidates(slot, mid..n);
+            if to_main.send(keys(&cands)).is_err() {
+                return;
             }
-            out.sort_by_key(|f| f.span.start.byte);
-            Some(out)
-        })
+            if let Ok(keep) = from_main.recv() {
+                let _ = upper_done.send(r.build_all(slot, cands, &keep));
+            }
+        }));
+        if !handed {
+            return None;
+        }
+        let lower = self.candidates(slot, 0..mid);
+        // An error here means the upper half's job ended without answering: it panicked.
+        let upper_keys = from_upper.recv().ok()?;
+        let mut all = keys(&lower);
+        let split = all.len();
+        all.extend(upper_keys);
+        let keep = self.outermost(slot, &all);
+        to_upper.send(keep[split..].to_vec()).ok()?;
+        let mut out = self.build_all(slot, lower, &keep[..split]);
+        out.extend(upper_findings.recv().ok()?);
+        out.sort_by_key(|f| f.span.start.byte);
+        Some(out)
     }
 
     /// Per candidate (call, loop): false when the call sits inside another candidate's call

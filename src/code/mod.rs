@@ -5,6 +5,7 @@
 pub mod body_cache;
 pub mod catalog;
 pub mod finding;
+pub mod helper;
 pub mod index;
 pub mod lang;
 pub mod summary;
@@ -13,6 +14,7 @@ pub use catalog::{Catalog, UserEntry};
 pub use finding::{
     BatchAlternative, ChainHop, Confidence, Finding, FindingJson, RULE_LOOP_REMOTE_CALL, Severity,
 };
+pub use helper::Helper;
 pub use index::Index;
 pub use summary::FileSummary;
 

@@ -96,18 +96,21 @@ impl Sources for DiskSources {
 }
 
 /// What an analysis may use besides the document itself.
-pub struct Context<'a> {
+pub struct Context<'a, 'h> {
     pub settings: &'a Settings,
     pub workspace: &'a WorkspaceIndex,
     pub sources: &'a dyn Sources,
     /// Look for stack traces (the editor: always; `check`, which is about code: no).
     pub scan_traces: bool,
     /// The workspace's code index, already holding this document's summary.
-    pub code: Option<&'a crate::code::Index>,
+    pub code: Option<&'h crate::code::Index>,
     /// Every loop-remote-call finding in the workspace, for correlating traces with them.
     /// Asked for only when the document holds a stack trace: computing it means resolving
     /// every loop of the workspace, which an edit to ordinary code must not pay for.
     pub findings: &'a dyn Fn() -> std::sync::Arc<Vec<crate::code::Finding>>,
+    /// A thread already running, for the second half of a big file's findings (the editor
+    /// starts one with the analysis; without it a thread is started when needed).
+    pub helper: Option<&'a crate::code::Helper<'h>>,
 }
 
 /// Everything the engine found in one document.
@@ -124,14 +127,14 @@ pub struct DocumentReport {
 }
 
 /// Analyses one document. Every detector is total: arbitrary text never makes it panic.
-pub fn analyze_document(input: DocumentInput<'_>, cx: &Context<'_>) -> DocumentReport {
+pub fn analyze_document(input: DocumentInput<'_>, cx: &Context<'_, '_>) -> DocumentReport {
     let mut report = DocumentReport::default();
     if cx.scan_traces && rule_enabled(cx.settings, traces::RULE) {
         traces::analyze(input, cx, &mut report);
     }
     if let (Some(index), Some(key)) = (cx.code, input.code) {
         if rule_enabled(cx.settings, loops::RULE) {
-            let findings = index.findings_for(key.rel);
+            let findings = index.findings_for_with(key.rel, cx.helper);
             report
                 .diagnostics
                 .extend(loops::diagnostics(&findings, key.root));

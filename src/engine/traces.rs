@@ -54,7 +54,7 @@ pub struct FrameMark {
     pub frame_span: Range<usize>,
 }
 
-pub(super) fn analyze(input: DocumentInput<'_>, cx: &Context<'_>, report: &mut DocumentReport) {
+pub(super) fn analyze(input: DocumentInput<'_>, cx: &Context<'_, '_>, report: &mut DocumentReport) {
     let found = traces::scan(input.text);
     if found.is_empty() {
         return;
@@ -170,13 +170,13 @@ fn innermost_app(t: &TraceReport) -> Option<(&Frame, &Resolution)> {
 }
 
 /// The trimmed text of 1-based `line` in `path`, from the open buffer or the disk.
-fn source_line(cx: &Context<'_>, path: &std::path::Path, line: u32) -> Option<String> {
+fn source_line(cx: &Context<'_, '_>, path: &std::path::Path, line: u32) -> Option<String> {
     let text = cx.sources.text(path)?;
     let l = text.lines().nth(line.checked_sub(1)? as usize)?;
     Some(l.trim().to_string())
 }
 
-fn rel(cx: &Context<'_>, path: &std::path::Path) -> String {
+fn rel(cx: &Context<'_, '_>, path: &std::path::Path) -> String {
     match cx.workspace.root_of(path) {
         Some(root) => crate::workspace::relative(root, path),
         None => path.display().to_string(),
@@ -185,7 +185,7 @@ fn rel(cx: &Context<'_>, path: &std::path::Path) -> String {
 
 fn header_diagnostic(
     input: DocumentInput<'_>,
-    cx: &Context<'_>,
+    cx: &Context<'_, '_>,
     t: &TraceReport,
     group: &GroupReport,
     all: &[TraceReport],
@@ -259,7 +259,7 @@ fn header_diagnostic(
 /// where it was raised; the other app frames are on its failing path.
 fn marks_for_chain(
     input: DocumentInput<'_>,
-    cx: &Context<'_>,
+    cx: &Context<'_, '_>,
     all: &[TraceReport],
     root: usize,
     out: &mut Vec<FrameMark>,

@@ -153,6 +153,10 @@ async fn sleep_until(t: Option<Instant>) {
     }
 }
 
+/// How long an analysis's helper thread waits for its work by yielding before it sleeps: the
+/// reparse and re-summary of a 5k-line file take 3–8 ms (see `Helper`).
+const HELPER_SPIN: Duration = Duration::from_millis(30);
+
 /// Open buffers first, then the disk: what the analysis reads of other files.
 struct LspSources {
     open: super::documents::Snapshot,
@@ -209,52 +213,61 @@ async fn analyze(state: Arc<State>, published: Published, uri: Uri, propagate: b
         };
         let code_key = path.as_deref().and_then(|p| job_state.code_key(p));
         let mut code = code_key.as_ref().map(|_| job_state.code_lock());
-        let mut dependents = Vec::new();
-        if let (Some(code), Some((rel, _))) = (code.as_mut(), &code_key) {
-            code.sync_settings(&settings);
-            code.update_open(rel, &text);
-            if propagate {
-                dependents = code
-                    .index
-                    .dependents_of(rel)
-                    .into_iter()
-                    .map(|d| (d, code_key.as_ref().map(|k| k.1.clone())))
-                    .collect();
+        // A big file's findings are computed in two halves; the helper thread for the second
+        // is started now, so that it is running (not waking) when the index is updated.
+        let split = engine::rule_enabled(&settings, engine::loops::RULE)
+            && matches!((code.as_deref(), &code_key), (Some(c), Some((rel, _))) if c.index.splits_findings(rel));
+        let (report, dependents) = std::thread::scope(|scope| {
+            let helper = split.then(|| crate::code::Helper::start(scope, HELPER_SPIN));
+            let mut dependents = Vec::new();
+            if let (Some(code), Some((rel, _))) = (code.as_mut(), &code_key) {
+                code.sync_settings(&settings);
+                code.update_open(rel, &text);
+                if propagate {
+                    dependents = code
+                        .index
+                        .dependents_of(rel)
+                        .into_iter()
+                        .map(|d| (d, code_key.as_ref().map(|k| k.1.clone())))
+                        .collect();
+                }
             }
-        }
-        // Workspace findings, for correlating a stack trace with them. A code document already
-        // holds the code lock and asks only if it contains a trace (an edit to ordinary code must
-        // not resolve the whole workspace). Any other document (notes, logs: where traces are)
-        // takes them now, before the workspace lock: the code lock is always taken first.
-        let eager = code.is_none().then(|| job_state.code_lock().all_findings());
-        let findings = || match (&eager, code.as_deref()) {
-            (Some(all), _) => Arc::clone(all),
-            (None, Some(code)) => code.all_findings(),
-            (None, None) => Arc::default(),
-        };
-        let workspace = job_state.workspace_read();
-        let cx = engine::Context {
-            settings: &settings,
-            workspace: &workspace,
-            sources: &sources,
-            scan_traces: true,
-            code: code.as_deref().map(|c| &c.index),
-            findings: &findings,
-        };
-        let report = engine::analyze_document(
-            DocumentInput {
-                path: path.as_deref(),
-                display: &display,
-                language_id: &doc.language_id,
-                text: &text,
-                code: code_key
-                    .as_ref()
-                    .map(|(rel, root)| engine::CodeKey { rel, root }),
-            },
-            &cx,
-        );
+            // Workspace findings, for correlating a stack trace with them. A code document
+            // already holds the code lock and asks only if it contains a trace (an edit to
+            // ordinary code must not resolve the whole workspace). Any other document (notes,
+            // logs: where traces are) takes them now, before the workspace lock: the code lock
+            // is always taken first.
+            let eager = code.is_none().then(|| job_state.code_lock().all_findings());
+            let findings = || match (&eager, code.as_deref()) {
+                (Some(all), _) => Arc::clone(all),
+                (None, Some(code)) => code.all_findings(),
+                (None, None) => Arc::default(),
+            };
+            let workspace = job_state.workspace_read();
+            let cx = engine::Context {
+                settings: &settings,
+                workspace: &workspace,
+                sources: &sources,
+                scan_traces: true,
+                code: code.as_deref().map(|c| &c.index),
+                findings: &findings,
+                helper: helper.as_ref(),
+            };
+            let report = engine::analyze_document(
+                DocumentInput {
+                    path: path.as_deref(),
+                    display: &display,
+                    language_id: &doc.language_id,
+                    text: &text,
+                    code: code_key
+                        .as_ref()
+                        .map(|(rel, root)| engine::CodeKey { rel, root }),
+                },
+                &cx,
+            );
+            (report, dependents)
+        });
         drop(code);
-        drop(workspace);
         // A chain's hops are mostly in a few helper files: read each once per analysis.
         let own = Arc::new(crate::text::LineTable::new(text.as_str()));
         let mut tables: HashMap<PathBuf, Option<Arc<crate::text::LineTable>>> = HashMap::new();
