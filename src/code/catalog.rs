@@ -399,12 +399,13 @@ impl Catalog {
                 .any(|pre| method.starts_with(pre.as_str()))
     }
 
-    /// Does `name` look like a batch variant (of `single`, when given)?
+    /// Does `name` look like a batch variant (of `single`, when given)? Compares ignoring ASCII
+    /// case without building lowercase copies: a batch alternative is looked for among every
+    /// sibling of every hop, a thousand names for a function of a big module.
     pub fn is_batch_name(&self, name: &str, single: Option<&str>) -> bool {
         let p = &self.patterns;
-        let lower = name.to_ascii_lowercase();
         if p.batch_names.iter().any(|b| b.eq_ignore_ascii_case(name)) {
-            return single.is_none_or(|s| lower.contains(&s.to_ascii_lowercase()) || s.len() <= 3);
+            return single.is_none_or(|s| s.len() <= 3 || contains_ignore_case(name, s));
         }
         let stem = p
             .batch_suffixes
@@ -417,23 +418,87 @@ impl Catalog {
             });
         match (stem, single) {
             (Some(stem), Some(s)) => {
-                let stem = stem.trim_matches('_').to_ascii_lowercase();
-                let s = s.to_ascii_lowercase();
-                stem == s || stem.trim_end_matches('s') == s.trim_end_matches('s')
+                let stem = stem.trim_matches('_');
+                stem.eq_ignore_ascii_case(s)
+                    || stem
+                        .trim_end_matches(['s', 'S'])
+                        .eq_ignore_ascii_case(s.trim_end_matches(['s', 'S']))
             }
             (Some(stem), None) => !stem.is_empty(),
+            // Plural of the single call: check → checks, get_item → get_items.
             (None, Some(s)) => {
-                // Plural of the single call: check → checks, get_item → get_items.
-                let s = s.to_ascii_lowercase();
-                !s.is_empty() && (lower == format!("{s}s") || lower == format!("{s}es"))
+                let (name, s) = (name.as_bytes(), s.as_bytes());
+                !s.is_empty()
+                    && [&b"s"[..], b"es"].iter().any(|end| {
+                        name.len() == s.len() + end.len()
+                            && name[..s.len()].eq_ignore_ascii_case(s)
+                            && name[s.len()..].eq_ignore_ascii_case(end)
+                    })
             }
             (None, None) => false,
         }
     }
 }
 
+/// `haystack` contains `needle`, ignoring ASCII case.
+fn contains_ignore_case(haystack: &str, needle: &str) -> bool {
+    needle.is_empty()
+        || haystack
+            .as_bytes()
+            .windows(needle.len())
+            .any(|w| w.eq_ignore_ascii_case(needle.as_bytes()))
+}
+
 fn annotation_is(written: &str, pat: &str) -> bool {
     let w = written.trim_start_matches('@');
     let w = w.split('(').next().unwrap_or(w);
     glob(pat, w) || glob(pat, last_seg(w))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn batch_names_by_suffix_prefix_list_and_plural_of_the_single_call() {
+        let c = Catalog::builtin();
+        let yes = [
+            ("check_batch", Some("check")),
+            ("checkBatch", Some("check")),
+            ("batch_check", Some("check")),
+            ("bulk_checks", Some("check")),
+            ("get_items_many", Some("get_item")),
+            ("fetch_all", Some("fetch")),
+            ("checks", Some("check")),
+            ("Checks", Some("check")),
+            ("addresses", Some("address")),
+            ("get_items", Some("get_item")),
+            ("mget", Some("get")),
+            ("get_multi", Some("get")),
+            ("insert_many", Some("insert")),
+            ("saveAll", Some("save")),
+            ("MGET", None),
+            ("check_batch", None),
+            ("bulkUpsert", None),
+        ];
+        for (name, single) in yes {
+            assert!(c.is_batch_name(name, single), "{name} for {single:?}");
+        }
+        let no = [
+            ("check", Some("check")),
+            ("checked", Some("check")),
+            ("check_batch", Some("price")),
+            ("prices", Some("check")),
+            ("s", Some("")),
+            ("insert_many", Some("delete_record")),
+            ("fetch", None),
+            ("_batch", None),
+            ("batch", None),
+            ("checkss", Some("check")),
+            ("çhecks", Some("check")),
+        ];
+        for (name, single) in no {
+            assert!(!c.is_batch_name(name, single), "{name} for {single:?}");
+        }
+    }
 }
