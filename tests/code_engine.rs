@@ -468,3 +468,26 @@ fn a_java_call_without_this_is_followed_into_the_same_class() {
     let chain: Vec<&str> = f[0].chain.iter().map(|h| h.function.as_str()).collect();
     assert_eq!(chain, vec!["QuoteService.lookup", "PriceClient.price"]);
 }
+
+/// A Go type's methods may be spread over the files of its package: the batch variant of the
+/// single call is found in whichever file declares it.
+#[test]
+fn a_batch_method_declared_in_another_file_of_the_package_is_the_batch_alternative() {
+    let client = "package inventory\n\nimport \"net/http\"\n\ntype Client struct {\n\thttp *http.Client\n\tbase string\n}\n\nfunc (c *Client) Check(sku string) (*http.Response, error) {\n\treturn c.http.Get(c.base + \"/v1/stock/\" + sku)\n}\n";
+    let batch = "package inventory\n\nimport (\n\t\"net/http\"\n\t\"strings\"\n)\n\nfunc (c *Client) CheckBatch(skus []string) (*http.Response, error) {\n\treturn c.http.Get(c.base + \"/v1/stock?skus=\" + strings.Join(skus, \",\"))\n}\n";
+    let handler = "package checkout\n\nimport \"shop/inventory\"\n\nfunc Validate(c *inventory.Client, skus []string) error {\n\tfor _, sku := range skus {\n\t\tif _, err := c.Check(sku); err != nil {\n\t\t\treturn err\n\t\t}\n\t}\n\treturn nil\n}\n";
+    let files = vec![
+        ("go.mod".to_string(), "module shop\n\ngo 1.22\n".to_string()),
+        ("inventory/client.go".to_string(), client.to_string()),
+        ("inventory/batch.go".to_string(), batch.to_string()),
+        ("checkout/validate.go".to_string(), handler.to_string()),
+    ];
+    let f = analyze_workspace(&files, &AnalysisConfig::default());
+    assert_eq!(f.len(), 1, "{f:#?}");
+    assert_eq!((f[0].path.as_str(), f[0].line()), ("checkout/validate.go", 7));
+    let b = f[0].batch_alternative.as_ref().expect("a batch alternative");
+    assert_eq!(
+        (b.path.as_str(), b.name.as_str()),
+        ("inventory/batch.go", "Client.CheckBatch")
+    );
+}

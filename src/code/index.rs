@@ -81,6 +81,9 @@ pub struct Index {
     modules: HashMap<(&'static str, String), Vec<usize>>,
     class_names: HashMap<(&'static str, String), Vec<ClassRef>>,
     methods: HashMap<(&'static str, String, String), Vec<FnRef>>,
+    /// Every method of a class by (family, class name), wherever defined: the siblings among
+    /// which a batch variant is looked for.
+    class_methods: HashMap<(&'static str, String), Vec<FnRef>>,
     /// Path → paths whose direct dependencies include it (imports, same package or folder):
     /// built on demand, dropped when a file's module keys, imports or package change, or a file
     /// comes or goes. An edit inside a function body keeps it.
@@ -240,6 +243,7 @@ impl Index {
             modules: HashMap::new(),
             class_names: HashMap::new(),
             methods: HashMap::new(),
+            class_methods: HashMap::new(),
             deps: Default::default(),
             parallel_calls: PARALLEL_CALLS,
         }
@@ -357,6 +361,10 @@ impl Index {
                         .entry((family, c.clone(), f.name.clone()))
                         .or_default()
                         .push((slot, i));
+                    self.class_methods
+                        .entry((family, c.clone()))
+                        .or_default()
+                        .push((slot, i));
                 }
             }
         }
@@ -451,11 +459,18 @@ impl Index {
                 v.retain(|r| r.0 != slot);
             }
         }
+        let mut classes: HashSet<&String> = HashSet::new();
         for f in &e.s.functions {
             if let Some(c) = &f.class {
                 if let Some(v) = self.methods.get_mut(&(e.family, c.clone(), f.name.clone())) {
                     v.retain(|r| r.0 != slot);
                 }
+                classes.insert(c);
+            }
+        }
+        for c in classes {
+            if let Some(v) = self.class_methods.get_mut(&(e.family, c.clone())) {
+                v.retain(|r| r.0 != slot);
             }
         }
         Some(e)
@@ -2013,10 +2028,8 @@ impl<'a> Resolver<'a> {
                         .filter(|(_, g)| g.class.as_ref() == Some(c))
                         .map(|(i, _)| (fr.0, i))
                         .collect();
-                for ((fam, cl, _), refs) in &self.ix.methods {
-                    if *fam == fe.family && cl == c {
-                        v.extend(refs.iter().copied());
-                    }
+                if let Some(refs) = self.ix.class_methods.get(&(fe.family, c.clone())) {
+                    v.extend(refs.iter().filter(|r| r.0 != fr.0));
                 }
                 v
             }
