@@ -484,10 +484,108 @@ fn a_batch_method_declared_in_another_file_of_the_package_is_the_batch_alternati
     ];
     let f = analyze_workspace(&files, &AnalysisConfig::default());
     assert_eq!(f.len(), 1, "{f:#?}");
-    assert_eq!((f[0].path.as_str(), f[0].line()), ("checkout/validate.go", 7));
-    let b = f[0].batch_alternative.as_ref().expect("a batch alternative");
+    assert_eq!(
+        (f[0].path.as_str(), f[0].line()),
+        ("checkout/validate.go", 7)
+    );
+    let b = f[0]
+        .batch_alternative
+        .as_ref()
+        .expect("a batch alternative");
     assert_eq!(
         (b.path.as_str(), b.name.as_str()),
         ("inventory/batch.go", "Client.CheckBatch")
+    );
+}
+
+/// Renaming a Java class changes which imports reach its file: the files that imported the old
+/// name stop depending on it, those that import the new name start to. After every step the
+/// dependents of every file are those of an index built from scratch.
+#[test]
+fn dependents_follow_a_java_class_renamed_in_place() {
+    let client = |name: &str| {
+        format!(
+            "package com.shop.clients;\n\npublic class {name} {{\n    public int price(String sku) {{ return 1; }}\n}}\n"
+        )
+    };
+    let importer = |name: &str, user: &str| {
+        format!(
+            "package com.shop.{user};\n\nimport com.shop.clients.{name};\n\npublic class {user} {{\n    private {name} c;\n}}\n"
+        )
+    };
+    let workspace = |class_name: &str| {
+        vec![
+            (
+                "src/com/shop/clients/PriceClient.java".to_string(),
+                client(class_name),
+            ),
+            (
+                "src/com/shop/clients/Other.java".to_string(),
+                "package com.shop.clients;\n\nclass Other {}\n".to_string(),
+            ),
+            (
+                "src/com/shop/quotes/Quotes.java".to_string(),
+                importer("PriceClient", "quotes"),
+            ),
+            (
+                "src/com/shop/carts/Carts.java".to_string(),
+                importer("PriceClients", "carts"),
+            ),
+            (
+                "src/com/shop/orders/Orders.java".to_string(),
+                importer("Unrelated", "orders"),
+            ),
+        ]
+    };
+    let build = |files: &[(String, String)]| {
+        let mut ix = Index::new(Catalog::builtin(), AnalysisConfig::default());
+        for (p, t) in files {
+            ix.update(p, summarize(p, Lang::Java, t));
+        }
+        ix
+    };
+    let all_dependents = |ix: &Index, files: &[(String, String)]| {
+        files
+            .iter()
+            .map(|(p, _)| (p.clone(), ix.dependents_of(p)))
+            .collect::<Vec<_>>()
+    };
+    let start = workspace("PriceClient");
+    let mut ix = build(&start);
+    let client_path = "src/com/shop/clients/PriceClient.java";
+    assert_eq!(
+        ix.dependents_of(client_path),
+        vec![
+            "src/com/shop/clients/Other.java",
+            "src/com/shop/quotes/Quotes.java"
+        ]
+    );
+    for name in ["PriceClients", "PriceClien", "PriceClient"] {
+        let files = workspace(name);
+        ix.update(
+            client_path,
+            summarize(client_path, Lang::Java, &client(name)),
+        );
+        assert_eq!(
+            all_dependents(&ix, &files),
+            all_dependents(&build(&files), &files),
+            "after renaming the class to {name}"
+        );
+    }
+    let renamed = workspace("PriceClients");
+    ix.update(
+        client_path,
+        summarize(client_path, Lang::Java, &client("PriceClients")),
+    );
+    assert_eq!(
+        ix.dependents_of(client_path),
+        vec![
+            "src/com/shop/carts/Carts.java",
+            "src/com/shop/clients/Other.java"
+        ]
+    );
+    assert_eq!(
+        all_dependents(&ix, &renamed),
+        all_dependents(&build(&renamed), &renamed)
     );
 }
