@@ -268,21 +268,23 @@ async fn analyze(state: Arc<State>, published: Published, uri: Uri, propagate: b
             (report, dependents)
         });
         drop(code);
-        // A chain's hops are mostly in a few helper files: read each once per analysis.
-        let own = Arc::new(crate::text::LineTable::new(text.as_str()));
-        let mut tables: HashMap<PathBuf, Option<Arc<crate::text::LineTable>>> = HashMap::new();
-        if let Some(p) = &path {
-            tables.insert(p.clone(), Some(Arc::clone(&own)));
-        }
+        // A chain's hops are mostly in a few helper files: each is read, and its URI built,
+        // once per analysis.
+        let own = crate::text::LineTable::new(text.as_str());
+        let mut files: HashMap<PathBuf, Option<Arc<convert::RelatedFile>>> = HashMap::new();
         // Through the analysis's sources: open buffers first, the disk read once.
-        let mut text_of = |p: &Path| {
+        let mut file_of = |p: &Path| {
             use engine::Sources;
-            tables
+            files
                 .entry(p.to_path_buf())
                 .or_insert_with(|| {
-                    sources
-                        .text(p)
-                        .map(|t| Arc::new(crate::text::LineTable::new(t)))
+                    let lines = if path.as_deref() == Some(p) {
+                        own.clone()
+                    } else {
+                        crate::text::LineTable::new(sources.text(p)?)
+                    };
+                    let uri = convert::uri_for_path(p)?;
+                    Some(Arc::new(convert::RelatedFile { uri, lines }))
                 })
                 .clone()
         };
@@ -290,7 +292,7 @@ async fn analyze(state: Arc<State>, published: Published, uri: Uri, propagate: b
         let diagnostics: Vec<lsp::Diagnostic> = report
             .diagnostics
             .iter_mut()
-            .map(|d| convert::diagnostic(&own, d, enc, &mut text_of))
+            .map(|d| convert::diagnostic(&own, d, enc, &mut file_of))
             .collect();
         (report, diagnostics, dependents)
     });
@@ -421,8 +423,10 @@ async fn publish_locked(state: &State, uri: &Uri) {
             version,
         },
     };
-    match serde_json::to_vec(&note) {
-        Ok(body) => {
+    // Sized for a typical loop diagnostic (~1 KB with its chain), not grown by doubling.
+    let mut body = Vec::with_capacity(256 + 1024 * (own.len() + marks.len()));
+    match serde_json::to_writer(&mut body, &note) {
+        Ok(()) => {
             let _ = state.direct.send(body);
         }
         Err(e) => tracing::error!("cannot serialise diagnostics for {}: {e}", uri.as_str()),

@@ -42,24 +42,30 @@ pub fn uri_for_path(path: &Path) -> Option<lsp::Uri> {
     lsp::Uri::from_file_path(path)
 }
 
-/// Converts one diagnostic, moving its `data` out (the LSP form is the one kept). `text_of`
-/// supplies the text of other files named in related information (from the open buffer when
-/// there is one, else from disk).
+/// A file named in related information, as conversion needs it: its URI and line table.
+pub struct RelatedFile {
+    pub uri: lsp::Uri,
+    pub lines: LineTable,
+}
+
+/// Converts one diagnostic, moving its `data` out (the LSP form is the one kept). `file_of`
+/// supplies the files named in related information (their text from the open buffer when
+/// there is one, else from disk); a caller converting many diagnostics looks each up once.
 pub fn diagnostic(
     table: &LineTable,
     d: &mut engine::Diagnostic,
     enc: Encoding,
-    text_of: &mut dyn FnMut(&Path) -> Option<std::sync::Arc<LineTable>>,
+    file_of: &mut dyn FnMut(&Path) -> Option<std::sync::Arc<RelatedFile>>,
 ) -> lsp::Diagnostic {
     let related: Vec<lsp::DiagnosticRelatedInformation> = d
         .related
         .iter()
         .filter_map(|r| {
-            let idx = text_of(&r.location.path)?;
+            let file = file_of(&r.location.path)?;
             Some(lsp::DiagnosticRelatedInformation {
                 location: lsp::Location::new(
-                    uri_for_path(&r.location.path)?,
-                    table_range(&idx, &r.location.range, enc),
+                    file.uri.clone(),
+                    table_range(&file.lines, &r.location.range, enc),
                 ),
                 message: r.message.clone(),
             })
