@@ -5,9 +5,12 @@
 //! cores sleep: on this project's 2-vCPU benchmark VM it took 1–2.5 ms to be scheduled, a quarter
 //! of the findings' time. The editor's analysis starts a helper when it begins, before it reparses
 //! and re-summarises the file, and hands it the second half afterwards; until then the helper
-//! waits by yielding the core in a loop (for at most its `spin` time), then by sleeping.
+//! waits by yielding the core in a loop (for at most its `spin` time), then by sleeping. After its
+//! first job it only sleeps between jobs.
 
 use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{Sender, TryRecvError, channel};
 use std::thread::Scope;
 use std::time::{Duration, Instant};
@@ -17,17 +20,21 @@ pub type Job<'s> = Box<dyn FnOnce() + Send + 's>;
 
 pub struct Helper<'s> {
     jobs: Sender<Job<'s>>,
+    started: Arc<AtomicUsize>,
 }
 
 impl<'s> Helper<'s> {
     /// Starts the helper thread in `scope`. It runs jobs in the order they are sent, waiting
-    /// for the next one by yielding until `spin` after its start, then by sleeping; it ends
-    /// when the `Helper` is dropped. A job that panics ends alone: whatever it was to send
-    /// back is dropped, which its sender sees.
+    /// for the first by yielding until `spin` after its start, then (and for every later one)
+    /// by sleeping; it ends when the `Helper` is dropped. A job that panics ends alone: whatever
+    /// it was to send back is dropped, which the receiving end sees.
     pub fn start<'e>(scope: &'s Scope<'s, 'e>, spin: Duration) -> Helper<'s> {
         let (jobs, rx) = channel::<Job<'s>>();
+        let started = Arc::new(AtomicUsize::new(0));
+        let count = Arc::clone(&started);
         scope.spawn(move || {
-            let until = Instant::now() + spin;
+            let now = Instant::now();
+            let mut until = now.checked_add(spin).unwrap_or(now);
             loop {
                 let job = match rx.try_recv() {
                     Ok(job) => job,
@@ -41,10 +48,17 @@ impl<'s> Helper<'s> {
                         Err(_) => return,
                     },
                 };
+                count.fetch_add(1, Ordering::Relaxed);
                 let _ = std::panic::catch_unwind(AssertUnwindSafe(job));
+                until = Instant::now();
             }
         });
-        Helper { jobs }
+        Helper { jobs, started }
+    }
+
+    /// How many jobs the helper has started.
+    pub fn jobs_started(&self) -> usize {
+        self.started.load(Ordering::Relaxed)
     }
 
     /// Hands `job` to the helper; false if the helper is gone (the job is then dropped).
@@ -73,6 +87,20 @@ mod tests {
         let (joined, ran_on) = rx.recv().expect("the job ran");
         assert_eq!(joined, "loop remote");
         assert_ne!(ran_on, here);
+    }
+
+    #[test]
+    fn a_job_sent_after_the_helper_stopped_spinning_wakes_it() {
+        let (tx, rx) = channel();
+        std::thread::scope(|scope| {
+            let helper = Helper::start(scope, Duration::ZERO);
+            std::thread::sleep(Duration::from_millis(20));
+            assert!(helper.run(Box::new(move || {
+                let _ = tx.send("ran");
+            })));
+            assert_eq!(rx.recv_timeout(Duration::from_secs(10)), Ok("ran"));
+            assert_eq!(helper.jobs_started(), 1);
+        });
     }
 
     #[test]
