@@ -589,3 +589,43 @@ fn dependents_follow_a_java_class_renamed_in_place() {
         all_dependents(&build(&renamed), &renamed)
     );
 }
+
+/// With batch variants of a method in two other files, the one named is the first by path,
+/// whatever order the files were last summarised in (the editor re-summarises as you type).
+#[test]
+fn of_two_batch_methods_in_other_files_the_first_by_path_is_named_after_any_edit() {
+    let client = "package inventory\n\nimport \"net/http\"\n\ntype Client struct {\n\thttp *http.Client\n}\n\nfunc (c *Client) Check(sku string) (*http.Response, error) {\n\treturn c.http.Get(\"/v1/stock/\" + sku)\n}\n";
+    let many = "package inventory\n\nimport \"net/http\"\n\nfunc (c *Client) CheckMany(skus []string) (*http.Response, error) {\n\treturn c.http.Get(\"/v1/stock?many\")\n}\n";
+    let batch = "package inventory\n\nimport \"net/http\"\n\nfunc (c *Client) CheckBatch(skus []string) (*http.Response, error) {\n\treturn c.http.Get(\"/v1/stock?batch\")\n}\n";
+    let handler = "package checkout\n\nimport \"shop/inventory\"\n\nfunc Validate(c *inventory.Client, skus []string) {\n\tfor _, sku := range skus {\n\t\tc.Check(sku)\n\t}\n}\n";
+    let files = [
+        ("go.mod", "module shop\n\ngo 1.22\n"),
+        ("inventory/client.go", client),
+        ("inventory/b_many.go", many),
+        ("inventory/a_batch.go", batch),
+        ("checkout/validate.go", handler),
+    ];
+    let mut ix = Index::new(Catalog::builtin(), AnalysisConfig::default());
+    for (p, t) in files {
+        if let Some(lang) = Lang::from_path(p) {
+            ix.update(p, summarize(p, lang, t));
+        }
+    }
+    let named = |ix: &Index| {
+        let f = ix.findings_for("checkout/validate.go");
+        assert_eq!(f.len(), 1, "{f:#?}");
+        let b = f[0].batch_alternative.clone().expect("a batch alternative");
+        (b.path, b.name)
+    };
+    let first = (
+        "inventory/a_batch.go".to_string(),
+        "Client.CheckBatch".to_string(),
+    );
+    assert_eq!(named(&ix), first);
+    // Re-summarising the first file moves its methods behind the other's in the index.
+    ix.update(
+        "inventory/a_batch.go",
+        summarize("inventory/a_batch.go", Lang::Go, batch),
+    );
+    assert_eq!(named(&ix), first);
+}

@@ -85,8 +85,9 @@ pub struct Index {
     /// which a batch variant is looked for.
     class_methods: HashMap<(&'static str, String), Vec<FnRef>>,
     /// Path → paths whose direct dependencies include it (imports, same package or folder):
-    /// built on demand, dropped when a file's module keys, imports or package change, or a file
-    /// comes or goes. An edit inside a function body keeps it.
+    /// built on demand; patched when a file's imports change, or a Java file's classes; dropped
+    /// when any other part of a file's identity changes (its package, another language's module
+    /// keys) or a file comes or goes. An edit inside a function body keeps it.
     deps: std::sync::Mutex<Option<DepGraph>>,
     /// A file with at least this many calls has them resolved on two threads.
     parallel_calls: usize,
@@ -260,27 +261,27 @@ impl Index {
         *self.deps.get_mut().unwrap_or_else(|p| p.into_inner()) = None;
     }
 
+    /// Slot → path, for naming the graph's nodes.
+    fn paths_by_slot(&self) -> HashMap<usize, &String> {
+        self.by_path.iter().map(|(k, s)| (*s, k)).collect()
+    }
+
     /// Re-derive the import edges of `path` in the cached graph (its identity is unchanged).
     fn patch_imports(&mut self, path: &str) {
         self.patch_imports_of([path]);
     }
 
-    /// Re-derive the import edges of each of `paths` in the cached graph.
-    fn patch_imports_of<'p>(&self, paths: impl IntoIterator<Item = &'p str>) {
-        let keys: HashMap<usize, &String> = self.by_path.iter().map(|(k, s)| (*s, k)).collect();
-        let r = Resolver::new(self);
+    /// Re-derive the import edges of each of `files` in the cached graph.
+    fn patch_imports_of<'p>(&self, files: impl IntoIterator<Item = &'p str>) {
         let mut guard = self.deps.lock().unwrap_or_else(|p| p.into_inner());
         let Some(g) = guard.as_mut() else { return };
-        for path in paths {
+        let r = Resolver::new(self);
+        let paths = self.paths_by_slot();
+        for path in files {
             let Some(&slot) = self.by_path.get(path) else {
                 continue;
             };
-            let new: Vec<String> = r
-                .direct_deps(slot)
-                .into_iter()
-                .filter(|d| *d != slot)
-                .filter_map(|d| keys.get(&d).map(|k| k.to_string()))
-                .collect();
+            let new = import_edges(&r, &paths, slot);
             for d in g.imports.remove(path).unwrap_or_default() {
                 if let Some(users) = g.rev.get_mut(&d) {
                     users.remove(path);
@@ -295,10 +296,11 @@ impl Index {
 
     /// `path`'s identity changed. A Java file's module keys are its classes (`pkg.Name`), so
     /// adding, removing or renaming a class changes them while typing; rebuilding the whole
-    /// graph then cost ~60 ms in a 100k-line workspace. Java imports name a key exactly, so the
-    /// only files with new edges are those that imported this one and those with an import
-    /// naming a key it gained or lost: their edges are re-derived. A changed package (its group)
-    /// or any other language drops the graph, rebuilt when next asked for.
+    /// graph then cost ~60 ms in a 100k-line workspace. A Java import resolves by looking up its
+    /// text (`module`, or `module.name`) as a key, so the only files with new edges are those
+    /// that imported this one and those whose import text is a key it gained or lost: their
+    /// edges are re-derived. A changed package (its group) or any other language drops the
+    /// graph, rebuilt when next asked for.
     fn patch_identity(
         &mut self,
         path: &str,
@@ -309,12 +311,12 @@ impl Index {
         if family != "java" || old.1 != new.1 {
             return self.forget_deps();
         }
-        let changed: Vec<&str> = old
+        let changed: HashSet<&str> = old
             .0
             .iter()
             .filter(|k| !new.0.contains(k))
             .chain(new.0.iter().filter(|k| !old.0.contains(k)))
-            .map(|k| k.rsplit('.').next().unwrap_or(k))
+            .map(String::as_str)
             .collect();
         let mut affected: BTreeSet<&str> = BTreeSet::from([path]);
         {
@@ -330,10 +332,21 @@ impl Index {
         }
         for (p, &slot) in &self.by_path {
             let e = self.file(slot);
-            let names_a_change = e.s.imports.iter().any(|im| {
-                changed.iter().any(|c| {
-                    im.module.contains(c) || im.name.as_deref().is_some_and(|n| n.contains(c))
+            // `module.name` is a changed key, compared without building it.
+            let is_changed_key = |m: &str, n: &str| {
+                changed.iter().any(|k| {
+                    k.len() == m.len() + 1 + n.len()
+                        && k.starts_with(m)
+                        && k.ends_with(n)
+                        && k.as_bytes()[m.len()] == b'.'
                 })
+            };
+            let names_a_change = e.s.imports.iter().any(|im| {
+                changed.contains(im.module.as_str())
+                    || im
+                        .name
+                        .as_deref()
+                        .is_some_and(|n| is_changed_key(&im.module, n))
             });
             if e.family == family && names_a_change {
                 affected.insert(p.as_str());
@@ -589,17 +602,11 @@ impl Index {
             return cached;
         }
         let r = Resolver::new(self);
-        let keys: HashMap<usize, &String> = self.by_path.iter().map(|(k, s)| (*s, k)).collect();
-        let path = |s: usize| keys.get(&s).map(|k| k.to_string()).unwrap_or_default();
+        let paths = self.paths_by_slot();
         let mut rev: HashMap<String, BTreeSet<String>> = HashMap::new();
         let mut imports: HashMap<String, Vec<String>> = HashMap::new();
         for (p, &slot) in &self.by_path {
-            let deps: Vec<String> = r
-                .direct_deps(slot)
-                .into_iter()
-                .filter(|d| *d != slot)
-                .map(path)
-                .collect();
+            let deps = import_edges(&r, &paths, slot);
             for d in &deps {
                 rev.entry(d.clone()).or_default().insert(p.clone());
             }
@@ -2088,7 +2095,14 @@ impl<'a> Resolver<'a> {
                         .map(|(i, _)| (fr.0, i))
                         .collect();
                 if let Some(refs) = self.ix.class_methods.get(&(fe.family, c.clone())) {
-                    v.extend(refs.iter().filter(|r| r.0 != fr.0));
+                    // Other files' methods by path, not by when each file was last summarised:
+                    // the editor and `check` name the same alternative.
+                    let mut others: Vec<FnRef> =
+                        refs.iter().copied().filter(|r| r.0 != fr.0).collect();
+                    others.sort_by(|a, b| {
+                        (self.f(a.0).s.path.as_str(), a.1).cmp(&(self.f(b.0).s.path.as_str(), b.1))
+                    });
+                    v.extend(others);
                 }
                 v
             }
@@ -2155,6 +2169,15 @@ impl<'a> Resolver<'a> {
         out.dedup();
         out
     }
+}
+
+/// The files `slot` imports, by path (itself left out): its edges in the dependency graph.
+fn import_edges(r: &Resolver<'_>, paths: &HashMap<usize, &String>, slot: usize) -> Vec<String> {
+    r.direct_deps(slot)
+        .into_iter()
+        .filter(|d| *d != slot)
+        .filter_map(|d| paths.get(&d).map(|p| p.to_string()))
+        .collect()
 }
 
 /// The group of files that use each other without imports: every member depends on every
