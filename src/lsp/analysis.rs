@@ -214,7 +214,7 @@ async fn analyze(state: Arc<State>, published: Published, uri: Uri, propagate: b
         let code_key = path.as_deref().and_then(|p| job_state.code_key(p));
         let mut code = code_key.as_ref().map(|_| job_state.code_lock());
         // A big file's findings are computed in two halves; the helper thread for the second
-        // is started now, so that it is running (not waking) when the index is updated.
+        // is started now, so that it is running (not waking) when the findings are asked for.
         let split = engine::rule_enabled(&settings, engine::loops::RULE)
             && matches!((code.as_deref(), &code_key), (Some(c), Some((rel, _))) if c.index.splits_findings(rel));
         let (report, dependents) = std::thread::scope(|scope| {
@@ -423,8 +423,9 @@ async fn publish_locked(state: &State, uri: &Uri) {
             version,
         },
     };
-    // Sized for a typical loop diagnostic (~1 KB with its chain), not grown by doubling.
-    let mut body = Vec::with_capacity(256 + 1024 * (own.len() + marks.len()));
+    // Sized for ~1 KB per loop diagnostic (with its chain) and ~256 bytes per frame mark, not
+    // grown by doubling; at most 4 MiB up front.
+    let mut body = Vec::with_capacity((256 + 1024 * own.len() + 256 * marks.len()).min(4 << 20));
     match serde_json::to_writer(&mut body, &note) {
         Ok(()) => {
             let _ = state.direct.send(body);
