@@ -266,11 +266,6 @@ impl Index {
         self.by_path.iter().map(|(k, s)| (*s, k)).collect()
     }
 
-    /// Re-derive the import edges of `path` in the cached graph (its identity is unchanged).
-    fn patch_imports(&mut self, path: &str) {
-        self.patch_imports_of([path]);
-    }
-
     /// Re-derive the import edges of each of `files` in the cached graph.
     fn patch_imports_of<'p>(&self, files: impl IntoIterator<Item = &'p str>) {
         let mut guard = self.deps.lock().unwrap_or_else(|p| p.into_inner());
@@ -297,9 +292,9 @@ impl Index {
     /// `path`'s identity changed. A Java file's module keys are its classes (`pkg.Name`), so
     /// adding, removing or renaming a class changes them while typing; rebuilding the whole
     /// graph then cost ~60 ms in a 100k-line workspace. A Java import resolves by looking up its
-    /// text (`module`, or `module.name`) as a key, so the only files with new edges are those
-    /// that imported this one and those whose import text is a key it gained or lost: their
-    /// edges are re-derived. A changed package (its group) or any other language drops the
+    /// text (`module`, or `module.name`) as a key, so the only files whose edges change are this
+    /// one and those whose import text is a key it gained or lost (an importer through a key it
+    /// kept keeps its edge): theirs are re-derived. A changed package (its group) or any other language drops the
     /// graph, rebuilt when next asked for.
     fn patch_identity(
         &mut self,
@@ -311,6 +306,14 @@ impl Index {
         if family != "java" || old.1 != new.1 {
             return self.forget_deps();
         }
+        if self
+            .deps
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .is_none()
+        {
+            return; // nothing cached to patch
+        }
         let changed: HashSet<&str> = old
             .0
             .iter()
@@ -319,28 +322,17 @@ impl Index {
             .map(String::as_str)
             .collect();
         let mut affected: BTreeSet<&str> = BTreeSet::from([path]);
-        {
-            let guard = self.deps.lock().unwrap_or_else(|p| p.into_inner());
-            let Some(g) = guard.as_ref() else { return };
-            for (p, deps) in &g.imports {
-                if deps.iter().any(|d| d == path) {
-                    if let Some((k, _)) = self.by_path.get_key_value(p.as_str()) {
-                        affected.insert(k.as_str());
-                    }
-                }
-            }
-        }
+        // `module.name` is a changed key, compared without building it.
+        let is_changed_key = |m: &str, n: &str| {
+            changed.iter().any(|k| {
+                k.len() == m.len() + 1 + n.len()
+                    && k.starts_with(m)
+                    && k.ends_with(n)
+                    && k.as_bytes()[m.len()] == b'.'
+            })
+        };
         for (p, &slot) in &self.by_path {
             let e = self.file(slot);
-            // `module.name` is a changed key, compared without building it.
-            let is_changed_key = |m: &str, n: &str| {
-                changed.iter().any(|k| {
-                    k.len() == m.len() + 1 + n.len()
-                        && k.starts_with(m)
-                        && k.ends_with(n)
-                        && k.as_bytes()[m.len()] == b'.'
-                })
-            };
             let names_a_change = e.s.imports.iter().any(|im| {
                 changed.contains(im.module.as_str())
                     || im
@@ -502,7 +494,7 @@ impl Index {
                 self.patch_identity(path, family, &old_identity, &identity)
             }
             None => self.forget_deps(),
-            Some((_, old_imports)) if old_imports != imports => self.patch_imports(path),
+            Some((_, old_imports)) if old_imports != imports => self.patch_imports_of([path]),
             Some(_) => {}
         }
     }
