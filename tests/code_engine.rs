@@ -362,18 +362,10 @@ fn dependents_follow_import_edits() {
             ("pkg/c.py".to_string(), c.to_string()),
         ]
     };
-    let fresh = |fs: &[(String, String)], path: &str| {
-        let mut ix = Index::new(Catalog::builtin(), AnalysisConfig::default());
-        for (p, t) in fs {
-            ix.update(p, summarize(p, Lang::Python, t));
-        }
-        ix.dependents_of(path)
-    };
-    let mut ix = Index::new(Catalog::builtin(), AnalysisConfig::default());
-    let start = files("from pkg.a import one\n\ndef run(xs):\n    for x in xs:\n        one(x)\n");
-    for (p, t) in &start {
-        ix.update(p, summarize(p, Lang::Python, t));
-    }
+    let fresh = |fs: &[(String, String)], path: &str| indexed(fs).dependents_of(path);
+    let mut ix = indexed(&files(
+        "from pkg.a import one\n\ndef run(xs):\n    for x in xs:\n        one(x)\n",
+    ));
     assert_eq!(ix.dependents_of("pkg/b.py"), vec!["pkg/a.py", "pkg/c.py"]);
     // c stops importing a: only a still depends on b.
     let c2 = "import os\n\ndef run(xs):\n    pass\n";
@@ -415,11 +407,7 @@ fn dependents_within_a_go_folder_java_package_and_rust_crate() {
         ("src/lib.rs", "mod m;\npub fn f() {}\n"),
         ("src/m.rs", "pub fn g() {}\n"),
     ];
-    let mut ix = Index::new(Catalog::builtin(), AnalysisConfig::default());
-    for (p, t) in &files {
-        let lang = Lang::from_path(p).unwrap();
-        ix.update(p, summarize(p, lang, t));
-    }
+    let ix = indexed(&files);
     assert_eq!(ix.dependents_of("shop/a.go"), vec!["shop/b.go"]);
     assert_eq!(
         ix.dependents_of("src/com/x/P.java"),
@@ -537,13 +525,6 @@ fn dependents_follow_a_java_class_renamed_in_place() {
             ),
         ]
     };
-    let build = |files: &[(String, String)]| {
-        let mut ix = Index::new(Catalog::builtin(), AnalysisConfig::default());
-        for (p, t) in files {
-            ix.update(p, summarize(p, Lang::Java, t));
-        }
-        ix
-    };
     let all_dependents = |ix: &Index, files: &[(String, String)]| {
         files
             .iter()
@@ -551,7 +532,7 @@ fn dependents_follow_a_java_class_renamed_in_place() {
             .collect::<Vec<_>>()
     };
     let start = workspace("PriceClient");
-    let mut ix = build(&start);
+    let mut ix = indexed(&start);
     let client_path = "src/com/shop/clients/PriceClient.java";
     assert_eq!(
         ix.dependents_of(client_path),
@@ -568,7 +549,7 @@ fn dependents_follow_a_java_class_renamed_in_place() {
         );
         assert_eq!(
             all_dependents(&ix, &files),
-            all_dependents(&build(&files), &files),
+            all_dependents(&indexed(&files), &files),
             "after renaming the class to {name}"
         );
     }
@@ -586,7 +567,7 @@ fn dependents_follow_a_java_class_renamed_in_place() {
     );
     assert_eq!(
         all_dependents(&ix, &renamed),
-        all_dependents(&build(&renamed), &renamed)
+        all_dependents(&indexed(&renamed), &renamed)
     );
 }
 
@@ -605,12 +586,7 @@ fn of_two_batch_methods_in_other_files_the_first_by_path_is_named_after_any_edit
         ("inventory/a_batch.go", batch),
         ("checkout/validate.go", handler),
     ];
-    let mut ix = Index::new(Catalog::builtin(), AnalysisConfig::default());
-    for (p, t) in files {
-        if let Some(lang) = Lang::from_path(p) {
-            ix.update(p, summarize(p, lang, t));
-        }
-    }
+    let mut ix = indexed(&files);
     let named = |ix: &Index| {
         let f = ix.findings_for("checkout/validate.go");
         assert_eq!(f.len(), 1, "{f:#?}");
@@ -628,4 +604,16 @@ fn of_two_batch_methods_in_other_files_the_first_by_path_is_named_after_any_edit
         summarize("inventory/a_batch.go", Lang::Go, batch),
     );
     assert_eq!(named(&ix), first);
+}
+
+/// An index of `files` (path, text), each in the language its extension names.
+fn indexed<P: AsRef<str>, T: AsRef<str>>(files: &[(P, T)]) -> Index {
+    let mut ix = Index::new(Catalog::builtin(), AnalysisConfig::default());
+    for (p, t) in files {
+        let (p, t) = (p.as_ref(), t.as_ref());
+        if let Some(lang) = Lang::from_path(p) {
+            ix.update(p, summarize(p, lang, t));
+        }
+    }
+    ix
 }
