@@ -107,13 +107,13 @@ fn get(files: &Files, p: &str) -> String {
 }
 
 /// `tsc --noEmit --strict` over the service (with stubs for axios, process and the metrics
-/// module), when the typescript package is installed under target/test-tools (optional gate).
+/// module), with the typescript package that `scripts/test.sh` installs under target/test-tools.
 fn tsc_check(files: &Files) {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
     let tsc = root.join("target/test-tools/node_modules/.bin/tsc");
     if !tsc.exists() {
-        eprintln!(
-            "skipping tsc: npm install --prefix target/test-tools typescript to enable this gate"
+        missing_tool(
+            "tsc is not installed: npm install --prefix target/test-tools typescript@5.7.3 (scripts/test.sh does)",
         );
         return;
     }

@@ -2,6 +2,9 @@
 //! uses its framework, and it FAILS on the current per-item loop with the call counts in the
 //! message (the batch rewrite makes it pass; that run is added with the rewrite).
 
+#[path = "code_common/mod.rs"]
+#[allow(dead_code)]
+mod code_common;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -127,7 +130,9 @@ fn run_generated(t: &GeneratedTest) -> (bool, String) {
 #[test]
 fn generated_test_fails_on_the_per_item_loop_with_the_call_counts() {
     if !python_with_pytest() {
-        eprintln!("skipped: python3 with pytest, pytest-asyncio and aiohttp is not available");
+        code_common::missing_tool(
+            "python3 with pytest, pytest-asyncio and aiohttp (pip install -r examples/checkout/requirements.txt)",
+        );
         return;
     }
     let t = demo_test();

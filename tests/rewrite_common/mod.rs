@@ -3,7 +3,7 @@
 #![allow(dead_code)]
 #[path = "../code_common/mod.rs"]
 mod code_common;
-pub use code_common::{fixture_dir, load_workspace};
+pub use code_common::{fixture_dir, load_workspace, missing_tool};
 
 use debuglens::code::{AnalysisConfig, Finding, Lang, ParsedFile, Severity, analyze_workspace};
 use debuglens::guidance::rewrite::{self, Options, Rewrite};
