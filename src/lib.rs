@@ -8,6 +8,7 @@ pub mod code;
 pub mod config;
 pub mod engine;
 pub mod guidance;
+pub mod langs;
 pub mod lsp;
 pub mod reclaim;
 pub mod text;

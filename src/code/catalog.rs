@@ -1,15 +1,8 @@
-//! The remote-call catalog: which APIs reach the network, as data (`catalog/*.toml`).
+//! The remote-call catalog: which APIs reach the network, as data (`langs/<lang>/catalog.toml`).
 
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-const BUILTIN: &[(&str, &str)] = &[
-    ("python", include_str!("catalog/python.toml")),
-    ("javascript", include_str!("catalog/javascript.toml")),
-    ("go", include_str!("catalog/go.toml")),
-    ("rust", include_str!("catalog/rust.toml")),
-    ("java", include_str!("catalog/java.toml")),
-];
 const PATTERNS: &str = include_str!("catalog/patterns.toml");
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Hash)]
@@ -156,16 +149,21 @@ fn qmatch(pat: &str, name: &str) -> bool {
     glob(pat, name) || (!is_qualified(name) && ls.chars().any(|c| c != '*') && glob(ls, name))
 }
 
+/// Each code language's `catalog.toml`, by family key.
+fn builtin_catalogs() -> impl Iterator<Item = (&'static str, &'static str)> {
+    crate::langs::CODE_LANGUAGES.iter().map(|c| (c.key, c.catalog))
+}
+
 impl Catalog {
     /// The catalog shipped with the engine.
     pub fn builtin() -> Catalog {
         let mut entries = Vec::new();
-        for (lang, src) in BUILTIN {
+        for (lang, src) in builtin_catalogs() {
             // The embedded files are tested to parse; a broken edit degrades to an empty family.
             if let Ok(f) = toml::from_str::<CatalogFile>(src) {
                 for mut e in f.api {
                     if e.language.is_empty() {
-                        e.language = (*lang).to_string();
+                        e.language = lang.to_string();
                     }
                     entries.push(e);
                 }
@@ -187,10 +185,7 @@ impl Catalog {
     }
 
     pub fn builtin_sources() -> impl Iterator<Item = (&'static str, &'static str)> {
-        BUILTIN
-            .iter()
-            .copied()
-            .chain(std::iter::once(("patterns", PATTERNS)))
+        builtin_catalogs().chain(std::iter::once(("patterns", PATTERNS)))
     }
 
     /// Builtin plus the user's `remoteCalls` entries.

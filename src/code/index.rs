@@ -1062,12 +1062,8 @@ impl<'a> Resolver<'a> {
     /// The value of a head identifier inside function `func` of `slot`.
     fn head_val(&self, slot: usize, func: Option<usize>, name: &str, depth: usize) -> Val {
         let e = self.f(slot);
-        let selfs: &[&str] = match e.family {
-            "python" => &["self", "cls"],
-            "javascript" | "java" => &["this"],
-            "rust" => &["self", "Self"],
-            _ => &[],
-        };
+        let selfs: &[&str] =
+            crate::langs::code_language_by_key(e.family).map_or(&[], |c| c.self_names);
         // Walk out through enclosing functions.
         let mut fcur = func;
         let mut guard = 0;

@@ -35,42 +35,19 @@ pub enum Lang {
 }
 
 impl Lang {
-    /// Guess the language from a path's extension.
+    /// Guess the language from a path's extension (the dialects' extensions in `langs/`).
     pub fn from_path(path: &str) -> Option<Lang> {
         let ext = path.rsplit_once('.').map(|(_, e)| e)?;
-        Some(match ext {
-            "py" | "pyi" => Lang::Python,
-            "js" | "jsx" | "mjs" | "cjs" => Lang::JavaScript,
-            "ts" | "mts" | "cts" => Lang::TypeScript,
-            "tsx" => Lang::Tsx,
-            "go" => Lang::Go,
-            "rs" => Lang::Rust,
-            "java" => Lang::Java,
-            _ => return None,
-        })
+        crate::langs::dialect_for_extension(ext).map(|d| d.lang)
     }
 
     /// The catalog family: TS and TSX use the JavaScript catalog.
     pub fn family(self) -> &'static str {
-        match self {
-            Lang::Python => "python",
-            Lang::JavaScript | Lang::TypeScript | Lang::Tsx => "javascript",
-            Lang::Go => "go",
-            Lang::Rust => "rust",
-            Lang::Java => "java",
-        }
+        crate::langs::code_language(self).key
     }
 
     pub fn ts_language(self) -> tree_sitter::Language {
-        match self {
-            Lang::Python => tree_sitter_python::LANGUAGE.into(),
-            Lang::JavaScript => tree_sitter_javascript::LANGUAGE.into(),
-            Lang::TypeScript => tree_sitter_typescript::LANGUAGE_TYPESCRIPT.into(),
-            Lang::Tsx => tree_sitter_typescript::LANGUAGE_TSX.into(),
-            Lang::Go => tree_sitter_go::LANGUAGE.into(),
-            Lang::Rust => tree_sitter_rust::LANGUAGE.into(),
-            Lang::Java => tree_sitter_java::LANGUAGE.into(),
-        }
+        (crate::langs::dialect_of(self).grammar)()
     }
 }
 

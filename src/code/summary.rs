@@ -272,8 +272,6 @@ pub trait LangHooks {
     fn join_wrappers(&self) -> &'static [&'static str];
     /// Sleep / backoff / rate-limit calls by method or full callee.
     fn is_sleep(&self, callee: &str, method: &str) -> bool;
-    /// Name the receiver variable of methods maps to (`self`, `this`).
-    fn self_names(&self) -> &'static [&'static str];
     /// Separator for qualified names (`.` or `::`).
     fn qsep(&self) -> &'static str {
         "."
@@ -314,6 +312,23 @@ pub fn one_line(s: &str, max: usize) -> String {
 
 const MAX_DEPTH: usize = 1500;
 
+/// The summary walk with one language's hooks (each `langs/<lang>` registers this, so the walk
+/// is compiled once per language and its hook calls are static).
+pub(crate) fn walk<'t, H: LangHooks>(
+    h: &H,
+    src: &str,
+    root: Node<'t>,
+    out: FileSummary,
+    session: Option<Session>,
+) -> (FileSummary, Option<Session>) {
+    Walker::run(h, src, root, out, session)
+}
+
+/// Whether `hooks` may answer for a node of `kind` (see `LangHooks::constructs`).
+pub(crate) fn is_construct<H: LangHooks>(hooks: &H, kind: &str) -> bool {
+    hooks.is_fn_kind(kind) || hooks.constructs().contains(&kind)
+}
+
 /// Summarise a parsed file. With a `cache`, function bodies that no edit touched since the last
 /// summary are taken from it instead of walked, and the cache is refilled for the next call.
 pub fn summarize_tree(
@@ -333,19 +348,8 @@ pub fn summarize_tree(
     out.has_errors = root.has_error();
     suppressions(lang, root, src, &mut out.suppressions);
     let session = cache.as_mut().map(|(c, prev)| c.session(prev.take()));
-    let (mut summary, session) = match lang {
-        Lang::Python => Walker::run(&super::lang::python::Python, src, root, out, session),
-        Lang::JavaScript | Lang::TypeScript | Lang::Tsx => Walker::run(
-            &super::lang::javascript::JavaScript,
-            src,
-            root,
-            out,
-            session,
-        ),
-        Lang::Go => Walker::run(&super::lang::go::Go, src, root, out, session),
-        Lang::Rust => Walker::run(&super::lang::rust::Rust, src, root, out, session),
-        Lang::Java => Walker::run(&super::lang::java::Java, src, root, out, session),
-    };
+    let (mut summary, session) =
+        (crate::langs::code_language(lang).summarize)(src, root, out, session);
     summary.shrink();
     if let (Some((c, _)), Some(s)) = (cache, session) {
         c.finish(s, &mut summary);
@@ -631,21 +635,22 @@ fn suppressions(lang: Lang, root: Node, src: &str, out: &mut Vec<Suppression>) {
     use tree_sitter::{Query, QueryCursor, StreamingIterator};
     // Compiled on first need, per grammar: most files have no marker, and compiling every
     // grammar's query up front held up the first summary of a check.
-    static QUERIES: [OnceLock<Option<Query>>; 7] = [const { OnceLock::new() }; 7];
+    static QUERIES: OnceLock<Vec<(Lang, OnceLock<Option<Query>>)>> = OnceLock::new();
     if !src.contains("debuglens:") {
         return;
     }
     // A query is compiled against one grammar (TypeScript and TSX are grammars of their own).
-    let (slot, text) = match lang {
-        Lang::Python => (0, include_str!("queries/python.scm")),
-        Lang::JavaScript => (1, include_str!("queries/javascript.scm")),
-        Lang::TypeScript => (2, include_str!("queries/javascript.scm")),
-        Lang::Tsx => (3, include_str!("queries/javascript.scm")),
-        Lang::Go => (4, include_str!("queries/go.scm")),
-        Lang::Rust => (5, include_str!("queries/rust.scm")),
-        Lang::Java => (6, include_str!("queries/java.scm")),
+    let slots = QUERIES.get_or_init(|| {
+        crate::langs::CODE_LANGUAGES
+            .iter()
+            .flat_map(|c| c.dialects.iter().map(|d| (d.lang, OnceLock::new())))
+            .collect()
+    });
+    let Some((_, slot)) = slots.iter().find(|(l, _)| *l == lang) else {
+        return;
     };
-    let Some(query) = QUERIES[slot]
+    let text = crate::langs::code_language(lang).queries;
+    let Some(query) = slot
         .get_or_init(|| Query::new(&lang.ts_language(), text).ok())
         .as_ref()
     else {

@@ -68,46 +68,6 @@ pub const KINDS: [&str; 19] = [
     "unknown",
 ];
 
-/// The embedded knowledge files, by language.
-const LANGUAGE_FILES: [(Language, &str, &str); 8] = [
-    (
-        Language::Python,
-        "python.toml",
-        include_str!("knowledge/python.toml"),
-    ),
-    (
-        Language::JavaScript,
-        "javascript.toml",
-        include_str!("knowledge/javascript.toml"),
-    ),
-    (
-        Language::Jvm,
-        "jvm.toml",
-        include_str!("knowledge/jvm.toml"),
-    ),
-    (Language::Go, "go.toml", include_str!("knowledge/go.toml")),
-    (
-        Language::Rust,
-        "rust.toml",
-        include_str!("knowledge/rust.toml"),
-    ),
-    (
-        Language::Ruby,
-        "ruby.toml",
-        include_str!("knowledge/ruby.toml"),
-    ),
-    (
-        Language::DotNet,
-        "dotnet.toml",
-        include_str!("knowledge/dotnet.toml"),
-    ),
-    (
-        Language::Php,
-        "php.toml",
-        include_str!("knowledge/php.toml"),
-    ),
-];
-
 const GENERIC_FILE: (&str, &str) = ("generic.toml", include_str!("knowledge/generic.toml"));
 const CLIENTS_FILE: (&str, &str) = (
     "remote_clients.toml",
@@ -312,16 +272,7 @@ fn parse_file(
 
 /// The key a language has in the data files (also its file name and its serde name).
 pub fn language_key(language: &Language) -> &'static str {
-    match language {
-        Language::Python => "python",
-        Language::JavaScript => "javascript",
-        Language::Jvm => "jvm",
-        Language::Go => "go",
-        Language::Rust => "rust",
-        Language::Ruby => "ruby",
-        Language::DotNet => "dotnet",
-        Language::Php => "php",
-    }
+    crate::langs::trace_format(*language).key
 }
 
 /// The last segment of a qualified exception name: `a.b.C`, `A::B::C`, `A\B\C`, `Outer+Inner`,
@@ -386,11 +337,13 @@ impl KnowledgeBase {
     /// Parses every embedded knowledge file.
     pub fn load() -> Result<KnowledgeBase, LoadError> {
         let mut kb = KnowledgeBase::default();
-        for (language, file, text) in LANGUAGE_FILES {
-            let (entries, intermittent) = parse_file(file, text, Some(language))?;
+        for format in crate::langs::TRACE_FORMATS {
+            let file = format!("langs/{}/knowledge.toml", format.key);
+            let (entries, intermittent) =
+                parse_file(&file, format.knowledge, Some(format.language))?;
             if !intermittent.is_empty() {
                 return Err(LoadError {
-                    file: file.to_owned(),
+                    file,
                     message: "[[intermittent]] belongs in generic.toml".to_owned(),
                 });
             }

@@ -335,16 +335,7 @@ fn slug(s: &str) -> String {
 }
 
 fn language_name(l: Language) -> &'static str {
-    match l {
-        Language::Python => "Python",
-        Language::JavaScript => "JavaScript",
-        Language::Jvm => "JVM",
-        Language::Go => "Go",
-        Language::Rust => "Rust",
-        Language::Ruby => "Ruby",
-        Language::DotNet => ".NET",
-        Language::Php => "PHP",
-    }
+    crate::langs::trace_format(l).name
 }
 
 fn exception_name(t: &Trace) -> &str {

@@ -141,20 +141,7 @@ pub fn definition(
 }
 
 fn fence_language(path: &Path) -> &'static str {
-    match path.extension().and_then(|e| e.to_str()).unwrap_or("") {
-        "py" => "python",
-        "js" | "mjs" | "cjs" => "javascript",
-        "ts" | "tsx" => "typescript",
-        "go" => "go",
-        "rs" => "rust",
-        "java" => "java",
-        "kt" | "kts" => "kotlin",
-        "scala" => "scala",
-        "rb" => "ruby",
-        "cs" => "csharp",
-        "php" => "php",
-        _ => "",
-    }
+    crate::langs::fence_for_extension(path.extension().and_then(|e| e.to_str()).unwrap_or(""))
 }
 
 pub fn hover(

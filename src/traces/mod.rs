@@ -28,16 +28,10 @@ use std::sync::LazyLock;
 
 use serde::Serialize;
 
-mod dotnet;
-mod go;
-mod javascript;
-mod jvm;
 mod noise;
-mod php;
-mod python;
-mod ruby;
-mod rust;
-mod shared;
+pub(crate) mod shared;
+
+use crate::langs::{AtStyle, TRACE_FORMATS};
 
 use shared::{Doc, Parsed};
 
@@ -233,33 +227,16 @@ fn line_numbers(text: &str, offsets: impl Iterator<Item = usize>) -> Vec<usize> 
     out
 }
 
-/// Literals that occur in (almost) every trace's header or frames. Only lines holding one
-/// are parsed; Teddy/Aho-Corasick makes the search run at memory speed.
+/// Literals that occur in (almost) every trace's header or frames (each format lists its own,
+/// `TraceFormat::triggers`). Only lines holding one are parsed; Teddy/Aho-Corasick makes the
+/// search run at memory speed.
 static TRIGGER: LazyLock<regex::bytes::Regex> = LazyLock::new(|| {
-    let lits = [
-        "Traceback",
-        "File \"",
-        "File \\\"",
-        "Error",
-        "Exception",
-        "exception",
-        "Throwable",
-        "panic",
-        "goroutine ",
-        "fatal error",
-        "Uncaught",
-        "Stack trace",
-        "[stacktrace]",
-        ":in `",
-        ":in '",
-        "  at ",
-        "\tat ",
-        "\\tat ",
-        "Ausnahme",
-        "Excepci",
-        "#0 ",
-        "stack backtrace",
-    ];
+    let mut lits: Vec<&str> = TRACE_FORMATS
+        .iter()
+        .flat_map(|f| f.triggers.iter().copied())
+        .collect();
+    lits.sort_unstable();
+    lits.dedup();
     let pat = lits
         .iter()
         .map(|l| regex::escape(l))
@@ -267,6 +244,21 @@ static TRIGGER: LazyLock<regex::bytes::Regex> = LazyLock::new(|| {
         .join("|");
     regex::bytes::Regex::new(&pat).expect("trigger regex")
 });
+
+/// The formats' header-first parsers, in the order they are tried (`TraceFormat::headed`).
+static HEADED: LazyLock<Vec<crate::langs::HeadedParse>> = LazyLock::new(|| {
+    let mut all: Vec<(u8, crate::langs::HeadedParse)> = TRACE_FORMATS
+        .iter()
+        .flat_map(|f| f.headed.iter().copied())
+        .collect();
+    all.sort_by_key(|(order, _)| *order);
+    all.into_iter().map(|(_, p)| p).collect()
+});
+
+/// The formats of a header then `at …` frames, in registry order.
+fn at_styles() -> impl Iterator<Item = &'static AtStyle> {
+    TRACE_FORMATS.iter().filter_map(|f| f.at_style.as_ref())
+}
 
 fn drive(doc: &Doc, out: &mut Vec<Trace>, nested: bool) {
     let Some(first) = doc.lines.first() else {
@@ -414,37 +406,15 @@ fn parse_at(doc: &Doc, li: usize, floor: usize) -> Option<Parsed> {
     if t.len() < 3 {
         return None;
     }
-    if let Some(p) = ruby::parse_reversed(doc, li) {
-        return Some(p);
-    }
-    if let Some(p) = python::parse(doc, li) {
-        return Some(p);
-    }
-    if let Some(p) = go::parse(doc, li) {
-        return Some(p);
-    }
-    if let Some(p) = rust::parse(doc, li) {
-        return Some(p);
-    }
-    if let Some(p) = php::parse(doc, li) {
-        return Some(p);
-    }
-    if let Some(p) = ruby::parse(doc, li, floor) {
+    if let Some(p) = HEADED.iter().find_map(|parse| parse(doc, li, floor)) {
         return Some(p);
     }
     parse_at_style(doc, li, floor)
 }
 
-/// JavaScript, JVM and .NET share a shape: a header line, then `at ...` frames. The first
-/// frame decides which format it is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum AtKind {
-    Js,
-    Jvm,
-    DotNet,
-}
-
-pub(crate) fn classify_frame(t: &str) -> Option<AtKind> {
+/// The `at`-style format a frame line belongs to (JavaScript, JVM and .NET share a shape: a
+/// header line, then `at ...` frames; the first frame decides which format it is).
+pub(crate) fn classify_frame(t: &str) -> Option<&'static AtStyle> {
     // Every frame form starts with a (possibly localized) `at` word, or is a Unity frame
     // carrying `(at `; Firefox frames (`fn@url`) are handled by the caller.
     const AT_WORDS: [&str; 17] = [
@@ -458,15 +428,7 @@ pub(crate) fn classify_frame(t: &str) -> Option<AtKind> {
     {
         return None;
     }
-    if javascript::is_frame(t) {
-        Some(AtKind::Js)
-    } else if jvm::is_frame(t) {
-        Some(AtKind::Jvm)
-    } else if dotnet::is_frame(t) {
-        Some(AtKind::DotNet)
-    } else {
-        None
-    }
+    at_styles().find(|s| (s.is_frame)(t))
 }
 
 /// How many message lines may sit between a header and its first frame.
@@ -478,12 +440,12 @@ fn parse_at_style(doc: &Doc, li: usize, floor: usize) -> Option<Parsed> {
         // Started on a frame: the header, if any, is the line before.
         let header = li
             .checked_sub(1)
-            .filter(|&h| h >= floor && is_header(doc, h, kind));
+            .filter(|&h| h >= floor && (kind.is_header)(doc.line(h).t()));
         return run_at_style(doc, kind, header, li);
     }
     // Only a line that reads as a header is worth looking ahead from.
     let t = here.t();
-    if !(javascript::is_header(t) || jvm::is_header(t) || dotnet::header(t).is_some()) {
+    if !at_styles().any(|s| (s.looks_like_header)(t)) {
         return None;
     }
     // Firefox/Safari frames (`fn@url:l:c`) only count after a header.
@@ -492,10 +454,10 @@ fn parse_at_style(doc: &Doc, li: usize, floor: usize) -> Option<Parsed> {
     while j < limit {
         let l = doc.line(j);
         let t = l.t();
-        if let Some(kind) =
-            classify_frame(t).or_else(|| javascript::is_firefox_frame(t).then_some(AtKind::Js))
+        if let Some(kind) = classify_frame(t)
+            .or_else(|| at_styles().find(|s| (s.is_frame_after_header)(t)))
         {
-            if is_header(doc, li, kind) {
+            if (kind.is_header)(doc.line(li).t()) {
                 return run_at_style(doc, kind, Some(li), j);
             }
             return None;
@@ -505,21 +467,13 @@ fn parse_at_style(doc: &Doc, li: usize, floor: usize) -> Option<Parsed> {
     None
 }
 
-fn is_header(doc: &Doc, h: usize, kind: AtKind) -> bool {
-    let t = doc.line(h).t();
-    match kind {
-        AtKind::Js => javascript::header(t).is_some(),
-        AtKind::Jvm => jvm::header(t).is_some(),
-        AtKind::DotNet => dotnet::header(t).is_some(),
-    }
-}
-
-fn run_at_style(doc: &Doc, kind: AtKind, header: Option<usize>, first: usize) -> Option<Parsed> {
-    let p = match kind {
-        AtKind::Js => javascript::parse(doc, header, first),
-        AtKind::Jvm => jvm::parse(doc, header, first),
-        AtKind::DotNet => dotnet::parse(doc, header, first),
-    }?;
+fn run_at_style(
+    doc: &Doc,
+    kind: &AtStyle,
+    header: Option<usize>,
+    first: usize,
+) -> Option<Parsed> {
+    let p = (kind.parse)(doc, header, first)?;
     let frames: usize = p.traces.iter().map(|t| t.frames.len()).sum();
     if header.is_none() && frames < 2 {
         return None;

@@ -1,10 +1,4 @@
-//! Per-language hooks for the summary walker. TypeScript and TSX share `javascript.rs`.
-
-pub mod go;
-pub mod java;
-pub mod javascript;
-pub mod python;
-pub mod rust;
+//! Tree-sitter helpers the per-language summary hooks (`langs/<lang>/hooks.rs`) share.
 
 use super::Lang;
 use super::summary::text;
@@ -26,17 +20,10 @@ struct Table {
 fn tables() -> &'static [Table] {
     static T: OnceLock<Vec<Table>> = OnceLock::new();
     T.get_or_init(|| {
-        [
-            Lang::Python,
-            Lang::JavaScript,
-            Lang::TypeScript,
-            Lang::Tsx,
-            Lang::Go,
-            Lang::Rust,
-            Lang::Java,
-        ]
-        .into_iter()
-        .map(|l| {
+        crate::langs::CODE_LANGUAGES
+            .iter()
+            .flat_map(|c| c.dialects.iter().map(|d| d.lang))
+            .map(|l| {
             let lang = l.ts_language();
             let kinds: Vec<Box<str>> = (0..lang.node_kind_count())
                 .map(|i| {
@@ -69,17 +56,7 @@ fn tables() -> &'static [Table] {
 
 /// Whether the language's hooks may answer for a node of `kind` (see `LangHooks::constructs`).
 fn is_construct(l: Lang, kind: &str) -> bool {
-    use super::summary::LangHooks;
-    fn by<H: LangHooks>(h: H, kind: &str) -> bool {
-        h.is_fn_kind(kind) || h.constructs().contains(&kind)
-    }
-    match l {
-        Lang::Python => by(python::Python, kind),
-        Lang::JavaScript | Lang::TypeScript | Lang::Tsx => by(javascript::JavaScript, kind),
-        Lang::Go => by(go::Go, kind),
-        Lang::Rust => by(rust::Rust, kind),
-        Lang::Java => by(java::Java, kind),
-    }
+    (crate::langs::code_language(l).is_construct)(kind)
 }
 
 /// By kind id, for `n`'s grammar: whether a node of that kind may be a construct (see

@@ -9,15 +9,10 @@
 //! without guessing about semantics (call under a condition, arguments computed inside the
 //! loop, early exits before the call, ...). A refused rewrite is better than a wrong one.
 
-mod go;
-mod java;
-mod javascript;
-mod python;
-mod rust;
 
-use crate::code::{Finding, Lang, ParsedFile, Span};
-use std::ops::Range;
-use tree_sitter::Node;
+pub(crate) use crate::code::{Finding, Lang, ParsedFile, Span};
+pub(crate) use std::ops::Range;
+pub(crate) use tree_sitter::Node;
 
 /// Replace `range` (bytes of that file's text) with `new_text`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -42,7 +37,7 @@ pub struct Rewrite {
 }
 
 /// The title of every language's bounded-concurrency rewrite.
-fn concurrent_title(n: usize) -> String {
+pub(crate) fn concurrent_title(n: usize) -> String {
     format!(
         "Run concurrently (at most {n} at a time; results keep input order, first error propagates)"
     )
@@ -77,18 +72,12 @@ pub fn batch(
     if f.batch_alternative.is_none() {
         return Err("no batch API was found for this call".into());
     }
-    guarded(|| match lang_of(f)? {
-        Lang::Python => python::batch(f, files, opts),
-        Lang::JavaScript | Lang::TypeScript | Lang::Tsx => javascript::batch(f, files, opts),
-        Lang::Go => go::batch(f, files, opts),
-        Lang::Rust => rust::batch(f, files, opts),
-        Lang::Java => java::batch(f, files, opts),
-    })
+    guarded(|| (crate::langs::code_language(lang_of(f)?).batch)(f, files, opts))
 }
 
 /// Runs a language rewrite so that a bug in it (an index out of range on code shaped in a way
 /// nobody foresaw) refuses the action instead of panicking the request handler.
-fn guarded(rewrite: impl FnOnce() -> Result<Rewrite, String>) -> Result<Rewrite, String> {
+pub(crate) fn guarded(rewrite: impl FnOnce() -> Result<Rewrite, String>) -> Result<Rewrite, String> {
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(rewrite)).unwrap_or_else(|_| {
         Err("the rewrite failed on this code (a bug in debuglens; the file is unchanged)".into())
     })
@@ -104,13 +93,7 @@ pub fn concurrent(
         concurrency: opts.concurrency.max(1),
         ..*opts
     };
-    guarded(|| match lang_of(f)? {
-        Lang::Python => python::concurrent(f, files, &opts),
-        Lang::JavaScript | Lang::TypeScript | Lang::Tsx => javascript::concurrent(f, files, &opts),
-        Lang::Go => go::concurrent(f, files, &opts),
-        Lang::Rust => rust::concurrent(f, files, &opts),
-        Lang::Java => java::concurrent(f, files, &opts),
-    })
+    guarded(|| (crate::langs::code_language(lang_of(f)?).concurrent)(f, files, &opts))
 }
 
 /// Insert the ignore comment on the line above the call, indented like the call's line.
@@ -153,20 +136,20 @@ pub fn apply(text: &str, edits: &[Edit]) -> String {
 // ---------------------------------------------------------------------------------------------
 // Shared helpers for the language modules.
 
-fn lang_of(f: &Finding) -> Result<Lang, String> {
+pub(crate) fn lang_of(f: &Finding) -> Result<Lang, String> {
     Lang::from_path(&f.path).ok_or_else(|| format!("unknown language for {}", f.path))
 }
 
-fn read(files: &dyn Fn(&str) -> Option<String>, path: &str) -> Result<String, String> {
+pub(crate) fn read(files: &dyn Fn(&str) -> Option<String>, path: &str) -> Result<String, String> {
     files(path).ok_or_else(|| format!("cannot read {path}"))
 }
 
 /// `\r\n` when the file uses it, else `\n`.
-fn newline(text: &str) -> &'static str {
+pub(crate) fn newline(text: &str) -> &'static str {
     if text.contains("\r\n") { "\r\n" } else { "\n" }
 }
 
-fn line_start(text: &str, byte: usize) -> usize {
+pub(crate) fn line_start(text: &str, byte: usize) -> usize {
     text.get(..byte)
         .and_then(|b| b.rfind('\n'))
         .map(|i| i + 1)
@@ -174,7 +157,7 @@ fn line_start(text: &str, byte: usize) -> usize {
 }
 
 /// End of the line containing `byte`, after its newline (or the text's end).
-fn line_end_incl(text: &str, byte: usize) -> usize {
+pub(crate) fn line_end_incl(text: &str, byte: usize) -> usize {
     text.get(byte..)
         .and_then(|r| r.find('\n'))
         .map(|i| byte + i + 1)
@@ -182,7 +165,7 @@ fn line_end_incl(text: &str, byte: usize) -> usize {
 }
 
 /// The whitespace at the start of the line beginning at `start`.
-fn leading_ws(text: &str, start: usize) -> String {
+pub(crate) fn leading_ws(text: &str, start: usize) -> String {
     text.get(start..)
         .unwrap_or("")
         .chars()
@@ -192,7 +175,7 @@ fn leading_ws(text: &str, start: usize) -> String {
 
 /// One indentation level as the file writes it: a tab, or the smallest positive step between
 /// consecutive lines' space indentation (falling back to `default_width` spaces).
-fn indent_unit(text: &str, default_width: usize) -> String {
+pub(crate) fn indent_unit(text: &str, default_width: usize) -> String {
     let mut tabs = 0;
     let mut spaces = 0;
     let mut steps = std::collections::BTreeMap::<usize, usize>::new();
@@ -228,27 +211,27 @@ fn indent_unit(text: &str, default_width: usize) -> String {
 
 /// Generated code: lines at relative depths, rendered with the file's indentation and newline.
 #[derive(Debug, Default)]
-struct Block {
-    lines: Vec<(usize, String)>,
+pub(crate) struct Block {
+    pub(crate) lines: Vec<(usize, String)>,
 }
 
 impl Block {
-    fn line(&mut self, depth: usize, s: impl Into<String>) -> &mut Self {
+    pub(crate) fn line(&mut self, depth: usize, s: impl Into<String>) -> &mut Self {
         self.lines.push((depth, s.into()));
         self
     }
-    fn blank(&mut self) -> &mut Self {
+    pub(crate) fn blank(&mut self) -> &mut Self {
         self.lines.push((0, String::new()));
         self
     }
     /// Append existing source lines (already indented relative to `depth`).
-    fn raw(&mut self, depth: usize, lines: &[String]) -> &mut Self {
+    pub(crate) fn raw(&mut self, depth: usize, lines: &[String]) -> &mut Self {
         for l in lines {
             self.lines.push((depth, l.clone()));
         }
         self
     }
-    fn render(&self, base: &str, unit: &str, nl: &str) -> String {
+    pub(crate) fn render(&self, base: &str, unit: &str, nl: &str) -> String {
         let mut out = String::new();
         for (d, s) in &self.lines {
             if !s.is_empty() {
@@ -265,7 +248,7 @@ impl Block {
 /// Re-indent a node's source lines relative to its first line's indentation, normalising the
 /// indentation to units of `unit` so it nests inside generated code. Returns lines without
 /// newlines.
-fn dedent_lines(text: &str, range: Range<usize>) -> Vec<String> {
+pub(crate) fn dedent_lines(text: &str, range: Range<usize>) -> Vec<String> {
     let start = line_start(text, range.start);
     let base = leading_ws(text, start);
     let body = text.get(start..range.end).unwrap_or("");
@@ -279,7 +262,7 @@ fn dedent_lines(text: &str, range: Range<usize>) -> Vec<String> {
         .collect()
 }
 
-fn parse(lang: Lang, text: &str) -> Result<ParsedFile, String> {
+pub(crate) fn parse(lang: Lang, text: &str) -> Result<ParsedFile, String> {
     let p = ParsedFile::new(lang, text);
     if p.tree().is_none() {
         return Err("could not parse the file".into());
@@ -288,7 +271,7 @@ fn parse(lang: Lang, text: &str) -> Result<ParsedFile, String> {
 }
 
 /// The innermost node of one of `kinds` that covers `span`.
-fn node_of_kind<'t>(root: Node<'t>, span: &Span, kinds: &[&str]) -> Option<Node<'t>> {
+pub(crate) fn node_of_kind<'t>(root: Node<'t>, span: &Span, kinds: &[&str]) -> Option<Node<'t>> {
     let mut n = root.descendant_for_byte_range(span.start.byte, span.end.byte)?;
     loop {
         if kinds.contains(&n.kind())
@@ -301,16 +284,16 @@ fn node_of_kind<'t>(root: Node<'t>, span: &Span, kinds: &[&str]) -> Option<Node<
     }
 }
 
-fn text_of<'a>(text: &'a str, n: Node) -> &'a str {
+pub(crate) fn text_of<'a>(text: &'a str, n: Node) -> &'a str {
     text.get(n.start_byte()..n.end_byte()).unwrap_or("")
 }
 
-fn is_ancestor(anc: Node, n: Node) -> bool {
+pub(crate) fn is_ancestor(anc: Node, n: Node) -> bool {
     anc.start_byte() <= n.start_byte() && n.end_byte() <= anc.end_byte()
 }
 
 /// Nearest ancestor of `n` (inclusive) whose kind is one of `kinds`.
-fn ancestor_of_kind<'t>(n: Node<'t>, kinds: &[&str]) -> Option<Node<'t>> {
+pub(crate) fn ancestor_of_kind<'t>(n: Node<'t>, kinds: &[&str]) -> Option<Node<'t>> {
     let mut cur = Some(n);
     while let Some(c) = cur {
         if kinds.contains(&c.kind()) {
@@ -322,7 +305,7 @@ fn ancestor_of_kind<'t>(n: Node<'t>, kinds: &[&str]) -> Option<Node<'t>> {
 }
 
 /// Identifiers in `n` (by node kind `identifier`-like).
-fn identifiers(text: &str, n: Node, kinds: &[&str], out: &mut Vec<String>) {
+pub(crate) fn identifiers(text: &str, n: Node, kinds: &[&str], out: &mut Vec<String>) {
     if kinds.contains(&n.kind()) {
         out.push(text_of(text, n).to_string());
     }
@@ -333,7 +316,7 @@ fn identifiers(text: &str, n: Node, kinds: &[&str], out: &mut Vec<String>) {
 }
 
 /// True if some node under `n` of one of `kinds` starts before `before`.
-fn any_kind_before(n: Node, kinds: &[&str], before: usize) -> bool {
+pub(crate) fn any_kind_before(n: Node, kinds: &[&str], before: usize) -> bool {
     if n.start_byte() >= before {
         return false;
     }
@@ -350,7 +333,7 @@ fn any_kind_before(n: Node, kinds: &[&str], before: usize) -> bool {
 }
 
 /// A name not already used as a word in `scope`, starting from `base`.
-fn fresh_name(scope: &str, base: &str) -> String {
+pub(crate) fn fresh_name(scope: &str, base: &str) -> String {
     let used = |name: &str| {
         scope.match_indices(name).any(|(i, _)| {
             let before = scope[..i].chars().next_back();
@@ -369,7 +352,7 @@ fn fresh_name(scope: &str, base: &str) -> String {
 }
 
 /// Simple "path" expressions (`items`, `cart.items`, `self.items`) are safe to evaluate twice.
-fn is_simple_path(s: &str) -> bool {
+pub(crate) fn is_simple_path(s: &str) -> bool {
     !s.is_empty()
         && s.split('.')
             .all(|p| !p.is_empty() && p.chars().all(|c| c.is_alphanumeric() || c == '_'))
@@ -377,7 +360,7 @@ fn is_simple_path(s: &str) -> bool {
 }
 
 /// `snake_case` or `camelCase` identifier for the per-item result of `var`.
-fn result_names(var: Option<&str>, camel: bool) -> (String, String) {
+pub(crate) fn result_names(var: Option<&str>, camel: bool) -> (String, String) {
     let base = var
         .filter(|v| v.chars().all(|c| c.is_alphanumeric() || c == '_') && !v.is_empty())
         .unwrap_or("item");
@@ -391,19 +374,19 @@ fn result_names(var: Option<&str>, camel: bool) -> (String, String) {
 /// The statement-level checks shared by all languages: the call must run exactly once per
 /// iteration, with arguments that do not depend on values computed earlier in the same
 /// iteration. `value` is the call (or its `await`); `body` the loop body.
-struct Guards<'a> {
+pub(crate) struct Guards<'a> {
     /// Node kinds that make a call conditional when it sits in their non-condition part.
-    conditional: &'a [&'a str],
+    pub(crate) conditional: &'a [&'a str],
     /// Nested loops and closures the call must not sit in.
-    loops: &'a [&'a str],
-    functions: &'a [&'a str],
-    exits: &'a [&'a str],
-    tries: &'a [&'a str],
-    assigned: &'a dyn Fn(Node, &mut Vec<String>),
-    ident_kinds: &'a [&'a str],
+    pub(crate) loops: &'a [&'a str],
+    pub(crate) functions: &'a [&'a str],
+    pub(crate) exits: &'a [&'a str],
+    pub(crate) tries: &'a [&'a str],
+    pub(crate) assigned: &'a dyn Fn(Node, &mut Vec<String>),
+    pub(crate) ident_kinds: &'a [&'a str],
 }
 
-fn check_guards(text: &str, value: Node, call: Node, body: Node, g: &Guards) -> Result<(), String> {
+pub(crate) fn check_guards(text: &str, value: Node, call: Node, body: Node, g: &Guards) -> Result<(), String> {
     // Walk up from the call to the loop body.
     let mut child = value;
     let mut cur = if value.id() == body.id() {
@@ -493,7 +476,7 @@ fn check_guards(text: &str, value: Node, call: Node, body: Node, g: &Guards) -> 
 
 /// Names assigned by statements that complete before `before` (the call's own statement, such
 /// as `out[i] = call(i)`, does not count).
-fn collect_assigned_before(n: Node, before: usize, g: &Guards, out: &mut Vec<String>) {
+pub(crate) fn collect_assigned_before(n: Node, before: usize, g: &Guards, out: &mut Vec<String>) {
     if n.start_byte() >= before {
         return;
     }
@@ -507,13 +490,13 @@ fn collect_assigned_before(n: Node, before: usize, g: &Guards, out: &mut Vec<Str
 }
 
 /// If `value` is the whole expression of an expression statement, that statement.
-fn discarded_statement<'t>(value: Node<'t>, stmt_kind: &str) -> Option<Node<'t>> {
+pub(crate) fn discarded_statement<'t>(value: Node<'t>, stmt_kind: &str) -> Option<Node<'t>> {
     let p = value.parent()?;
     (p.kind() == stmt_kind).then_some(p)
 }
 
 /// Count named, non-comment children of a block.
-fn statement_count(body: Node) -> usize {
+pub(crate) fn statement_count(body: Node) -> usize {
     let mut c = body.walk();
     body.named_children(&mut c)
         .filter(|n| !n.kind().contains("comment"))
@@ -521,13 +504,13 @@ fn statement_count(body: Node) -> usize {
 }
 
 /// Lines of `text` covering `n`, with their newline: the edit range that removes `n` whole.
-fn whole_lines(text: &str, n: Node) -> Range<usize> {
+pub(crate) fn whole_lines(text: &str, n: Node) -> Range<usize> {
     line_start(text, n.start_byte())..line_end_incl(text, n.end_byte().saturating_sub(1))
 }
 
 /// `whole_lines` of a statement about to be deleted, refused when those lines hold other
 /// statements too.
-fn own_lines(text: &str, stmt: Node) -> Result<Range<usize>, String> {
+pub(crate) fn own_lines(text: &str, stmt: Node) -> Result<Range<usize>, String> {
     let r = whole_lines(text, stmt);
     if text.get(r.clone()).unwrap_or("").trim() != text_of(text, stmt) {
         return Err("the call shares its line with other statements".into());
@@ -538,7 +521,7 @@ fn own_lines(text: &str, stmt: Node) -> Result<Range<usize>, String> {
 /// The edits for a loop whose call's value is dropped (statement `stmt`): `pre` replaces the
 /// whole loop when the call is its only statement; otherwise `pre` goes on the loop's line and
 /// the call's statement is deleted.
-fn discarded_call_edits(
+pub(crate) fn discarded_call_edits(
     text: &str,
     lnode: Node,
     stmt: Node,
@@ -567,7 +550,7 @@ fn discarded_call_edits(
 
 /// Insert `line` (with newline) after the last line matching `is_import` at the top of the
 /// file, or at `fallback`.
-fn insert_after_last(text: &str, is_import: &dyn Fn(&str) -> bool, fallback: usize) -> usize {
+pub(crate) fn insert_after_last(text: &str, is_import: &dyn Fn(&str) -> bool, fallback: usize) -> usize {
     let mut at = None;
     let mut off = 0;
     for line in text.split_inclusive('\n') {
@@ -580,7 +563,7 @@ fn insert_after_last(text: &str, is_import: &dyn Fn(&str) -> bool, fallback: usi
 }
 
 /// `name` (possibly dotted) occurs in `hay` not as part of a longer name.
-fn word_occurs(hay: &str, name: &str) -> bool {
+pub(crate) fn word_occurs(hay: &str, name: &str) -> bool {
     let word = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_');
     hay.match_indices(name).any(|(i, _)| {
         let before = hay[..i].chars().next_back();
@@ -589,7 +572,7 @@ fn word_occurs(hay: &str, name: &str) -> bool {
 }
 
 /// `Class.method` / `Class::method` → (`Class`, `method`); a free function has no class.
-fn split_qualified(name: &str) -> (Option<&str>, &str) {
+pub(crate) fn split_qualified(name: &str) -> (Option<&str>, &str) {
     let name = name.trim();
     match (name.rsplit_once("::"), name.rsplit_once('.')) {
         (Some((c, m)), None) => (Some(c), m),
@@ -607,7 +590,7 @@ fn split_qualified(name: &str) -> (Option<&str>, &str) {
 
 /// The helper the loop calls directly whose next hop calls a method of the batch API's class
 /// (the helper gets the batched companion). Refuses direct calls and longer chains.
-fn helper_hop<'a>(
+pub(crate) fn helper_hop<'a>(
     f: &'a Finding,
     ba: &crate::code::BatchAlternative,
 ) -> Result<&'a crate::code::ChainHop, String> {
@@ -649,7 +632,7 @@ fn helper_hop<'a>(
 
 /// How often `name` occurs in `text` as a whole identifier (`extra` also counts as an identifier
 /// character, e.g. `$` in JavaScript).
-fn word_count(text: &str, name: &str, extra: &[char]) -> usize {
+pub(crate) fn word_count(text: &str, name: &str, extra: &[char]) -> usize {
     let word =
         |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_' || extra.contains(&c));
     text.match_indices(name)
@@ -661,7 +644,7 @@ fn word_count(text: &str, name: &str, extra: &[char]) -> usize {
 
 /// A batch rewrite's result: the loop file's edits, plus the batched companion's edits (in the
 /// same file or in the helper's, `companion_path`).
-fn batch_result(
+pub(crate) fn batch_result(
     loop_path: &str,
     loop_edits: Vec<Edit>,
     companion_path: &str,
@@ -694,7 +677,7 @@ fn batch_result(
 
 /// The chunk size when the batch API's file defines no limit constant: `opts.batch_limit`, said
 /// in a note. Returns (expression, value).
-fn assumed_limit(opts: &Options, api_path: &str, notes: &mut Vec<String>) -> (String, usize) {
+pub(crate) fn assumed_limit(opts: &Options, api_path: &str, notes: &mut Vec<String>) -> (String, usize) {
     notes.push(format!(
         "Assumed a batch limit of {} ({api_path} defines no limit constant).",
         opts.batch_limit
@@ -704,7 +687,7 @@ fn assumed_limit(opts: &Options, api_path: &str, notes: &mut Vec<String>) -> (St
 
 /// The limit constant's value, copied as a literal because the companion cannot name the
 /// constant (`why`, e.g. " (not exported)"), said in a note. Returns (expression, value).
-fn copied_limit(
+pub(crate) fn copied_limit(
     value: usize,
     name: &str,
     api_path: &str,

@@ -9,14 +9,9 @@
 //! Pure: texts in (through the `files` reader and the workspace listing), a test file out.
 //! [`Subject`] holds everything language-independent that the per-language writers draw on.
 
-use crate::code::summary::{CallSite, ClassDef, FileSummary, FunctionDef, Param};
-use crate::code::{Finding, Lang, summarize};
+pub(crate) use crate::code::summary::{CallSite, ClassDef, FileSummary, FunctionDef, Param};
+pub(crate) use crate::code::{Finding, Lang, summarize};
 
-pub mod go;
-pub mod java;
-pub mod javascript;
-pub mod python;
-pub mod rust;
 
 /// Collection sizes every generated test runs (the seed's staging sizes).
 pub const SIZES: [usize; 6] = [1, 5, 10, 20, 50, 100];
@@ -48,15 +43,7 @@ pub fn generate(
         .ok_or_else(|| format!("{}: not a language debuglens knows", finding.path))?;
     let subject = Subject::of(finding, lang, files)?;
     let batch_limit = batch_limit.max(1);
-    match lang {
-        Lang::Python => python::generate(&subject, files, listing, batch_limit),
-        Lang::JavaScript | Lang::TypeScript | Lang::Tsx => {
-            javascript::generate(&subject, files, listing, batch_limit)
-        }
-        Lang::Go => go::generate(&subject, files, listing, batch_limit),
-        Lang::Rust => rust::generate(&subject, files, listing, batch_limit),
-        Lang::Java => java::generate(&subject, files, listing, batch_limit),
-    }
+    (crate::langs::code_language(lang).generate_test)(&subject, files, listing, batch_limit)
 }
 
 /// What the test is about, in language-independent terms.
@@ -129,7 +116,7 @@ pub fn split_qualified(q: &str) -> (Option<&str>, &str) {
     }
 }
 
-fn is_receiver_param(p: &Param) -> bool {
+pub(crate) fn is_receiver_param(p: &Param) -> bool {
     matches!(
         p.name.as_str(),
         "self" | "&self" | "&mut self" | "mut self" | "cls" | "this"
@@ -145,7 +132,7 @@ pub fn own_params(f: &FunctionDef) -> Vec<Param> {
         .collect()
 }
 
-fn find_method<'s>(s: &'s FileSummary, class: &str, method: &str) -> Option<&'s FunctionDef> {
+pub(crate) fn find_method<'s>(s: &'s FileSummary, class: &str, method: &str) -> Option<&'s FunctionDef> {
     s.functions
         .iter()
         .find(|f| f.name == method && f.class.as_deref() == Some(class))
@@ -341,7 +328,7 @@ impl Subject {
 
 /// Find the last chain hop that is a method of a class defined in the workspace, and the call
 /// site that reaches it.
-fn client_method(finding: &Finding, lang: Lang, files: Files) -> Option<ClientMethod> {
+pub(crate) fn client_method(finding: &Finding, lang: Lang, files: Files) -> Option<ClientMethod> {
     for (i, hop) in finding.chain.iter().enumerate().rev() {
         let (Some(class), method) = split_qualified(&hop.function) else {
             continue;

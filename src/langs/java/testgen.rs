@@ -4,7 +4,7 @@
 
 use std::fmt::Write as _;
 
-use super::{Files, GeneratedTest, SIZES, Subject};
+use crate::guidance::testgen::{Files, GeneratedTest, SIZES, Subject};
 use crate::code::{Lang, summarize};
 
 fn matcher(ty: &str) -> &'static str {
@@ -83,7 +83,7 @@ pub fn generate(
         .functions
         .iter()
         .find(|f| f.name == class && f.class.as_deref() == Some(class.as_str()))
-        .map(super::own_params)
+        .map(crate::guidance::testgen::own_params)
         .unwrap_or_default();
     let mut imports = vec![
         "java.util.List".to_owned(),

@@ -1,6 +1,6 @@
 //! Python hooks.
 
-use super::{NodeKind, field, field_text, has_child_kind, named_children, while_loop};
+use crate::code::lang::{NodeKind, field, field_text, has_child_kind, named_children, while_loop};
 use crate::code::summary::{
     AssignDecl, CallDecl, ClassDecl, FnDecl, Import, LangHooks, LoopDecl, LoopKind, Param, compact,
     text,
@@ -354,9 +354,6 @@ impl LangHooks for Python {
                 && matches!(method, "acquire" | "wait"))
     }
 
-    fn self_names(&self) -> &'static [&'static str] {
-        &["self", "cls"]
-    }
     fn constructs(&self) -> &'static [&'static str] {
         CONSTRUCTS
     }

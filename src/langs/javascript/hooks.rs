@@ -1,6 +1,6 @@
 //! JavaScript, TypeScript and TSX hooks (one grammar family).
 
-use super::{NodeKind, field, field_text, has_child_kind, named_children, unquote, while_loop};
+use crate::code::lang::{NodeKind, field, field_text, has_child_kind, named_children, unquote, while_loop};
 use crate::code::summary::{
     AssignDecl, CallDecl, ClassDecl, Field, FnDecl, Import, LangHooks, LoopDecl, LoopKind, Param,
     compact, text,
@@ -562,9 +562,6 @@ impl LangHooks for JavaScript {
             || (l.contains("limit") && matches!(method, "acquire" | "wait" | "schedule"))
     }
 
-    fn self_names(&self) -> &'static [&'static str] {
-        &["this"]
-    }
     fn constructs(&self) -> &'static [&'static str] {
         CONSTRUCTS
     }

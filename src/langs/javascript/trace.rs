@@ -6,8 +6,8 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use super::shared::{self, Doc, Line, MAX_BLANKS, Parsed};
-use super::{Frame, Language, Trace};
+use crate::traces::shared::{self, Doc, Line, MAX_BLANKS, Parsed};
+use crate::traces::{Frame, Language, Trace};
 
 // The grammars below `#[cfg(test)]` are parsed by hand (`v8_named`, `v8_anon`, `split_loc`,
 // `header_fast`, `loose_header_fast`); the tests hold the parsers to them.

@@ -7,8 +7,8 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use super::shared::{self, Doc, Line, MAX_BLANKS, Parsed};
-use super::{Frame, Language};
+use crate::traces::shared::{self, Doc, Line, MAX_BLANKS, Parsed};
+use crate::traces::{Frame, Language};
 
 static HEADER: LazyLock<Regex> = LazyLock::new(|| {
     shared::re(
@@ -143,7 +143,7 @@ pub(crate) fn parse(doc: &Doc, li: usize, floor: usize) -> Option<Parsed> {
 
 fn run(
     doc: &Doc,
-    mut trace: super::Trace,
+    mut trace: crate::traces::Trace,
     start: usize,
     bare: bool,
     skip_limit: usize,

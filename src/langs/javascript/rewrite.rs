@@ -1,6 +1,6 @@
 //! JavaScript/TypeScript: `Promise.all` over chunks of at most N items (no new dependency).
 
-use super::*;
+use crate::guidance::rewrite::*;
 
 const IDENT: &[&str] = &["identifier", "shorthand_property_identifier"];
 
@@ -142,7 +142,7 @@ fn site<'t>(f: &Finding, text: &'t str, root: Node<'t>) -> Result<Site<'t>, Stri
     })
 }
 
-pub(super) fn concurrent(
+pub(crate) fn concurrent(
     f: &Finding,
     files: &dyn Fn(&str) -> Option<String>,
     opts: &Options,
@@ -501,7 +501,7 @@ const COMPANION_LOCALS: &[&str] = &[
     "elapsedMs",
 ];
 
-pub(super) fn batch(
+pub(crate) fn batch(
     f: &Finding,
     files: &dyn Fn(&str) -> Option<String>,
     opts: &Options,

@@ -4,7 +4,7 @@
 
 use std::fmt::Write as _;
 
-use super::{Files, GeneratedTest, SIZES, Subject, snake, stem};
+use crate::guidance::testgen::{Files, GeneratedTest, SIZES, Subject, snake, stem};
 use crate::code::{Lang, summarize};
 
 /// `src/jobs/sync.rs` → `jobs::sync`.

@@ -7,8 +7,8 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use super::shared::{self, Doc, Parsed};
-use super::{Language, Trace};
+use crate::traces::shared::{self, Doc, Parsed};
+use crate::traces::{Language, Trace};
 
 static FRAME: LazyLock<Regex> = LazyLock::new(|| {
     shared::re(

@@ -9,8 +9,8 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use super::shared::{self, Doc, Line, Parsed};
-use super::{Frame, Language, Trace};
+use crate::traces::shared::{self, Doc, Line, Parsed};
+use crate::traces::{Frame, Language, Trace};
 
 static UNCAUGHT: LazyLock<Regex> = LazyLock::new(|| {
     shared::re(

@@ -1,7 +1,7 @@
 //! Rust rewrites: `futures::stream::iter(..).buffered(n)` for `.await`ed calls in `for` loops,
 //! and a batched companion of the helper that makes the single remote call.
 
-use super::*;
+use crate::guidance::rewrite::*;
 use crate::code::{BatchAlternative, ChainHop};
 
 const IDENT: &[&str] = &["identifier"];
@@ -374,7 +374,7 @@ fn stream_imports(text: &str, root: Node, need_try: bool) -> Option<Edit> {
     }
 }
 
-pub(super) fn concurrent(
+pub(crate) fn concurrent(
     f: &Finding,
     files: &dyn Fn(&str) -> Option<String>,
     opts: &Options,
@@ -764,7 +764,7 @@ const COMPANION_LOCALS: &[&str] = &[
     "path",
 ];
 
-pub(super) fn batch(
+pub(crate) fn batch(
     f: &Finding,
     files: &dyn Fn(&str) -> Option<String>,
     opts: &Options,

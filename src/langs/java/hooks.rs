@@ -1,6 +1,6 @@
 //! Java hooks.
 
-use super::{NodeKind, field, field_text, has_child_kind, named_children};
+use crate::code::lang::{NodeKind, field, field_text, has_child_kind, named_children};
 use crate::code::summary::{
     AssignDecl, CallDecl, ClassDecl, Field, FnDecl, Import, LangHooks, LoopDecl, LoopKind, Param,
     compact, text,
@@ -444,9 +444,6 @@ impl LangHooks for Java {
             || (l.contains("ratelimiter") && method == "acquire")
     }
 
-    fn self_names(&self) -> &'static [&'static str] {
-        &["this"]
-    }
     fn constructs(&self) -> &'static [&'static str] {
         CONSTRUCTS
     }

@@ -1,7 +1,7 @@
 //! Go rewrites: `errgroup.Group` with `SetLimit` (results into pre-sized slices by index), and
 //! a batched companion of the helper that makes the single remote call.
 
-use super::*;
+use crate::guidance::rewrite::*;
 
 const IDENT: &[&str] = &["identifier"];
 const ERRGROUP: &str = "golang.org/x/sync/errgroup";
@@ -893,7 +893,7 @@ fn immediate_error_return<'t>(text: &str, s: &Site<'t>, err: &str) -> Option<(No
     is_check(next).map(|r| (next, r))
 }
 
-pub(super) fn concurrent(
+pub(crate) fn concurrent(
     f: &Finding,
     files: &dyn Fn(&str) -> Option<String>,
     opts: &Options,
@@ -1350,7 +1350,7 @@ fn limit_constant(text: &str) -> Option<(String, usize)> {
     found.into_iter().next()
 }
 
-pub(super) fn batch(
+pub(crate) fn batch(
     f: &Finding,
     files: &dyn Fn(&str) -> Option<String>,
     opts: &Options,

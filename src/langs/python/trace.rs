@@ -7,8 +7,8 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use super::shared::{self, Doc, Line, MAX_BLANKS, Parsed};
-use super::{Language, Trace};
+use crate::traces::shared::{self, Doc, Line, MAX_BLANKS, Parsed};
+use crate::traces::{Language, Trace};
 
 static FRAME: LazyLock<Regex> = LazyLock::new(|| {
     shared::re(

@@ -1,6 +1,6 @@
 //! Rust hooks.
 
-use super::{NodeKind, base_type, field, field_text, has_child_kind, named_children};
+use crate::code::lang::{NodeKind, base_type, field, field_text, has_child_kind, named_children};
 use crate::code::summary::{
     AssignDecl, CallDecl, ClassDecl, Field, FnDecl, Import, LangHooks, LoopDecl, LoopKind, Param,
     compact, text,
@@ -459,9 +459,6 @@ impl LangHooks for Rust {
             || (l.contains("limiter") && matches!(method, "until_ready" | "acquire"))
     }
 
-    fn self_names(&self) -> &'static [&'static str] {
-        &["self"]
-    }
     fn constructs(&self) -> &'static [&'static str] {
         CONSTRUCTS
     }

@@ -1,7 +1,7 @@
 //! Python rewrites: `asyncio.gather` with a semaphore / `ThreadPoolExecutor.map`, and a batched
 //! companion of the helper that makes the single remote call.
 
-use super::*;
+use crate::guidance::rewrite::*;
 use crate::code::{BatchAlternative, ChainHop};
 
 const IDENT: &[&str] = &["identifier"];
@@ -320,7 +320,7 @@ fn quote_char(text: &str) -> char {
     if s > d { '\'' } else { '"' }
 }
 
-pub(super) fn concurrent(
+pub(crate) fn concurrent(
     f: &Finding,
     files: &dyn Fn(&str) -> Option<String>,
     opts: &Options,
@@ -576,7 +576,7 @@ fn single_call_hop<'a>(f: &'a Finding, ba: &BatchAlternative) -> Result<&'a Chai
         .ok_or_else(|| format!("no helper in the call chain calls {} directly", ba.name))
 }
 
-pub(super) fn batch(
+pub(crate) fn batch(
     f: &Finding,
     files: &dyn Fn(&str) -> Option<String>,
     opts: &Options,

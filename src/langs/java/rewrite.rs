@@ -2,7 +2,7 @@
 //! order, the first failing item's exception rethrown unwrapped), and a batched companion of the
 //! helper that makes the single remote call.
 
-use super::*;
+use crate::guidance::rewrite::*;
 
 const IDENT: &[&str] = &["identifier"];
 
@@ -536,7 +536,7 @@ fn declared_throws(text: &str, method: Node) -> Vec<String> {
         .collect()
 }
 
-pub(super) fn concurrent(
+pub(crate) fn concurrent(
     f: &Finding,
     files: &dyn Fn(&str) -> Option<String>,
     opts: &Options,
@@ -1008,7 +1008,7 @@ const PRIMITIVES: &[&str] = &[
     "boolean", "int", "long", "double", "float", "char", "byte", "short", "void",
 ];
 
-pub(super) fn batch(
+pub(crate) fn batch(
     f: &Finding,
     files: &dyn Fn(&str) -> Option<String>,
     opts: &Options,

@@ -5,7 +5,7 @@
 
 use std::fmt::Write as _;
 
-use super::{Files, GeneratedTest, SIZES, Subject, join, stem, tests_dir};
+use crate::guidance::testgen::{Files, GeneratedTest, SIZES, Subject, join, stem, tests_dir};
 use crate::code::Lang;
 
 #[derive(Clone, Copy, PartialEq, Eq)]

@@ -6,8 +6,8 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use super::shared::{self, Doc, Parsed};
-use super::{Frame, Language};
+use crate::traces::shared::{self, Doc, Parsed};
+use crate::traces::{Frame, Language};
 
 static NEW: LazyLock<Regex> = LazyLock::new(|| {
     shared::re(

@@ -8,7 +8,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
-use super::{Files, GeneratedTest, SIZES, Subject, join, snake, stem, tests_dir};
+use crate::guidance::testgen::{Files, GeneratedTest, SIZES, Subject, join, snake, stem, tests_dir};
 use crate::code::summary::{FileSummary, Param};
 use crate::code::{Lang, summarize};
 
@@ -214,7 +214,7 @@ impl<'a> Ctx<'a> {
             .iter()
             .find(|f| f.name == "__init__" && f.class.as_deref() == Some(name));
         let fields = match init {
-            Some(f) => super::own_params(f)
+            Some(f) => crate::guidance::testgen::own_params(f)
                 .into_iter()
                 .filter(|p| !p.name.starts_with('*'))
                 .map(|p| (p.name, p.type_text))
@@ -479,7 +479,7 @@ pub fn generate(
             let callee = s.callee.rsplit('.').next().unwrap_or(&s.callee).to_owned();
             cx.plain_imports.insert(entry_module.clone());
             (
-                format!("Counting{}", super::camel(&callee)),
+                format!("Counting{}", crate::guidance::testgen::camel(&callee)),
                 callee.clone(),
                 Vec::new(),
                 s.in_async,
@@ -787,7 +787,7 @@ struct Writer<'a> {
     single: String,
     single_params: Vec<Param>,
     single_async: bool,
-    batch: Option<super::BatchMethod>,
+    batch: Option<crate::guidance::testgen::BatchMethod>,
     key_param: String,
     result_ann: String,
     result_expr: String,
@@ -1226,7 +1226,7 @@ impl Writer<'_> {
         } else {
             ""
         };
-        let class = format!("{}NPlusOneTest", super::camel(entry));
+        let class = format!("{}NPlusOneTest", crate::guidance::testgen::camel(entry));
         let msg = self
             .count_message("fake", "n")
             .replace("\n    ", "\n            ");
@@ -1300,7 +1300,7 @@ impl Writer<'_> {
     }
 }
 
-fn qualified(b: &super::BatchMethod) -> String {
+fn qualified(b: &crate::guidance::testgen::BatchMethod) -> String {
     match &b.class {
         Some(c) => format!("{c}.{}", b.method),
         None => b.method.clone(),

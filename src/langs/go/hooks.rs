@@ -1,6 +1,6 @@
 //! Go hooks.
 
-use super::{NodeKind, base_type, field, field_text, named_children, unquote};
+use crate::code::lang::{NodeKind, base_type, field, field_text, named_children, unquote};
 use crate::code::summary::{
     AssignDecl, CallDecl, ClassDecl, Field, FnDecl, Import, LangHooks, LoopDecl, LoopKind, Param,
     compact, text,
@@ -350,9 +350,6 @@ impl LangHooks for Go {
             || (l.contains("limiter") && matches!(method, "Wait" | "Take" | "Allow"))
     }
 
-    fn self_names(&self) -> &'static [&'static str] {
-        &[]
-    }
     fn constructs(&self) -> &'static [&'static str] {
         CONSTRUCTS
     }

@@ -8,8 +8,8 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use super::shared::{self, Doc, Parsed};
-use super::{Frame, Language, Trace};
+use crate::traces::shared::{self, Doc, Parsed};
+use crate::traces::{Frame, Language, Trace};
 
 static GOROUTINE: LazyLock<Regex> = LazyLock::new(|| {
     shared::re(r"^goroutine (?P<n>\d+)(?: gp=\S+ m=\S+(?: mp=\S+)?)? \[(?P<state>[^\]]*)\]:?$")

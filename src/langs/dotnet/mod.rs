@@ -1,0 +1,25 @@
+//! .NET (trace-only): exception traces with inner exceptions, in several UI languages.
+
+pub mod trace;
+
+use crate::langs::{AtStyle, TraceFormat};
+use crate::traces::Language;
+
+pub static TRACE: TraceFormat = TraceFormat {
+    language: Language::DotNet,
+    key: "dotnet",
+    name: ".NET",
+    knowledge: include_str!("knowledge.toml"),
+    triggers: &["Exception", "Ausnahme", "Excepci", "  at "],
+    headed: &[],
+    at_style: Some(AtStyle {
+        is_frame: trace::is_frame,
+        is_frame_after_header: |_| false,
+        looks_like_header: |t| trace::header(t).is_some(),
+        is_header: |t| trace::header(t).is_some(),
+        parse: trace::parse,
+    }),
+};
+
+/// Source files of this runtime, for Markdown fences.
+pub const EXTENSIONS: &[&str] = &["cs"];

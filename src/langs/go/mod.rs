@@ -1,0 +1,44 @@
+//! Go: panic and fatal-error goroutine dumps, the summary hooks, errgroup rewrites, `go test` tests.
+
+pub mod hooks;
+pub mod rewrite;
+pub mod testgen;
+pub mod trace;
+
+use crate::code::Lang;
+use crate::langs::{CodeLanguage, Dialect, TraceFormat};
+use crate::traces::Language;
+
+pub static TRACE: TraceFormat = TraceFormat {
+    language: Language::Go,
+    key: "go",
+    name: "Go",
+    knowledge: include_str!("knowledge.toml"),
+    triggers: &["panic", "goroutine ", "fatal error"],
+    headed: &[(30, |doc, li, _floor| trace::parse(doc, li))],
+    at_style: None,
+};
+
+pub static CODE: CodeLanguage = CodeLanguage {
+    key: "go",
+    name: "Go",
+    dialects: &[
+        Dialect {
+            lang: Lang::Go,
+            extensions: &["go"],
+            fence: "go",
+            grammar: || tree_sitter_go::LANGUAGE.into(),
+        },
+    ],
+    catalog: include_str!("catalog.toml"),
+    queries: include_str!("queries.scm"),
+    self_names: &[],
+    trace: &TRACE,
+    summarize: |src, root, out, session| {
+        crate::code::summary::walk(&hooks::Go, src, root, out, session)
+    },
+    is_construct: |kind| crate::code::summary::is_construct(&hooks::Go, kind),
+    batch: rewrite::batch,
+    concurrent: rewrite::concurrent,
+    generate_test: testgen::generate,
+};

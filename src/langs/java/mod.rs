@@ -1,0 +1,54 @@
+//! Java, and the JVM trace format (Java, Kotlin, Scala, Android): the summary hooks, CompletableFuture rewrites, JUnit 5 tests.
+
+pub mod hooks;
+pub mod rewrite;
+pub mod testgen;
+pub mod trace;
+
+use crate::code::Lang;
+use crate::langs::{CodeLanguage, Dialect, AtStyle, TraceFormat};
+use crate::traces::Language;
+
+pub static TRACE: TraceFormat = TraceFormat {
+    language: Language::Jvm,
+    key: "jvm",
+    name: "JVM",
+    knowledge: include_str!("knowledge.toml"),
+    triggers: &["Exception", "exception", "Throwable", "  at ", "\tat ", "\\tat "],
+    headed: &[],
+    at_style: Some(AtStyle {
+        is_frame: trace::is_frame,
+        is_frame_after_header: |_| false,
+        looks_like_header: trace::is_header,
+        is_header: |t| trace::header(t).is_some(),
+        parse: trace::parse,
+    }),
+};
+
+pub static CODE: CodeLanguage = CodeLanguage {
+    key: "java",
+    name: "Java",
+    dialects: &[
+        Dialect {
+            lang: Lang::Java,
+            extensions: &["java"],
+            fence: "java",
+            grammar: || tree_sitter_java::LANGUAGE.into(),
+        },
+    ],
+    catalog: include_str!("catalog.toml"),
+    queries: include_str!("queries.scm"),
+    self_names: &["this"],
+    trace: &TRACE,
+    summarize: |src, root, out, session| {
+        crate::code::summary::walk(&hooks::Java, src, root, out, session)
+    },
+    is_construct: |kind| crate::code::summary::is_construct(&hooks::Java, kind),
+    batch: rewrite::batch,
+    concurrent: rewrite::concurrent,
+    generate_test: testgen::generate,
+};
+
+/// Kotlin and Scala sources appear in JVM traces; their code is not analysed.
+pub const KOTLIN_EXTENSIONS: &[&str] = &["kt", "kts"];
+pub const SCALA_EXTENSIONS: &[&str] = &["scala"];

@@ -1,0 +1,62 @@
+//! JavaScript and TypeScript (one summariser for the three grammars): V8/Firefox/Safari traces, Promise.all rewrites, Jest tests.
+
+pub mod hooks;
+pub mod rewrite;
+pub mod testgen;
+pub mod trace;
+
+use crate::code::Lang;
+use crate::langs::{CodeLanguage, Dialect, AtStyle, TraceFormat};
+use crate::traces::Language;
+
+pub static TRACE: TraceFormat = TraceFormat {
+    language: Language::JavaScript,
+    key: "javascript",
+    name: "JavaScript",
+    knowledge: include_str!("knowledge.toml"),
+    triggers: &["Error", "Uncaught", "  at ", "\tat ", "\\tat "],
+    headed: &[],
+    at_style: Some(AtStyle {
+        is_frame: trace::is_frame,
+        is_frame_after_header: trace::is_firefox_frame,
+        looks_like_header: trace::is_header,
+        is_header: |t| trace::header(t).is_some(),
+        parse: trace::parse,
+    }),
+};
+
+pub static CODE: CodeLanguage = CodeLanguage {
+    key: "javascript",
+    name: "JavaScript/TypeScript",
+    dialects: &[
+        Dialect {
+            lang: Lang::JavaScript,
+            extensions: &["js", "jsx", "mjs", "cjs"],
+            fence: "javascript",
+            grammar: || tree_sitter_javascript::LANGUAGE.into(),
+        },
+        Dialect {
+            lang: Lang::TypeScript,
+            extensions: &["ts", "mts", "cts"],
+            fence: "typescript",
+            grammar: || tree_sitter_typescript::LANGUAGE_TYPESCRIPT.into(),
+        },
+        Dialect {
+            lang: Lang::Tsx,
+            extensions: &["tsx"],
+            fence: "typescript",
+            grammar: || tree_sitter_typescript::LANGUAGE_TSX.into(),
+        },
+    ],
+    catalog: include_str!("catalog.toml"),
+    queries: include_str!("queries.scm"),
+    self_names: &["this"],
+    trace: &TRACE,
+    summarize: |src, root, out, session| {
+        crate::code::summary::walk(&hooks::JavaScript, src, root, out, session)
+    },
+    is_construct: |kind| crate::code::summary::is_construct(&hooks::JavaScript, kind),
+    batch: rewrite::batch,
+    concurrent: rewrite::concurrent,
+    generate_test: testgen::generate,
+};

@@ -1,0 +1,198 @@
+//! The one registry of languages. Everything that differs between languages lives in one folder
+//! per language (`langs/<key>/`): summary hooks, trace parser, rewrite and test-generation hooks,
+//! `catalog.toml`, `knowledge.toml`, `queries.scm`. The language-neutral layers (`traces/`,
+//! `code/`, `guidance/`) read what they need from the two tables below and never name a language.
+//!
+//! Adding a trace format: a folder with `trace.rs`, `knowledge.toml` and a `mod.rs` defining its
+//! [`TraceFormat`], plus one line in [`TRACE_FORMATS`] (and a variant of [`Language`]).
+//! Adding a code language: the same folder with `hooks.rs`, `rewrite.rs`, `testgen.rs`,
+//! `catalog.toml`, `queries.scm` and a [`CodeLanguage`], one line in [`CODE_LANGUAGES`], a
+//! [`Lang`] variant per grammar, and the grammar crate in `Cargo.toml`. See CONTRIBUTING.md.
+
+use std::sync::LazyLock;
+
+use crate::code::Lang;
+use crate::code::body_cache::Session;
+use crate::code::summary::FileSummary;
+use crate::code::Finding;
+use crate::guidance::rewrite::{Options, Rewrite};
+use crate::guidance::testgen::{Files, GeneratedTest, Subject};
+use crate::traces::Language;
+use crate::traces::shared::{Doc, Parsed};
+
+pub mod dotnet;
+pub mod go;
+pub mod java;
+pub mod javascript;
+pub mod php;
+pub mod python;
+pub mod ruby;
+pub mod rust;
+
+/// Every trace format, in the order their knowledge is listed.
+pub static TRACE_FORMATS: [&TraceFormat; 8] = [
+    &python::TRACE,
+    &javascript::TRACE,
+    &java::TRACE,
+    &go::TRACE,
+    &rust::TRACE,
+    &ruby::TRACE,
+    &dotnet::TRACE,
+    &php::TRACE,
+];
+
+/// Every language whose code is analysed.
+pub static CODE_LANGUAGES: [&CodeLanguage; 5] = [
+    &python::CODE,
+    &javascript::CODE,
+    &go::CODE,
+    &rust::CODE,
+    &java::CODE,
+];
+
+/// How one runtime's stack traces look and what is known about its exceptions.
+pub struct TraceFormat {
+    pub language: Language,
+    /// The key in JSON output, data files and settings (`python`, `jvm`, `dotnet`).
+    pub key: &'static str,
+    /// For people (`Python`, `JVM`, `.NET`).
+    pub name: &'static str,
+    /// `knowledge.toml`: the exception knowledge base for this runtime.
+    pub knowledge: &'static str,
+    /// Literals found in (almost) every trace of this format, header or frame: only lines
+    /// holding one of any format's literals are parsed.
+    pub triggers: &'static [&'static str],
+    /// Parsers that start at a header line, with their place in the order they are tried
+    /// (lower first; a format may have several, e.g. Ruby's reversed tracebacks come first).
+    pub(crate) headed: &'static [(u8, HeadedParse)],
+    /// For formats of a header then `at …` frames (JavaScript, JVM, .NET).
+    pub(crate) at_style: Option<AtStyle>,
+}
+
+/// `parse(doc, line, floor)`: the traces starting at `line` (no line before `floor` may be
+/// taken), or `None`.
+pub(crate) type HeadedParse = fn(&Doc, usize, usize) -> Option<Parsed>;
+
+/// A format of a header line, then `at …` frames. The first frame decides which one it is;
+/// formats are asked in registry order.
+pub(crate) struct AtStyle {
+    pub is_frame: fn(&str) -> bool,
+    /// A frame form that only counts after a header (Firefox's `fn@url:l:c`).
+    pub is_frame_after_header: fn(&str) -> bool,
+    /// Reads as this format's header (may be loose: it only decides whether to look ahead).
+    pub looks_like_header: fn(&str) -> bool,
+    /// Is this format's header.
+    pub is_header: fn(&str) -> bool,
+    pub parse: fn(&Doc, Option<usize>, usize) -> Option<Parsed>,
+}
+
+/// A language whose code is analysed for N+1 calls, rewritten, and tested.
+pub struct CodeLanguage {
+    /// The catalog family and the key in settings and data (`python`, `javascript`).
+    pub key: &'static str,
+    pub name: &'static str,
+    /// The grammars (dialects) of this language, each with its file extensions.
+    pub dialects: &'static [Dialect],
+    /// `catalog.toml`: remote APIs of this ecosystem.
+    pub catalog: &'static str,
+    /// `queries.scm`: the suppression-comment query.
+    pub queries: &'static str,
+    /// Names a method's receiver goes by (`self`, `this`).
+    pub self_names: &'static [&'static str],
+    /// The trace format this language's programs print.
+    pub trace: &'static TraceFormat,
+    pub(crate) summarize: Summarize,
+    pub(crate) is_construct: fn(&str) -> bool,
+    pub(crate) batch: RewriteFn,
+    pub(crate) concurrent: RewriteFn,
+    pub(crate) generate_test: TestgenFn,
+}
+
+/// One tree-sitter grammar of a code language.
+pub struct Dialect {
+    pub lang: Lang,
+    pub extensions: &'static [&'static str],
+    /// The Markdown fence name for code in this dialect.
+    pub fence: &'static str,
+    pub grammar: fn() -> tree_sitter::Language,
+}
+
+pub(crate) type Summarize = for<'t> fn(
+    &str,
+    tree_sitter::Node<'t>,
+    FileSummary,
+    Option<Session>,
+) -> (FileSummary, Option<Session>);
+pub(crate) type RewriteFn =
+    fn(&Finding, &dyn Fn(&str) -> Option<String>, &Options) -> Result<Rewrite, String>;
+pub(crate) type TestgenFn =
+    fn(&Subject, Files, &[String], usize) -> Result<GeneratedTest, String>;
+
+/// The trace format of a runtime.
+pub fn trace_format(language: Language) -> &'static TraceFormat {
+    TRACE_FORMATS
+        .iter()
+        .copied()
+        .find(|f| f.language == language)
+        .expect("every Language has a TraceFormat in TRACE_FORMATS")
+}
+
+/// The dialect of a grammar key, and its language.
+fn dialect(lang: Lang) -> (&'static CodeLanguage, &'static Dialect) {
+    static BY_LANG: LazyLock<Vec<(Lang, &'static CodeLanguage, &'static Dialect)>> =
+        LazyLock::new(|| {
+            CODE_LANGUAGES
+                .iter()
+                .flat_map(|c| c.dialects.iter().map(move |d| (d.lang, *c, d)))
+                .collect()
+        });
+    BY_LANG
+        .iter()
+        .find(|(l, _, _)| *l == lang)
+        .map(|(_, c, d)| (*c, *d))
+        .expect("every Lang has a Dialect in CODE_LANGUAGES")
+}
+
+/// The code language of a grammar key.
+pub fn code_language(lang: Lang) -> &'static CodeLanguage {
+    dialect(lang).0
+}
+
+/// The dialect (grammar, extensions, fence) of a grammar key.
+pub fn dialect_of(lang: Lang) -> &'static Dialect {
+    dialect(lang).1
+}
+
+/// The dialect whose extensions include `ext` (without the dot).
+pub fn dialect_for_extension(ext: &str) -> Option<&'static Dialect> {
+    CODE_LANGUAGES
+        .iter()
+        .flat_map(|c| c.dialects.iter())
+        .find(|d| d.extensions.contains(&ext))
+}
+
+/// The code language whose catalog family is `key`.
+pub fn code_language_by_key(key: &str) -> Option<&'static CodeLanguage> {
+    CODE_LANGUAGES.iter().copied().find(|c| c.key == key)
+}
+
+/// Markdown fence names of source files by extension, for files in a trace's frames: the code
+/// languages' dialects, then the trace-only ones.
+pub fn fence_for_extension(ext: &str) -> &'static str {
+    if let Some(d) = dialect_for_extension(ext) {
+        return d.fence;
+    }
+    TRACE_ONLY_FENCES
+        .iter()
+        .find(|(e, _)| e.contains(&ext))
+        .map_or("", |(_, f)| f)
+}
+
+/// Source files a trace names that no code language analyses: `(extensions, fence)`.
+const TRACE_ONLY_FENCES: &[(&[&str], &str)] = &[
+    (java::KOTLIN_EXTENSIONS, "kotlin"),
+    (java::SCALA_EXTENSIONS, "scala"),
+    (ruby::EXTENSIONS, "ruby"),
+    (dotnet::EXTENSIONS, "csharp"),
+    (php::EXTENSIONS, "php"),
+];

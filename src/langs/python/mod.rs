@@ -1,0 +1,44 @@
+//! Python: CPython tracebacks (chains, exception groups), the summary hooks, asyncio/ThreadPoolExecutor rewrites, pytest tests.
+
+pub mod hooks;
+pub mod rewrite;
+pub mod testgen;
+pub mod trace;
+
+use crate::code::Lang;
+use crate::langs::{CodeLanguage, Dialect, TraceFormat};
+use crate::traces::Language;
+
+pub static TRACE: TraceFormat = TraceFormat {
+    language: Language::Python,
+    key: "python",
+    name: "Python",
+    knowledge: include_str!("knowledge.toml"),
+    triggers: &["Traceback", "File \"", "File \\\"", "Error", "Exception"],
+    headed: &[(20, |doc, li, _floor| trace::parse(doc, li))],
+    at_style: None,
+};
+
+pub static CODE: CodeLanguage = CodeLanguage {
+    key: "python",
+    name: "Python",
+    dialects: &[
+        Dialect {
+            lang: Lang::Python,
+            extensions: &["py", "pyi"],
+            fence: "python",
+            grammar: || tree_sitter_python::LANGUAGE.into(),
+        },
+    ],
+    catalog: include_str!("catalog.toml"),
+    queries: include_str!("queries.scm"),
+    self_names: &["self", "cls"],
+    trace: &TRACE,
+    summarize: |src, root, out, session| {
+        crate::code::summary::walk(&hooks::Python, src, root, out, session)
+    },
+    is_construct: |kind| crate::code::summary::is_construct(&hooks::Python, kind),
+    batch: rewrite::batch,
+    concurrent: rewrite::concurrent,
+    generate_test: testgen::generate,
+};

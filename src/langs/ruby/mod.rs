@@ -1,0 +1,19 @@
+//! Ruby (trace-only): backtraces, including Ruby 2.5–2.7 reversed tracebacks.
+
+pub mod trace;
+
+use crate::langs::TraceFormat;
+use crate::traces::Language;
+
+pub static TRACE: TraceFormat = TraceFormat {
+    language: Language::Ruby,
+    key: "ruby",
+    name: "Ruby",
+    knowledge: include_str!("knowledge.toml"),
+    triggers: &[":in `", ":in '", "Error"],
+    headed: &[(10, |doc, li, _floor| trace::parse_reversed(doc, li)), (60, trace::parse)],
+    at_style: None,
+};
+
+/// Source files of this runtime, for Markdown fences.
+pub const EXTENSIONS: &[&str] = &["rb"];

@@ -1,0 +1,44 @@
+//! Rust: panics and backtraces, the summary hooks, `futures` stream rewrites, `cargo test` tests.
+
+pub mod hooks;
+pub mod rewrite;
+pub mod testgen;
+pub mod trace;
+
+use crate::code::Lang;
+use crate::langs::{CodeLanguage, Dialect, TraceFormat};
+use crate::traces::Language;
+
+pub static TRACE: TraceFormat = TraceFormat {
+    language: Language::Rust,
+    key: "rust",
+    name: "Rust",
+    knowledge: include_str!("knowledge.toml"),
+    triggers: &["panic", "stack backtrace"],
+    headed: &[(40, |doc, li, _floor| trace::parse(doc, li))],
+    at_style: None,
+};
+
+pub static CODE: CodeLanguage = CodeLanguage {
+    key: "rust",
+    name: "Rust",
+    dialects: &[
+        Dialect {
+            lang: Lang::Rust,
+            extensions: &["rs"],
+            fence: "rust",
+            grammar: || tree_sitter_rust::LANGUAGE.into(),
+        },
+    ],
+    catalog: include_str!("catalog.toml"),
+    queries: include_str!("queries.scm"),
+    self_names: &["self", "Self"],
+    trace: &TRACE,
+    summarize: |src, root, out, session| {
+        crate::code::summary::walk(&hooks::Rust, src, root, out, session)
+    },
+    is_construct: |kind| crate::code::summary::is_construct(&hooks::Rust, kind),
+    batch: rewrite::batch,
+    concurrent: rewrite::concurrent,
+    generate_test: testgen::generate,
+};
