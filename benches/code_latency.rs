@@ -12,7 +12,7 @@
 //! * lsp: the same edits end to end through the language server (in-process, real framing,
 //!   `debounceMs` 0) on a ~100k-line workspace written to disk and indexed: the time from
 //!   sending each didChange to receiving the publishDiagnostics for that version, p50/p95.
-#[path = "../tests/common/mod.rs"]
+#[path = "../tests/lsp/common.rs"]
 mod common;
 
 use debuglens::code::*;

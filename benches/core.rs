@@ -5,7 +5,7 @@
 //!    end to end through the in-process LSP server (didChange framing, ordering task, rope).
 //! 2. Peak RSS (VmHWM) of the `debuglens lsp` process with the demo workspace open.
 
-#[path = "../tests/common/mod.rs"]
+#[path = "../tests/lsp/common.rs"]
 mod common;
 
 use std::time::Instant;

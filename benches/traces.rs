@@ -5,7 +5,7 @@
 //!    (targets: ≥ 200 MB/s and ≥ 50 MB/s).
 //! 2. Hover latency on a 10,000-line document holding traces, through the in-process server.
 
-#[path = "../tests/common/mod.rs"]
+#[path = "../tests/lsp/common.rs"]
 mod common;
 
 use std::time::{Duration, Instant};

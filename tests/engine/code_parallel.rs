@@ -2,7 +2,7 @@
 //! the one a single thread gives, finding for finding, on every labeled suite, whether the second
 //! thread is started for it or is a helper already running (the editor's analysis).
 
-mod code_common;
+use crate::code_common;
 
 use debuglens::code::{AnalysisConfig, Catalog, Helper, Index, Lang, summarize};
 

@@ -1,7 +1,7 @@
 //! Java rewrites: exact output on a small service (compiled with javac), and the labeled
 //! positives (every result re-parses with tree-sitter and the finding is gone after
 //! re-analysis).
-mod rewrite_common;
+use crate::rewrite_common;
 use debuglens::guidance::rewrite::{self, Options};
 use rewrite_common::*;
 

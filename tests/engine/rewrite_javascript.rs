@@ -1,6 +1,6 @@
 //! JS/TS concurrent rewrite over the labeled positives: every result re-parses with
 //! tree-sitter, JS also passes `node --check`, and the finding is gone after re-analysis.
-mod rewrite_common;
+use crate::rewrite_common;
 use debuglens::guidance::rewrite::{self, Options};
 use rewrite_common::*;
 

@@ -2,7 +2,7 @@
 //! function body between edits and re-walks only the bodies an edit (or tree-sitter's changed
 //! ranges) touched; after any sequence of edits, summarised at any points in between, the
 //! result must be exactly what a full walk of the same tree gives.
-mod code_common;
+use crate::code_common;
 
 use code_common::{fixture_dir, load_workspace};
 use debuglens::code::{Lang, ParsedFile, TextEdit};

@@ -1,6 +1,6 @@
 //! Python rewrites: the demo's exact output, the labeled positives, and the demo's behaviour
 //! under pytest after the batch rewrite.
-mod rewrite_common;
+use crate::rewrite_common;
 use debuglens::guidance::rewrite::{self, Options};
 use rewrite_common::*;
 use std::path::Path;

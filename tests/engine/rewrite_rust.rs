@@ -1,6 +1,6 @@
 //! Rust rewrites over the labeled positives: every result re-parses with tree-sitter and with
 //! rustfmt (a real Rust parser), and the finding is gone after re-analysis.
-mod rewrite_common;
+use crate::rewrite_common;
 use debuglens::guidance::rewrite::{self, Options};
 use rewrite_common::*;
 

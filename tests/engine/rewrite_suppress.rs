@@ -1,7 +1,7 @@
 //! The suppression edit for every language's positives: it parses, keeps the file's
 //! indentation and line endings, and the finding is gone. Rust rewrites are not
 //! implemented yet; they must say why instead of offering a broken edit.
-mod rewrite_common;
+use crate::rewrite_common;
 use debuglens::guidance::rewrite;
 use rewrite_common::*;
 

@@ -1,9 +1,6 @@
 //! Shared by the `rewrite_*` tests: load the labeled positives, run a rewrite over each, apply
 //! it, re-parse every touched file and re-analyse the workspace.
-#![allow(dead_code)]
-#[path = "../code_common/mod.rs"]
-mod code_common;
-pub use code_common::{fixture_dir, load_workspace, missing_tool};
+pub use crate::code_common::{fixture_dir, load_workspace, missing_tool};
 
 use debuglens::code::{AnalysisConfig, Finding, Lang, ParsedFile, Severity, analyze_workspace};
 use debuglens::guidance::rewrite::{self, Options, Rewrite};

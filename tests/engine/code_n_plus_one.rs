@@ -1,7 +1,6 @@
 //! Labeled N+1 suite: per-language precision/recall over small multi-file services.
 //! Run: cargo test --test n_plus_one -- --nocapture
-#[path = "code_common/mod.rs"]
-mod common;
+use crate::code_common as common;
 use debuglens::code::{AnalysisConfig, Finding, Severity, analyze_workspace};
 use serde::Deserialize;
 use std::collections::BTreeMap;

@@ -1,6 +1,6 @@
 //! Code actions and commands over the demo workspace.
 
-mod common;
+use crate::common;
 
 use common::{TestServer, pos, read};
 use serde_json::{Value, json};

@@ -1,7 +1,7 @@
 //! Go rewrites: exact output on small services, and the labeled positives (every result
 //! re-parses with tree-sitter and the finding is gone after re-analysis). Go is not installed
 //! here, so tree-sitter is the syntax gate.
-mod rewrite_common;
+use crate::rewrite_common;
 use debuglens::guidance::rewrite::{self, Options};
 use rewrite_common::*;
 

@@ -1,6 +1,6 @@
 //! Loop-wrapped remote calls in the editor, over the demo workspace.
 
-mod common;
+use crate::common;
 
 use common::{TestServer, read};
 use serde_json::{Value, json};

@@ -2,7 +2,7 @@
 //! document equals a plain `String` edited the same way. Positions are computed here,
 //! independently of the server's line index, in the negotiated encoding.
 
-mod common;
+use crate::common;
 
 use common::TestServer;
 use proptest::prelude::*;

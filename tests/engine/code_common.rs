@@ -1,4 +1,3 @@
-#![allow(dead_code)]
 use std::path::{Path, PathBuf};
 
 pub fn fixture_dir(rel: &str) -> PathBuf {

@@ -1,7 +1,7 @@
 //! Stack traces in the editor, over the demo workspace: links, definition, hover, diagnostics on
 //! the trace and on the frames' source lines.
 
-mod common;
+use crate::common;
 
 use common::{TestServer, demo, file_uri, pos, read};
 use serde_json::{Value, json};

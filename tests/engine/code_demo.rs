@@ -1,5 +1,4 @@
-#[path = "code_common/mod.rs"]
-mod common;
+use crate::code_common as common;
 use debuglens::code::{AnalysisConfig, Severity, analyze_workspace};
 
 #[test]

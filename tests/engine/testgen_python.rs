@@ -2,9 +2,7 @@
 //! uses its framework, and it FAILS on the current per-item loop with the call counts in the
 //! message (the batch rewrite makes it pass; that run is added with the rewrite).
 
-#[path = "code_common/mod.rs"]
-#[allow(dead_code)]
-mod code_common;
+use crate::code_common;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
