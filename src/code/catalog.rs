@@ -111,18 +111,37 @@ pub struct ApiMatch {
 }
 
 /// `*` glob match (no other metacharacters).
+///
+/// Catalog patterns are call paths with `*` wildcards (`*` matches any run of bytes, `/` and `.`
+/// included), matched for every call against every pattern of its family: this is the greedy
+/// two-pointer match, linear in `pat.len() * s.len()` at worst and allocation-free. (globset
+/// would compile a regex per pattern and treats `/` as a path separator; the exclude globs in
+/// `config` are file paths and do use it.) The recursive matcher it replaces backtracked
+/// exponentially in the number of stars.
 pub fn glob(pat: &str, s: &str) -> bool {
-    fn rec(p: &[u8], s: &[u8]) -> bool {
-        match p.first() {
-            None => s.is_empty(),
-            Some(b'*') => (0..=s.len()).any(|i| rec(&p[1..], &s[i..])),
-            Some(c) => s.first() == Some(c) && rec(&p[1..], &s[1..]),
-        }
-    }
     if !pat.contains('*') {
         return pat == s;
     }
-    rec(pat.as_bytes(), s.as_bytes())
+    let (p, s) = (pat.as_bytes(), s.as_bytes());
+    let (mut pi, mut si) = (0, 0);
+    // The last star seen, and where in `s` its match currently ends.
+    let mut star: Option<(usize, usize)> = None;
+    while si < s.len() {
+        if pi < p.len() && p[pi] == b'*' {
+            star = Some((pi, si));
+            pi += 1;
+        } else if pi < p.len() && p[pi] == s[si] {
+            pi += 1;
+            si += 1;
+        } else if let Some((sp, ss)) = star {
+            pi = sp + 1;
+            si = ss + 1;
+            star = Some((sp, ss + 1));
+        } else {
+            return false;
+        }
+    }
+    p[pi..].iter().all(|&c| c == b'*')
 }
 
 /// The text after the last `::`, `.` or `/` (one byte scan; this runs for every catalog pattern).
@@ -453,6 +472,30 @@ fn annotation_is(written: &str, pat: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn glob_matches_call_paths_with_stars_anywhere() {
+        assert!(glob("requests.*", "requests.get"));
+        assert!(glob("*.objects.*", "app.models.User.objects.filter"));
+        assert!(glob("net/http.*", "net/http.Get"));
+        assert!(glob("*", ""));
+        assert!(glob("a*b*c", "abc"));
+        assert!(glob("a*b*c", "axxbyyc"));
+        assert!(!glob("a*b*c", "axxbyy"));
+        assert!(!glob("requests.*", "requests"));
+        assert!(glob("requests.get", "requests.get"));
+        assert!(!glob("requests.get", "requests.gets"));
+        assert!(glob("**x", "yyx"));
+    }
+
+    #[test]
+    fn glob_is_linear_on_a_pattern_that_made_the_recursive_matcher_backtrack() {
+        // 2^20 paths for the old matcher; this finishes at once.
+        let pat = format!("{}b", "*a".repeat(20));
+        let s = "a".repeat(200);
+        assert!(!glob(&pat, &s));
+        assert!(glob(&pat, &format!("{s}b")));
+    }
 
     #[test]
     fn batch_names_by_suffix_prefix_list_and_plural_of_the_single_call() {

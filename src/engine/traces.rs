@@ -372,12 +372,7 @@ pub fn line_number(text: &str, offset: usize) -> usize {
 /// nothing is expected), else the nearest line within 200 that does, else `line` itself.
 /// Returns the byte range of the line's text without indentation and line break.
 pub fn locate(text: &str, line: u32, expected: Option<&str>) -> Option<Range<usize>> {
-    let mut starts = vec![0usize];
-    for (i, b) in text.bytes().enumerate() {
-        if b == b'\n' {
-            starts.push(i + 1);
-        }
-    }
+    let starts = crate::text::line_starts(text);
     let content = |n: usize| -> Option<Range<usize>> {
         let start = *starts.get(n)?;
         let end = starts
@@ -443,6 +438,15 @@ mod tests {
             "something else"
         );
         assert_eq!(locate(text, 9, None), None);
+    }
+
+    #[test]
+    fn locate_counts_a_lone_carriage_return_as_a_line_break() {
+        // A source file saved with old-Mac line ends: line 3 is `c()`, not the whole file.
+        let text = "a()\rb()\rc()\rd()";
+        assert_eq!(&text[locate(text, 3, None).unwrap()], "c()");
+        let text = "a()\r\nb()\r\n  c()\r\n";
+        assert_eq!(&text[locate(text, 3, Some("c()")).unwrap()], "c()");
     }
 
     #[test]

@@ -306,6 +306,22 @@ impl LineTable {
     }
 }
 
+
+/// Byte offsets where each line of `text` starts, by the LSP's rule (the one rule for text that
+/// people see: notes, logs, a frame's source file): `\n`, `\r\n` and a lone `\r` each end a line.
+/// (Code positions from tree-sitter count `\n` only; the rewrite helpers follow tree-sitter.)
+pub fn line_starts(text: &str) -> Vec<usize> {
+    let b = text.as_bytes();
+    let mut starts = vec![0usize];
+    for i in memchr::memchr2_iter(b'\n', b'\r', b) {
+        if b[i] == b'\r' && b.get(i + 1) == Some(&b'\n') {
+            continue;
+        }
+        starts.push(i + 1);
+    }
+    starts
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

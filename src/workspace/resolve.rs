@@ -66,17 +66,29 @@ pub fn normalize(raw: &str) -> String {
     p
 }
 
+/// `%XX` escapes decoded; anything else (a `%` not followed by two hex digits, even when a
+/// multi-byte character follows it) is kept as it is. Works on bytes, so it never slices a
+/// character in two.
 fn percent_decode(s: &str) -> String {
+    fn hex(b: u8) -> Option<u8> {
+        match b {
+            b'0'..=b'9' => Some(b - b'0'),
+            b'a'..=b'f' => Some(b - b'a' + 10),
+            b'A'..=b'F' => Some(b - b'A' + 10),
+            _ => None,
+        }
+    }
     let bytes = s.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while i < bytes.len() {
-        if bytes[i] == b'%' && i + 2 < bytes.len() {
-            if let Ok(b) = u8::from_str_radix(&s[i + 1..i + 3], 16) {
-                out.push(b);
-                i += 3;
-                continue;
-            }
+        if bytes[i] == b'%'
+            && let (Some(&h), Some(&l)) = (bytes.get(i + 1), bytes.get(i + 2))
+            && let (Some(h), Some(l)) = (hex(h), hex(l))
+        {
+            out.push(h << 4 | l);
+            i += 3;
+            continue;
         }
         out.push(bytes[i]);
         i += 1;
@@ -212,6 +224,16 @@ fn jvm_package_dir(function: &str) -> Option<String> {
 mod tests {
     use super::*;
     use crate::workspace::FileEntry;
+
+    #[test]
+    fn percent_decode_keeps_a_percent_before_a_multibyte_character() {
+        // Slicing `%aé` as text cut `é` in half and panicked.
+        assert_eq!(percent_decode("/app/%aé.js"), "/app/%aé.js");
+        assert_eq!(percent_decode("/app/%é"), "/app/%é");
+        assert_eq!(percent_decode("/my%20app/%E2%9C%93.js"), "/my app/✓.js");
+        assert_eq!(percent_decode("/app/50%"), "/app/50%");
+        assert_eq!(percent_decode("/app/%4"), "/app/%4");
+    }
 
     fn index(root: &str, rels: &[&str]) -> WorkspaceIndex {
         let mut idx = WorkspaceIndex::default();

@@ -5,6 +5,7 @@
 //! server's own requests (configuration, registrations, progress tokens, showDocument,
 //! applyEdit) the way an editor would, and records everything the server sends. A test fails if
 //! the server logs an error it did not announce with `expect_error_log`.
+#![allow(dead_code)] // each suite (and bench) uses a part of the client
 
 use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
