@@ -22,6 +22,12 @@ fn ordinary_code_prose_and_own_sources_hold_no_trace() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut files = files_in(&root.join("tests/fixtures/negative"));
     files.extend(files_in(&root.join("src/traces")));
+    for l in std::fs::read_dir(root.join("src/langs")).expect("src/langs") {
+        let trace = l.expect("entry").path().join("trace.rs");
+        if trace.exists() {
+            files.push(trace);
+        }
+    }
     files.push(root.join("src/lib.rs"));
     let mut lines = 0;
     let mut bad = Vec::new();
@@ -40,6 +46,32 @@ fn ordinary_code_prose_and_own_sources_hold_no_trace() {
     }
     assert!(lines >= 3000, "negative corpus too small: {lines} lines");
     assert!(bad.is_empty(), "false positives:\n{}", bad.join("\n"));
+}
+
+/// The precision corpus (`tests/corpus/traces_precision`): changelogs, docs, source code and log
+/// lines that name exceptions without a trace.
+#[test]
+fn texts_that_name_exceptions_without_a_trace_hold_no_trace() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus/traces_precision");
+    let files: Vec<_> = files_in(&root)
+        .into_iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "txt"))
+        .collect();
+    assert!(files.len() >= 60, "precision corpus: {} files", files.len());
+    let mut bad = Vec::new();
+    for f in &files {
+        let text = std::fs::read_to_string(f).expect("read");
+        for t in traces::scan(&text) {
+            bad.push(format!(
+                "{}: {:?} {:?} at {:?}",
+                f.display(),
+                t.language,
+                t.exception,
+                &text[t.span.clone()]
+            ));
+        }
+    }
+    assert!(bad.is_empty(), "false traces:\n{}", bad.join("\n"));
 }
 
 #[test]
