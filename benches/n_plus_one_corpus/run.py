@@ -23,7 +23,6 @@ import json
 import os
 import subprocess
 import sys
-import tarfile
 import tomllib
 from collections import defaultdict
 from pathlib import Path
@@ -44,23 +43,47 @@ def git_dir(repo):
     return found[0] if found else None
 
 
+# What `check` reads (source files of the five languages) and what resolution may consult.
+KEEP = (".py", ".pyi", ".js", ".jsx", ".mjs", ".cjs", ".ts", ".mts", ".cts", ".tsx", ".go", ".rs",
+        ".java", "go.mod", "Cargo.toml", "package.json", "pyproject.toml", "pom.xml", ".gitignore")
+
+
 def materialise(repo, commit):
+    """The commit's source files, written from the mirror's objects (blobs the mirror lacks, such as
+    the large files a snapshot leaves out, are skipped). Nothing of the repository runs."""
     dest = CACHE / f"{repo.replace('/', '+')}@{commit[:12]}"
     if (dest / ".materialised").exists():
         return dest
     gd = git_dir(repo)
     if gd is None:
         return None
-    dest.mkdir(parents=True, exist_ok=True)
-    # Plain file extraction of the commit's tree; no git config, hooks or filters of the repository run.
-    p = subprocess.Popen(
-        ["git", "-c", "core.fsmonitor=false", f"--git-dir={gd}", "archive", "--format=tar", commit],
-        stdout=subprocess.PIPE,
-    )
-    with tarfile.open(fileobj=p.stdout, mode="r|") as tar:
-        tar.extractall(dest, filter="data")
-    if p.wait() != 0:
+    git = ["git", "-c", "core.fsmonitor=false", f"--git-dir={gd}"]
+    ls = subprocess.run(git + ["ls-tree", "-r", "-z", commit], capture_output=True)
+    if ls.returncode != 0:
         return None
+    entries = []
+    for rec in ls.stdout.split(b"\0"):
+        if not rec:
+            continue
+        meta, path = rec.split(b"\t", 1)
+        mode, kind, oid = meta.split()
+        name = path.decode("utf-8", "replace")
+        if kind == b"blob" and mode != b"120000" and name.endswith(KEEP) and ".." not in name.split("/"):
+            entries.append((oid.decode(), name))
+    cat = subprocess.Popen(git + ["cat-file", "--batch"], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    for oid, name in entries:
+        cat.stdin.write(f"{oid}\n".encode())
+        cat.stdin.flush()
+        header = cat.stdout.readline().split()
+        if len(header) < 3 or header[1] == b"missing":
+            continue
+        data = cat.stdout.read(int(header[2]))
+        cat.stdout.read(1)
+        target = dest / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+    cat.stdin.close()
+    cat.wait()
     (dest / ".materialised").write_text(commit)
     return dest
 
