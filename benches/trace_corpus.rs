@@ -148,8 +148,8 @@ fn main() {
             let raw = std::fs::read_to_string(&path).unwrap();
             let body = raw.strip_prefix("+++\n").expect("front matter");
             let (head, text) = body.split_once("\n+++\n").expect("closing +++");
-            let labels: Labels = toml::from_str(head)
-                .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            let labels: Labels =
+                toml::from_str(head).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
             sources.insert(labels.source.clone());
             let t = tallies
                 .entry((runtime.clone(), labels.split.clone()))
@@ -178,7 +178,9 @@ fn main() {
         for split in ["tune", "check"] {
             let t = tallies.get(&(r.clone(), split.to_string()));
             let (e, d, n) = t.map_or((0, 0, 0), |t| (t.exact, t.detected, t.total));
-            let a = all.entry(if split == "tune" { "tune" } else { "check" }).or_default();
+            let a = all
+                .entry(if split == "tune" { "tune" } else { "check" })
+                .or_default();
             a.exact += e;
             a.detected += d;
             a.total += n;

@@ -170,7 +170,9 @@ fn qmatch(pat: &str, name: &str) -> bool {
 
 /// Each code language's `catalog.toml`, by family key.
 fn builtin_catalogs() -> impl Iterator<Item = (&'static str, &'static str)> {
-    crate::langs::CODE_LANGUAGES.iter().map(|c| (c.key, c.catalog))
+    crate::langs::CODE_LANGUAGES
+        .iter()
+        .map(|c| (c.key, c.catalog))
 }
 
 impl Catalog {

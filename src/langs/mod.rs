@@ -11,10 +11,10 @@
 
 use std::sync::LazyLock;
 
+use crate::code::Finding;
 use crate::code::Lang;
 use crate::code::body_cache::Session;
 use crate::code::summary::FileSummary;
-use crate::code::Finding;
 use crate::guidance::rewrite::{Options, Rewrite};
 use crate::guidance::testgen::{Files, GeneratedTest, Subject};
 use crate::traces::Language;
@@ -125,8 +125,7 @@ pub(crate) type Summarize = for<'t> fn(
 ) -> (FileSummary, Option<Session>);
 pub(crate) type RewriteFn =
     fn(&Finding, &dyn Fn(&str) -> Option<String>, &Options) -> Result<Rewrite, String>;
-pub(crate) type TestgenFn =
-    fn(&Subject, Files, &[String], usize) -> Result<GeneratedTest, String>;
+pub(crate) type TestgenFn = fn(&Subject, Files, &[String], usize) -> Result<GeneratedTest, String>;
 
 /// The trace format of a runtime.
 pub fn trace_format(language: Language) -> &'static TraceFormat {

@@ -306,7 +306,6 @@ impl LineTable {
     }
 }
 
-
 /// Byte offsets where each line of `text` starts, by the LSP's rule (the one rule for text that
 /// people see: notes, logs, a frame's source file): `\n`, `\r\n` and a lone `\r` each end a line.
 /// (Code positions from tree-sitter count `\n` only; the rewrite helpers follow tree-sitter.)

@@ -454,8 +454,8 @@ fn parse_at_style(doc: &Doc, li: usize, floor: usize) -> Option<Parsed> {
     while j < limit {
         let l = doc.line(j);
         let t = l.t();
-        if let Some(kind) = classify_frame(t)
-            .or_else(|| at_styles().find(|s| (s.is_frame_after_header)(t)))
+        if let Some(kind) =
+            classify_frame(t).or_else(|| at_styles().find(|s| (s.is_frame_after_header)(t)))
         {
             if (kind.is_header)(doc.line(li).t()) {
                 return run_at_style(doc, kind, Some(li), j);
@@ -467,12 +467,7 @@ fn parse_at_style(doc: &Doc, li: usize, floor: usize) -> Option<Parsed> {
     None
 }
 
-fn run_at_style(
-    doc: &Doc,
-    kind: &AtStyle,
-    header: Option<usize>,
-    first: usize,
-) -> Option<Parsed> {
+fn run_at_style(doc: &Doc, kind: &AtStyle, header: Option<usize>, first: usize) -> Option<Parsed> {
     let p = (kind.parse)(doc, header, first)?;
     let frames: usize = p.traces.iter().map(|t| t.frames.len()).sum();
     if header.is_none() && frames < 2 {

@@ -36,7 +36,9 @@ pub fn load_workspace(dir: &Path) -> Vec<(String, String)> {
 /// fails the test; elsewhere the test is skipped with a line saying exactly what is missing.
 pub fn missing_tool(what: &str) {
     if std::env::var_os("CI").is_some_and(|v| !v.is_empty()) {
-        panic!("{what} (CI installs this through scripts/test.sh: a missing tool is a failure here)");
+        panic!(
+            "{what} (CI installs this through scripts/test.sh: a missing tool is a failure here)"
+        );
     }
     eprintln!("skipping: {what}");
 }

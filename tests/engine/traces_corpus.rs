@@ -137,7 +137,8 @@ fn every_excerpt_parses_as_its_snapshot() {
                 lang.as_str().unwrap_or(""),
                 t.exception,
                 t.message,
-                t.caused_by.map_or(String::new(), |c| format!(" (caused by [{c}])"))
+                t.caused_by
+                    .map_or(String::new(), |c| format!(" (caused by [{c}])"))
             );
             for f in &t.frames {
                 let _ = writeln!(
@@ -146,7 +147,9 @@ fn every_excerpt_parses_as_its_snapshot() {
                     if f.in_app { "app" } else { "lib" },
                     f.path,
                     f.line.map_or("-".to_string(), |l| l.to_string()),
-                    f.function.as_deref().map_or(String::new(), |n| format!(" {n}"))
+                    f.function
+                        .as_deref()
+                        .map_or(String::new(), |n| format!(" {n}"))
                 );
             }
         }

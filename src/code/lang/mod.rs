@@ -24,33 +24,33 @@ fn tables() -> &'static [Table] {
             .iter()
             .flat_map(|c| c.dialects.iter().map(|d| d.lang))
             .map(|l| {
-            let lang = l.ts_language();
-            let kinds: Vec<Box<str>> = (0..lang.node_kind_count())
-                .map(|i| {
-                    u16::try_from(i)
-                        .ok()
-                        .and_then(|i| lang.node_kind_for_id(i))
-                        .unwrap_or("")
-                        .into()
-                })
-                .collect();
-            // Several ids can share a name (aliases); each of them is marked.
-            let constructs = kinds.iter().map(|k| is_construct(l, k)).collect();
-            let mut fields: Vec<(Box<str>, u16)> = (1..=lang.field_count())
-                .filter_map(|i| {
-                    let i = u16::try_from(i).ok()?;
-                    Some((lang.field_name_for_id(i)?.into(), i))
-                })
-                .collect();
-            fields.sort();
-            Table {
-                lang,
-                kinds,
-                fields,
-                constructs,
-            }
-        })
-        .collect()
+                let lang = l.ts_language();
+                let kinds: Vec<Box<str>> = (0..lang.node_kind_count())
+                    .map(|i| {
+                        u16::try_from(i)
+                            .ok()
+                            .and_then(|i| lang.node_kind_for_id(i))
+                            .unwrap_or("")
+                            .into()
+                    })
+                    .collect();
+                // Several ids can share a name (aliases); each of them is marked.
+                let constructs = kinds.iter().map(|k| is_construct(l, k)).collect();
+                let mut fields: Vec<(Box<str>, u16)> = (1..=lang.field_count())
+                    .filter_map(|i| {
+                        let i = u16::try_from(i).ok()?;
+                        Some((lang.field_name_for_id(i)?.into(), i))
+                    })
+                    .collect();
+                fields.sort();
+                Table {
+                    lang,
+                    kinds,
+                    fields,
+                    constructs,
+                }
+            })
+            .collect()
     })
 }
 

@@ -9,7 +9,6 @@
 //! without guessing about semantics (call under a condition, arguments computed inside the
 //! loop, early exits before the call, ...). A refused rewrite is better than a wrong one.
 
-
 pub(crate) use crate::code::{Finding, Lang, ParsedFile, Span};
 pub(crate) use std::ops::Range;
 pub(crate) use tree_sitter::Node;
@@ -77,7 +76,9 @@ pub fn batch(
 
 /// Runs a language rewrite so that a bug in it (an index out of range on code shaped in a way
 /// nobody foresaw) refuses the action instead of panicking the request handler.
-pub(crate) fn guarded(rewrite: impl FnOnce() -> Result<Rewrite, String>) -> Result<Rewrite, String> {
+pub(crate) fn guarded(
+    rewrite: impl FnOnce() -> Result<Rewrite, String>,
+) -> Result<Rewrite, String> {
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(rewrite)).unwrap_or_else(|_| {
         Err("the rewrite failed on this code (a bug in debuglens; the file is unchanged)".into())
     })
@@ -386,7 +387,13 @@ pub(crate) struct Guards<'a> {
     pub(crate) ident_kinds: &'a [&'a str],
 }
 
-pub(crate) fn check_guards(text: &str, value: Node, call: Node, body: Node, g: &Guards) -> Result<(), String> {
+pub(crate) fn check_guards(
+    text: &str,
+    value: Node,
+    call: Node,
+    body: Node,
+    g: &Guards,
+) -> Result<(), String> {
     // Walk up from the call to the loop body.
     let mut child = value;
     let mut cur = if value.id() == body.id() {
@@ -550,7 +557,11 @@ pub(crate) fn discarded_call_edits(
 
 /// Insert `line` (with newline) after the last line matching `is_import` at the top of the
 /// file, or at `fallback`.
-pub(crate) fn insert_after_last(text: &str, is_import: &dyn Fn(&str) -> bool, fallback: usize) -> usize {
+pub(crate) fn insert_after_last(
+    text: &str,
+    is_import: &dyn Fn(&str) -> bool,
+    fallback: usize,
+) -> usize {
     let mut at = None;
     let mut off = 0;
     for line in text.split_inclusive('\n') {
@@ -677,7 +688,11 @@ pub(crate) fn batch_result(
 
 /// The chunk size when the batch API's file defines no limit constant: `opts.batch_limit`, said
 /// in a note. Returns (expression, value).
-pub(crate) fn assumed_limit(opts: &Options, api_path: &str, notes: &mut Vec<String>) -> (String, usize) {
+pub(crate) fn assumed_limit(
+    opts: &Options,
+    api_path: &str,
+    notes: &mut Vec<String>,
+) -> (String, usize) {
     notes.push(format!(
         "Assumed a batch limit of {} ({api_path} defines no limit constant).",
         opts.batch_limit

@@ -12,7 +12,6 @@
 pub(crate) use crate::code::summary::{CallSite, ClassDef, FileSummary, FunctionDef, Param};
 pub(crate) use crate::code::{Finding, Lang, summarize};
 
-
 /// Collection sizes every generated test runs (the seed's staging sizes).
 pub const SIZES: [usize; 6] = [1, 5, 10, 20, 50, 100];
 
@@ -132,7 +131,11 @@ pub fn own_params(f: &FunctionDef) -> Vec<Param> {
         .collect()
 }
 
-pub(crate) fn find_method<'s>(s: &'s FileSummary, class: &str, method: &str) -> Option<&'s FunctionDef> {
+pub(crate) fn find_method<'s>(
+    s: &'s FileSummary,
+    class: &str,
+    method: &str,
+) -> Option<&'s FunctionDef> {
     s.functions
         .iter()
         .find(|f| f.name == method && f.class.as_deref() == Some(class))

@@ -22,14 +22,12 @@ pub static TRACE: TraceFormat = TraceFormat {
 pub static CODE: CodeLanguage = CodeLanguage {
     key: "go",
     name: "Go",
-    dialects: &[
-        Dialect {
-            lang: Lang::Go,
-            extensions: &["go"],
-            fence: "go",
-            grammar: || tree_sitter_go::LANGUAGE.into(),
-        },
-    ],
+    dialects: &[Dialect {
+        lang: Lang::Go,
+        extensions: &["go"],
+        fence: "go",
+        grammar: || tree_sitter_go::LANGUAGE.into(),
+    }],
     catalog: include_str!("catalog.toml"),
     queries: include_str!("queries.scm"),
     self_names: &[],

@@ -4,8 +4,8 @@
 
 use std::fmt::Write as _;
 
-use crate::guidance::testgen::{Files, GeneratedTest, SIZES, Subject, camel, stem};
 use crate::code::{Lang, summarize};
+use crate::guidance::testgen::{Files, GeneratedTest, SIZES, Subject, camel, stem};
 
 fn go_value(ty: &str, name: &str, indexed: bool) -> String {
     let ty = ty.trim();
@@ -33,7 +33,8 @@ pub fn generate(
         .clone()
         .unwrap_or_else(|| "main".to_owned());
     let dir = s.path.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
-    let path = crate::guidance::testgen::join(dir, &format!("{}_n_plus_one_test.go", stem(&s.path)));
+    let path =
+        crate::guidance::testgen::join(dir, &format!("{}_n_plus_one_test.go", stem(&s.path)));
     let module = listing
         .iter()
         .filter(|p| p.ends_with("go.mod"))

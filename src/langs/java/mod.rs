@@ -6,7 +6,7 @@ pub mod testgen;
 pub mod trace;
 
 use crate::code::Lang;
-use crate::langs::{CodeLanguage, Dialect, AtStyle, TraceFormat};
+use crate::langs::{AtStyle, CodeLanguage, Dialect, TraceFormat};
 use crate::traces::Language;
 
 pub static TRACE: TraceFormat = TraceFormat {
@@ -14,7 +14,14 @@ pub static TRACE: TraceFormat = TraceFormat {
     key: "jvm",
     name: "JVM",
     knowledge: include_str!("knowledge.toml"),
-    triggers: &["Exception", "exception", "Throwable", "  at ", "\tat ", "\\tat "],
+    triggers: &[
+        "Exception",
+        "exception",
+        "Throwable",
+        "  at ",
+        "\tat ",
+        "\\tat ",
+    ],
     headed: &[],
     at_style: Some(AtStyle {
         is_frame: trace::is_frame,
@@ -28,14 +35,12 @@ pub static TRACE: TraceFormat = TraceFormat {
 pub static CODE: CodeLanguage = CodeLanguage {
     key: "java",
     name: "Java",
-    dialects: &[
-        Dialect {
-            lang: Lang::Java,
-            extensions: &["java"],
-            fence: "java",
-            grammar: || tree_sitter_java::LANGUAGE.into(),
-        },
-    ],
+    dialects: &[Dialect {
+        lang: Lang::Java,
+        extensions: &["java"],
+        fence: "java",
+        grammar: || tree_sitter_java::LANGUAGE.into(),
+    }],
     catalog: include_str!("catalog.toml"),
     queries: include_str!("queries.scm"),
     self_names: &["this"],

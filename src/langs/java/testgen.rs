@@ -4,8 +4,8 @@
 
 use std::fmt::Write as _;
 
-use crate::guidance::testgen::{Files, GeneratedTest, SIZES, Subject};
 use crate::code::{Lang, summarize};
+use crate::guidance::testgen::{Files, GeneratedTest, SIZES, Subject};
 
 fn matcher(ty: &str) -> &'static str {
     match ty.trim() {

@@ -1,6 +1,8 @@
 //! JavaScript, TypeScript and TSX hooks (one grammar family).
 
-use crate::code::lang::{NodeKind, field, field_text, has_child_kind, named_children, unquote, while_loop};
+use crate::code::lang::{
+    NodeKind, field, field_text, has_child_kind, named_children, unquote, while_loop,
+};
 use crate::code::summary::{
     AssignDecl, CallDecl, ClassDecl, Field, FnDecl, Import, LangHooks, LoopDecl, LoopKind, Param,
     compact, text,

@@ -6,7 +6,7 @@ pub mod testgen;
 pub mod trace;
 
 use crate::code::Lang;
-use crate::langs::{CodeLanguage, Dialect, AtStyle, TraceFormat};
+use crate::langs::{AtStyle, CodeLanguage, Dialect, TraceFormat};
 use crate::traces::Language;
 
 pub static TRACE: TraceFormat = TraceFormat {

@@ -5,8 +5,8 @@
 
 use std::fmt::Write as _;
 
-use crate::guidance::testgen::{Files, GeneratedTest, SIZES, Subject, join, stem, tests_dir};
 use crate::code::Lang;
+use crate::guidance::testgen::{Files, GeneratedTest, SIZES, Subject, join, stem, tests_dir};
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Fw {

@@ -10,7 +10,14 @@ pub static TRACE: TraceFormat = TraceFormat {
     key: "php",
     name: "PHP",
     knowledge: include_str!("knowledge.toml"),
-    triggers: &["Uncaught", "Stack trace", "[stacktrace]", "#0 ", "Exception", "Error"],
+    triggers: &[
+        "Uncaught",
+        "Stack trace",
+        "[stacktrace]",
+        "#0 ",
+        "Exception",
+        "Error",
+    ],
     headed: &[(50, |doc, li, _floor| trace::parse(doc, li))],
     at_style: None,
 };

@@ -22,14 +22,12 @@ pub static TRACE: TraceFormat = TraceFormat {
 pub static CODE: CodeLanguage = CodeLanguage {
     key: "python",
     name: "Python",
-    dialects: &[
-        Dialect {
-            lang: Lang::Python,
-            extensions: &["py", "pyi"],
-            fence: "python",
-            grammar: || tree_sitter_python::LANGUAGE.into(),
-        },
-    ],
+    dialects: &[Dialect {
+        lang: Lang::Python,
+        extensions: &["py", "pyi"],
+        fence: "python",
+        grammar: || tree_sitter_python::LANGUAGE.into(),
+    }],
     catalog: include_str!("catalog.toml"),
     queries: include_str!("queries.scm"),
     self_names: &["self", "cls"],

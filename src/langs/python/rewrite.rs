@@ -1,8 +1,8 @@
 //! Python rewrites: `asyncio.gather` with a semaphore / `ThreadPoolExecutor.map`, and a batched
 //! companion of the helper that makes the single remote call.
 
-use crate::guidance::rewrite::*;
 use crate::code::{BatchAlternative, ChainHop};
+use crate::guidance::rewrite::*;
 
 const IDENT: &[&str] = &["identifier"];
 

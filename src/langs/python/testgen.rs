@@ -8,9 +8,11 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
-use crate::guidance::testgen::{Files, GeneratedTest, SIZES, Subject, join, snake, stem, tests_dir};
 use crate::code::summary::{FileSummary, Param};
 use crate::code::{Lang, summarize};
+use crate::guidance::testgen::{
+    Files, GeneratedTest, SIZES, Subject, join, snake, stem, tests_dir,
+};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Runner {

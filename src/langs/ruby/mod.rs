@@ -11,7 +11,10 @@ pub static TRACE: TraceFormat = TraceFormat {
     name: "Ruby",
     knowledge: include_str!("knowledge.toml"),
     triggers: &[":in `", ":in '", "Error"],
-    headed: &[(10, |doc, li, _floor| trace::parse_reversed(doc, li)), (60, trace::parse)],
+    headed: &[
+        (10, |doc, li, _floor| trace::parse_reversed(doc, li)),
+        (60, trace::parse),
+    ],
     at_style: None,
 };
 

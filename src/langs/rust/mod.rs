@@ -22,14 +22,12 @@ pub static TRACE: TraceFormat = TraceFormat {
 pub static CODE: CodeLanguage = CodeLanguage {
     key: "rust",
     name: "Rust",
-    dialects: &[
-        Dialect {
-            lang: Lang::Rust,
-            extensions: &["rs"],
-            fence: "rust",
-            grammar: || tree_sitter_rust::LANGUAGE.into(),
-        },
-    ],
+    dialects: &[Dialect {
+        lang: Lang::Rust,
+        extensions: &["rs"],
+        fence: "rust",
+        grammar: || tree_sitter_rust::LANGUAGE.into(),
+    }],
     catalog: include_str!("catalog.toml"),
     queries: include_str!("queries.scm"),
     self_names: &["self", "Self"],

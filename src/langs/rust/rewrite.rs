@@ -1,8 +1,8 @@
 //! Rust rewrites: `futures::stream::iter(..).buffered(n)` for `.await`ed calls in `for` loops,
 //! and a batched companion of the helper that makes the single remote call.
 
-use crate::guidance::rewrite::*;
 use crate::code::{BatchAlternative, ChainHop};
+use crate::guidance::rewrite::*;
 
 const IDENT: &[&str] = &["identifier"];
 

@@ -4,8 +4,8 @@
 
 use std::fmt::Write as _;
 
-use crate::guidance::testgen::{Files, GeneratedTest, SIZES, Subject, snake, stem};
 use crate::code::{Lang, summarize};
+use crate::guidance::testgen::{Files, GeneratedTest, SIZES, Subject, snake, stem};
 
 /// `src/jobs/sync.rs` → `jobs::sync`.
 fn module_path(path: &str) -> String {
