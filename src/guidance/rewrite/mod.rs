@@ -9,9 +9,9 @@
 //! without guessing about semantics (call under a condition, arguments computed inside the
 //! loop, early exits before the call, ...). A refused rewrite is better than a wrong one.
 
-pub(crate) use crate::code::{Finding, Lang, ParsedFile, Span};
-pub(crate) use std::ops::Range;
-pub(crate) use tree_sitter::Node;
+use crate::code::{Finding, Lang, ParsedFile, Span};
+use std::ops::Range;
+use tree_sitter::Node;
 
 /// Replace `range` (bytes of that file's text) with `new_text`.
 #[derive(Debug, Clone, PartialEq, Eq)]

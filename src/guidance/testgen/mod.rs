@@ -9,8 +9,8 @@
 //! Pure: texts in (through the `files` reader and the workspace listing), a test file out.
 //! [`Subject`] holds everything language-independent that the per-language writers draw on.
 
-pub(crate) use crate::code::summary::{CallSite, ClassDef, FileSummary, FunctionDef, Param};
-pub(crate) use crate::code::{Finding, Lang, summarize};
+use crate::code::summary::{CallSite, ClassDef, FileSummary, FunctionDef, Param};
+use crate::code::{Finding, Lang, summarize};
 
 /// Collection sizes every generated test runs (the seed's staging sizes).
 pub const SIZES: [usize; 6] = [1, 5, 10, 20, 50, 100];

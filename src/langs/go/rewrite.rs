@@ -1,7 +1,10 @@
 //! Go rewrites: `errgroup.Group` with `SetLimit` (results into pre-sized slices by index), and
 //! a batched companion of the helper that makes the single remote call.
 
+use crate::code::{Finding, Lang, ParsedFile};
 use crate::guidance::rewrite::*;
+use std::ops::Range;
+use tree_sitter::Node;
 
 const IDENT: &[&str] = &["identifier"];
 const ERRGROUP: &str = "golang.org/x/sync/errgroup";

@@ -2,7 +2,9 @@
 //! order, the first failing item's exception rethrown unwrapped), and a batched companion of the
 //! helper that makes the single remote call.
 
+use crate::code::{Finding, Lang, ParsedFile};
 use crate::guidance::rewrite::*;
+use tree_sitter::Node;
 
 const IDENT: &[&str] = &["identifier"];
 

@@ -1,6 +1,8 @@
 //! JavaScript/TypeScript: `Promise.all` over chunks of at most N items (no new dependency).
 
+use crate::code::{Finding, Lang};
 use crate::guidance::rewrite::*;
+use tree_sitter::Node;
 
 const IDENT: &[&str] = &["identifier", "shorthand_property_identifier"];
 

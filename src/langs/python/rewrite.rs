@@ -1,8 +1,10 @@
 //! Python rewrites: `asyncio.gather` with a semaphore / `ThreadPoolExecutor.map`, and a batched
 //! companion of the helper that makes the single remote call.
 
-use crate::code::{BatchAlternative, ChainHop};
+use crate::code::{BatchAlternative, ChainHop, Finding, Lang};
 use crate::guidance::rewrite::*;
+use std::ops::Range;
+use tree_sitter::Node;
 
 const IDENT: &[&str] = &["identifier"];
 

@@ -1,8 +1,9 @@
 //! Rust rewrites: `futures::stream::iter(..).buffered(n)` for `.await`ed calls in `for` loops,
 //! and a batched companion of the helper that makes the single remote call.
 
-use crate::code::{BatchAlternative, ChainHop};
+use crate::code::{BatchAlternative, ChainHop, Finding, Lang};
 use crate::guidance::rewrite::*;
+use tree_sitter::Node;
 
 const IDENT: &[&str] = &["identifier"];
 
