@@ -57,6 +57,9 @@ pub struct TraceFormat {
     pub key: &'static str,
     /// For people (`Python`, `JVM`, `.NET`).
     pub name: &'static str,
+    /// Source files this runtime's frames name that no code language analyses, with their
+    /// Markdown fence: `(extensions, fence)` (Kotlin and Scala for the JVM, `rb` for Ruby).
+    pub other_sources: &'static [(&'static [&'static str], &'static str)],
     /// `knowledge.toml`: the exception knowledge base for this runtime.
     pub knowledge: &'static str,
     /// Literals found in (almost) every trace of this format, header or frame: only lines
@@ -175,23 +178,104 @@ pub fn code_language_by_key(key: &str) -> Option<&'static CodeLanguage> {
     CODE_LANGUAGES.iter().copied().find(|c| c.key == key)
 }
 
-/// Markdown fence names of source files by extension, for files in a trace's frames: the code
-/// languages' dialects, then the trace-only ones.
+/// The Markdown fence for a source file named in a trace, by extension: a code language's
+/// dialect, else a trace format's `other_sources`; "" when unknown.
 pub fn fence_for_extension(ext: &str) -> &'static str {
     if let Some(d) = dialect_for_extension(ext) {
         return d.fence;
     }
-    TRACE_ONLY_FENCES
+    TRACE_FORMATS
         .iter()
-        .find(|(e, _)| e.contains(&ext))
-        .map_or("", |(_, f)| f)
+        .flat_map(|f| f.other_sources.iter())
+        .find(|(exts, _)| exts.contains(&ext))
+        .map_or("", |(_, fence)| fence)
 }
 
-/// Source files a trace names that no code language analyses: `(extensions, fence)`.
-const TRACE_ONLY_FENCES: &[(&[&str], &str)] = &[
-    (java::KOTLIN_EXTENSIONS, "kotlin"),
-    (java::SCALA_EXTENSIONS, "scala"),
-    (ruby::EXTENSIONS, "ruby"),
-    (dotnet::EXTENSIONS, "csharp"),
-    (php::EXTENSIONS, "php"),
-];
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_runtime_has_one_trace_format_with_a_unique_key() {
+        let all = [
+            Language::Python,
+            Language::JavaScript,
+            Language::Jvm,
+            Language::Go,
+            Language::Rust,
+            Language::Ruby,
+            Language::DotNet,
+            Language::Php,
+        ];
+        for l in all {
+            let n = TRACE_FORMATS.iter().filter(|f| f.language == l).count();
+            assert_eq!(n, 1, "{l:?} has {n} trace formats");
+            // The serde name of a runtime is its key in JSON output and in the data files.
+            assert_eq!(
+                serde_json::to_value(l).unwrap(),
+                serde_json::json!(trace_format(l).key)
+            );
+        }
+        let mut keys: Vec<_> = TRACE_FORMATS.iter().map(|f| f.key).collect();
+        keys.sort_unstable();
+        keys.dedup();
+        assert_eq!(keys.len(), TRACE_FORMATS.len());
+    }
+
+    #[test]
+    fn every_grammar_belongs_to_one_code_language_and_extensions_do_not_overlap() {
+        let all = [
+            Lang::Python,
+            Lang::JavaScript,
+            Lang::TypeScript,
+            Lang::Tsx,
+            Lang::Go,
+            Lang::Rust,
+            Lang::Java,
+        ];
+        for l in all {
+            let n = CODE_LANGUAGES
+                .iter()
+                .flat_map(|c| c.dialects.iter())
+                .filter(|d| d.lang == l)
+                .count();
+            assert_eq!(n, 1, "{l:?} has {n} dialects");
+        }
+        let mut exts: Vec<&str> = CODE_LANGUAGES
+            .iter()
+            .flat_map(|c| c.dialects.iter().flat_map(|d| d.extensions.iter().copied()))
+            .chain(
+                TRACE_FORMATS
+                    .iter()
+                    .flat_map(|f| f.other_sources.iter().flat_map(|(e, _)| e.iter().copied())),
+            )
+            .collect();
+        let n = exts.len();
+        exts.sort_unstable();
+        exts.dedup();
+        assert_eq!(exts.len(), n, "an extension is registered twice");
+    }
+
+    #[test]
+    fn fences_come_from_the_dialects_then_the_trace_formats() {
+        assert_eq!(fence_for_extension("py"), "python");
+        assert_eq!(fence_for_extension("tsx"), "typescript");
+        assert_eq!(fence_for_extension("mjs"), "javascript");
+        assert_eq!(fence_for_extension("kt"), "kotlin");
+        assert_eq!(fence_for_extension("cs"), "csharp");
+        assert_eq!(fence_for_extension("rb"), "ruby");
+        assert_eq!(fence_for_extension("txt"), "");
+    }
+
+    #[test]
+    fn every_format_lists_trigger_literals_and_a_way_to_parse() {
+        for f in TRACE_FORMATS {
+            assert!(!f.triggers.is_empty(), "{}: no triggers", f.key);
+            assert!(
+                !f.headed.is_empty() || f.at_style.is_some(),
+                "{}: no parser",
+                f.key
+            );
+        }
+    }
+}

@@ -9,6 +9,7 @@ pub static TRACE: TraceFormat = TraceFormat {
     language: Language::DotNet,
     key: "dotnet",
     name: ".NET",
+    other_sources: &[(&["cs"], "csharp")],
     knowledge: include_str!("knowledge.toml"),
     triggers: &["Exception", "Ausnahme", "Excepci", "  at "],
     headed: &[],
@@ -20,6 +21,3 @@ pub static TRACE: TraceFormat = TraceFormat {
         parse: trace::parse,
     }),
 };
-
-/// Source files of this runtime, for Markdown fences.
-pub const EXTENSIONS: &[&str] = &["cs"];

@@ -13,6 +13,7 @@ pub static TRACE: TraceFormat = TraceFormat {
     language: Language::Go,
     key: "go",
     name: "Go",
+    other_sources: &[],
     knowledge: include_str!("knowledge.toml"),
     triggers: &["panic", "goroutine ", "fatal error"],
     headed: &[(30, |doc, li, _floor| trace::parse(doc, li))],

@@ -13,6 +13,7 @@ pub static TRACE: TraceFormat = TraceFormat {
     language: Language::Jvm,
     key: "jvm",
     name: "JVM",
+    other_sources: &[(&["kt", "kts"], "kotlin"), (&["scala"], "scala")],
     knowledge: include_str!("knowledge.toml"),
     triggers: &[
         "Exception",
@@ -53,7 +54,3 @@ pub static CODE: CodeLanguage = CodeLanguage {
     concurrent: rewrite::concurrent,
     generate_test: testgen::generate,
 };
-
-/// Kotlin and Scala sources appear in JVM traces; their code is not analysed.
-pub const KOTLIN_EXTENSIONS: &[&str] = &["kt", "kts"];
-pub const SCALA_EXTENSIONS: &[&str] = &["scala"];

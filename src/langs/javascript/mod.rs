@@ -13,6 +13,7 @@ pub static TRACE: TraceFormat = TraceFormat {
     language: Language::JavaScript,
     key: "javascript",
     name: "JavaScript",
+    other_sources: &[],
     knowledge: include_str!("knowledge.toml"),
     triggers: &["Error", "Uncaught", "  at ", "\tat ", "\\tat "],
     headed: &[],

@@ -9,6 +9,7 @@ pub static TRACE: TraceFormat = TraceFormat {
     language: Language::Php,
     key: "php",
     name: "PHP",
+    other_sources: &[(&["php"], "php")],
     knowledge: include_str!("knowledge.toml"),
     triggers: &[
         "Uncaught",
@@ -21,6 +22,3 @@ pub static TRACE: TraceFormat = TraceFormat {
     headed: &[(50, |doc, li, _floor| trace::parse(doc, li))],
     at_style: None,
 };
-
-/// Source files of this runtime, for Markdown fences.
-pub const EXTENSIONS: &[&str] = &["php"];

@@ -13,6 +13,7 @@ pub static TRACE: TraceFormat = TraceFormat {
     language: Language::Python,
     key: "python",
     name: "Python",
+    other_sources: &[],
     knowledge: include_str!("knowledge.toml"),
     triggers: &["Traceback", "File \"", "File \\\"", "Error", "Exception"],
     headed: &[(20, |doc, li, _floor| trace::parse(doc, li))],

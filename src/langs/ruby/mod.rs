@@ -9,6 +9,7 @@ pub static TRACE: TraceFormat = TraceFormat {
     language: Language::Ruby,
     key: "ruby",
     name: "Ruby",
+    other_sources: &[(&["rb"], "ruby")],
     knowledge: include_str!("knowledge.toml"),
     triggers: &[":in `", ":in '", "Error"],
     headed: &[
@@ -17,6 +18,3 @@ pub static TRACE: TraceFormat = TraceFormat {
     ],
     at_style: None,
 };
-
-/// Source files of this runtime, for Markdown fences.
-pub const EXTENSIONS: &[&str] = &["rb"];

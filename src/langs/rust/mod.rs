@@ -13,6 +13,7 @@ pub static TRACE: TraceFormat = TraceFormat {
     language: Language::Rust,
     key: "rust",
     name: "Rust",
+    other_sources: &[],
     knowledge: include_str!("knowledge.toml"),
     triggers: &["panic", "stack backtrace"],
     headed: &[(40, |doc, li, _floor| trace::parse(doc, li))],
