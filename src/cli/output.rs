@@ -165,6 +165,7 @@ fn rule_description(rule: &str) -> &'static str {
 /// The stable JSON of `debuglens explain`: one entry per distinct trace (identical ones in a log
 /// are counted), frames innermost first, `caused_by` an index into the same list.
 pub fn explain_value(report: &DocumentReport, text: &str, root: &Path) -> Value {
+    let starts = crate::text::line_starts(text);
     let entry_of_group: std::collections::HashMap<usize, usize> = report
         .trace_groups
         .iter()
@@ -199,8 +200,8 @@ pub fn explain_value(report: &DocumentReport, text: &str, root: &Path) -> Value 
                 "language": t.trace.language,
                 "exception": t.trace.exception,
                 "message": t.trace.message,
-                "line": line_number(text, t.trace.span.start),
-                "end_line": line_number(text, t.trace.span.end.saturating_sub(1).max(t.trace.span.start)),
+                "line": crate::text::line_number(&starts, t.trace.span.start),
+                "end_line": crate::text::line_number(&starts, t.trace.span.end.saturating_sub(1).max(t.trace.span.start)),
                 "frames": frames,
                 "caused_by": caused_by,
                 "count": g.count,
@@ -227,6 +228,7 @@ pub fn explain_text(
     root: &Path,
     out: &mut dyn Write,
 ) -> std::io::Result<()> {
+    let starts = crate::text::line_starts(text);
     if report.trace_groups.is_empty() {
         return writeln!(out, "debuglens: no stack trace found");
     }
@@ -242,9 +244,9 @@ pub fn explain_text(
         let Some(t) = report.traces.get(g.representative) else {
             continue;
         };
-        let start = line_number(text, t.trace.span.start);
-        let end = line_number(
-            text,
+        let start = crate::text::line_number(&starts, t.trace.span.start);
+        let end = crate::text::line_number(
+            &starts,
             t.trace.span.end.saturating_sub(1).max(t.trace.span.start),
         );
         let seen = if g.count > 1 {
@@ -292,8 +294,4 @@ pub fn explain_text(
         )?;
     }
     Ok(())
-}
-
-fn line_number(text: &str, offset: usize) -> usize {
-    crate::engine::traces::line_number(text, offset)
 }

@@ -357,15 +357,10 @@ fn dedupe_marks(marks: &mut Vec<FrameMark>) {
     *marks = kept;
 }
 
-/// 1-based line of byte `offset` in `text`.
+/// 1-based line of byte `offset` in `text` (for one offset; build `text::line_starts` once for
+/// many).
 pub fn line_number(text: &str, offset: usize) -> usize {
-    let end = offset.min(text.len());
-    let bytes = &text.as_bytes()[..end];
-    let lf = memchr::memchr_iter(b'\n', bytes).count();
-    let lone_cr = memchr::memchr_iter(b'\r', bytes)
-        .filter(|&i| bytes.get(i + 1) != Some(&b'\n') && i + 1 < end)
-        .count();
-    lf + lone_cr + 1
+    crate::text::line_number(&crate::text::line_starts(text), offset)
 }
 
 /// Finds where a frame's line is now: the 1-based `line` if it still holds `expected` (or
@@ -453,5 +448,7 @@ mod tests {
     fn line_numbers_count_crlf_once_and_lone_cr() {
         assert_eq!(line_number("a\r\nb\rc\nd", 7), 4);
         assert_eq!(line_number("abc", 1), 1);
+        // Counting breaks before the offset missed a lone `\r` right before it.
+        assert_eq!(line_number("a\rb", 2), 2);
     }
 }

@@ -278,14 +278,7 @@ pub struct LineTable {
 impl LineTable {
     pub fn new(text: impl Into<std::sync::Arc<str>>) -> Self {
         let text: std::sync::Arc<str> = text.into();
-        let bytes = text.as_bytes();
-        let mut starts = vec![0];
-        for i in memchr::memchr2_iter(b'\n', b'\r', bytes) {
-            let lone_cr = bytes[i] == b'\r' && bytes.get(i + 1) != Some(&b'\n');
-            if bytes[i] == b'\n' || lone_cr {
-                starts.push(i + 1);
-            }
-        }
+        let starts = line_starts(&text);
         LineTable { text, starts }
     }
 
@@ -308,7 +301,9 @@ impl LineTable {
 
 /// Byte offsets where each line of `text` starts, by the LSP's rule (the one rule for text that
 /// people see: notes, logs, a frame's source file): `\n`, `\r\n` and a lone `\r` each end a line.
-/// (Code positions from tree-sitter count `\n` only; the rewrite helpers follow tree-sitter.)
+/// [`LineTable`] and [`line_number`] are built on it; `traces::line_numbers` streams the same rule
+/// over a log without keeping every start. (Code positions from tree-sitter count `\n` only; the
+/// rewrite helpers follow tree-sitter.)
 pub fn line_starts(text: &str) -> Vec<usize> {
     let b = text.as_bytes();
     let mut starts = vec![0usize];
@@ -321,9 +316,25 @@ pub fn line_starts(text: &str) -> Vec<usize> {
     starts
 }
 
+/// 1-based line of each byte offset, given the text's [`line_starts`].
+pub fn line_number(starts: &[usize], offset: usize) -> usize {
+    starts.partition_point(|&s| s <= offset).max(1)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn line_numbers_follow_every_line_break_including_a_lone_cr_just_before_the_offset() {
+        let text = "a\r\nb\rc\nd";
+        let starts = line_starts(text);
+        assert_eq!(starts, vec![0, 3, 5, 7]);
+        let lines: Vec<usize> = (0..=text.len()).map(|o| line_number(&starts, o)).collect();
+        assert_eq!(lines, vec![1, 1, 1, 2, 2, 3, 3, 4, 4]);
+        // The line after a lone `\r` starts right after it.
+        assert_eq!(line_number(&line_starts("a\rb"), 2), 2);
+    }
 
     proptest::proptest! {
         /// The table gives the rope's answer for every offset, line break and encoding.
