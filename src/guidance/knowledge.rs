@@ -33,17 +33,13 @@ use serde::{Deserialize, Serialize};
 
 use crate::traces::Language;
 
-/// Every language, in the order of the knowledge files.
-pub const LANGUAGES: [Language; 8] = [
-    Language::Python,
-    Language::JavaScript,
-    Language::Jvm,
-    Language::Go,
-    Language::Rust,
-    Language::Ruby,
-    Language::DotNet,
-    Language::Php,
-];
+/// Every runtime, in the order of the knowledge files (`langs::TRACE_FORMATS`).
+pub static LANGUAGES: std::sync::LazyLock<Vec<Language>> = std::sync::LazyLock::new(|| {
+    crate::langs::TRACE_FORMATS
+        .iter()
+        .map(|f| f.language)
+        .collect()
+});
 
 /// The failure kinds an entry can have; generic guidance and intermittent hypotheses key on them.
 pub const KINDS: [&str; 19] = [

@@ -56,7 +56,7 @@ fn entry_ids_are_unique_and_prefixed_by_their_runtime() {
     for e in kb.entries().iter().chain(kb.generic_entries()) {
         assert!(seen.insert(e.id.clone()), "duplicate id {}", e.id);
     }
-    for l in &LANGUAGES {
+    for l in LANGUAGES.iter() {
         let prefix = match l {
             Language::JavaScript => "js.",
             other => language_key(other),
@@ -193,7 +193,7 @@ fn placeholders_are_only_the_known_ones() {
 fn no_name_is_listed_twice_without_a_message_regex_in_one_runtime() {
     // Two regex-less entries listing the same name would make the second unreachable.
     let kb = kb();
-    for l in &LANGUAGES {
+    for l in LANGUAGES.iter() {
         let mut seen: BTreeMap<&str, &str> = BTreeMap::new();
         for e in kb.entries_for(l).filter(|e| e.message_regex.is_none()) {
             for name in &e.exceptions {

@@ -1,6 +1,5 @@
 //! The engine suite: N+1 detection, traces, knowledge, explanations, rewrites, generated tests and plans,
 //! through the library API (no transport). One binary, one module per area.
-#![allow(dead_code)]
 
 mod code_common;
 mod code_demo;

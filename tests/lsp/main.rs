@@ -1,5 +1,4 @@
 //! The LSP suite: the real server binary over stdio with real framing (`common` is the client).
-#![allow(dead_code)]
 
 mod actions;
 mod common;
