@@ -9,6 +9,10 @@ if [ -z "${DEBUGLENS_SERVER_PATH:-}" ]; then
   (cd "$ROOT" && cargo build --quiet --bin debuglens) || exit 1
   export DEBUGLENS_SERVER_PATH=$ROOT/target/debug/debuglens
 fi
+if [ -n "${CI:-}" ] && [ -n "${DEBUGLENS_SKIP_NEOVIM:-}${DEBUGLENS_SKIP_VSCODE:-}" ]; then
+  echo "test-editors: DEBUGLENS_SKIP_NEOVIM/DEBUGLENS_SKIP_VSCODE are ignored under CI: both editors always run there" >&2
+  unset DEBUGLENS_SKIP_NEOVIM DEBUGLENS_SKIP_VSCODE
+fi
 rc=0
 if [ -z "${DEBUGLENS_SKIP_NEOVIM:-}" ]; then "$ROOT/scripts/test-neovim.sh" || rc=1; fi
 if [ -z "${DEBUGLENS_SKIP_VSCODE:-}" ]; then "$ROOT/scripts/test-vscode.sh" || rc=1; fi

