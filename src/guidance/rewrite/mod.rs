@@ -76,9 +76,7 @@ pub fn batch(
 
 /// Runs a language rewrite so that a bug in it (an index out of range on code shaped in a way
 /// nobody foresaw) refuses the action instead of panicking the request handler.
-pub(crate) fn guarded(
-    rewrite: impl FnOnce() -> Result<Rewrite, String>,
-) -> Result<Rewrite, String> {
+fn guarded(rewrite: impl FnOnce() -> Result<Rewrite, String>) -> Result<Rewrite, String> {
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(rewrite)).unwrap_or_else(|_| {
         Err("the rewrite failed on this code (a bug in debuglens; the file is unchanged)".into())
     })
@@ -213,7 +211,7 @@ pub(crate) fn indent_unit(text: &str, default_width: usize) -> String {
 /// Generated code: lines at relative depths, rendered with the file's indentation and newline.
 #[derive(Debug, Default)]
 pub(crate) struct Block {
-    pub(crate) lines: Vec<(usize, String)>,
+    lines: Vec<(usize, String)>,
 }
 
 impl Block {

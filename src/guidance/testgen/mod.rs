@@ -115,7 +115,7 @@ pub fn split_qualified(q: &str) -> (Option<&str>, &str) {
     }
 }
 
-pub(crate) fn is_receiver_param(p: &Param) -> bool {
+fn is_receiver_param(p: &Param) -> bool {
     matches!(
         p.name.as_str(),
         "self" | "&self" | "&mut self" | "mut self" | "cls" | "this"
@@ -131,11 +131,7 @@ pub fn own_params(f: &FunctionDef) -> Vec<Param> {
         .collect()
 }
 
-pub(crate) fn find_method<'s>(
-    s: &'s FileSummary,
-    class: &str,
-    method: &str,
-) -> Option<&'s FunctionDef> {
+fn find_method<'s>(s: &'s FileSummary, class: &str, method: &str) -> Option<&'s FunctionDef> {
     s.functions
         .iter()
         .find(|f| f.name == method && f.class.as_deref() == Some(class))
@@ -331,7 +327,7 @@ impl Subject {
 
 /// Find the last chain hop that is a method of a class defined in the workspace, and the call
 /// site that reaches it.
-pub(crate) fn client_method(finding: &Finding, lang: Lang, files: Files) -> Option<ClientMethod> {
+fn client_method(finding: &Finding, lang: Lang, files: Files) -> Option<ClientMethod> {
     for (i, hop) in finding.chain.iter().enumerate().rev() {
         let (Some(class), method) = split_qualified(&hop.function) else {
             continue;
