@@ -312,20 +312,20 @@ pub fn one_line(s: &str, max: usize) -> String {
 
 const MAX_DEPTH: usize = 1500;
 
-/// The summary walk with one language's hooks (each `langs/<lang>` registers this, so the walk
-/// is compiled once per language and its hook calls are static).
-pub(crate) fn walk<'t, H: LangHooks>(
-    h: &H,
+/// The summary walk with one language's hooks (`langs/<lang>/mod.rs` registers
+/// `walk::<Hooks>`, so the walk is compiled once per language and its hook calls are static).
+pub(crate) fn walk<H: LangHooks + Default>(
     src: &str,
-    root: Node<'t>,
+    root: Node<'_>,
     out: FileSummary,
     session: Option<Session>,
 ) -> (FileSummary, Option<Session>) {
-    Walker::run(h, src, root, out, session)
+    Walker::run(&H::default(), src, root, out, session)
 }
 
-/// Whether `hooks` may answer for a node of `kind` (see `LangHooks::constructs`).
-pub(crate) fn is_construct<H: LangHooks>(hooks: &H, kind: &str) -> bool {
+/// Whether the hooks `H` may answer for a node of `kind` (see `LangHooks::constructs`).
+pub(crate) fn is_construct<H: LangHooks + Default>(kind: &str) -> bool {
+    let hooks = H::default();
     hooks.is_fn_kind(kind) || hooks.constructs().contains(&kind)
 }
 

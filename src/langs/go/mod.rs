@@ -33,10 +33,8 @@ pub static CODE: CodeLanguage = CodeLanguage {
     queries: include_str!("queries.scm"),
     self_names: &[],
     trace: &TRACE,
-    summarize: |src, root, out, session| {
-        crate::code::summary::walk(&hooks::Go, src, root, out, session)
-    },
-    is_construct: |kind| crate::code::summary::is_construct(&hooks::Go, kind),
+    summarize: crate::code::summary::walk::<hooks::Go>,
+    is_construct: crate::code::summary::is_construct::<hooks::Go>,
     batch: rewrite::batch,
     concurrent: rewrite::concurrent,
     generate_test: testgen::generate,

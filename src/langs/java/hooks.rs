@@ -7,6 +7,7 @@ use crate::code::summary::{
 };
 use tree_sitter::Node;
 
+#[derive(Default)]
 pub struct Java;
 
 fn annotations(n: Node, src: &str) -> Vec<String> {

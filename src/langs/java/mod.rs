@@ -46,10 +46,8 @@ pub static CODE: CodeLanguage = CodeLanguage {
     queries: include_str!("queries.scm"),
     self_names: &["this"],
     trace: &TRACE,
-    summarize: |src, root, out, session| {
-        crate::code::summary::walk(&hooks::Java, src, root, out, session)
-    },
-    is_construct: |kind| crate::code::summary::is_construct(&hooks::Java, kind),
+    summarize: crate::code::summary::walk::<hooks::Java>,
+    is_construct: crate::code::summary::is_construct::<hooks::Java>,
     batch: rewrite::batch,
     concurrent: rewrite::concurrent,
     generate_test: testgen::generate,

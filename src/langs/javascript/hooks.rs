@@ -9,6 +9,7 @@ use crate::code::summary::{
 };
 use tree_sitter::Node;
 
+#[derive(Default)]
 pub struct JavaScript;
 
 const FN_KINDS: &[&str] = &[

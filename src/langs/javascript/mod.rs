@@ -53,10 +53,8 @@ pub static CODE: CodeLanguage = CodeLanguage {
     queries: include_str!("queries.scm"),
     self_names: &["this"],
     trace: &TRACE,
-    summarize: |src, root, out, session| {
-        crate::code::summary::walk(&hooks::JavaScript, src, root, out, session)
-    },
-    is_construct: |kind| crate::code::summary::is_construct(&hooks::JavaScript, kind),
+    summarize: crate::code::summary::walk::<hooks::JavaScript>,
+    is_construct: crate::code::summary::is_construct::<hooks::JavaScript>,
     batch: rewrite::batch,
     concurrent: rewrite::concurrent,
     generate_test: testgen::generate,

@@ -33,10 +33,8 @@ pub static CODE: CodeLanguage = CodeLanguage {
     queries: include_str!("queries.scm"),
     self_names: &["self", "cls"],
     trace: &TRACE,
-    summarize: |src, root, out, session| {
-        crate::code::summary::walk(&hooks::Python, src, root, out, session)
-    },
-    is_construct: |kind| crate::code::summary::is_construct(&hooks::Python, kind),
+    summarize: crate::code::summary::walk::<hooks::Python>,
+    is_construct: crate::code::summary::is_construct::<hooks::Python>,
     batch: rewrite::batch,
     concurrent: rewrite::concurrent,
     generate_test: testgen::generate,

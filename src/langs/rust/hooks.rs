@@ -7,6 +7,7 @@ use crate::code::summary::{
 };
 use tree_sitter::Node;
 
+#[derive(Default)]
 pub struct Rust;
 
 fn params(n: Option<Node>, src: &str) -> Vec<Param> {

@@ -33,10 +33,8 @@ pub static CODE: CodeLanguage = CodeLanguage {
     queries: include_str!("queries.scm"),
     self_names: &["self", "Self"],
     trace: &TRACE,
-    summarize: |src, root, out, session| {
-        crate::code::summary::walk(&hooks::Rust, src, root, out, session)
-    },
-    is_construct: |kind| crate::code::summary::is_construct(&hooks::Rust, kind),
+    summarize: crate::code::summary::walk::<hooks::Rust>,
+    is_construct: crate::code::summary::is_construct::<hooks::Rust>,
     batch: rewrite::batch,
     concurrent: rewrite::concurrent,
     generate_test: testgen::generate,
