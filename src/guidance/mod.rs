@@ -5,6 +5,7 @@ pub mod explain;
 pub mod knowledge;
 pub mod plans;
 pub mod rewrite;
+pub mod templates;
 pub mod testgen;
 
 pub use explain::{ExplainContext, Explanation, Hypothesis, explain, to_markdown};
