@@ -156,7 +156,7 @@ fn main() {
                 .or_default();
             t.total += 1;
             let found = !traces::scan(text).is_empty();
-            if found == !labels.trace.is_empty() {
+            if found != labels.trace.is_empty() {
                 t.detected += 1;
             }
             match miss(&labels.trace, text) {

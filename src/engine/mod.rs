@@ -10,8 +10,12 @@ use crate::config::Settings;
 use crate::workspace::WorkspaceIndex;
 
 pub mod correlate;
+pub mod host;
 pub mod loops;
+pub mod requests;
 pub mod traces;
+
+pub use host::{Analysis, Change, Effect, Host, Snapshot};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -121,7 +125,9 @@ pub struct DocumentReport {
     pub traces: Vec<traces::TraceReport>,
     pub trace_groups: Vec<traces::GroupReport>,
     /// The loop-remote-call findings behind this document's diagnostics, for code actions.
+    /// Finding `i`'s diagnostic is `diagnostics[first_finding_diagnostic + i]`.
     pub findings: Vec<crate::code::Finding>,
+    pub first_finding_diagnostic: usize,
     /// Diagnostics this document's traces put on other files (the frames' source lines).
     pub frame_marks: Vec<traces::FrameMark>,
 }
@@ -135,6 +141,7 @@ pub fn analyze_document(input: DocumentInput<'_>, cx: &Context<'_, '_>) -> Docum
     if let (Some(index), Some(key)) = (cx.code, input.code) {
         if rule_enabled(cx.settings, loops::RULE) {
             let findings = index.findings_for_with(key.rel, cx.helper);
+            report.first_finding_diagnostic = report.diagnostics.len();
             report
                 .diagnostics
                 .extend(loops::diagnostics(&findings, key.root));
@@ -142,6 +149,14 @@ pub fn analyze_document(input: DocumentInput<'_>, cx: &Context<'_, '_>) -> Docum
         }
     }
     report
+}
+
+impl DocumentReport {
+    /// The diagnostic of the report's finding `i` (one per finding, in order).
+    pub fn diagnostic_of_finding(&self, i: usize) -> Option<usize> {
+        let d = self.first_finding_diagnostic + i;
+        (i < self.findings.len() && d < self.diagnostics.len()).then_some(d)
+    }
 }
 
 pub fn rule_enabled(settings: &Settings, rule: &str) -> bool {

@@ -12,22 +12,7 @@ use tower_lsp_server::ls_types::{self as lsp, MessageType, Uri};
 use super::convert;
 use super::documents::{DocNotice, open_or_disk};
 use super::state::State;
-use crate::engine::traces::FrameMark;
-use crate::engine::{self, DocumentInput, DocumentReport};
-use crate::text::Document;
-
-/// The analysis of one document version, as the request handlers read it.
-#[derive(Debug)]
-pub struct DocResult {
-    pub uri: Uri,
-    /// The workspace index generation the analysis saw.
-    pub generation: u64,
-    pub version: i32,
-    pub document: Arc<Document>,
-    pub report: DocumentReport,
-    /// `report.diagnostics` in LSP form, as last published.
-    pub diagnostics: Vec<lsp::Diagnostic>,
-}
+use crate::engine::{self, Change};
 
 type Published = Arc<AsyncMutex<HashMap<Uri, i32>>>;
 
@@ -153,10 +138,6 @@ async fn sleep_until(t: Option<Instant>) {
     }
 }
 
-/// How long an analysis's helper thread waits for its work by yielding before it sleeps: the
-/// reparse and re-summary of a 5k-line file take 3–8 ms (see `Helper`).
-const HELPER_SPIN: Duration = Duration::from_millis(30);
-
 /// Open buffers first, then the disk: what the analysis reads of other files.
 struct LspSources {
     open: super::documents::Snapshot,
@@ -179,137 +160,35 @@ impl engine::Sources for LspSources {
     }
 }
 
-/// How a document is named in messages: relative to its workspace folder when it has one.
-fn display_name(state: &State, uri: &Uri) -> String {
-    if let Some(path) = uri.to_file_path() {
-        if let Some(root) = state.workspace_read().root_of(&path) {
-            return crate::workspace::relative(root, &path);
-        }
-        return path.display().to_string();
-    }
-    uri.as_str().to_string()
-}
-
 async fn analyze(state: Arc<State>, published: Published, uri: Uri, propagate: bool) {
     let Some(document) = state.docs.latest().get(&uri).cloned() else {
         return;
     };
-    let settings = state.settings();
     let enc = state.encoding();
-    let generation = state
-        .index_generation
-        .load(std::sync::atomic::Ordering::SeqCst);
     let path = uri.to_file_path().map(|p| p.into_owned());
-    let display = display_name(&state, &uri);
     let doc = Arc::clone(&document);
     let open_docs = state.docs.latest();
-    let job_state = Arc::clone(&state);
+    let host = Arc::clone(&state.host);
+    let key = uri.as_str().to_string();
     let job = tokio::task::spawn_blocking(move || {
-        let text = doc.text();
         let sources = LspSources {
             open: Arc::clone(&open_docs),
             disk: Default::default(),
             texts: Default::default(),
         };
-        let code_key = path.as_deref().and_then(|p| job_state.code_key(p));
-        let mut code = code_key.as_ref().map(|_| job_state.code_lock());
-        // A big file's findings are computed in two halves; the helper thread for the second
-        // is started now, so that it is running (not waking) when the findings are asked for.
-        let split = engine::rule_enabled(&settings, engine::loops::RULE)
-            && matches!((code.as_deref(), &code_key), (Some(c), Some((rel, _))) if c.index.splits_findings(rel));
-        let (report, dependents) = std::thread::scope(|scope| {
-            let helper = split.then(|| crate::code::Helper::start(scope, HELPER_SPIN));
-            let mut dependents = Vec::new();
-            if let (Some(code), Some((rel, _))) = (code.as_mut(), &code_key) {
-                code.sync_settings(&settings);
-                code.update_open(rel, &text);
-                if propagate {
-                    dependents = code
-                        .index
-                        .dependents_of(rel)
-                        .into_iter()
-                        .map(|d| (d, code_key.as_ref().map(|k| k.1.clone())))
-                        .collect();
-                }
-            }
-            // Workspace findings, for correlating a stack trace with them. A code document
-            // already holds the code lock and asks only if it contains a trace (an edit to
-            // ordinary code must not resolve the whole workspace). Any other document (notes,
-            // logs: where traces are) takes them now, before the workspace lock: the code lock
-            // is always taken first.
-            let eager = code.is_none().then(|| job_state.code_lock().all_findings());
-            let findings = || match (&eager, code.as_deref()) {
-                (Some(all), _) => Arc::clone(all),
-                (None, Some(code)) => code.all_findings(),
-                (None, None) => Arc::default(),
-            };
-            let workspace = job_state.workspace_read();
-            let cx = engine::Context {
-                settings: &settings,
-                workspace: &workspace,
-                sources: &sources,
-                scan_traces: true,
-                code: code.as_deref().map(|c| &c.index),
-                findings: &findings,
-                helper: helper.as_ref(),
-            };
-            let report = engine::analyze_document(
-                DocumentInput {
-                    path: path.as_deref(),
-                    display: &display,
-                    language_id: &doc.language_id,
-                    text: &text,
-                    code: code_key
-                        .as_ref()
-                        .map(|(rel, root)| engine::CodeKey { rel, root }),
-                },
-                &cx,
-            );
-            (report, dependents)
-        });
-        drop(code);
-        // A chain's hops are mostly in a few helper files: each is read, and its URI built,
-        // once per analysis.
-        let own = crate::text::LineTable::new(text.as_str());
-        let mut files: HashMap<PathBuf, Option<Arc<convert::RelatedFile>>> = HashMap::new();
-        // Through the analysis's sources: open buffers first, the disk read once.
-        let mut file_of = |p: &Path| {
-            use engine::Sources;
-            files
-                .entry(p.to_path_buf())
-                .or_insert_with(|| {
-                    let lines = if path.as_deref() == Some(p) {
-                        own.clone()
-                    } else {
-                        crate::text::LineTable::new(sources.text(p)?)
-                    };
-                    let uri = convert::uri_for_path(p)?;
-                    Some(Arc::new(convert::RelatedFile { uri, lines }))
-                })
-                .clone()
-        };
-        let mut report = report;
-        let diagnostics: Vec<lsp::Diagnostic> = report
-            .diagnostics
-            .iter_mut()
-            .map(|d| convert::diagnostic(&own, d, enc, &mut file_of))
-            .collect();
-        (report, diagnostics, dependents)
+        let (mut analysis, dependents) =
+            host.analyze(&key, path.as_deref(), &doc, &sources, propagate);
+        let diagnostics = to_lsp_diagnostics(&mut analysis, path.as_deref(), &sources, enc);
+        (analysis, diagnostics, dependents)
     });
-    let (report, diagnostics, dependents) = match job.await {
+    let (analysis, diagnostics, dependents) = match job.await {
         Ok(r) => r,
         Err(e) => {
             tracing::error!("analysis of {} failed: {e}", uri.as_str());
             return;
         }
     };
-    let new_targets: Vec<PathBuf> = report
-        .frame_marks
-        .iter()
-        .map(|m| m.target.clone())
-        .collect();
-    let marks = report.frame_marks.clone();
-    {
+    let targets = {
         // Store and publish under one lock, and only if this version is still the document's
         // current one: a result for version N is never shown once N+1 exists.
         let mut guard = published.lock().await;
@@ -326,49 +205,57 @@ async fn analyze(state: Arc<State>, published: Published, uri: Uri, propagate: b
             return;
         }
         guard.insert(uri.clone(), document.version);
-        if let Ok(mut results) = state.results.write() {
-            let previous = results.insert(
-                uri.clone(),
-                Arc::new(DocResult {
-                    uri: uri.clone(),
-                    generation,
-                    version: document.version,
-                    document: Arc::clone(&document),
-                    report,
-                    diagnostics,
-                }),
-            );
-            // Hundreds of diagnostics and their report: not freed on this edit's path.
-            crate::reclaim::drop_later(previous);
-        }
+        state
+            .diagnostics
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(uri.clone(), (document.version, Arc::new(diagnostics)));
+        let (previous, targets) = state.host.store(Arc::new(analysis));
+        // Hundreds of diagnostics and their report: not freed on this edit's path.
+        crate::reclaim::drop_later(previous);
         publish_locked(&state, &uri).await;
-    }
-    let old_targets = replace_marks(&state, &uri, marks);
-    republish_targets(
-        &state,
-        &published,
-        &uri,
-        old_targets.into_iter().chain(new_targets),
-    )
-    .await;
-    for (rel, root) in dependents {
-        let Some(root) = root else { continue };
-        if let Some(dep) = convert::uri_for_path(&root.join(rel)) {
+        targets
+    };
+    republish_targets(&state, &published, &uri, targets.into_iter()).await;
+    for dep in dependents {
+        if let Some(dep) = convert::uri_for_path(&dep) {
             state.scheduler.reanalyze(dep);
         }
     }
 }
 
-/// Installs a document's frame marks; returns the files its previous marks were on.
-fn replace_marks(state: &State, origin: &Uri, marks: Vec<FrameMark>) -> Vec<PathBuf> {
-    let mut all = state.marks.write().unwrap_or_else(|p| p.into_inner());
-    let old = if marks.is_empty() {
-        all.remove(origin)
-    } else {
-        all.insert(origin.clone(), marks)
+/// The analysis's diagnostics in LSP form (moving their `data` out: the LSP form is the one
+/// kept). A chain's hops are mostly in a few helper files: each is read, and its URI built,
+/// once per analysis, through the analysis's sources (open buffers first, the disk once).
+fn to_lsp_diagnostics(
+    analysis: &mut engine::Analysis,
+    path: Option<&Path>,
+    sources: &LspSources,
+    enc: crate::text::Encoding,
+) -> Vec<lsp::Diagnostic> {
+    let own = crate::text::LineTable::new(analysis.document.text().as_str());
+    let mut files: HashMap<PathBuf, Option<Arc<convert::RelatedFile>>> = HashMap::new();
+    let mut file_of = |p: &Path| {
+        use engine::Sources;
+        files
+            .entry(p.to_path_buf())
+            .or_insert_with(|| {
+                let lines = if path == Some(p) {
+                    own.clone()
+                } else {
+                    crate::text::LineTable::new(sources.text(p)?)
+                };
+                let uri = convert::uri_for_path(p)?;
+                Some(Arc::new(convert::RelatedFile { uri, lines }))
+            })
+            .clone()
     };
-    old.map(|m| m.into_iter().map(|m| m.target).collect())
-        .unwrap_or_default()
+    analysis
+        .report
+        .diagnostics
+        .iter_mut()
+        .map(|d| convert::diagnostic(&own, d, enc, &mut file_of))
+        .collect()
 }
 
 async fn republish_targets(
@@ -398,18 +285,14 @@ async fn republish_targets(
 async fn publish_locked(state: &State, uri: &Uri) {
     let open = state.docs.latest();
     let doc = open.get(uri).cloned();
-    let (result, version) = match &doc {
-        Some(d) => {
-            let result = state.results.read().ok().and_then(|r| r.get(uri).cloned());
-            match result {
-                Some(r) if r.version == d.version => (Some(r), Some(d.version)),
-                // Its own analysis is on the way and will publish.
-                _ => return,
-            }
-        }
-        None => (None, None),
+    let (own, version) = match &doc {
+        Some(d) => match state.diagnostics_for(uri, d.version) {
+            Some(own) => (own, Some(d.version)),
+            // Its own analysis is on the way and will publish.
+            None => return,
+        },
+        None => (Arc::default(), None),
     };
-    let own: &[lsp::Diagnostic] = result.as_ref().map_or(&[], |r| &r.diagnostics);
     let marks = mark_diagnostics(state, uri, &open);
     // Serialised from borrowed diagnostics straight into a frame: a publish of a few hundred
     // diagnostics is most of an edit's cost when it is cloned, turned into a `serde_json::Value`
@@ -419,7 +302,7 @@ async fn publish_locked(state: &State, uri: &Uri) {
         method: "textDocument/publishDiagnostics",
         params: PublishParams {
             uri,
-            diagnostics: Chained(own, &marks),
+            diagnostics: Chained(&own, &marks),
             version,
         },
     };
@@ -467,16 +350,7 @@ fn mark_diagnostics(
     let Some(path) = uri.to_file_path().map(|p| p.into_owned()) else {
         return Vec::new();
     };
-    let marks: Vec<(Uri, FrameMark)> = {
-        let all = state.marks.read().unwrap_or_else(|p| p.into_inner());
-        all.iter()
-            .flat_map(|(origin, ms)| {
-                ms.iter()
-                    .filter(|m| m.target == path)
-                    .map(move |m| (origin.clone(), m.clone()))
-            })
-            .collect()
-    };
+    let marks = state.host.snapshot().marks_on(&path);
     if marks.is_empty() {
         return Vec::new();
     }
@@ -488,6 +362,7 @@ fn mark_diagnostics(
     marks
         .into_iter()
         .filter_map(|(origin, m)| {
+            let origin: Uri = origin.parse().ok()?;
             let range = engine::traces::locate(&target_text, m.line, m.expected.as_deref())?;
             let origin_doc = open.get(&origin)?;
             Some(lsp::Diagnostic {
@@ -522,21 +397,36 @@ fn mark_diagnostics(
 
 async fn clear(state: &Arc<State>, published: &Published, uri: Uri) {
     // A closed code file is what is on disk again.
-    if let Some(path) = uri.to_file_path().map(|p| p.into_owned()) {
-        if let Some((rel, _)) = state.code_key(&path) {
-            state.code_lock().parsed.remove(&rel);
-            super::server::resummarize(state, &rel, path.is_file().then_some(path.clone())).await;
-        }
-    }
+    let path = uri.to_file_path().map(|p| p.into_owned());
+    let code = match path
+        .as_ref()
+        .and_then(|p| Some((state.host.code_key(p)?, p.clone())))
     {
+        Some(((rel, _), path)) => {
+            let on_disk = super::handlers::did_change_watched_files::summarize_on_disk(
+                &rel,
+                path.is_file().then_some(path),
+            )
+            .await;
+            Some((rel, on_disk))
+        }
+        None => None,
+    };
+    let republish = {
         let mut guard = published.lock().await;
         guard.remove(&uri);
-        if let Ok(mut results) = state.results.write() {
-            results.remove(&uri);
-        }
+        state
+            .diagnostics
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(&uri);
+        let effect = state.host.apply(Change::Closed {
+            key: uri.as_str().to_string(),
+            code,
+        });
         // A closed file may still carry marks from traces in open documents.
         publish_locked(state, &uri).await;
-    }
-    let old_targets = replace_marks(state, &uri, Vec::new());
-    republish_targets(state, published, &uri, old_targets.into_iter()).await;
+        effect.republish
+    };
+    republish_targets(state, published, &uri, republish.into_iter()).await;
 }

@@ -175,3 +175,14 @@ pub fn open_or_disk(
         None,
     ))
 }
+
+/// The engine's view of workspace files for requests: open buffers (with their version) first,
+/// then the disk.
+pub struct OpenFiles(pub Snapshot);
+
+impl crate::engine::requests::Files for OpenFiles {
+    fn read(&self, path: &std::path::Path) -> Option<crate::engine::requests::FileText> {
+        open_or_disk(&self.0, path)
+            .map(|(lines, version)| crate::engine::requests::FileText { lines, version })
+    }
+}

@@ -1,16 +1,16 @@
 //! The LSP face: JSON-RPC over stdio, LSP types, and nothing else. Everything it says comes
 //! from the engine (`crate::engine` and the modules below it).
 
-mod actions;
 mod analysis;
+mod capabilities;
 mod config_sync;
 pub mod convert;
 mod documents;
 pub mod framing;
+mod handlers;
 mod scan;
 mod server;
 mod state;
-mod traces;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};

@@ -11,6 +11,7 @@ use tower_lsp_server::ls_types::{NumberOrString, ProgressToken};
 
 use super::state::State;
 use crate::code::{self, FileSummary, Lang};
+use crate::engine::Change;
 use crate::workspace::{self, FileEntry, ScanOptions};
 
 static SCAN_SEQ: AtomicUsize = AtomicUsize::new(0);
@@ -21,7 +22,7 @@ pub async fn scan(state: Arc<State>, roots: Vec<PathBuf>) {
     if roots.is_empty() {
         return;
     }
-    state.scans_running.fetch_add(1, Ordering::SeqCst);
+    state.host.apply(Change::ScanStarted);
     let cancel = Arc::new(AtomicBool::new(false));
     if let Ok(mut slot) = state.scan_cancel.lock() {
         if let Some(previous) = slot.replace(Arc::clone(&cancel)) {
@@ -29,7 +30,7 @@ pub async fn scan(state: Arc<State>, roots: Vec<PathBuf>) {
         }
     }
     let settings = state.settings();
-    state.code_lock().sync_settings(&settings);
+    state.host.code().sync_settings(&settings);
     let opts = ScanOptions {
         max_file_bytes: settings.max_file_bytes,
         exclude: settings.exclude.clone(),
@@ -66,22 +67,14 @@ pub async fn scan(state: Arc<State>, roots: Vec<PathBuf>) {
     let mut job = tokio::task::spawn_blocking(move || {
         let mut totals = workspace::ScanStats::default();
         for root in roots {
-            walk_state.workspace_write().add_root(root.clone());
+            walk_state.host.apply(Change::AddRoot(root.clone()));
             let mut batch: Vec<FileEntry> = Vec::with_capacity(BATCH);
             let mut summaries: Vec<(String, FileSummary)> = Vec::new();
             let flush = |batch: &mut Vec<FileEntry>, summaries: &mut Vec<(String, FileSummary)>| {
-                let mut index = walk_state.workspace_write();
-                for entry in batch.drain(..) {
-                    index.insert(entry);
-                }
-                drop(index);
-                let mut code = walk_state.code_lock();
-                for (rel, summary) in summaries.drain(..) {
-                    // An open document's buffer is newer than the disk.
-                    if !code.parsed.contains_key(&rel) {
-                        code.update(&rel, summary);
-                    }
-                }
+                walk_state.host.apply(Change::Indexed {
+                    files: std::mem::take(batch),
+                    summaries: std::mem::take(summaries),
+                });
             };
             let stats = workspace::walk(&root, &opts, &walk_cancel, |entry| {
                 if let Some(lang) = Lang::from_path(&entry.rel) {
@@ -135,8 +128,7 @@ pub async fn scan(state: Arc<State>, roots: Vec<PathBuf>) {
     if let Some(p) = progress {
         p.finish_with_message(summary).await;
     }
-    state.index_generation.fetch_add(1, Ordering::SeqCst);
-    state.scans_running.fetch_sub(1, Ordering::SeqCst);
+    state.host.apply(Change::ScanEnded);
     if stats.is_some_and(|s| !s.cancelled) {
         state.scheduler.reanalyze_all();
     }

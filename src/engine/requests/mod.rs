@@ -1,0 +1,147 @@
+//! The answers to editor requests, in plain types: byte ranges, paths, Markdown. Each request
+//! is one file; the LSP face converts (`lsp/handlers/`), nothing here knows LSP.
+//!
+//! Requests read a document's stored [`Analysis`](super::host::Analysis) (never recompute it)
+//! and the text of the files frames point at through [`Files`].
+
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+use super::host::{Analysis, Host};
+use super::traces::{GroupReport, TraceReport};
+use crate::code::Finding;
+use crate::text::LineIndex;
+
+pub mod actions;
+pub mod commands;
+pub mod definition;
+pub mod hover;
+pub mod links;
+
+/// A file's text as the user sees it, with its version when it is an open document.
+#[derive(Debug, Clone)]
+pub struct FileText {
+    pub lines: LineIndex,
+    pub version: Option<i32>,
+}
+
+/// Reads workspace files for requests: the server answers from open buffers first, then the
+/// disk; the CLI reads the disk.
+pub trait Files: Sync {
+    fn read(&self, path: &Path) -> Option<FileText>;
+}
+
+/// The disk, read lossily.
+pub struct Disk;
+
+impl Files for Disk {
+    fn read(&self, path: &Path) -> Option<FileText> {
+        let bytes = std::fs::read(path).ok()?;
+        Some(FileText {
+            lines: LineIndex::new(&String::from_utf8_lossy(&bytes)),
+            version: None,
+        })
+    }
+}
+
+/// A range in some file, with the text it is a range of (for the face's conversion).
+#[derive(Debug, Clone)]
+pub struct FileRange {
+    pub path: PathBuf,
+    pub range: Range<usize>,
+    pub lines: LineIndex,
+}
+
+/// What the cursor is on.
+pub enum Target<'a> {
+    Frame {
+        trace: &'a TraceReport,
+        frame: usize,
+    },
+    Header {
+        trace: &'a TraceReport,
+        group: &'a GroupReport,
+    },
+}
+
+impl<'a> Target<'a> {
+    pub fn trace(&self) -> &'a TraceReport {
+        match self {
+            Target::Frame { trace, .. } | Target::Header { trace, .. } => trace,
+        }
+    }
+}
+
+/// The frame or header under `offset`.
+pub fn target_at(result: &Analysis, offset: usize) -> Option<Target<'_>> {
+    let report = &result.report;
+    let trace = report
+        .traces
+        .iter()
+        .find(|t| t.trace.span.start <= offset && offset <= t.trace.span.end)?;
+    if let Some(i) = trace
+        .trace
+        .frames
+        .iter()
+        .position(|f| f.span.start <= offset && offset <= f.span.end)
+    {
+        return Some(Target::Frame { trace, frame: i });
+    }
+    let group = report.trace_groups.get(trace.group)?;
+    let on_header =
+        trace.trace.header_span.start <= offset && offset <= trace.trace.header_span.end;
+    on_header.then_some(Target::Header { trace, group })
+}
+
+/// The trace at `offset` (on a frame, its header, or anywhere in its span) and its group.
+pub fn trace_at(result: &Analysis, offset: usize) -> Option<(&TraceReport, &GroupReport)> {
+    let trace = match target_at(result, offset) {
+        Some(t) => t.trace(),
+        None => result
+            .report
+            .traces
+            .iter()
+            .find(|t| t.trace.span.start <= offset && offset <= t.trace.span.end)?,
+    };
+    Some((trace, result.report.trace_groups.get(trace.group)?))
+}
+
+/// The loop-remote-call findings whose span meets `range`, with their index in the report.
+pub fn findings_at(result: &Analysis, range: Range<usize>) -> Vec<(usize, &Finding)> {
+    result
+        .report
+        .findings
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| f.span.start.byte <= range.end && range.start <= f.span.end.byte)
+        .collect()
+}
+
+/// The workspace folder of the document (or the first one).
+pub fn root_for(host: &Host, result: &Analysis) -> Option<PathBuf> {
+    let ws = host.workspace();
+    result
+        .path
+        .as_deref()
+        .and_then(|p| ws.root_of(p).map(Path::to_path_buf))
+        .or_else(|| ws.roots().first().cloned())
+}
+
+/// Reads workspace-relative files through `files`.
+pub fn relative_reader<'a>(
+    files: &'a dyn Files,
+    root: &Path,
+) -> impl Fn(&str) -> Option<String> + 'a {
+    let root = root.to_path_buf();
+    move |rel: &str| files.read(&root.join(rel)).map(|t| t.lines.text())
+}
+
+/// The Markdown fence for a source file, by extension.
+pub fn fence_language(path: &Path) -> &'static str {
+    crate::langs::fence_for_extension(path.extension().and_then(|e| e.to_str()).unwrap_or(""))
+}
+
+/// Today as `YYYY-MM-DD` (UTC), for the names of generated files.
+pub fn today() -> String {
+    time::OffsetDateTime::now_utc().date().to_string()
+}
