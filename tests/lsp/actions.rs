@@ -416,3 +416,38 @@ fn debuglens_today() -> String {
         .unwrap();
     String::from_utf8_lossy(&out.stdout).trim().to_string()
 }
+
+#[tokio::test]
+async fn an_action_names_the_diagnostic_of_its_own_finding_when_two_messages_are_the_same() {
+    // Two calls on one line: the same API, the same loop, the same line, so the same message.
+    let dir = common::workspace(&[(
+        "twin.py",
+        "import requests\n\n\ndef fetch(ids):\n    for i in ids:\n        requests.get(\"a\" + i); requests.get(\"b\" + i)\n",
+    )]);
+    let mut s = TestServer::builder()
+        .workspace(dir.path())
+        .capabilities(editor_caps())
+        .init_options(json!({"debounceMs": 0}))
+        .start()
+        .await;
+    let uri = s.uri("twin.py");
+    s.open(
+        &uri,
+        "python",
+        &std::fs::read_to_string(dir.path().join("twin.py")).unwrap(),
+    )
+    .await;
+    let diags = s.diagnostics(&uri, 1).await;
+    assert_eq!(diags.len(), 2, "{diags:#?}");
+    assert_eq!(diags[0]["message"], diags[1]["message"]);
+    let actions = s
+        .request(
+            "textDocument/codeAction",
+            json!({"textDocument": {"uri": uri}, "range": diags[1]["range"], "context": {"diagnostics": [diags[1]]}}),
+        )
+        .await
+        .unwrap();
+    let concurrent = find(&actions, "Run concurrently");
+    assert_eq!(concurrent["diagnostics"][0]["range"], diags[1]["range"]);
+    s.shutdown_and_exit().await;
+}
