@@ -11,7 +11,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::config::{ConfigLayers, Layer, Settings};
 use crate::engine::{self, DocumentInput};
-use crate::workspace::{self, ScanOptions, WorkspaceIndex};
+use crate::workspace::{self, ScanOptions};
 
 pub use output::FileFindings;
 
@@ -167,13 +167,12 @@ pub fn check(
     }
     files.sort();
     files.dedup();
-    let index = index_workspace(&base, &settings);
-    let root = index
-        .roots()
-        .first()
-        .cloned()
-        .unwrap_or_else(|| base.clone());
-    let code_index = index_code(&index, &root, &settings);
+    let host = engine::Host::new(settings.clone());
+    let root = host.load_folder(&base);
+    let code = host.code();
+    let code_index = &code.index;
+    let workspace = host.workspace();
+    let index = &*workspace;
     let changed = match diff {
         Some(rev) => Some(workspace::git::changed_since(&root, rev).map_err(CliError)?),
         None => None,
@@ -193,10 +192,10 @@ pub fn check(
         let sources = engine::DiskSources::default();
         let cx = engine::Context {
             settings: &settings,
-            workspace: &index,
+            workspace: index,
             sources: &sources,
             scan_traces: false,
-            code: Some(&code_index),
+            code: Some(code_index),
             findings: &|| std::sync::Arc::new(Vec::new()),
             helper: None,
         };
@@ -249,54 +248,15 @@ pub fn check(
     written.map_err(|e| CliError(format!("writing output: {e}")))?;
     // Freeing a big workspace's summaries takes longer than writing the report; the process
     // is about to exit, so let that happen off this thread.
-    crate::reclaim::drop_later((code_index, index, results));
+    drop((code, workspace));
+    crate::reclaim::drop_later((host, results));
     Ok(if found > 0 { 1 } else { 0 })
 }
 
-/// Summaries of every code file in the index, keyed by path relative to `root`.
-pub fn index_code(index: &WorkspaceIndex, root: &Path, settings: &Settings) -> crate::code::Index {
-    let cfg = engine::loops::analysis_config(settings);
-    let mut code = crate::code::Index::new(
-        crate::code::catalog::Catalog::with_user_entries(cfg.user_entries.clone()),
-        cfg,
-    );
-    let jobs: Vec<(String, crate::code::Lang, &Path)> = index
-        .files()
-        .filter_map(|entry| {
-            let rel = workspace::relative(root, &entry.path);
-            let lang = crate::code::Lang::from_path(&rel)?;
-            Some((rel, lang, entry.path.as_path()))
-        })
-        .collect();
-    // Parsing and summarising dominate a check; files are independent, so use every core.
-    let summaries = parallel_map(&jobs, |(rel, lang, path)| {
-        let text = read_text(path).ok()?;
-        Some((rel.clone(), crate::code::summarize(rel, *lang, &text)))
-    });
-    for (rel, summary) in summaries.into_iter().flatten() {
-        code.update(&rel, summary);
-    }
-    code
-}
-
-/// `f` over `items` on every core, results in `items`' order (rayon's work stealing: files
-/// differ a lot in size, and fixed shares left a core idle).
+/// `f` over `items` on every core, results in `items`' order (rayon's work stealing).
 fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync + Send) -> Vec<R> {
     use rayon::prelude::*;
     items.par_iter().map(f).collect()
-}
-
-/// The files of `root`, for resolving trace frames and following calls across files.
-pub fn index_workspace(root: &Path, settings: &Settings) -> WorkspaceIndex {
-    let root = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
-    let mut index = WorkspaceIndex::default();
-    index.add_root(root.clone());
-    let opts = ScanOptions {
-        max_file_bytes: settings.max_file_bytes,
-        exclude: settings.exclude.clone(),
-    };
-    workspace::walk(&root, &opts, &AtomicBool::new(false), |f| index.insert(f));
-    index
 }
 
 /// `debuglens explain`: returns the exit code.
@@ -321,13 +281,10 @@ pub fn explain(
         )));
     }
     let settings = load_settings(&base, err);
-    let index = index_workspace(&base, &settings);
-    let code_root = index
-        .roots()
-        .first()
-        .cloned()
-        .unwrap_or_else(|| base.clone());
-    let findings = std::sync::Arc::new(index_code(&index, &code_root, &settings).all_findings());
+    let host = engine::Host::new(settings.clone());
+    let root = host.load_folder(&base);
+    let findings = host.code().all_findings();
+    let index = host.workspace();
     let sources = engine::DiskSources::default();
     let cx = engine::Context {
         settings: &settings,
@@ -348,7 +305,6 @@ pub fn explain(
         },
         &cx,
     );
-    let root = index.roots().first().cloned().unwrap_or(base);
     let written = match format {
         ExplainFormat::Text => output::explain_text(&report, &text, &root, out),
         ExplainFormat::Json => output::explain_json(&report, &text, &root, out),

@@ -254,6 +254,37 @@ impl Host {
         effect
     }
 
+    /// Indexes a folder at once (the CLI's way; the server scans in batches with progress):
+    /// its files, and the summaries of its code files, parsed on every core. Returns the
+    /// folder as it is keyed (canonical).
+    pub fn load_folder(&self, folder: &Path) -> PathBuf {
+        use rayon::prelude::*;
+        let root = std::fs::canonicalize(folder).unwrap_or_else(|_| folder.to_path_buf());
+        self.apply(Change::AddRoot(root.clone()));
+        let settings = self.settings();
+        let opts = crate::workspace::ScanOptions {
+            max_file_bytes: settings.max_file_bytes,
+            exclude: settings.exclude.clone(),
+        };
+        let mut files = Vec::new();
+        let never = std::sync::atomic::AtomicBool::new(false);
+        crate::workspace::walk(&root, &opts, &never, |f| files.push(f));
+        // Parsing and summarising dominate a check; files are independent (rayon's work
+        // stealing: files differ a lot in size, and fixed shares left a core idle).
+        let summaries: Vec<(String, FileSummary)> = files
+            .par_iter()
+            .filter_map(|entry| {
+                let rel = crate::workspace::relative(&root, &entry.path);
+                let lang = crate::code::Lang::from_path(&rel)?;
+                let bytes = std::fs::read(&entry.path).ok()?;
+                let text = String::from_utf8_lossy(&bytes);
+                Some((rel.clone(), crate::code::summarize(&rel, lang, &text)))
+            })
+            .collect();
+        self.apply(Change::Indexed { files, summaries });
+        root
+    }
+
     /// Where `path` sits in the code index: its path relative to its workspace folder (or the
     /// absolute path outside any), if it is in a language the index knows.
     pub fn code_key(&self, path: &Path) -> Option<(String, PathBuf)> {
