@@ -446,3 +446,71 @@ async fn a_file_created_on_disk_is_indexed_and_the_frame_that_names_it_resolves(
     assert_eq!(links.as_array().unwrap().len(), 5);
     s.shutdown_and_exit().await;
 }
+
+#[tokio::test]
+async fn the_outline_lists_each_trace_with_its_frames() {
+    let mut s = demo_server().await;
+    let notes = s.uri("notes/incident.md");
+    s.open(&notes, "markdown", &read("notes/incident.md")).await;
+    let symbols = s
+        .request(
+            "textDocument/documentSymbol",
+            json!({"textDocument": {"uri": notes}}),
+        )
+        .await
+        .unwrap();
+    let outline: Vec<(String, String, Vec<String>)> = symbols
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            let frames = t["children"]
+                .as_array()
+                .map(|c| {
+                    c.iter()
+                        .map(|f| {
+                            format!(
+                                "{} {}",
+                                f["name"].as_str().unwrap(),
+                                f["detail"].as_str().unwrap()
+                            )
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            (
+                t["name"].as_str().unwrap().to_string(),
+                t["detail"].as_str().unwrap().to_string(),
+                frames,
+            )
+        })
+        .collect();
+    let lib = "/usr/local/lib/python3.11/site-packages/aiohttp";
+    let frames = |fs: &[&str]| fs.iter().map(|f| f.replace("LIB", lib)).collect::<Vec<_>>();
+    assert_eq!(
+        outline,
+        vec![
+            (
+                "asyncio.exceptions.CancelledError".to_string(),
+                "2 frames, 0 in the app".to_string(),
+                frames(&["start LIB/client_reqrep.py:745", "read LIB/streams.py:716"]),
+            ),
+            (
+                "TimeoutError".to_string(),
+                "9 frames, 5 in the app".to_string(),
+                frames(&[
+                    "error_middleware /app/app.py:18",
+                    "checkout /app/handlers/checkout.py:43",
+                    "process_checkout /app/handlers/checkout.py:27",
+                    "validate_inventory /app/services/inventory.py:20",
+                    "check /app/clients/inventory.py:45",
+                    "_request LIB/client.py:900",
+                    "_connect_and_send_request LIB/client.py:878",
+                    "start LIB/client_reqrep.py:740",
+                    "__exit__ LIB/helpers.py:759",
+                ]),
+            ),
+        ]
+    );
+    s.shutdown_and_exit().await;
+}

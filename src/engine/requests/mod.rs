@@ -17,6 +17,7 @@ pub mod commands;
 pub mod definition;
 pub mod hover;
 pub mod links;
+pub mod symbols;
 
 /// A file's text as the user sees it, with its version when it is an open document.
 #[derive(Debug, Clone)]

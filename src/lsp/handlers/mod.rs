@@ -12,6 +12,7 @@ pub mod did_change_workspace_folders;
 pub mod did_close;
 pub mod did_open;
 pub mod document_link;
+pub mod document_symbol;
 pub mod execute_command;
 pub mod hover;
 pub mod initialize;
