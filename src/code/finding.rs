@@ -6,10 +6,14 @@ use serde::Serialize;
 
 pub const RULE_LOOP_REMOTE_CALL: &str = "loop-remote-call";
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, PartialOrd, Ord)]
+/// How serious a diagnostic is, most serious first (the one severity type of the engine and
+/// both faces; loop findings are warnings or, when sequential by design, hints).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, PartialOrd, Ord)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
+    Error,
     Warning,
+    Information,
     Hint,
 }
 

@@ -4,7 +4,7 @@ use std::path::Path;
 
 use serde_json::json;
 
-use super::{Diagnostic, Location, Related, Severity};
+use super::{Diagnostic, Location, Related};
 use crate::code::{self, AnalysisConfig, Finding, catalog::UserEntry};
 use crate::config::Settings;
 
@@ -100,10 +100,7 @@ fn diagnostic(f: &Finding, root: &Path) -> Diagnostic {
     .unwrap_or_default();
     Diagnostic {
         range: f.span.start.byte..f.span.end.byte,
-        severity: match f.severity {
-            code::Severity::Warning => Severity::Warning,
-            code::Severity::Hint => Severity::Hint,
-        },
+        severity: f.severity,
         rule: RULE,
         message: f.message.clone(),
         related,

@@ -4,8 +4,6 @@
 use std::ops::Range;
 use std::path::PathBuf;
 
-use serde::Serialize;
-
 use crate::config::Settings;
 use crate::workspace::WorkspaceIndex;
 
@@ -17,14 +15,7 @@ pub mod traces;
 
 pub use host::{Analysis, Change, Effect, Host, Snapshot};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
-    Error,
-    Warning,
-    Information,
-    Hint,
-}
+pub use crate::code::Severity;
 
 /// A place in a file: byte offsets into that file's text.
 #[derive(Debug, Clone, PartialEq, Eq)]

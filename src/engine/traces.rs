@@ -335,17 +335,12 @@ fn marks_for_chain(
 
 /// One mark per source line: the most severe, then the first.
 fn dedupe_marks(marks: &mut Vec<FrameMark>) {
-    let rank = |s: Severity| match s {
-        Severity::Error => 0,
-        Severity::Warning => 1,
-        Severity::Information => 2,
-        Severity::Hint => 3,
-    };
     let mut best: HashMap<(PathBuf, u32), usize> = HashMap::new();
     for (i, m) in marks.iter().enumerate() {
         let key = (m.target.clone(), m.line);
         match best.get(&key) {
-            Some(&j) if rank(marks[j].severity) <= rank(m.severity) => {}
+            // Severity orders most serious first.
+            Some(&j) if marks[j].severity <= m.severity => {}
             _ => {
                 best.insert(key, i);
             }

@@ -218,9 +218,9 @@ mod tests {
     ];
 
     proptest! {
-        #![proptest_config(shared::testgen::config())]
+        #![proptest_config(shared::arbitrary::config())]
         #[test]
-        fn letter_prefilter_never_hides_noise(s in shared::testgen::mixed(LINES, TOKENS)) {
+        fn letter_prefilter_never_hides_noise(s in shared::arbitrary::mixed(LINES, TOKENS)) {
             let starts_letter = s.as_bytes().first().is_some_and(u8::is_ascii_alphabetic);
             if starts_letter && NOISE.find(&s).is_some_and(|m| m.end() > 0) {
                 prop_assert!(letter_may_be_noise(&s), "{s:?}");

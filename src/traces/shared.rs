@@ -436,7 +436,7 @@ needle!(WEBPACK_BOOT, "webpack/bootstrap");
 /// Differential-test support: lines built from tokens that steer the hand-written parsers
 /// into their corner cases, compared against the regexes they replace.
 #[cfg(test)]
-pub(crate) mod testgen {
+pub(crate) mod arbitrary {
     use proptest::prelude::*;
 
     /// Tokens every format shares; each parser's tests add their own.

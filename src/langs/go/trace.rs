@@ -407,9 +407,9 @@ mod tests {
     ];
 
     proptest! {
-        #![proptest_config(shared::testgen::config())]
+        #![proptest_config(shared::arbitrary::config())]
         #[test]
-        fn parsers_match_the_regexes(s in shared::testgen::mixed(LINES, TOKENS)) {
+        fn parsers_match_the_regexes(s in shared::arbitrary::mixed(LINES, TOKENS)) {
             prop_assert_eq!(func_fields(&s), func_by_regex(&s));
             prop_assert_eq!(file_fields(&s), file_by_regex(&s));
             prop_assert_eq!(goroutine_state(&s), goroutine_by_regex(&s));

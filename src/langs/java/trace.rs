@@ -448,9 +448,9 @@ mod tests {
     ];
 
     proptest! {
-        #![proptest_config(shared::testgen::config())]
+        #![proptest_config(shared::arbitrary::config())]
         #[test]
-        fn frame_parser_matches_the_regex(s in shared::testgen::mixed(LINES, TOKENS)) {
+        fn frame_parser_matches_the_regex(s in shared::arbitrary::mixed(LINES, TOKENS)) {
             prop_assert_eq!(frame_fields(&s), frame_by_regex(&s));
             if let Some(f) = frame_fast(&s) {
                 prop_assert_eq!(Some(f), frame_by_regex(&s));
@@ -458,7 +458,7 @@ mod tests {
         }
 
         #[test]
-        fn prechecks_match_the_regexes(s in shared::testgen::mixed(LINES, TOKENS)) {
+        fn prechecks_match_the_regexes(s in shared::arbitrary::mixed(LINES, TOKENS)) {
             prop_assert_eq!(is_more(&s), MORE.is_match(&s));
             if LOOSE_HEADER.is_match(&s) {
                 prop_assert!(may_be_loose(&s));
@@ -466,7 +466,7 @@ mod tests {
         }
 
         #[test]
-        fn header_parser_matches_the_regex(s in shared::testgen::mixed(LINES, TOKENS)) {
+        fn header_parser_matches_the_regex(s in shared::arbitrary::mixed(LINES, TOKENS)) {
             prop_assert_eq!(header_fast(&s), header_by_regex(&s));
         }
     }

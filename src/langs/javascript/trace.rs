@@ -606,9 +606,9 @@ mod tests {
     ];
 
     proptest! {
-        #![proptest_config(shared::testgen::config())]
+        #![proptest_config(shared::arbitrary::config())]
         #[test]
-        fn frame_parsers_match_the_regexes(s in shared::testgen::mixed(LINES, TOKENS)) {
+        fn frame_parsers_match_the_regexes(s in shared::arbitrary::mixed(LINES, TOKENS)) {
             prop_assert_eq!(v8_named(&s), named_by_regex(&s));
             prop_assert_eq!(v8_anon(&s), anon_by_regex(&s));
             prop_assert_eq!(v8_check(&s), V8_CHECK.is_match(&s));
@@ -616,12 +616,12 @@ mod tests {
         }
 
         #[test]
-        fn location_parser_matches_the_regex(s in shared::testgen::mixed(LINES, TOKENS)) {
+        fn location_parser_matches_the_regex(s in shared::arbitrary::mixed(LINES, TOKENS)) {
             prop_assert_eq!(split_loc(&s), loc_by_regex(&s));
         }
 
         #[test]
-        fn header_parsers_match_the_regexes(s in shared::testgen::mixed(LINES, TOKENS)) {
+        fn header_parsers_match_the_regexes(s in shared::arbitrary::mixed(LINES, TOKENS)) {
             prop_assert_eq!(owned(header_fast(&s)), header_by(&HEADER, &s));
             prop_assert_eq!(owned(loose_header_fast(&s)), header_by(&LOOSE_HEADER, &s));
         }

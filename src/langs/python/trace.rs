@@ -546,14 +546,14 @@ mod tests {
     ];
 
     proptest! {
-        #![proptest_config(shared::testgen::config())]
+        #![proptest_config(shared::arbitrary::config())]
         #[test]
-        fn frame_fields_match_the_regex(s in shared::testgen::mixed(LINES, TOKENS)) {
+        fn frame_fields_match_the_regex(s in shared::arbitrary::mixed(LINES, TOKENS)) {
             prop_assert_eq!(frame_fields(&s), by_regex(&s));
         }
 
         #[test]
-        fn exception_fields_match_the_regex(s in shared::testgen::mixed(LINES, TOKENS)) {
+        fn exception_fields_match_the_regex(s in shared::arbitrary::mixed(LINES, TOKENS)) {
             prop_assert_eq!(exc_fields(&s), exc_by_regex(&s));
         }
     }

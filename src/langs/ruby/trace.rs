@@ -290,9 +290,9 @@ mod tests {
     ];
 
     proptest! {
-        #![proptest_config(shared::testgen::config())]
+        #![proptest_config(shared::arbitrary::config())]
         #[test]
-        fn header_precheck_never_hides_a_header(s in shared::testgen::mixed(LINES, TOKENS)) {
+        fn header_precheck_never_hides_a_header(s in shared::arbitrary::mixed(LINES, TOKENS)) {
             prop_assert_eq!(is_header(&s), HEADER.is_match(&s));
         }
     }
