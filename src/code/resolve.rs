@@ -215,6 +215,22 @@ pub(crate) trait ResolveHooks: Sync {
     fn runs_api_call(&self, api_is_async: bool, awaited: bool) -> bool {
         !api_is_async || awaited
     }
+
+    // ---- trace frames (asked by `workspace::resolve` for this language's trace format) --
+
+    /// Whether this language's frames name files by module path, so a path starting with a
+    /// `go.mod` module (`example.com/shop/store/db.go`) is that module's folder. Go: `true`.
+    /// Default `false`.
+    fn frames_use_module_paths(&self) -> bool {
+        false
+    }
+
+    /// The path to match by suffix for a frame that names `path` in `function`, when the
+    /// language's frames leave out part of it; `None` (the default) matches `path` itself.
+    /// JVM: `Cart.java` in `com.acme.Cart.add` → `com/acme/Cart.java`.
+    fn frame_suffix(&self, _path: &str, _function: Option<&str>) -> Option<String> {
+        None
+    }
 }
 
 /// `app/x.py` → `app/x`; a path without an extension is itself.

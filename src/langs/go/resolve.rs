@@ -66,4 +66,9 @@ impl ResolveHooks for Go {
     fn runs_api_call(&self, _api_is_async: bool, _awaited: bool) -> bool {
         true
     }
+
+    /// Frames print the import path of the file's package.
+    fn frames_use_module_paths(&self) -> bool {
+        true
+    }
 }

@@ -89,4 +89,23 @@ impl ResolveHooks for Java {
     fn runs_workspace_call(&self, _callee_is_async: bool, _awaited: bool) -> bool {
         true
     }
+
+    /// A JVM frame names the file without its folder (`Cart.java`); the function's package
+    /// is the folder: `com.acme.Cart$Inner.add` → `com/acme/Cart.java`.
+    fn frame_suffix(&self, path: &str, function: Option<&str>) -> Option<String> {
+        if path.contains('/') {
+            return None;
+        }
+        Some(format!("{}/{path}", package_dir(function?)?))
+    }
+}
+
+/// `com.acme.Cart$Inner.add` → `com/acme`; `Cart.add` (no package) → none.
+fn package_dir(function: &str) -> Option<String> {
+    let function = function.rsplit_once('/').map_or(function, |(_, f)| f); // module/pkg.Cls.m
+    let parts: Vec<&str> = function.split('.').collect();
+    if parts.len() < 3 {
+        return None;
+    }
+    Some(parts[..parts.len() - 2].join("/"))
 }
