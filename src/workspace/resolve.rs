@@ -330,6 +330,32 @@ mod tests {
     }
 
     #[test]
+    fn go_frame_resolves_through_the_go_mod_module_path() {
+        // The module `example.com/shop` lives in `svc/`, and `store/db.go` also exists
+        // elsewhere: only the module path picks the right one.
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        let rels = ["svc/go.mod", "svc/store/db.go", "other/store/db.go"];
+        std::fs::create_dir_all(root.join("svc")).unwrap();
+        std::fs::write(root.join("svc/go.mod"), "module example.com/shop\n").unwrap();
+        let idx = index(root.to_str().unwrap(), &rels);
+        let r = Resolver {
+            index: &idx,
+            mappings: &[],
+        };
+        let f = frame("example.com/shop/store/db.go", None, true);
+        assert_eq!(
+            r.resolve(&f, Language::Go),
+            Resolution::Resolved(root.join("svc/store/db.go"))
+        );
+        // Other runtimes' frames do not read module paths: by suffix, both files match.
+        assert!(matches!(
+            r.resolve(&f, Language::Python),
+            Resolution::Ambiguous(_)
+        ));
+    }
+
+    #[test]
     fn jvm_frame_resolves_through_its_package() {
         let idx = index(
             "/ws",
