@@ -287,13 +287,14 @@ impl Index {
         }
     }
 
-    /// `path`'s identity changed. A Java file's module keys are its classes (`pkg.Name`), so
-    /// adding, removing or renaming a class changes them while typing; rebuilding the whole
-    /// graph then cost ~60 ms in a 100k-line workspace. A Java import resolves by looking up its
-    /// text (`module`, or `module.name`) as a key, so the only files whose edges change are this
-    /// one and those whose import text is a key it gained or lost (an importer through a key it
-    /// kept keeps its edge): theirs are re-derived. A changed package (its group) or any other language drops the
-    /// graph, rebuilt when next asked for.
+    /// `path`'s identity changed. Where module keys are classes (Java: `pkg.Name`), adding,
+    /// removing or renaming a class changes them while typing; rebuilding the whole graph then
+    /// cost ~60 ms in a 100k-line workspace. When the language's imports resolve by looking up
+    /// their text (`module`, or `module.name`) as a key (`ResolveHooks::imports_are_keys`), the
+    /// only files whose edges change are this one and those whose import text is a key it
+    /// gained or lost (an importer through a key it kept keeps its edge): theirs are
+    /// re-derived. A changed group (a Java package) or any other language drops the graph,
+    /// rebuilt when next asked for.
     fn patch_identity(
         &mut self,
         path: &str,
@@ -958,7 +959,7 @@ impl<'a> Resolver<'a> {
             if selfs.contains(&name) {
                 if let Some(c) = &f.class {
                     if let Some(cr) = self.class_named(slot, c) {
-                        return if name == "Self" {
+                        return if e.rules.names_the_type(name) {
                             Val::Class(cr)
                         } else {
                             Val::Instance(TypeRef::Ws(cr))

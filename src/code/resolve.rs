@@ -159,6 +159,12 @@ pub(crate) trait ResolveHooks: Sync {
         None
     }
 
+    /// Whether `name`, one of the language's `self_names`, names the enclosing class itself
+    /// rather than an instance of it (Rust `Self`). Default: never.
+    fn names_the_type(&self, _name: &str) -> bool {
+        false
+    }
+
     /// Whether a method with these annotations reads like a field (its result is the member's
     /// value). Python: `@property`, `@functools.cached_property`, `@x.getter`. Default: never.
     fn reads_as_field(&self, _annotations: &[String]) -> bool {

@@ -139,6 +139,11 @@ impl ResolveHooks for Rust {
         r.capitalised_class(slot, name)
     }
 
+    /// `Self` is the impl's type; `self` an instance.
+    fn names_the_type(&self, name: &str) -> bool {
+        name == "Self"
+    }
+
     fn submodule_key(&self, key: &str, seg: &str) -> Option<String> {
         Some(format!("{key}::{seg}"))
     }
