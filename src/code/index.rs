@@ -6,6 +6,7 @@ use super::finding::{
 };
 use super::helper::Helper;
 use super::lang::base_type;
+use super::resolve::{ClassRef, FnRef, ResolveHooks, TypeRef, Val};
 use super::summary::{CallSite, FileSummary, FunctionDef};
 use super::{AnalysisConfig, Lang};
 use std::cell::RefCell;
@@ -14,25 +15,6 @@ use std::cell::RefCell;
 use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
-
-type FnRef = (usize, usize); // (file slot, function index)
-type ClassRef = (usize, usize); // (file slot, class index)
-
-#[derive(Debug, Clone, PartialEq)]
-enum TypeRef {
-    Ws(ClassRef),
-    Ext(String),
-}
-
-#[derive(Debug, Clone, PartialEq)]
-enum Val {
-    Func(FnRef),
-    Class(ClassRef),
-    Module(Vec<usize>),
-    Instance(TypeRef),
-    External(String),
-    Unknown,
-}
 
 #[derive(Debug, Clone)]
 enum Target {
@@ -56,6 +38,8 @@ struct Chain {
 struct FileEntry {
     s: FileSummary,
     family: &'static str,
+    /// The language's resolution rules.
+    rules: &'static dyn ResolveHooks,
     /// Keys under which this file's module is known.
     module_keys: Vec<String>,
     aliases: HashMap<String, usize>,
@@ -70,6 +54,91 @@ struct FileEntry {
     /// one of the class's methods, or a class-level `x = …`), in order.
     field_assigns: HashMap<(String, String), Vec<usize>>,
     import_modules: Vec<String>,
+}
+
+impl FileEntry {
+    /// The entry of `summary`, the file at `path` in `lang`, with its own lookup tables.
+    fn new(path: &str, lang: Lang, summary: FileSummary) -> FileEntry {
+        let code = crate::langs::code_language(lang);
+        let class_names: Vec<String> = summary.classes.iter().map(|c| c.name.clone()).collect();
+        let module_keys = code
+            .resolve
+            .module_keys(path, summary.package.as_deref(), &class_names);
+        let mut e = FileEntry {
+            family: code.key,
+            rules: code.resolve,
+            module_keys,
+            aliases: HashMap::new(),
+            top_fns: HashMap::new(),
+            classes: HashMap::new(),
+            module_vars: HashMap::new(),
+            calls_by_fn: HashMap::new(),
+            assigns_by_fn: HashMap::new(),
+            field_assigns: HashMap::new(),
+            import_modules: Vec::new(),
+            s: summary,
+        };
+        for (i, im) in e.s.imports.iter().enumerate() {
+            e.aliases.insert(im.local.clone(), i);
+            e.import_modules.push(im.module.clone());
+        }
+        for (i, f) in e.s.functions.iter().enumerate() {
+            if !f.anonymous && f.class.is_none() {
+                e.top_fns.entry(f.name.clone()).or_insert(i);
+            }
+        }
+        for (i, c) in e.s.classes.iter().enumerate() {
+            e.classes.entry(c.name.clone()).or_insert(i);
+        }
+        e.index_assignments();
+        for (i, c) in e.s.calls.iter().enumerate() {
+            e.calls_by_fn.entry(c.func).or_default().push(i);
+        }
+        e
+    }
+
+    /// Assignments by function, by the class field they may set, and module variables.
+    fn index_assignments(&mut self) {
+        for (i, a) in self.s.assignments.iter().enumerate() {
+            self.assigns_by_fn.entry(a.func).or_default().push(i);
+            let fn_class = a
+                .func
+                .and_then(|f| self.s.functions.get(f))
+                .and_then(|f| f.class.as_deref());
+            let mut classes: Vec<&str> = a.class.as_deref().into_iter().collect();
+            if let Some(c) = fn_class.filter(|c| !classes.contains(c)) {
+                classes.push(c);
+            }
+            let mut names: Vec<&str> = Vec::new();
+            if let Some(n) = a
+                .target
+                .strip_prefix("self.")
+                .or_else(|| a.target.strip_prefix("this."))
+            {
+                names.push(n);
+            }
+            if a.func.is_none() && !names.contains(&a.target.as_str()) {
+                names.push(&a.target);
+            }
+            for c in &classes {
+                for n in &names {
+                    self.field_assigns
+                        .entry((c.to_string(), n.to_string()))
+                        .or_default()
+                        .push(i);
+                }
+            }
+            if a.func.is_none() && a.class.is_none() {
+                // Prefer an assignment that says what the value is.
+                let better =
+                    a.value_ctor.is_some() || a.type_text.is_some() || a.value_path.is_some();
+                let entry = self.module_vars.entry(a.target.clone()).or_insert(i);
+                if better {
+                    *entry = i;
+                }
+            }
+        }
+    }
 }
 
 /// Incremental workspace index. Update one file's summary at a time; ask for findings.
@@ -114,77 +183,6 @@ fn dep_imports(e: &FileEntry) -> Vec<(String, Option<String>)> {
         .iter()
         .map(|i| (i.module.clone(), i.name.clone()))
         .collect()
-}
-
-fn module_keys(path: &str, lang: Lang, package: Option<&str>, classes: &[String]) -> Vec<String> {
-    let no_ext = path.rsplit_once('.').map(|(a, _)| a).unwrap_or(path);
-    let mut keys = Vec::new();
-    match lang {
-        Lang::Python => {
-            let m = no_ext.replace('/', ".");
-            let m = m.strip_suffix(".__init__").unwrap_or(&m).to_string();
-            let parts: Vec<&str> = m.split('.').collect();
-            for i in 0..parts.len() {
-                keys.push(parts[i..].join("."));
-            }
-        }
-        Lang::JavaScript | Lang::TypeScript | Lang::Tsx => {
-            keys.push(no_ext.to_string());
-            if let Some(d) = no_ext.strip_suffix("/index") {
-                keys.push(d.to_string());
-            }
-        }
-        Lang::Go => {
-            let dir = path.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
-            let parts: Vec<&str> = dir.split('/').filter(|p| !p.is_empty()).collect();
-            keys.push(format!("dir:{dir}"));
-            for i in 0..parts.len() {
-                keys.push(parts[i..].join("/"));
-            }
-        }
-        Lang::Rust => {
-            let rel = no_ext.rsplit_once("src/").map(|(_, r)| r).unwrap_or(no_ext);
-            let rel = rel.strip_prefix("src/").unwrap_or(rel);
-            let mut parts: Vec<&str> = rel.split('/').collect();
-            if matches!(parts.last(), Some(&"mod"))
-                || (parts.len() == 1 && matches!(parts[0], "lib" | "main"))
-            {
-                parts.pop();
-            }
-            let mut k = String::from("crate");
-            for p in parts {
-                k.push_str("::");
-                k.push_str(p);
-            }
-            keys.push(k);
-        }
-        Lang::Java => {
-            for c in classes {
-                match package {
-                    Some(p) => keys.push(format!("{p}.{c}")),
-                    None => keys.push(c.clone()),
-                }
-            }
-            if let Some(p) = package {
-                keys.push(format!("pkg:{p}"));
-            }
-        }
-    }
-    keys
-}
-
-fn normalize_path(p: &str) -> String {
-    let mut out: Vec<&str> = Vec::new();
-    for seg in p.split('/') {
-        match seg {
-            "" | "." => {}
-            ".." => {
-                out.pop();
-            }
-            s => out.push(s),
-        }
-    }
-    out.join("/")
 }
 
 fn split_path(s: &str) -> Vec<String> {
@@ -289,21 +287,23 @@ impl Index {
         }
     }
 
-    /// `path`'s identity changed. A Java file's module keys are its classes (`pkg.Name`), so
-    /// adding, removing or renaming a class changes them while typing; rebuilding the whole
-    /// graph then cost ~60 ms in a 100k-line workspace. A Java import resolves by looking up its
-    /// text (`module`, or `module.name`) as a key, so the only files whose edges change are this
-    /// one and those whose import text is a key it gained or lost (an importer through a key it
-    /// kept keeps its edge): theirs are re-derived. A changed package (its group) or any other language drops the
-    /// graph, rebuilt when next asked for.
+    /// `path`'s identity changed. Where module keys are classes (Java: `pkg.Name`), adding,
+    /// removing or renaming a class changes them while typing; rebuilding the whole graph then
+    /// cost ~60 ms in a 100k-line workspace. When the language's imports resolve by looking up
+    /// their text (`module`, or `module.name`) as a key (`ResolveHooks::imports_are_keys`), the
+    /// only files whose edges change are this one and those whose import text is a key it
+    /// gained or lost (an importer through a key it kept keeps its edge): theirs are
+    /// re-derived. A changed group (a Java package) or any other language drops the graph,
+    /// rebuilt when next asked for.
     fn patch_identity(
         &mut self,
         path: &str,
         family: &'static str,
+        rules: &'static dyn ResolveHooks,
         old: &(Vec<String>, Option<String>),
         new: &(Vec<String>, Option<String>),
     ) {
-        if family != "java" || old.1 != new.1 {
+        if !rules.imports_are_keys() || old.1 != new.1 {
             return self.forget_deps();
         }
         if self
@@ -385,103 +385,14 @@ impl Index {
             self.forget_deps();
             return;
         };
-        let family = lang.family();
         let slot = self
             .slots
             .iter()
             .position(|s| s.is_none())
             .unwrap_or(self.slots.len());
-        let class_names: Vec<String> = summary.classes.iter().map(|c| c.name.clone()).collect();
-        let keys = module_keys(path, lang, summary.package.as_deref(), &class_names);
-        let mut e = FileEntry {
-            family,
-            module_keys: keys.clone(),
-            aliases: HashMap::new(),
-            top_fns: HashMap::new(),
-            classes: HashMap::new(),
-            module_vars: HashMap::new(),
-            calls_by_fn: HashMap::new(),
-            assigns_by_fn: HashMap::new(),
-            field_assigns: HashMap::new(),
-            import_modules: Vec::new(),
-            s: summary,
-        };
-        for (i, im) in e.s.imports.iter().enumerate() {
-            e.aliases.insert(im.local.clone(), i);
-            e.import_modules.push(im.module.clone());
-        }
-        for (i, f) in e.s.functions.iter().enumerate() {
-            if f.anonymous {
-                continue;
-            }
-            match &f.class {
-                None => {
-                    e.top_fns.entry(f.name.clone()).or_insert(i);
-                }
-                Some(c) => {
-                    self.methods
-                        .entry((family, c.clone(), f.name.clone()))
-                        .or_default()
-                        .push((slot, i));
-                    self.class_methods
-                        .entry((family, c.clone()))
-                        .or_default()
-                        .push((slot, i));
-                }
-            }
-        }
-        for (i, c) in e.s.classes.iter().enumerate() {
-            e.classes.entry(c.name.clone()).or_insert(i);
-            self.class_names
-                .entry((family, c.name.clone()))
-                .or_default()
-                .push((slot, i));
-        }
-        for (i, a) in e.s.assignments.iter().enumerate() {
-            e.assigns_by_fn.entry(a.func).or_default().push(i);
-            let fn_class = a
-                .func
-                .and_then(|f| e.s.functions.get(f))
-                .and_then(|f| f.class.as_deref());
-            let mut classes: Vec<&str> = a.class.as_deref().into_iter().collect();
-            if let Some(c) = fn_class.filter(|c| !classes.contains(c)) {
-                classes.push(c);
-            }
-            let mut names: Vec<&str> = Vec::new();
-            if let Some(n) = a
-                .target
-                .strip_prefix("self.")
-                .or_else(|| a.target.strip_prefix("this."))
-            {
-                names.push(n);
-            }
-            if a.func.is_none() && !names.contains(&a.target.as_str()) {
-                names.push(&a.target);
-            }
-            for c in &classes {
-                for n in &names {
-                    e.field_assigns
-                        .entry((c.to_string(), n.to_string()))
-                        .or_default()
-                        .push(i);
-                }
-            }
-            if a.func.is_none() && a.class.is_none() {
-                // Prefer an assignment that says what the value is.
-                let better =
-                    a.value_ctor.is_some() || a.type_text.is_some() || a.value_path.is_some();
-                let entry = e.module_vars.entry(a.target.clone()).or_insert(i);
-                if better {
-                    *entry = i;
-                }
-            }
-        }
-        for (i, c) in e.s.calls.iter().enumerate() {
-            e.calls_by_fn.entry(c.func).or_default().push(i);
-        }
-        for k in keys {
-            self.modules.entry((family, k)).or_default().push(slot);
-        }
+        let e = FileEntry::new(path, lang, summary);
+        self.register(slot, &e);
+        let (family, rules) = (e.family, e.rules);
         let (identity, imports) = (dep_identity(&e), dep_imports(&e));
         if slot == self.slots.len() {
             self.slots.push(Some(e));
@@ -491,11 +402,42 @@ impl Index {
         self.by_path.insert(path.to_string(), slot);
         match old_shape {
             Some((old_identity, _)) if old_identity != identity => {
-                self.patch_identity(path, family, &old_identity, &identity)
+                self.patch_identity(path, family, rules, &old_identity, &identity)
             }
             None => self.forget_deps(),
             Some((_, old_imports)) if old_imports != imports => self.patch_imports_of([path]),
             Some(_) => {}
+        }
+    }
+
+    /// Adds file entry `e`, to be stored at `slot`, to the workspace tables: its module keys,
+    /// classes and methods.
+    fn register(&mut self, slot: usize, e: &FileEntry) {
+        let family = e.family;
+        for (i, f) in e.s.functions.iter().enumerate() {
+            let Some(c) = f.class.as_ref().filter(|_| !f.anonymous) else {
+                continue;
+            };
+            self.methods
+                .entry((family, c.clone(), f.name.clone()))
+                .or_default()
+                .push((slot, i));
+            self.class_methods
+                .entry((family, c.clone()))
+                .or_default()
+                .push((slot, i));
+        }
+        for (i, c) in e.s.classes.iter().enumerate() {
+            self.class_names
+                .entry((family, c.name.clone()))
+                .or_default()
+                .push((slot, i));
+        }
+        for k in &e.module_keys {
+            self.modules
+                .entry((family, k.clone()))
+                .or_default()
+                .push(slot);
         }
     }
 
@@ -650,6 +592,7 @@ fn unreachable_entry() -> &'static FileEntry {
     EMPTY.get_or_init(|| FileEntry {
         s: FileSummary::default(),
         family: "",
+        rules: crate::langs::CODE_LANGUAGES[0].resolve,
         module_keys: Vec::new(),
         aliases: HashMap::new(),
         top_fns: HashMap::new(),
@@ -665,7 +608,32 @@ fn unreachable_entry() -> &'static FileEntry {
 /// (family, receiver type, method).
 type ApiKey = (&'static str, String, String);
 
-struct Resolver<'a> {
+/// A method call's receiver, as the resolver reads it.
+struct Recv {
+    /// The receiver without type arguments.
+    text: String,
+    /// Its leading path (`db('users').where(x)` → `db`), the whole receiver when not chained.
+    base: String,
+    /// The receiver is itself a call or an index (`a.b().c`): its value is not `base`'s.
+    chained: bool,
+    /// The method called (a macro's `!` dropped).
+    method: String,
+    /// `base`'s value.
+    val: Val,
+}
+
+/// What the receiver's value said about its type.
+#[derive(Default)]
+struct Typing {
+    /// Typed well enough that naming conventions must not guess.
+    typed: bool,
+    /// The receiver is this workspace interface, without a known implementation.
+    iface: Option<String>,
+}
+
+/// One findings pass's view of the index: evaluates names and resolves calls, memoised. The
+/// language hooks ([`ResolveHooks`]) call back into it.
+pub(crate) struct Resolver<'a> {
     ix: &'a Index,
     memo: RefCell<HashMap<FnRef, Option<Chain>>>,
     /// Batch sibling of a single-item function (memoised: the search scans every sibling).
@@ -734,101 +702,51 @@ impl<'a> Resolver<'a> {
             .unwrap_or_default()
     }
 
-    /// Resolve an import's module text from `slot` to workspace files.
-    fn resolve_module(&self, slot: usize, module: &str) -> Vec<usize> {
-        let e = self.f(slot);
-        let path = &e.s.path;
-        let dir = path.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
-        match e.family {
-            "python" => {
-                if module.starts_with('.') {
-                    let dots = module.chars().take_while(|c| *c == '.').count();
-                    let mut base: Vec<&str> = dir.split('/').filter(|x| !x.is_empty()).collect();
-                    for _ in 1..dots {
-                        base.pop();
-                    }
-                    let rest = &module[dots..];
-                    let mut full = base.join(".");
-                    if !rest.is_empty() {
-                        if !full.is_empty() {
-                            full.push('.');
-                        }
-                        full.push_str(rest);
-                    }
-                    self.lookup_module("python", &full)
-                } else {
-                    self.lookup_module("python", module)
-                }
-            }
-            "javascript" => {
-                if module.starts_with('.') {
-                    let joined = normalize_path(&format!("{dir}/{module}"));
-                    let joined = joined
-                        .rsplit_once('.')
-                        .filter(|(_, ext)| {
-                            matches!(*ext, "js" | "ts" | "tsx" | "jsx" | "mjs" | "cjs")
-                        })
-                        .map(|(a, _)| a.to_string())
-                        .unwrap_or(joined);
-                    self.lookup_module("javascript", &joined)
-                } else if let Some(rest) = module
-                    .strip_prefix("@/")
-                    .or_else(|| module.strip_prefix("~/"))
-                {
-                    let mut v = self.lookup_module("javascript", &format!("src/{rest}"));
-                    if v.is_empty() {
-                        v = self.lookup_module("javascript", rest);
-                    }
-                    v
-                } else {
-                    Vec::new()
-                }
-            }
-            "go" => {
-                let parts: Vec<&str> = module.split('/').collect();
-                for i in 0..parts.len() {
-                    let k = parts[i..].join("/");
-                    let v = self.lookup_module("go", &k);
-                    if !v.is_empty() && (i + 1 < parts.len() || parts.len() == 1 || i > 0) {
-                        return v;
-                    }
-                }
-                Vec::new()
-            }
-            "rust" => {
-                let m = self.rust_abs(slot, module);
-                self.lookup_module("rust", &m)
-            }
-            "java" => self.lookup_module("java", module),
-            _ => Vec::new(),
-        }
+    /// The files under module `key` in `slot`'s language.
+    pub(crate) fn modules(&self, slot: usize, key: &str) -> Vec<usize> {
+        self.lookup_module(self.f(slot).family, key)
     }
 
-    /// Absolute `crate::` path for a Rust path written in `slot`.
-    fn rust_abs(&self, slot: usize, p: &str) -> String {
-        let e = self.f(slot);
-        let here = e
-            .module_keys
-            .first()
-            .cloned()
-            .unwrap_or_else(|| "crate".into());
-        if let Some(r) = p.strip_prefix("self::") {
-            format!("{here}::{r}")
-        } else if let Some(r) = p.strip_prefix("super::") {
-            let parent = here
-                .rsplit_once("::")
-                .map(|(a, _)| a.to_string())
-                .unwrap_or_else(|| "crate".into());
-            format!("{parent}::{r}")
-        } else {
-            p.to_string()
+    /// Resolve an import's module text from `slot` to workspace files.
+    pub(crate) fn resolve_module(&self, slot: usize, module: &str) -> Vec<usize> {
+        self.f(slot).rules.resolve_module(self, slot, module)
+    }
+
+    /// The keys under which `slot`'s module is known (see `ResolveHooks::module_keys`).
+    pub(crate) fn module_keys(&self, slot: usize) -> &'a [String] {
+        &self.f(slot).module_keys
+    }
+
+    pub(crate) fn path(&self, slot: usize) -> &'a str {
+        &self.f(slot).s.path
+    }
+
+    pub(crate) fn summary(&self, slot: usize) -> &'a FileSummary {
+        &self.f(slot).s
+    }
+
+    /// The import of `slot` that binds `name`.
+    pub(crate) fn alias(&self, slot: usize, name: &str) -> Option<usize> {
+        self.f(slot).aliases.get(name).copied()
+    }
+
+    /// The class `name` defined in `slot` itself.
+    pub(crate) fn local_class(&self, slot: usize, name: &str) -> Option<ClassRef> {
+        self.f(slot).classes.get(name).map(|&i| (slot, i))
+    }
+
+    /// A capitalised `name` as a workspace class (see `class_named`), else unknown.
+    pub(crate) fn capitalised_class(&self, slot: usize, name: &str) -> Val {
+        match is_cap(name).then(|| self.class_named(slot, name)).flatten() {
+            Some(c) => Val::Class(c),
+            None => Val::Unknown,
         }
     }
 
     // ---- symbol evaluation -------------------------------------------------------------
 
     /// Look a name up at module scope of `slot` (definitions, module variables, imports).
-    fn module_member(&self, slot: usize, name: &str, depth: usize) -> Val {
+    pub(crate) fn module_member(&self, slot: usize, name: &str, depth: usize) -> Val {
         if depth > MAX_EVAL {
             return Val::Unknown;
         }
@@ -848,24 +766,12 @@ impl<'a> Resolver<'a> {
         Val::Unknown
     }
 
-    fn import_val(&self, slot: usize, ii: usize, depth: usize) -> Val {
+    pub(crate) fn import_val(&self, slot: usize, ii: usize, depth: usize) -> Val {
         let e = self.f(slot);
+        if let Some(v) = e.rules.import_val(self, slot, ii, depth) {
+            return v;
+        }
         let im = &e.s.imports[ii];
-        if e.family == "rust" {
-            // `use crate::a::b::Item;` — module is the full path.
-            let abs = self.rust_abs(slot, &im.module);
-            return self.rust_path_val(&abs, depth + 1);
-        }
-        if e.family == "java" {
-            let files = self.lookup_module("java", &im.module);
-            if let Some(&fs) = files.first() {
-                let cname = im.module.rsplit('.').next().unwrap_or("");
-                if let Some(&ci) = self.f(fs).classes.get(cname) {
-                    return Val::Class((fs, ci));
-                }
-            }
-            return Val::External(im.module.clone());
-        }
         let files = self.resolve_module(slot, &im.module);
         match (&im.name, files.is_empty()) {
             (Some(n), false) => {
@@ -890,38 +796,9 @@ impl<'a> Resolver<'a> {
                 Val::Unknown
             }
             (None, false) => Val::Module(files),
-            (Some(n), true) => {
-                if im.module.starts_with('.') && e.family == "python" {
-                    let sub = format!("{}.{}", im.module, n);
-                    let subfiles = self.resolve_module(slot, &sub);
-                    if !subfiles.is_empty() {
-                        return Val::Module(subfiles);
-                    }
-                }
-                if e.family == "javascript" && n == "default" {
-                    Val::External(im.module.clone())
-                } else {
-                    Val::External(format!("{}.{}", im.module, n))
-                }
-            }
+            (Some(n), true) => e.rules.unresolved_named_import(self, slot, im, n),
             (None, true) => Val::External(im.module.clone()),
         }
-    }
-
-    fn rust_path_val(&self, abs: &str, depth: usize) -> Val {
-        let segs: Vec<&str> = abs.split("::").collect();
-        for cut in (1..=segs.len()).rev() {
-            let m = segs[..cut].join("::");
-            let files = self.lookup_module("rust", &m);
-            if !files.is_empty() {
-                let mut v = Val::Module(files.clone());
-                for s in &segs[cut..] {
-                    v = self.member(v, s, depth + 1);
-                }
-                return v;
-            }
-        }
-        Val::External(abs.to_string())
     }
 
     fn assignment_val(&self, slot: usize, ai: usize, depth: usize) -> Val {
@@ -1008,7 +885,7 @@ impl<'a> Resolver<'a> {
         }
     }
 
-    fn class_named(&self, slot: usize, name: &str) -> Option<ClassRef> {
+    pub(crate) fn class_named(&self, slot: usize, name: &str) -> Option<ClassRef> {
         let e = self.f(slot);
         if let Some(&i) = e.classes.get(name) {
             return Some((slot, i));
@@ -1060,7 +937,13 @@ impl<'a> Resolver<'a> {
     }
 
     /// The value of a head identifier inside function `func` of `slot`.
-    fn head_val(&self, slot: usize, func: Option<usize>, name: &str, depth: usize) -> Val {
+    pub(crate) fn head_val(
+        &self,
+        slot: usize,
+        func: Option<usize>,
+        name: &str,
+        depth: usize,
+    ) -> Val {
         let e = self.f(slot);
         let selfs: &[&str] =
             crate::langs::code_language_by_key(e.family).map_or(&[], |c| c.self_names);
@@ -1076,7 +959,7 @@ impl<'a> Resolver<'a> {
             if selfs.contains(&name) {
                 if let Some(c) = &f.class {
                     if let Some(cr) = self.class_named(slot, c) {
-                        return if name == "Self" {
+                        return if e.rules.names_the_type(name) {
                             Val::Class(cr)
                         } else {
                             Val::Instance(TypeRef::Ws(cr))
@@ -1112,51 +995,11 @@ impl<'a> Resolver<'a> {
         if v != Val::Unknown {
             return v;
         }
-        // Java: bare field and method names inside methods (`prices.price(..)`, `lookup(..)`).
-        if e.family == "java" {
-            let mut fcur = func;
-            while let Some(fi) = fcur {
-                let f = &e.s.functions[fi];
-                if let Some(cr) = f.class.as_ref().and_then(|c| self.class_named(slot, c)) {
-                    if let Some(t) = self.field_type(cr, name, depth + 1) {
-                        return Val::Instance(t);
-                    }
-                    if let Some(fr) = self.method_of(cr, name, depth + 1) {
-                        return Val::Func(fr);
-                    }
-                    break;
-                }
-                fcur = f.parent;
-            }
-        }
-        // Go: other files of the same package; Java: same package or any class by name.
-        match e.family {
-            "go" => {
-                let dir = e.s.path.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
-                for s in self.lookup_module("go", &format!("dir:{dir}")) {
-                    if s != slot {
-                        let v = self.module_member(s, name, depth + 1);
-                        if v != Val::Unknown {
-                            return v;
-                        }
-                    }
-                }
-                Val::Unknown
-            }
-            "java" | "rust" | "javascript" => {
-                if is_cap(name) {
-                    if let Some(c) = self.class_named(slot, name) {
-                        return Val::Class(c);
-                    }
-                }
-                Val::Unknown
-            }
-            _ => Val::Unknown,
-        }
+        e.rules.unbound_name(self, slot, func, name, depth)
     }
 
     /// Member `seg` of a value.
-    fn member(&self, v: Val, seg: &str, depth: usize) -> Val {
+    pub(crate) fn member(&self, v: Val, seg: &str, depth: usize) -> Val {
         if depth > MAX_EVAL {
             return Val::Unknown;
         }
@@ -1168,20 +1011,16 @@ impl<'a> Resolver<'a> {
                         return m;
                     }
                 }
-                // Python package → submodule.
+                // A package's submodule.
                 if let Some(&fs) = files.first() {
                     let e = self.f(fs);
-                    if e.family == "python" || e.family == "rust" {
-                        for k in &e.module_keys {
-                            let sub = if e.family == "rust" {
-                                format!("{k}::{seg}")
-                            } else {
-                                format!("{k}.{seg}")
-                            };
-                            let v = self.lookup_module(e.family, &sub);
-                            if !v.is_empty() {
-                                return Val::Module(v);
-                            }
+                    for k in &e.module_keys {
+                        let Some(sub) = e.rules.submodule_key(k, seg) else {
+                            break;
+                        };
+                        let v = self.lookup_module(e.family, &sub);
+                        if !v.is_empty() {
+                            return Val::Module(v);
                         }
                     }
                 }
@@ -1205,7 +1044,7 @@ impl<'a> Resolver<'a> {
                     // A Python property reads like a field: `self.session.post(...)` calls
                     // `post` on what the `session` property returns.
                     let f = self.func(fr);
-                    if is_property(&f.annotations) {
+                    if self.f(fr.0).rules.reads_as_field(&f.annotations) {
                         return match &f.return_type {
                             Some(rt) => self
                                 .type_from_text(fr.0, rt, depth + 1)
@@ -1230,48 +1069,13 @@ impl<'a> Resolver<'a> {
         if depth > MAX_EVAL {
             return Val::Unknown;
         }
-        let e = self.f(slot);
-        if e.family == "rust" && path.contains("::") {
-            let segs: Vec<&str> = path.split("::").collect();
-            let head = segs[0];
-            let mut v = match head {
-                "crate" | "self" | "super" => {
-                    let abs = self.rust_abs(slot, path);
-                    return self.rust_path_val(&abs, depth + 1);
-                }
-                _ => self.head_val(slot, func, head, depth + 1),
-            };
-            if v == Val::Unknown {
-                v = Val::External(head.to_string());
-            }
-            for s in &segs[1..] {
-                let parts: Vec<&str> = s.split('.').collect();
-                for p in parts {
-                    v = self.member(v, p, depth + 1);
-                }
-            }
-            if let Val::External(q) = &v {
-                return Val::External(q.replace('.', "::"));
-            }
+        if let Some(v) = self.f(slot).rules.eval_path(self, slot, func, path, depth) {
             return v;
         }
         let segs: Vec<&str> = path.split('.').filter(|s| !s.is_empty()).collect();
         let Some(head) = segs.first() else {
             return Val::Unknown;
         };
-        // Python `import a.b.c`: the longest imported dotted prefix.
-        if segs.len() > 1 && e.family == "python" {
-            for cut in (2..=segs.len()).rev() {
-                let pre = segs[..cut].join(".");
-                if let Some(&ii) = e.aliases.get(&pre) {
-                    let mut v = self.import_val(slot, ii, depth + 1);
-                    for s in &segs[cut..] {
-                        v = self.member(v, s, depth + 1);
-                    }
-                    return v;
-                }
-            }
-        }
         let mut v = self.head_val(slot, func, head, depth + 1);
         for s in &segs[1..] {
             v = self.member(v, s, depth + 1);
@@ -1298,7 +1102,7 @@ impl<'a> Resolver<'a> {
         out
     }
 
-    fn method_of(&self, c: ClassRef, name: &str, depth: usize) -> Option<FnRef> {
+    pub(crate) fn method_of(&self, c: ClassRef, name: &str, depth: usize) -> Option<FnRef> {
         for cr in self.class_chain(c, depth) {
             let e = self.f(cr.0);
             let cname = &e.s.classes[cr.1].name;
@@ -1322,7 +1126,7 @@ impl<'a> Resolver<'a> {
         None
     }
 
-    fn field_type(&self, c: ClassRef, name: &str, depth: usize) -> Option<TypeRef> {
+    pub(crate) fn field_type(&self, c: ClassRef, name: &str, depth: usize) -> Option<TypeRef> {
         if depth > MAX_EVAL {
             return None;
         }
@@ -1360,248 +1164,297 @@ impl<'a> Resolver<'a> {
     }
 
     fn resolve_call(&self, slot: usize, c: &CallSite) -> Option<Target> {
-        let e = self.f(slot);
-        let fam = e.family;
-        let callee = strip_generics(&c.callee);
-        let method = c.method.trim_end_matches('!').to_string();
-        let chained = c
-            .receiver
-            .as_deref()
-            .is_some_and(|r| r.contains('(') || r.contains('['));
-        let cat = &self.ix.catalog;
-
         match c.receiver.as_deref() {
-            None => {
-                let p = callee.trim_end_matches('!');
-                if fam == "rust" || !callee.contains('.') {
-                    let v = self.eval_path(slot, c.func, p, 0);
-                    match v {
-                        Val::Func(fr) => return Some(Target::Ws(fr, Confidence::High)),
-                        Val::External(q) => {
-                            if let Some(m) = cat.match_function(fam, &q) {
-                                return Some(Target::Api(m, Confidence::High));
-                            }
-                            // Rust `Type::method` on an external type.
-                            if fam == "rust" {
-                                if let Some((t, m)) = q.rsplit_once("::") {
-                                    if let Some(am) = self.api_method(fam, t, m) {
-                                        return Some(Target::Api(am, Confidence::High));
-                                    }
-                                }
-                            }
-                            return None;
-                        }
-                        Val::Instance(TypeRef::Ext(q)) if fam == "javascript" => {
-                            // `db('users')` — a callable client.
-                            return cat
-                                .match_function(fam, &q)
-                                .map(|m| Target::Api(m, Confidence::High));
-                        }
-                        Val::Unknown => {
-                            // Globals (`fetch`) and macros.
-                            if let Some(m) = cat.match_function(fam, p) {
-                                if !e.aliases.contains_key(p) && !e.top_fns.contains_key(p) {
-                                    return Some(Target::Api(m, Confidence::High));
-                                }
-                            }
-                            return None;
-                        }
-                        _ => return None,
-                    }
+            None => self.resolve_bare_call(slot, c),
+            Some(recv) => self.resolve_method_call(slot, c, recv),
+        }
+    }
+
+    /// A call without a receiver: its callee's value, else a global API (`fetch`, macros).
+    fn resolve_bare_call(&self, slot: usize, c: &CallSite) -> Option<Target> {
+        let e = self.f(slot);
+        let (fam, cat) = (e.family, &self.ix.catalog);
+        let callee = strip_generics(&c.callee);
+        if callee.contains('.') && !e.rules.evaluates_dotted_callee() {
+            return None;
+        }
+        let p = callee.trim_end_matches('!');
+        let api = |m: ApiMatch| Target::Api(m, Confidence::High);
+        match self.eval_path(slot, c.func, p, 0) {
+            Val::Func(fr) => Some(Target::Ws(fr, Confidence::High)),
+            Val::External(q) => {
+                if let Some(m) = cat.match_function(fam, &q) {
+                    return Some(api(m));
                 }
-                None
+                // `Type::method` on an external type.
+                let (t, m) = e.rules.associated_function(&q)?;
+                self.api_method(fam, t, m).map(api)
             }
-            Some(recv) => {
-                let recv = strip_generics(recv);
-                let base = if chained {
-                    leading_path(&recv).to_string()
-                } else {
-                    recv.clone()
-                };
-                let base = base.trim_end_matches(['.', ':']).to_string();
-                // Go receivers like `s.db` use the function's receiver var; `this.x` etc.
-                let v = if base.is_empty() {
-                    Val::Unknown
-                } else {
-                    self.eval_path(slot, c.func, &base, 0)
-                };
-                let mut typed_somehow = false;
-                let mut iface: Option<String> = None;
-                match &v {
-                    Val::Module(_) | Val::Class(_) | Val::Instance(TypeRef::Ws(_)) if !chained => {
-                        typed_somehow = true;
-                        if let Val::Func(fr) = self.member(v.clone(), &method, 0) {
-                            let f = self.func(fr);
-                            // Interface / annotated declarations: check the catalog first.
-                            if let Some(t) = self.class_api(fr, &method) {
-                                return Some(t);
-                            }
-                            if f.has_body {
-                                return Some(Target::Ws(fr, Confidence::High));
-                            }
-                        }
-                        if let Val::Instance(TypeRef::Ws(cr)) | Val::Class(cr) = &v {
-                            let cd = &self.f(cr.0).s.classes[cr.1];
-                            let bases: Vec<String> = self
-                                .class_chain(*cr, 0)
-                                .iter()
-                                .flat_map(|c| {
-                                    self.f(c.0).s.classes[c.1]
-                                        .bases
-                                        .iter()
-                                        .map(|b| base_type(b))
-                                        .collect::<Vec<_>>()
-                                })
-                                .collect();
-                            if let Some(m) = cat.match_class(
-                                fam,
-                                &bases,
-                                &cd.annotations,
-                                &[],
-                                &cd.name,
-                                &method,
-                            ) {
-                                return Some(Target::Api(m, Confidence::High));
-                            }
-                            // External base type (class Client(httpx.AsyncClient)).
-                            for b in &bases {
-                                if let Some(TypeRef::Ext(bt)) = self.type_from_text(cr.0, b, 0) {
-                                    if let Some(m) = self.api_method(fam, &bt, &method) {
-                                        return Some(Target::Api(m, Confidence::High));
-                                    }
-                                }
-                            }
-                            // An interface (Go, TS, Java) without a known implementation is as
-                            // good as an unknown type: fall back to naming conventions.
-                            if cd.is_interface && fam != "java" {
-                                typed_somehow = false;
-                                iface = Some(cd.name.clone());
-                            }
-                        }
-                    }
-                    Val::Instance(TypeRef::Ws(cr)) | Val::Class(cr) if chained => {
-                        typed_somehow = true;
-                        let bases: Vec<String> = self
-                            .class_chain(*cr, 0)
-                            .iter()
-                            .flat_map(|c| {
-                                self.f(c.0).s.classes[c.1]
-                                    .bases
-                                    .iter()
-                                    .map(|b| base_type(b))
-                                    .collect::<Vec<_>>()
-                            })
-                            .collect();
-                        let cd = &self.f(cr.0).s.classes[cr.1];
-                        if let Some(m) =
-                            cat.match_class(fam, &bases, &cd.annotations, &[], &cd.name, &method)
-                        {
-                            return Some(Target::Api(m, Confidence::High));
-                        }
-                    }
-                    Val::Instance(TypeRef::Ext(t)) => {
-                        typed_somehow = true;
-                        // Fluent: `x.a.b` on an external instance keeps the root type.
-                        let mut ty = t.clone();
-                        loop {
-                            if let Some(m) = self.api_method(fam, &ty, &method) {
-                                return Some(Target::Api(m, Confidence::High));
-                            }
-                            if !chained && ty.ends_with("()") {
-                                break;
-                            }
-                            match ty.rfind(['.']) {
-                                Some(i) if i > 0 && ty[..i].contains(['.', '/']) => ty.truncate(i),
-                                _ => break,
-                            }
-                        }
-                    }
-                    Val::External(q) => {
-                        typed_somehow = true;
-                        let full = if fam == "rust" {
-                            format!("{q}::{method}")
-                        } else {
-                            format!("{q}.{method}")
-                        };
-                        if let Some(m) = cat.match_function(fam, &full) {
-                            return Some(Target::Api(m, Confidence::High));
-                        }
-                        if let Some(m) = self.api_method(fam, &self.factory_type(q), &method) {
-                            return Some(Target::Api(m, Confidence::High));
-                        }
-                        if let Some(m) = self.api_method(fam, q, &method) {
-                            return Some(Target::Api(m, Confidence::High));
-                        }
-                    }
-                    Val::Func(_) => typed_somehow = true,
-                    _ => {}
-                }
-                // Prefix typing: `prisma.user.findMany` → `prisma` is a PrismaClient.
-                if !typed_somehow {
-                    let segs: Vec<&str> = base.split('.').collect();
-                    for cut in (1..segs.len()).rev() {
-                        let pre = segs[..cut].join(".");
-                        match self.eval_path(slot, c.func, &pre, 0) {
-                            Val::Instance(TypeRef::Ext(t)) => {
-                                if let Some(m) = self.api_method(fam, &t, &method) {
-                                    return Some(Target::Api(m, Confidence::High));
-                                }
-                                typed_somehow = true;
-                                break;
-                            }
-                            Val::External(q) => {
-                                if let Some(m) = self.api_method(fam, &q, &method) {
-                                    return Some(Target::Api(m, Confidence::High));
-                                }
-                                typed_somehow = true;
-                                break;
-                            }
-                            Val::Unknown => continue,
-                            // A workspace object whose field type we could not see: still unknown.
-                            Val::Instance(TypeRef::Ws(_)) => break,
-                            _ => {
-                                typed_somehow = true;
-                                break;
-                            }
-                        }
-                    }
-                }
-                if let Some(m) = cat.match_receiver(fam, &recv, &method) {
-                    return Some(Target::Api(m, Confidence::High));
-                }
-                let mut mods: Vec<&[String]> = vec![&e.import_modules];
-                // Models imported from a workspace module that itself imports the ORM.
-                if let Some(&ii) = e.aliases.get(base.split('.').next().unwrap_or("")) {
-                    for fs in self.resolve_module(slot, &e.s.imports[ii].module) {
-                        mods.push(&self.f(fs).import_modules);
-                    }
-                }
-                if let Some(m) = cat.match_imported_method_in(fam, &mods, &base, &method) {
-                    if !typed_somehow || chained || matches!(v, Val::Module(_)) {
-                        return Some(Target::Api(m, Confidence::High));
-                    }
-                }
-                let by_name = cat.heuristic_receiver(&base, &method)
-                    || iface
-                        .as_deref()
-                        .is_some_and(|i| cat.heuristic_receiver(i, &method));
-                if !typed_somehow && !base.is_empty() && by_name {
-                    let kind = guess_kind(&base);
-                    let api = format!("{base}.{method}");
-                    let m = ApiMatch {
-                        entry: usize::MAX,
-                        api: api.clone(),
-                        display: api,
-                        kind,
-                        is_async: fam != "go" && fam != "java" && c.awaited,
-                        method: method.clone(),
-                        batch: None,
-                    };
-                    return Some(Target::Api(m, Confidence::Low));
-                }
-                None
+            // `db('users')` — a callable client.
+            Val::Instance(TypeRef::Ext(q)) if e.rules.calls_instances() => {
+                cat.match_function(fam, &q).map(api)
+            }
+            Val::Unknown => {
+                // Globals (`fetch`) and macros, unless the name is the file's own.
+                let m = cat.match_function(fam, p)?;
+                (!e.aliases.contains_key(p) && !e.top_fns.contains_key(p)).then(|| api(m))
+            }
+            _ => None,
+        }
+    }
+
+    /// A call on a receiver: by the receiver's type, else the type of a prefix of its path,
+    /// else the catalog's receiver patterns and naming conventions.
+    fn resolve_method_call(&self, slot: usize, c: &CallSite, recv: &str) -> Option<Target> {
+        let r = self.receiver(slot, c, recv);
+        let mut typing = Typing::default();
+        if let Some(t) = self.by_receiver_type(slot, &r, &mut typing) {
+            return Some(t);
+        }
+        if !typing.typed {
+            if let Some(t) = self.by_typed_prefix(slot, c, &r, &mut typing) {
+                return Some(t);
             }
         }
+        self.by_conventions(slot, c, &r, &typing)
+    }
+
+    fn receiver(&self, slot: usize, c: &CallSite, recv: &str) -> Recv {
+        let chained = recv.contains('(') || recv.contains('[');
+        let text = strip_generics(recv);
+        let base = if chained {
+            leading_path(&text).to_string()
+        } else {
+            text.clone()
+        };
+        let base = base.trim_end_matches(['.', ':']).to_string();
+        // Go receivers like `s.db` use the function's receiver var; `this.x` etc.
+        let val = if base.is_empty() {
+            Val::Unknown
+        } else {
+            self.eval_path(slot, c.func, &base, 0)
+        };
+        Recv {
+            text,
+            base,
+            chained,
+            method: c.method.trim_end_matches('!').to_string(),
+            val,
+        }
+    }
+
+    /// The call by what the receiver evaluates to; notes in `typing` whether that value is
+    /// typed enough to rule out guesses.
+    fn by_receiver_type(&self, slot: usize, r: &Recv, typing: &mut Typing) -> Option<Target> {
+        let fam = self.f(slot).family;
+        match &r.val {
+            Val::Module(_) | Val::Class(_) | Val::Instance(TypeRef::Ws(_)) if !r.chained => {
+                typing.typed = true;
+                self.by_workspace_receiver(slot, r, typing)
+            }
+            Val::Instance(TypeRef::Ws(cr)) | Val::Class(cr) if r.chained => {
+                typing.typed = true;
+                self.by_class_catalog(fam, *cr, &self.ancestor_bases(*cr), &r.method)
+            }
+            Val::Instance(TypeRef::Ext(t)) => {
+                typing.typed = true;
+                self.by_fluent_type(fam, t, &r.method, r.chained)
+            }
+            Val::External(q) => {
+                typing.typed = true;
+                self.by_external_path(slot, q, &r.method)
+            }
+            Val::Func(_) => {
+                typing.typed = true;
+                None
+            }
+            _ => None,
+        }
+    }
+
+    /// A workspace module, class or instance: its method (unless the catalog knows the
+    /// declaration), else the catalog's entry for the class or an external base class. An
+    /// interface without a known implementation leaves the receiver untyped unless the
+    /// language says otherwise.
+    fn by_workspace_receiver(&self, slot: usize, r: &Recv, typing: &mut Typing) -> Option<Target> {
+        let e = self.f(slot);
+        let method = &r.method;
+        if let Val::Func(fr) = self.member(r.val.clone(), method, 0) {
+            // Interface / annotated declarations: check the catalog first.
+            if let Some(t) = self.class_api(fr, method) {
+                return Some(t);
+            }
+            if self.func(fr).has_body {
+                return Some(Target::Ws(fr, Confidence::High));
+            }
+        }
+        let (Val::Instance(TypeRef::Ws(cr)) | Val::Class(cr)) = &r.val else {
+            return None;
+        };
+        let bases = self.ancestor_bases(*cr);
+        if let Some(t) = self.by_class_catalog(e.family, *cr, &bases, method) {
+            return Some(t);
+        }
+        // External base type (class Client(httpx.AsyncClient)).
+        for b in &bases {
+            if let Some(TypeRef::Ext(bt)) = self.type_from_text(cr.0, b, 0) {
+                if let Some(m) = self.api_method(e.family, &bt, method) {
+                    return Some(Target::Api(m, Confidence::High));
+                }
+            }
+        }
+        let cd = &self.f(cr.0).s.classes[cr.1];
+        // An interface (Go, TS) without a known implementation is as good as an unknown
+        // type: fall back to naming conventions.
+        if cd.is_interface && !e.rules.interface_is_typed() {
+            typing.typed = false;
+            typing.iface = Some(cd.name.clone());
+        }
+        None
+    }
+
+    /// The catalog's entry for `method` of workspace class `cr` (by `bases`, its and its
+    /// ancestors' base types, its annotations and name).
+    fn by_class_catalog(
+        &self,
+        fam: &'static str,
+        cr: ClassRef,
+        bases: &[String],
+        method: &str,
+    ) -> Option<Target> {
+        let cd = &self.f(cr.0).s.classes[cr.1];
+        self.ix
+            .catalog
+            .match_class(fam, bases, &cd.annotations, &[], &cd.name, method)
+            .map(|m| Target::Api(m, Confidence::High))
+    }
+
+    /// The base types of `cr` and of its workspace ancestors.
+    fn ancestor_bases(&self, cr: ClassRef) -> Vec<String> {
+        self.class_chain(cr, 0)
+            .iter()
+            .flat_map(|c| {
+                self.f(c.0).s.classes[c.1]
+                    .bases
+                    .iter()
+                    .map(|b| base_type(b))
+            })
+            .collect()
+    }
+
+    /// Fluent: `x.a.b` on an external instance keeps the root type.
+    fn by_fluent_type(
+        &self,
+        fam: &'static str,
+        t: &str,
+        method: &str,
+        chained: bool,
+    ) -> Option<Target> {
+        let mut ty = t.to_string();
+        loop {
+            if let Some(m) = self.api_method(fam, &ty, method) {
+                return Some(Target::Api(m, Confidence::High));
+            }
+            if !chained && ty.ends_with("()") {
+                return None;
+            }
+            match ty.rfind(['.']) {
+                Some(i) if i > 0 && ty[..i].contains(['.', '/']) => ty.truncate(i),
+                _ => return None,
+            }
+        }
+    }
+
+    /// An external path: `q.method` as a function, else `method` of `q`'s type.
+    fn by_external_path(&self, slot: usize, q: &str, method: &str) -> Option<Target> {
+        let e = self.f(slot);
+        let fam = e.family;
+        let full = format!("{q}{}{method}", e.rules.path_separator());
+        let m = self
+            .ix
+            .catalog
+            .match_function(fam, &full)
+            .or_else(|| self.api_method(fam, &self.factory_type(q), method))
+            .or_else(|| self.api_method(fam, q, method))?;
+        Some(Target::Api(m, Confidence::High))
+    }
+
+    /// Prefix typing: `prisma.user.findMany` → `prisma` is a PrismaClient.
+    fn by_typed_prefix(
+        &self,
+        slot: usize,
+        c: &CallSite,
+        r: &Recv,
+        typing: &mut Typing,
+    ) -> Option<Target> {
+        let fam = self.f(slot).family;
+        let segs: Vec<&str> = r.base.split('.').collect();
+        for cut in (1..segs.len()).rev() {
+            let pre = segs[..cut].join(".");
+            let ty = match self.eval_path(slot, c.func, &pre, 0) {
+                Val::Instance(TypeRef::Ext(t)) => t,
+                Val::External(q) => q,
+                Val::Unknown => continue,
+                // A workspace object whose field type we could not see: still unknown.
+                Val::Instance(TypeRef::Ws(_)) => return None,
+                _ => {
+                    typing.typed = true;
+                    return None;
+                }
+            };
+            typing.typed = true;
+            return self
+                .api_method(fam, &ty, &r.method)
+                .map(|m| Target::Api(m, Confidence::High));
+        }
+        None
+    }
+
+    /// The catalog's receiver patterns, methods of imported ORMs, then (for an untyped
+    /// receiver) a low-confidence guess from the receiver's name.
+    fn by_conventions(
+        &self,
+        slot: usize,
+        c: &CallSite,
+        r: &Recv,
+        typing: &Typing,
+    ) -> Option<Target> {
+        let e = self.f(slot);
+        let (fam, cat) = (e.family, &self.ix.catalog);
+        if let Some(m) = cat.match_receiver(fam, &r.text, &r.method) {
+            return Some(Target::Api(m, Confidence::High));
+        }
+        let mut mods: Vec<&[String]> = vec![&e.import_modules];
+        // Models imported from a workspace module that itself imports the ORM.
+        if let Some(&ii) = e.aliases.get(r.base.split('.').next().unwrap_or("")) {
+            for fs in self.resolve_module(slot, &e.s.imports[ii].module) {
+                mods.push(&self.f(fs).import_modules);
+            }
+        }
+        if let Some(m) = cat.match_imported_method_in(fam, &mods, &r.base, &r.method) {
+            if !typing.typed || r.chained || matches!(r.val, Val::Module(_)) {
+                return Some(Target::Api(m, Confidence::High));
+            }
+        }
+        let by_name = cat.heuristic_receiver(&r.base, &r.method)
+            || typing
+                .iface
+                .as_deref()
+                .is_some_and(|i| cat.heuristic_receiver(i, &r.method));
+        if typing.typed || r.base.is_empty() || !by_name {
+            return None;
+        }
+        let api = format!("{}.{}", r.base, r.method);
+        let m = ApiMatch {
+            entry: usize::MAX,
+            api: api.clone(),
+            display: api,
+            kind: guess_kind(&r.base),
+            is_async: e.rules.guessed_async(c.awaited),
+            method: r.method.clone(),
+            batch: None,
+        };
+        Some(Target::Api(m, Confidence::Low))
     }
 
     /// Annotated workspace declarations that are remote (Retrofit `@GET`, Feign clients,
@@ -1612,17 +1465,7 @@ impl<'a> Resolver<'a> {
         let cls = f.class.as_ref().and_then(|c| self.class_named(fr.0, c));
         let (bases, cann, cname) = match cls {
             Some(cr) => {
-                let bases: Vec<String> = self
-                    .class_chain(cr, 0)
-                    .iter()
-                    .flat_map(|c| {
-                        self.f(c.0).s.classes[c.1]
-                            .bases
-                            .iter()
-                            .map(|b| base_type(b))
-                            .collect::<Vec<_>>()
-                    })
-                    .collect();
+                let bases = self.ancestor_bases(cr);
                 let cd = &self.f(cr.0).s.classes[cr.1];
                 (bases, cd.annotations.clone(), cd.name.clone())
             }
@@ -1638,21 +1481,12 @@ impl<'a> Resolver<'a> {
             .map(|m| Target::Api(m, Confidence::High))
     }
 
+    /// Whether call `c` of `slot` to `t` runs there (not only builds a coroutine or future).
     fn executes(&self, slot: usize, c: &CallSite, t: &Target) -> bool {
-        let fam = self.f(slot).family;
+        let rules = self.f(slot).rules;
         match t {
-            Target::Ws(fr, _) => {
-                let f = self.func(*fr);
-                match fam {
-                    "javascript" => c.awaited,
-                    "python" | "rust" => !f.is_async || c.awaited,
-                    _ => true,
-                }
-            }
-            Target::Api(m, _) => match fam {
-                "go" => true,
-                _ => !m.is_async || c.awaited,
-            },
+            Target::Ws(fr, _) => rules.runs_workspace_call(self.func(*fr).is_async, c.awaited),
+            Target::Api(m, _) => rules.runs_api_call(m.is_async, c.awaited),
         }
     }
 
@@ -1897,85 +1731,15 @@ impl<'a> Resolver<'a> {
         if seq.is_some() && !self.ix.cfg.report_sequential_by_design {
             return None;
         }
-        let direct = chain.hops.len() == 1 && chain.hops[0].api.is_some();
-        let mut hops = chain.hops.clone();
-        if !direct {
-            // The call in the loop is hop 0's caller: chain = callee function onward.
-        }
-        let callee_disp = if c.callee.len() <= 48 && !c.callee.contains('(') {
-            c.callee.clone()
-        } else {
-            c.method.clone()
-        };
-        let lp = &s.loops[inner];
-        let mut loop_desc = format!("\"{}\"", lp.header);
-        let outer: Vec<&str> = eff[..eff.len() - 1]
-            .iter()
-            .rev()
-            .map(|l| s.loops[*l].header.as_str())
-            .collect();
-        if !outer.is_empty() {
-            let o: Vec<String> = outer.iter().map(|h| format!("\"{h}\"")).collect();
-            loop_desc = format!("{loop_desc} (nested in {})", o.join(" and "));
-        }
         let api_file = self.f(chain.api_call.0);
         let api_call = &api_file.s.calls[chain.api_call.1];
         let verb = http_verb(&chain.api, api_call);
-        let via: Vec<String> = if direct {
-            Vec::new()
-        } else {
-            hops.iter().skip(1).map(|h| h.function.clone()).collect()
-        };
-        let mut path_parts = via.clone();
-        path_parts.push(chain.api.display.clone());
-        let n = match eff.len() {
-            1 => "N".to_string(),
-            2 => "N×M".to_string(),
-            k => {
-                let letters = ["N", "M", "K", "L", "P"];
-                letters
-                    .iter()
-                    .take(k.min(5))
-                    .copied()
-                    .collect::<Vec<_>>()
-                    .join("×")
-            }
-        };
-        let tail = match &seq {
-            Some(r) => format!("Looks sequential by design: {r}."),
-            None => format!("{n} items = {n} sequential round trips."),
-        };
-        let mut message = format!(
-            "{callee_disp}() makes a remote call once per iteration of {loop_desc} — {verb} via {} ({}:{}). {tail}",
-            path_parts.join(" → "),
-            api_file.s.path,
-            api_call.span.start.line + 1
-        );
-        if let Some(g) = &chain.guessed {
-            message.push_str(&format!(
-                " Lower confidence: the type of `{g}` is unknown; it is treated as remote because of its name."
-            ));
-        }
+        let message = self.message(s, c, &eff, &chain, &verb, seq.as_deref());
         let severity = if seq.is_some() {
             Severity::Hint
         } else {
             Severity::Warning
         };
-        // Loop refs: innermost first.
-        let loops = eff
-            .iter()
-            .rev()
-            .map(|l| {
-                let li = &s.loops[*l];
-                LoopRef {
-                    header: li.header.clone(),
-                    span: li.span,
-                    header_span: li.header_span,
-                    var: li.var.clone(),
-                    iterable: li.iterable.clone(),
-                }
-            })
-            .collect();
         let timeout = api_call
             .kwargs
             .iter()
@@ -1989,7 +1753,6 @@ impl<'a> Resolver<'a> {
             .cloned()
             .collect();
         depends.sort();
-        hops.retain(|_| true);
         Some(Finding {
             rule: RULE_LOOP_REMOTE_CALL,
             path: s.path.clone(),
@@ -1998,10 +1761,10 @@ impl<'a> Resolver<'a> {
             message,
             confidence: chain.confidence,
             kind: chain.api.kind,
-            loops,
+            loops: loop_refs(s, &eff),
             callee: c.callee.clone(),
             call_text: format!("{}({})", c.callee, strip_parens(&c.args_text)),
-            chain: hops,
+            chain: chain.hops,
             batch_alternative: batch,
             sequential_reason: seq.map(|r| format!("looks sequential by design: {r}")),
             in_async: c.in_async,
@@ -2011,6 +1774,59 @@ impl<'a> Resolver<'a> {
                 .filter(|v| v != "HTTP request"),
             depends_on: depends,
         })
+    }
+
+    /// The finding's message: the call, the loops (`eff`, outermost first), what is called
+    /// through which functions and where, the cost or why it looks sequential.
+    fn message(
+        &self,
+        s: &FileSummary,
+        c: &CallSite,
+        eff: &[usize],
+        chain: &Chain,
+        verb: &str,
+        seq: Option<&str>,
+    ) -> String {
+        let callee_disp = if c.callee.len() <= 48 && !c.callee.contains('(') {
+            c.callee.as_str()
+        } else {
+            c.method.as_str()
+        };
+        let direct = chain.hops.len() == 1 && chain.hops[0].api.is_some();
+        // The call in the loop is hop 0's caller: the chain is the callee function onward.
+        let mut path_parts: Vec<&str> = if direct {
+            Vec::new()
+        } else {
+            chain
+                .hops
+                .iter()
+                .skip(1)
+                .map(|h| h.function.as_str())
+                .collect()
+        };
+        path_parts.push(&chain.api.display);
+        let tail = match seq {
+            Some(r) => format!("Looks sequential by design: {r}."),
+            None => {
+                let n = ["N", "M", "K", "L", "P"][..eff.len().min(5)].join("×");
+                format!("{n} items = {n} sequential round trips.")
+            }
+        };
+        let api_file = self.f(chain.api_call.0);
+        let api_call = &api_file.s.calls[chain.api_call.1];
+        let mut message = format!(
+            "{callee_disp}() makes a remote call once per iteration of {} — {verb} via {} ({}:{}). {tail}",
+            loop_description(s, eff),
+            path_parts.join(" → "),
+            api_file.s.path,
+            api_call.span.start.line + 1
+        );
+        if let Some(g) = &chain.guessed {
+            message.push_str(&format!(
+                " Lower confidence: the type of `{g}` is unknown; it is treated as remote because of its name."
+            ));
+        }
+        message
     }
 
     fn batch_alternative(&self, slot: usize, ci: usize, chain: &Chain) -> Option<BatchAlternative> {
@@ -2133,25 +1949,7 @@ impl<'a> Resolver<'a> {
         let e = self.f(slot);
         let mut out = Vec::new();
         for im in &e.s.imports {
-            match e.family {
-                "rust" => {
-                    let abs = self.rust_abs(slot, &im.module);
-                    let segs: Vec<&str> = abs.split("::").collect();
-                    for cut in (1..=segs.len()).rev() {
-                        let v = self.lookup_module("rust", &segs[..cut].join("::"));
-                        if !v.is_empty() {
-                            out.extend(v);
-                            break;
-                        }
-                    }
-                }
-                _ => {
-                    out.extend(self.resolve_module(slot, &im.module));
-                    if let Some(n) = &im.name {
-                        out.extend(self.resolve_module(slot, &format!("{}.{}", im.module, n)));
-                    }
-                }
-            }
+            out.extend(e.rules.import_deps(self, slot, im));
         }
         out.sort();
         out.dedup();
@@ -2171,13 +1969,44 @@ fn import_edges(r: &Resolver<'_>, paths: &HashMap<usize, &String>, slot: usize) 
 /// The group of files that use each other without imports: every member depends on every
 /// other. Named with a leading NUL so it cannot collide with a path.
 fn dep_group(e: &FileEntry) -> Option<String> {
-    let dir = e.s.path.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
-    match e.family {
-        "go" => Some(format!("\0go:{dir}")),
-        "java" => e.s.package.as_ref().map(|p| format!("\0java:{p}")),
-        "rust" => Some("\0rust".to_string()),
-        _ => None,
+    e.rules
+        .dep_group(&e.s.path, e.s.package.as_deref())
+        .map(|g| format!("\0{}:{g}", e.family))
+}
+
+/// `"for x in xs"`, with the loops it is nested in: `"…" (nested in "…" and "…")`. `eff`:
+/// the loops executing the call, outermost first.
+fn loop_description(s: &FileSummary, eff: &[usize]) -> String {
+    let Some((inner, outer)) = eff.split_last() else {
+        return String::new();
+    };
+    let desc = format!("\"{}\"", s.loops[*inner].header);
+    if outer.is_empty() {
+        return desc;
     }
+    let o: Vec<String> = outer
+        .iter()
+        .rev()
+        .map(|l| format!("\"{}\"", s.loops[*l].header))
+        .collect();
+    format!("{desc} (nested in {})", o.join(" and "))
+}
+
+/// The finding's loops, innermost first.
+fn loop_refs(s: &FileSummary, eff: &[usize]) -> Vec<LoopRef> {
+    eff.iter()
+        .rev()
+        .map(|l| {
+            let li = &s.loops[*l];
+            LoopRef {
+                header: li.header.clone(),
+                span: li.span,
+                header_span: li.header_span,
+                var: li.var.clone(),
+                iterable: li.iterable.clone(),
+            }
+        })
+        .collect()
 }
 
 /// `(a, f(b))` → `a, f(b)`: exactly the argument list's own parentheses.
@@ -2325,16 +2154,6 @@ fn sequential_reason(
         return Some("the loop sleeps between requests (rate limiting or polling)".into());
     }
     None
-}
-
-/// `@property`, `@functools.cached_property` and friends.
-fn is_property(annotations: &[String]) -> bool {
-    annotations.iter().any(|a| {
-        matches!(
-            a.as_str(),
-            "property" | "cached_property" | "functools.cached_property"
-        ) || a.ends_with(".getter")
-    })
 }
 
 #[cfg(test)]

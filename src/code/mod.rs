@@ -8,6 +8,7 @@ pub mod finding;
 pub mod helper;
 pub mod index;
 pub mod lang;
+pub mod resolve;
 pub mod summary;
 
 pub use catalog::{Catalog, UserEntry};

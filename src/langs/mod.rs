@@ -106,6 +106,8 @@ pub struct CodeLanguage {
     pub trace: &'static TraceFormat,
     pub(crate) summarize: Summarize,
     pub(crate) is_construct: fn(&str) -> bool,
+    /// `resolve.rs`: the rules of cross-file resolution (module keys, imports, which calls run).
+    pub(crate) resolve: &'static dyn crate::code::resolve::ResolveHooks,
     pub(crate) batch: RewriteFn,
     pub(crate) concurrent: RewriteFn,
     pub(crate) generate_test: TestgenFn,

@@ -1,7 +1,8 @@
 //! Trace frame → workspace file.
 //!
 //! Order: an existing absolute path inside a workspace folder; the user's `pathMappings`; a Go
-//! module path from `go.mod`; a JVM frame's package + file name; the longest path-suffix match
+//! module path from `go.mod`; a JVM frame's package + file name (the code language's
+//! `ResolveHooks::frames_use_module_paths` and `frame_suffix`); the longest path-suffix match
 //! against the index. Several equally good candidates make the frame ambiguous: we list them
 //! and never pick one silently.
 
@@ -118,17 +119,19 @@ impl Resolver<'_> {
         if let Some(found) = self.mapped(&path) {
             return Resolution::Resolved(found);
         }
-        if language == Language::Go {
+        // The language rules of the code language whose programs print this format.
+        let rules = crate::langs::CODE_LANGUAGES
+            .iter()
+            .find(|c| c.trace.language == language)
+            .map(|c| c.resolve);
+        if rules.is_some_and(|r| r.frames_use_module_paths()) {
             if let Some(found) = self.go_module(&path) {
                 return Resolution::Resolved(found);
             }
         }
-        let mut suffix_path = path.clone();
-        if language == Language::Jvm && !path.contains('/') {
-            if let Some(pkg) = frame.function.as_deref().and_then(jvm_package_dir) {
-                suffix_path = format!("{pkg}/{path}");
-            }
-        }
+        let suffix_path = rules
+            .and_then(|r| r.frame_suffix(&path, frame.function.as_deref()))
+            .unwrap_or_else(|| path.clone());
         self.by_suffix(&suffix_path, frame.in_app)
     }
 
@@ -208,16 +211,6 @@ impl Resolver<'_> {
             _ => Resolution::Ambiguous(found),
         }
     }
-}
-
-/// `com.acme.Cart$Inner.add` → `com/acme`; `Cart.add` (no package) → none.
-fn jvm_package_dir(function: &str) -> Option<String> {
-    let function = function.rsplit_once('/').map_or(function, |(_, f)| f); // module/pkg.Cls.m
-    let parts: Vec<&str> = function.split('.').collect();
-    if parts.len() < 3 {
-        return None;
-    }
-    Some(parts[..parts.len() - 2].join("/"))
 }
 
 #[cfg(test)]
@@ -334,6 +327,32 @@ mod tests {
             ),
             Resolution::Resolved("/ws/services/checkout/handlers/checkout.py".into())
         );
+    }
+
+    #[test]
+    fn go_frame_resolves_through_the_go_mod_module_path() {
+        // The module `example.com/shop` lives in `svc/`, and `store/db.go` also exists
+        // elsewhere: only the module path picks the right one.
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        let rels = ["svc/go.mod", "svc/store/db.go", "other/store/db.go"];
+        std::fs::create_dir_all(root.join("svc")).unwrap();
+        std::fs::write(root.join("svc/go.mod"), "module example.com/shop\n").unwrap();
+        let idx = index(root.to_str().unwrap(), &rels);
+        let r = Resolver {
+            index: &idx,
+            mappings: &[],
+        };
+        let f = frame("example.com/shop/store/db.go", None, true);
+        assert_eq!(
+            r.resolve(&f, Language::Go),
+            Resolution::Resolved(root.join("svc/store/db.go"))
+        );
+        // Other runtimes' frames do not read module paths: by suffix, both files match.
+        assert!(matches!(
+            r.resolve(&f, Language::Python),
+            Resolution::Ambiguous(_)
+        ));
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Go: panic and fatal-error goroutine dumps, the summary hooks, errgroup rewrites, `go test` tests.
 
 pub mod hooks;
+pub mod resolve;
 pub mod rewrite;
 pub mod testgen;
 pub mod trace;
@@ -35,6 +36,7 @@ pub static CODE: CodeLanguage = CodeLanguage {
     trace: &TRACE,
     summarize: crate::code::summary::walk::<hooks::Go>,
     is_construct: crate::code::summary::is_construct::<hooks::Go>,
+    resolve: &hooks::Go,
     batch: rewrite::batch,
     concurrent: rewrite::concurrent,
     generate_test: testgen::generate,

@@ -1,6 +1,7 @@
 //! Java, and the JVM trace format (Java, Kotlin, Scala, Android): the summary hooks, CompletableFuture rewrites, JUnit 5 tests.
 
 pub mod hooks;
+pub mod resolve;
 pub mod rewrite;
 pub mod testgen;
 pub mod trace;
@@ -48,6 +49,7 @@ pub static CODE: CodeLanguage = CodeLanguage {
     trace: &TRACE,
     summarize: crate::code::summary::walk::<hooks::Java>,
     is_construct: crate::code::summary::is_construct::<hooks::Java>,
+    resolve: &hooks::Java,
     batch: rewrite::batch,
     concurrent: rewrite::concurrent,
     generate_test: testgen::generate,

@@ -1,6 +1,7 @@
 //! JavaScript and TypeScript (one summariser for the three grammars): V8/Firefox/Safari traces, Promise.all rewrites, Jest tests.
 
 pub mod hooks;
+pub mod resolve;
 pub mod rewrite;
 pub mod testgen;
 pub mod trace;
@@ -55,6 +56,7 @@ pub static CODE: CodeLanguage = CodeLanguage {
     trace: &TRACE,
     summarize: crate::code::summary::walk::<hooks::JavaScript>,
     is_construct: crate::code::summary::is_construct::<hooks::JavaScript>,
+    resolve: &hooks::JavaScript,
     batch: rewrite::batch,
     concurrent: rewrite::concurrent,
     generate_test: testgen::generate,

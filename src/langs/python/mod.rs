@@ -1,6 +1,7 @@
 //! Python: CPython tracebacks (chains, exception groups), the summary hooks, asyncio/ThreadPoolExecutor rewrites, pytest tests.
 
 pub mod hooks;
+pub mod resolve;
 pub mod rewrite;
 pub mod testgen;
 pub mod trace;
@@ -35,6 +36,7 @@ pub static CODE: CodeLanguage = CodeLanguage {
     trace: &TRACE,
     summarize: crate::code::summary::walk::<hooks::Python>,
     is_construct: crate::code::summary::is_construct::<hooks::Python>,
+    resolve: &hooks::Python,
     batch: rewrite::batch,
     concurrent: rewrite::concurrent,
     generate_test: testgen::generate,

@@ -1,6 +1,7 @@
 //! Rust: panics and backtraces, the summary hooks, `futures` stream rewrites, `cargo test` tests.
 
 pub mod hooks;
+pub mod resolve;
 pub mod rewrite;
 pub mod testgen;
 pub mod trace;
@@ -35,6 +36,7 @@ pub static CODE: CodeLanguage = CodeLanguage {
     trace: &TRACE,
     summarize: crate::code::summary::walk::<hooks::Rust>,
     is_construct: crate::code::summary::is_construct::<hooks::Rust>,
+    resolve: &hooks::Rust,
     batch: rewrite::batch,
     concurrent: rewrite::concurrent,
     generate_test: testgen::generate,
