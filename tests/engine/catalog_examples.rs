@@ -204,10 +204,10 @@ fn synthesised_traces(format: &TraceFormat, pattern: &str) -> Vec<String> {
         ],
         "dotnet" => vec![
             format!(
-                "System.TimeoutException: The operation has timed out.\n   at Vendor.Impl.Call() in /_/src/libraries/{p}Impl.cs:line 40\n   at Shop.Loader.Load() in /srv/shop/Loader.cs:line 12\n"
+                "System.TimeoutException: The operation has timed out.\n   at Vendor.Impl.Call() in /_/src/{p}Impl.cs:line 40\n   at Shop.Loader.Load() in /srv/shop/Loader.cs:line 12\n"
             ),
             format!(
-                "System.TimeoutException: The operation has timed out.\n   at {p}Impl.Call() in /_/src/libraries/Vendor/Impl.cs:line 40\n   at Shop.Loader.Load() in /srv/shop/Loader.cs:line 12\n"
+                "System.TimeoutException: The operation has timed out.\n   at {p}Impl.Call() in /_/src/Vendor/Impl.cs:line 40\n   at Shop.Loader.Load() in /srv/shop/Loader.cs:line 12\n"
             ),
         ],
         "php" => vec![
