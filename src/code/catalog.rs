@@ -1,4 +1,14 @@
-//! The remote-call catalog: which APIs reach the network, as data (`langs/<lang>/catalog.toml`).
+//! The remote-call catalog: which APIs reach the network, as data (`langs/<lang>/catalog.toml`,
+//! one per runtime, registered as `TraceFormat::catalog`; a code language's is also its
+//! `CodeLanguage::catalog`).
+//!
+//! One `[[api]]` entry holds how a call is detected (functions, types and methods, receiver
+//! conventions, imports, bases, annotations, batch siblings) and what is known about the client:
+//! its stack-frame patterns (read by `guidance::knowledge`), thread safety, what a timed-out call
+//! raises, the unit of a bare timeout, and examples that `tests/engine/catalog_examples.rs` runs
+//! through the real detector. Entries with frames and no detection fields are known from traces
+//! only and take no part in detection. [`is_thread_safe`], [`timeout_error`], [`timeout_unit`]
+//! and [`batch_sibling`] answer for a finding's qualified API through [`Catalog::entry_of_api`].
 
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;

@@ -333,6 +333,14 @@ fn every_catalog_parses_and_every_runtime_has_one() {
             format.key
         );
         for e in &c.api {
+            let kind = e.client_kind();
+            assert!(
+                ["http", "rpc", "db", "cache", "cloud", "queue", "network"]
+                    .contains(&kind.as_str()),
+                "{} / {}: unknown client kind {kind}",
+                format.key,
+                e.name
+            );
             assert!(
                 e.detects() || !e.frames.is_empty(),
                 "{} / {}: neither detection fields nor frames",
