@@ -1,4 +1,14 @@
-//! The remote-call catalog: which APIs reach the network, as data (`langs/<lang>/catalog.toml`).
+//! The remote-call catalog: which APIs reach the network, as data (`langs/<lang>/catalog.toml`,
+//! one per runtime, registered as `TraceFormat::catalog`; a code language's is also its
+//! `CodeLanguage::catalog`).
+//!
+//! One `[[api]]` entry holds how a call is detected (functions, types and methods, receiver
+//! conventions, imports, bases, annotations, batch siblings) and what is known about the client:
+//! its stack-frame patterns (read by `guidance::knowledge`), thread safety, what a timed-out call
+//! raises, the unit of a bare timeout, and examples that `tests/engine/catalog_examples.rs` runs
+//! through the real detector. Entries with frames and no detection fields are known from traces
+//! only and take no part in detection. [`is_thread_safe`], [`timeout_error`], [`timeout_unit`]
+//! and [`batch_sibling`] answer for a finding's qualified API through [`Catalog::entry_of_api`].
 
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -57,12 +67,147 @@ pub struct ApiEntry {
     /// Batch alternative per method (`get = "mget"`).
     #[serde(default)]
     pub batch: BTreeMap<String, String>,
+
+    // ---- What is known about the client (traces, rewrites, generated tests).
+    /// Substrings of a stack frame's path or function (case-sensitive) that mean the frame is
+    /// this client's code. Frames are matched against a runtime's entries in file order.
+    #[serde(default)]
+    pub frames: Vec<String>,
+    /// The name a trace explanation gives this client; defaults to `name`. Entries sharing a
+    /// label read as one client (`"JDBC / HikariCP"` for JDBC, JdbcTemplate and Hibernate).
+    #[serde(default)]
+    pub client: Option<String>,
+    /// The client's kind in trace explanations when it is not one of the code kinds
+    /// (`queue`, `network`); otherwise `kind`.
+    #[serde(default)]
+    pub client_kind: Option<String>,
+    /// `false`: one instance must not be shared between threads (a rewrite must not run its
+    /// calls on a pool). Absent: thread-safe or unknown.
+    #[serde(default)]
+    pub thread_safe: Option<bool>,
+    /// What a timed-out call raises, as written in code (`requests.Timeout`).
+    #[serde(default)]
+    pub timeout_error: Option<String>,
+    /// The unit of a bare number given as this client's timeout (`s` or `ms`).
+    #[serde(default)]
+    pub timeout_unit: Option<TimeUnit>,
+
+    // ---- How the entry is tested (`tests/engine/catalog_examples.rs`).
+    /// Minimal snippets, each a loop calling the API, with the remote call's line marked by a
+    /// comment holding [`EXAMPLE_MARK`]. One string or a list.
+    #[serde(default, deserialize_with = "one_or_many")]
+    pub example: Vec<String>,
+    /// File name the example is analysed as, when the language's default will not do
+    /// (`example.ts` for decorators and types).
+    #[serde(default)]
+    pub example_file: Option<String>,
+    /// The detector misses the example (a detector limitation, not a catalog fault): why.
+    #[serde(default)]
+    pub example_known_miss: Option<String>,
 }
 
-#[derive(Debug, Deserialize)]
-struct CatalogFile {
+/// Marks the remote call's line in a catalog entry's `example`.
+pub const EXAMPLE_MARK: &str = "<- N+1";
+
+/// Time unit of a timeout literal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Hash)]
+pub enum TimeUnit {
+    #[serde(rename = "s")]
+    Seconds,
+    #[serde(rename = "ms")]
+    Millis,
+}
+
+/// A timeout idiom of a language: the literal containing `idiom` is in `unit`
+/// (`Duration::from_millis(` → `ms`).
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct TimeoutIdiom {
+    pub idiom: String,
+    pub unit: TimeUnit,
+}
+
+/// A language's timeout knowledge that belongs to no one entry.
+#[derive(Debug, Clone, Deserialize, Serialize, Default, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct Timeouts {
+    /// What a timed-out call raises when its entry does not say.
     #[serde(default)]
-    api: Vec<ApiEntry>,
+    pub error: Option<String>,
+    /// The same for an awaited call.
+    #[serde(default)]
+    pub async_error: Option<String>,
+    /// Literal shapes that fix the unit, tried in order.
+    #[serde(default)]
+    pub idioms: Vec<TimeoutIdiom>,
+}
+
+fn one_or_many<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum OneOrMany {
+        One(String),
+        Many(Vec<String>),
+    }
+    Ok(match OneOrMany::deserialize(d)? {
+        OneOrMany::One(s) => vec![s],
+        OneOrMany::Many(v) => v,
+    })
+}
+
+impl ApiEntry {
+    /// Has any detection field (else it is known only from trace frames).
+    pub fn detects(&self) -> bool {
+        !(self.functions.is_empty()
+            && self.types.is_empty()
+            && self.receiver_names.is_empty()
+            && self.receiver_text.is_empty()
+            && self.imports.is_empty()
+            && self.bases.is_empty()
+            && self.class_annotations.is_empty()
+            && self.method_annotations.is_empty())
+    }
+
+    /// The name trace explanations give this client.
+    pub fn client_name(&self) -> &str {
+        self.client.as_deref().unwrap_or(&self.name)
+    }
+
+    /// The kind trace explanations give this client (`http` … `cloud`, `queue`, `network`).
+    pub fn client_kind(&self) -> String {
+        match (&self.client_kind, self.kind) {
+            (Some(k), _) => k.clone(),
+            (None, Some(k)) => kind_name(k).to_owned(),
+            (None, None) => "http".to_owned(),
+        }
+    }
+}
+
+/// The lowercase name of a kind, as in the catalogs.
+pub fn kind_name(k: ApiKind) -> &'static str {
+    match k {
+        ApiKind::Http => "http",
+        ApiKind::Rpc => "rpc",
+        ApiKind::Db => "db",
+        ApiKind::Cache => "cache",
+        ApiKind::Cloud => "cloud",
+    }
+}
+
+/// One `catalog.toml`.
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct CatalogFile {
+    #[serde(default)]
+    pub api: Vec<ApiEntry>,
+    #[serde(default)]
+    pub timeouts: Timeouts,
+}
+
+impl CatalogFile {
+    pub fn parse(src: &str) -> Result<CatalogFile, String> {
+        toml::from_str(src).map_err(|e| e.to_string())
+    }
 }
 
 /// Batch-name patterns and receiver-name heuristics.
@@ -94,6 +239,8 @@ pub struct UserEntry {
 pub struct Catalog {
     pub entries: Vec<ApiEntry>,
     pub patterns: Patterns,
+    /// Each family's `[timeouts]` table.
+    pub timeouts: BTreeMap<String, Timeouts>,
 }
 
 /// A recognised remote API call.
@@ -179,19 +326,58 @@ impl Catalog {
     /// The catalog shipped with the engine.
     pub fn builtin() -> Catalog {
         let mut entries = Vec::new();
+        let mut timeouts = BTreeMap::new();
         for (lang, src) in builtin_catalogs() {
             // The embedded files are tested to parse; a broken edit degrades to an empty family.
-            if let Ok(f) = toml::from_str::<CatalogFile>(src) {
+            if let Ok(f) = CatalogFile::parse(src) {
                 for mut e in f.api {
                     if e.language.is_empty() {
                         e.language = lang.to_string();
                     }
-                    entries.push(e);
+                    // Entries known only from trace frames take no part in detection.
+                    if e.detects() {
+                        entries.push(e);
+                    }
                 }
+                timeouts.insert(lang.to_string(), f.timeouts);
             }
         }
         let patterns = toml::from_str(PATTERNS).unwrap_or_default();
-        Catalog { entries, patterns }
+        Catalog {
+            entries,
+            patterns,
+            timeouts,
+        }
+    }
+
+    /// [`Catalog::builtin`], built once.
+    pub fn shared() -> &'static Catalog {
+        static SHARED: std::sync::LazyLock<Catalog> = std::sync::LazyLock::new(Catalog::builtin);
+        &SHARED
+    }
+
+    /// The entry a qualified API (a finding's `ChainHop::api`: `requests.get`,
+    /// `java.sql.PreparedStatement.executeQuery`, `cursor.execute`, `diesel.load`) was matched
+    /// by, found by matching it again as a function, a typed method, a receiver convention or
+    /// an import-gated method. `None` for APIs the catalog did not match (heuristic receivers,
+    /// user entries) and for workspace classes matched by base or annotation.
+    pub fn entry_of_api(&self, family: &str, api: &str) -> Option<&ApiEntry> {
+        if let Some(m) = self.match_function(family, api) {
+            return self.entries.get(m.entry);
+        }
+        let (receiver, method) = api.rsplit_once('.')?;
+        let m = self
+            .match_method(family, receiver, method)
+            .or_else(|| self.match_receiver(family, receiver, method));
+        if let Some(m) = m {
+            return self.entries.get(m.entry);
+        }
+        self.entries.iter().find(|e| {
+            e.language == family
+                && !e.imports.is_empty()
+                && e.name == receiver
+                && Self::method_ok(e, method)
+        })
     }
 
     /// Parse one catalog file (for tests and user-supplied catalogs).
@@ -456,6 +642,59 @@ impl Catalog {
     }
 }
 
+/// Is a client safe to share between threads? `false` when the catalog entry that matched
+/// `api` (see [`Catalog::entry_of_api`]) says `thread_safe = false` (JDBC statements and
+/// connections, JPA `EntityManager`, a Hibernate `Session`, a single `Jedis`); `true` otherwise,
+/// including for APIs the catalog does not know.
+pub fn is_thread_safe(family: &str, api: &str) -> bool {
+    Catalog::shared()
+        .entry_of_api(family, api)
+        .and_then(|e| e.thread_safe)
+        .unwrap_or(true)
+}
+
+/// What a timed-out call to `api` raises, as written in `family`'s code: the matched entry's
+/// `timeout_error`, else the family's `[timeouts]` `async_error` (for an awaited call) or
+/// `error`. `None` when the catalog knows nothing.
+pub fn timeout_error(family: &str, api: Option<&str>, is_async: bool) -> Option<&'static str> {
+    let c = Catalog::shared();
+    if let Some(e) = api
+        .and_then(|a| c.entry_of_api(family, a))
+        .and_then(|e| e.timeout_error.as_deref())
+    {
+        return Some(e);
+    }
+    let t = c.timeouts.get(family)?;
+    if is_async {
+        t.async_error.as_deref().or(t.error.as_deref())
+    } else {
+        t.error.as_deref()
+    }
+}
+
+/// The unit of a timeout literal (`timeout=5`, `Duration::from_millis(200)`, `5 * time.Second`)
+/// written on a call to `api`: the first of the family's `[timeouts]` idioms the literal
+/// contains, else the matched entry's `timeout_unit` (for a bare number). `None` when unknown.
+pub fn timeout_unit(family: &str, api: Option<&str>, literal: &str) -> Option<TimeUnit> {
+    let c = Catalog::shared();
+    if let Some(i) = c
+        .timeouts
+        .get(family)
+        .and_then(|t| t.idioms.iter().find(|i| literal.contains(i.idiom.as_str())))
+    {
+        return Some(i.unit);
+    }
+    api.and_then(|a| c.entry_of_api(family, a))
+        .and_then(|e| e.timeout_unit)
+}
+
+/// The batch call the catalog names for `method` of `api` (`redis.Redis.get` → `mget`).
+pub fn batch_sibling(family: &str, api: &str) -> Option<&'static str> {
+    let e = Catalog::shared().entry_of_api(family, api)?;
+    let method = api.rsplit(['.', ':']).next()?.trim_end_matches('!');
+    e.batch.get(method).map(String::as_str)
+}
+
 /// `haystack` contains `needle`, ignoring ASCII case.
 fn contains_ignore_case(haystack: &str, needle: &str) -> bool {
     needle.is_empty()
@@ -540,5 +779,178 @@ mod tests {
         for (name, single) in no {
             assert!(!c.is_batch_name(name, single), "{name} for {single:?}");
         }
+    }
+
+    #[test]
+    fn an_api_resolves_to_the_entry_that_matched_it() {
+        let c = Catalog::builtin();
+        let name = |family: &str, api: &str| c.entry_of_api(family, api).map(|e| e.name.as_str());
+        assert_eq!(name("python", "requests.get"), Some("requests"));
+        assert_eq!(
+            name("python", "aiohttp.ClientSession.post"),
+            Some("aiohttp")
+        );
+        assert_eq!(name("python", "cursor.execute"), Some("DB-API cursor"));
+        assert_eq!(
+            name("python", "app.models.User.objects.get"),
+            Some("Django ORM")
+        );
+        assert_eq!(name("rust", "reqwest::Client.get"), Some("reqwest"));
+        assert_eq!(name("rust", "diesel.load"), Some("diesel"));
+        assert_eq!(name("go", "net/http.Get"), Some("net/http"));
+        assert_eq!(
+            name("java", "java.sql.PreparedStatement.executeQuery"),
+            Some("JDBC")
+        );
+        assert_eq!(name("python", "myapp.helpers.fetch_all"), None);
+        // Frame-only entries take no part in detection.
+        assert!(c.entries.iter().all(ApiEntry::detects));
+    }
+
+    #[test]
+    fn thread_safety_matches_the_list_java_rewrites_used() {
+        // `NOT_THREAD_SAFE` in langs/java/rewrite.rs: an API starting with one of these.
+        const NOT_THREAD_SAFE: &[&str] = &[
+            "jakarta.persistence.EntityManager",
+            "javax.persistence.EntityManager",
+            "org.hibernate.Session",
+            "redis.clients.jedis.Jedis.",
+            "java.sql.",
+        ];
+        let c = Catalog::builtin();
+        let mut checked = 0;
+        for e in c.entries.iter().filter(|e| e.language == "java") {
+            for t in e.types.iter().filter(|t| !t.contains('*')) {
+                let wild = e.methods == ["*"];
+                let methods = e
+                    .methods
+                    .iter()
+                    .map(String::as_str)
+                    .filter(|m| !m.contains('*'))
+                    .chain(["get", "find"].into_iter().filter(|_| wild));
+                for m in methods {
+                    let api = format!("{t}.{m}");
+                    if c.entry_of_api("java", &api).map(|x| x.name.as_str()) != Some(&e.name) {
+                        continue;
+                    }
+                    let old = !NOT_THREAD_SAFE.iter().any(|p| api.starts_with(p));
+                    assert_eq!(is_thread_safe("java", &api), old, "{api}");
+                    checked += 1;
+                }
+            }
+        }
+        assert!(checked > 50, "{checked}");
+        assert!(!is_thread_safe("java", "redis.clients.jedis.Jedis.get"));
+        assert!(is_thread_safe(
+            "java",
+            "redis.clients.jedis.JedisPooled.get"
+        ));
+        assert!(!is_thread_safe("java", "org.hibernate.Session.get"));
+        assert!(is_thread_safe("java", "okhttp3.OkHttpClient.newCall"));
+        assert!(is_thread_safe("java", "com.shop.Anything.call"));
+    }
+
+    #[test]
+    fn timeout_errors_match_what_python_tests_raised() {
+        // `timeout_error` in langs/python/testgen.rs, as it was.
+        fn old(api: Option<&str>, is_async: bool) -> &'static str {
+            let api = api.unwrap_or("");
+            if api.starts_with("requests") {
+                "requests.Timeout"
+            } else if api.starts_with("httpx") {
+                "httpx.ReadTimeout"
+            } else if is_async || api.starts_with("aiohttp") {
+                "asyncio.TimeoutError"
+            } else {
+                "TimeoutError"
+            }
+        }
+        let apis = [
+            Some("requests.get"),
+            Some("requests.Session.post"),
+            Some("httpx.get"),
+            Some("httpx.Client.get"),
+            Some("httpx.AsyncClient.get"),
+            Some("aiohttp.ClientSession.post"),
+            Some("aiohttp.request"),
+            Some("asyncpg.connect.fetchrow"),
+            Some("redis.Redis.get"),
+            Some("cursor.execute"),
+            Some("app.clients.fetch"),
+            None,
+        ];
+        for api in apis {
+            for is_async in [false, true] {
+                assert_eq!(
+                    timeout_error("python", api, is_async),
+                    Some(old(api, is_async)),
+                    "{api:?} async={is_async}"
+                );
+            }
+        }
+        assert_eq!(
+            timeout_error("java", Some("java.net.http.HttpClient.send"), false),
+            Some("java.net.http.HttpTimeoutException")
+        );
+        assert_eq!(timeout_error("java", Some("com.shop.X.y"), false), None);
+    }
+
+    #[test]
+    fn timeout_units_from_the_idioms_then_the_entry() {
+        let u = |family: &str, api: Option<&str>, lit: &str| timeout_unit(family, api, lit);
+        assert_eq!(u("go", None, "5 * time.Second"), Some(TimeUnit::Seconds));
+        assert_eq!(
+            u("go", None, "200 * time.Millisecond"),
+            Some(TimeUnit::Millis)
+        );
+        assert_eq!(
+            u("rust", None, "Duration::from_millis(200)"),
+            Some(TimeUnit::Millis)
+        );
+        assert_eq!(
+            u("rust", None, "Duration::from_secs(5)"),
+            Some(TimeUnit::Seconds)
+        );
+        assert_eq!(
+            u("java", None, "Duration.ofSeconds(5)"),
+            Some(TimeUnit::Seconds)
+        );
+        assert_eq!(
+            u("java", None, "Duration.ofMillis(500)"),
+            Some(TimeUnit::Millis)
+        );
+        assert_eq!(
+            u("javascript", Some("axios.get"), "timeout: 5000"),
+            Some(TimeUnit::Millis)
+        );
+        assert_eq!(
+            u("python", Some("requests.get"), "timeout=5"),
+            Some(TimeUnit::Seconds)
+        );
+        assert_eq!(u("python", Some("cursor.execute"), "timeout=5"), None);
+    }
+
+    #[test]
+    fn batch_siblings_come_from_the_matched_entry() {
+        assert_eq!(batch_sibling("python", "redis.Redis.get"), Some("mget"));
+        assert_eq!(
+            batch_sibling("python", "cursor.execute"),
+            Some("executemany")
+        );
+        assert_eq!(
+            batch_sibling("go", "github.com/redis/go-redis/v9.NewClient.Get"),
+            Some("MGet")
+        );
+        assert_eq!(batch_sibling("python", "requests.get"), None);
+    }
+
+    #[test]
+    fn every_builtin_catalog_parses_with_its_timeouts() {
+        for f in crate::langs::TRACE_FORMATS {
+            if let Err(e) = CatalogFile::parse(f.catalog) {
+                panic!("langs/{}/catalog.toml: {e}", f.key);
+            }
+        }
+        assert!(Catalog::builtin().timeouts.contains_key("python"));
     }
 }

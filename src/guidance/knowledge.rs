@@ -1,7 +1,8 @@
 //! The exception knowledge base: what an exception usually means, ranked underlying causes with
 //! the evidence that confirms or rules each out, and what to do next.
 //!
-//! The knowledge is data (`knowledge/*.toml`, embedded with `include_str!`); this module only
+//! The knowledge is data (`langs/<lang>/knowledge.toml`, `knowledge/*.toml`, and the remote
+//! clients' `frames` in `langs/<lang>/catalog.toml`, embedded with `include_str!`); this module only
 //! parses it once and answers lookups. Adding an exception type is a data change plus a lookup
 //! test, never a code change.
 //!
@@ -65,9 +66,9 @@ pub const KINDS: [&str; 19] = [
 ];
 
 const GENERIC_FILE: (&str, &str) = ("generic.toml", include_str!("knowledge/generic.toml"));
-const CLIENTS_FILE: (&str, &str) = (
-    "remote_clients.toml",
-    include_str!("knowledge/remote_clients.toml"),
+const SOURCES_FILE: (&str, &str) = (
+    "remote_sources.toml",
+    include_str!("knowledge/remote_sources.toml"),
 );
 
 /// One underlying cause, with the evidence that separates it from the others.
@@ -127,18 +128,23 @@ pub struct Entry {
     pub fix: Option<String>,
 }
 
-/// A library whose frames mean the failing call crossed the network.
+/// A library whose frames mean the failing call crossed the network: one `[[api]]` entry with
+/// `frames` of a runtime's `catalog.toml` (`langs/<lang>/catalog.toml`, registered as
+/// `TraceFormat::catalog`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RemoteClient {
+    /// The entry's `client` label, else its `name`.
     pub name: String,
     /// The runtime whose traces this client appears in (`python`, `javascript`, `jvm`, `go`,
     /// `rust`, `ruby`, `dotnet`, `php`), as in [`language_key`].
     pub language: String,
     /// http | db | rpc | cache | cloud | queue | network
     pub kind: String,
-    /// Substrings of a frame's path or function (case-sensitive).
+    /// The entry's `frames`: substrings of a frame's path or function (case-sensitive).
     pub patterns: Vec<String>,
+    /// The catalog entry's own `name`.
+    pub entry: String,
 }
 
 /// A source-line shape that is a remote call even when no library frame is in the trace.
@@ -183,8 +189,7 @@ struct RawFile {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct RawClients {
-    client: Vec<RemoteClient>,
+struct RawSources {
     source: Vec<RawSource>,
 }
 
@@ -349,24 +354,32 @@ impl KnowledgeBase {
         kb.generic = generic;
         kb.intermittent = intermittent;
 
-        let raw: RawClients = toml::from_str(CLIENTS_FILE.1).map_err(|e| LoadError {
-            file: CLIENTS_FILE.0.to_owned(),
+        for format in crate::langs::TRACE_FORMATS {
+            let file = format!("langs/{}/catalog.toml", format.key);
+            let catalog =
+                crate::code::catalog::CatalogFile::parse(format.catalog).map_err(|message| {
+                    LoadError {
+                        file: file.clone(),
+                        message,
+                    }
+                })?;
+            for e in catalog.api.iter().filter(|e| !e.frames.is_empty()) {
+                kb.clients.push(RemoteClient {
+                    name: e.client_name().to_owned(),
+                    language: format.key.to_owned(),
+                    kind: e.client_kind(),
+                    patterns: e.frames.clone(),
+                    entry: e.name.clone(),
+                });
+            }
+        }
+        let raw: RawSources = toml::from_str(SOURCES_FILE.1).map_err(|e| LoadError {
+            file: SOURCES_FILE.0.to_owned(),
             message: e.to_string(),
         })?;
-        if let Some(c) = raw
-            .client
-            .iter()
-            .find(|c| !LANGUAGES.iter().any(|l| language_key(l) == c.language))
-        {
-            return Err(LoadError {
-                file: CLIENTS_FILE.0.to_owned(),
-                message: format!("client {} has unknown language {}", c.name, c.language),
-            });
-        }
-        kb.clients = raw.client;
         for s in raw.source {
-            let regex = compile(CLIENTS_FILE.0, &s.name, &s.regex)?.ok_or_else(|| LoadError {
-                file: CLIENTS_FILE.0.to_owned(),
+            let regex = compile(SOURCES_FILE.0, &s.name, &s.regex)?.ok_or_else(|| LoadError {
+                file: SOURCES_FILE.0.to_owned(),
                 message: format!("source {} has an empty regex", s.name),
             })?;
             kb.remote_sources.push(RemoteSource {
@@ -454,7 +467,8 @@ impl KnowledgeBase {
         })
     }
 
-    /// The remote client a frame of a `language` trace belongs to, if any.
+    /// The remote client a frame of a `language` trace belongs to, if any: the first client of
+    /// the runtime's catalog, in file order, with a pattern in the frame's path or function.
     pub fn remote_client_of(
         &self,
         language: &Language,

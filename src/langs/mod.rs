@@ -62,6 +62,9 @@ pub struct TraceFormat {
     pub other_sources: &'static [(&'static [&'static str], &'static str)],
     /// `knowledge.toml`: the exception knowledge base for this runtime.
     pub knowledge: &'static str,
+    /// `catalog.toml`: the remote clients whose frames this runtime's traces show (with the
+    /// code language's detection fields where there is one; the JVM's is Java's).
+    pub catalog: &'static str,
     /// Literals found in (almost) every trace of this format, header or frame: only lines
     /// holding one of any format's literals are parsed.
     pub triggers: &'static [&'static str],

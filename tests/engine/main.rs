@@ -1,6 +1,7 @@
 //! The engine suite: N+1 detection, traces, knowledge, explanations, rewrites, generated tests and plans,
 //! through the library API (no transport). One binary, one module per area.
 
+mod catalog_examples;
 mod code_common;
 mod code_demo;
 mod code_engine;

@@ -11,6 +11,7 @@ pub static TRACE: TraceFormat = TraceFormat {
     name: ".NET",
     other_sources: &[(&["cs"], "csharp")],
     knowledge: include_str!("knowledge.toml"),
+    catalog: include_str!("catalog.toml"),
     triggers: &["Exception", "Ausnahme", "Excepci", "  at "],
     headed: &[],
     at_style: Some(AtStyle {

@@ -16,6 +16,7 @@ pub static TRACE: TraceFormat = TraceFormat {
     name: "Go",
     other_sources: &[],
     knowledge: include_str!("knowledge.toml"),
+    catalog: include_str!("catalog.toml"),
     triggers: &["panic", "goroutine ", "fatal error"],
     headed: &[(30, |doc, li, _floor| trace::parse(doc, li))],
     at_style: None,

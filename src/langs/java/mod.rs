@@ -16,6 +16,7 @@ pub static TRACE: TraceFormat = TraceFormat {
     name: "JVM",
     other_sources: &[(&["kt", "kts"], "kotlin"), (&["scala"], "scala")],
     knowledge: include_str!("knowledge.toml"),
+    catalog: include_str!("catalog.toml"),
     triggers: &[
         "Exception",
         "exception",

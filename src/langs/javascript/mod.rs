@@ -16,6 +16,7 @@ pub static TRACE: TraceFormat = TraceFormat {
     name: "JavaScript",
     other_sources: &[],
     knowledge: include_str!("knowledge.toml"),
+    catalog: include_str!("catalog.toml"),
     triggers: &["Error", "Uncaught", "  at ", "\tat ", "\\tat "],
     headed: &[],
     at_style: Some(AtStyle {

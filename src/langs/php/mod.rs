@@ -11,6 +11,7 @@ pub static TRACE: TraceFormat = TraceFormat {
     name: "PHP",
     other_sources: &[(&["php"], "php")],
     knowledge: include_str!("knowledge.toml"),
+    catalog: include_str!("catalog.toml"),
     triggers: &[
         "Uncaught",
         "Stack trace",

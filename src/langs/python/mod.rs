@@ -16,6 +16,7 @@ pub static TRACE: TraceFormat = TraceFormat {
     name: "Python",
     other_sources: &[],
     knowledge: include_str!("knowledge.toml"),
+    catalog: include_str!("catalog.toml"),
     triggers: &["Traceback", "File \"", "File \\\"", "Error", "Exception"],
     headed: &[(20, |doc, li, _floor| trace::parse(doc, li))],
     at_style: None,

@@ -11,6 +11,7 @@ pub static TRACE: TraceFormat = TraceFormat {
     name: "Ruby",
     other_sources: &[(&["rb"], "ruby")],
     knowledge: include_str!("knowledge.toml"),
+    catalog: include_str!("catalog.toml"),
     triggers: &[":in `", ":in '", "Error"],
     headed: &[
         (10, |doc, li, _floor| trace::parse_reversed(doc, li)),

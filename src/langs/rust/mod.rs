@@ -16,6 +16,7 @@ pub static TRACE: TraceFormat = TraceFormat {
     name: "Rust",
     other_sources: &[],
     knowledge: include_str!("knowledge.toml"),
+    catalog: include_str!("catalog.toml"),
     triggers: &["panic", "stack backtrace"],
     headed: &[(40, |doc, li, _floor| trace::parse(doc, li))],
     at_style: None,
