@@ -32,10 +32,10 @@ use std::sync::OnceLock;
 use regex::Regex;
 use serde::{Deserialize, Serialize};
 
-use crate::traces::Language;
+use crate::traces::Runtime;
 
 /// Every runtime, in the order of the knowledge files (`langs::TRACE_FORMATS`).
-pub static LANGUAGES: std::sync::LazyLock<Vec<Language>> = std::sync::LazyLock::new(|| {
+pub static LANGUAGES: std::sync::LazyLock<Vec<Runtime>> = std::sync::LazyLock::new(|| {
     crate::langs::TRACE_FORMATS
         .iter()
         .map(|f| f.language)
@@ -106,7 +106,7 @@ impl IntermittentCause {
 #[derive(Debug, Clone, Serialize)]
 pub struct Entry {
     pub id: String,
-    pub language: Option<Language>,
+    pub language: Option<Runtime>,
     /// Qualified names as printed, or bare names.
     pub exceptions: Vec<String>,
     #[serde(skip)]
@@ -234,7 +234,7 @@ fn compile(file: &str, id: &str, pattern: &str) -> Result<Option<Regex>, LoadErr
 fn parse_file(
     file: &str,
     text: &str,
-    language: Option<Language>,
+    language: Option<Runtime>,
 ) -> Result<(Vec<Entry>, Vec<IntermittentCause>), LoadError> {
     let raw: RawFile = toml::from_str(text).map_err(|e| LoadError {
         file: file.to_owned(),
@@ -272,7 +272,7 @@ fn parse_file(
 }
 
 /// The key a language has in the data files (also its file name and its serde name).
-pub fn language_key(language: &Language) -> &'static str {
+pub fn language_key(language: &Runtime) -> &'static str {
     crate::langs::trace_format(*language).key
 }
 
@@ -408,7 +408,7 @@ impl KnowledgeBase {
     /// The entries for one language, in file order.
     pub fn entries_for<'a>(
         &'a self,
-        language: &'a Language,
+        language: &'a Runtime,
     ) -> impl Iterator<Item = &'a Entry> + 'a {
         self.entries
             .iter()
@@ -434,7 +434,7 @@ impl KnowledgeBase {
     }
 
     /// The best entry for this exception in this language; see the module docs for the order.
-    pub fn lookup(&self, language: &Language, exception: &str, message: &str) -> Option<&Entry> {
+    pub fn lookup(&self, language: &Runtime, exception: &str, message: &str) -> Option<&Entry> {
         let best = |qualified_only: bool, same_language: bool| {
             self.entries
                 .iter()
@@ -471,7 +471,7 @@ impl KnowledgeBase {
     /// the runtime's catalog, in file order, with a pattern in the frame's path or function.
     pub fn remote_client_of(
         &self,
-        language: &Language,
+        language: &Runtime,
         path: &str,
         function: Option<&str>,
     ) -> Option<&RemoteClient> {

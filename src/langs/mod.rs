@@ -4,7 +4,7 @@
 //! `code/`, `guidance/`) read what they need from the two tables below and never name a language.
 //!
 //! Adding a trace format: a folder with `trace.rs`, `knowledge.toml` and a `mod.rs` defining its
-//! [`TraceFormat`], plus one line in [`TRACE_FORMATS`] (and a variant of [`Language`]).
+//! [`TraceFormat`], plus one line in [`TRACE_FORMATS`] (its `RUNTIME` constant names the key).
 //! Adding a code language: the same folder with `hooks.rs`, `rewrite.rs`, `testgen.rs`,
 //! `catalog.toml`, `queries.scm` and a [`CodeLanguage`], one line in [`CODE_LANGUAGES`], a
 //! [`Lang`] variant per grammar, and the grammar crate in `Cargo.toml`. See CONTRIBUTING.md.
@@ -17,7 +17,7 @@ use crate::code::body_cache::Session;
 use crate::code::summary::FileSummary;
 use crate::guidance::rewrite::{Options, Rewrite};
 use crate::guidance::testgen::{Files, GeneratedTest, Subject};
-use crate::traces::Language;
+use crate::traces::Runtime;
 use crate::traces::shared::{Doc, Parsed};
 
 pub mod dotnet;
@@ -52,7 +52,7 @@ pub static CODE_LANGUAGES: [&CodeLanguage; 5] = [
 
 /// How one runtime's stack traces look and what is known about its exceptions.
 pub struct TraceFormat {
-    pub language: Language,
+    pub language: Runtime,
     /// The key in JSON output, data files and settings (`python`, `jvm`, `dotnet`).
     pub key: &'static str,
     /// For people (`Python`, `JVM`, `.NET`).
@@ -136,12 +136,12 @@ pub(crate) type RewriteFn =
 pub(crate) type TestgenFn = fn(&Subject, Files, &[String], usize) -> Result<GeneratedTest, String>;
 
 /// The trace format of a runtime.
-pub fn trace_format(language: Language) -> &'static TraceFormat {
+pub fn trace_format(language: Runtime) -> &'static TraceFormat {
     TRACE_FORMATS
         .iter()
         .copied()
         .find(|f| f.language == language)
-        .expect("every Language has a TraceFormat in TRACE_FORMATS")
+        .expect("every Runtime has a TraceFormat in TRACE_FORMATS")
 }
 
 /// The dialect of a grammar key, and its language.
@@ -203,14 +203,14 @@ mod tests {
     #[test]
     fn every_runtime_has_one_trace_format_with_a_unique_key() {
         let all = [
-            Language::Python,
-            Language::JavaScript,
-            Language::Jvm,
-            Language::Go,
-            Language::Rust,
-            Language::Ruby,
-            Language::DotNet,
-            Language::Php,
+            crate::langs::python::RUNTIME,
+            crate::langs::javascript::RUNTIME,
+            crate::langs::java::RUNTIME,
+            crate::langs::go::RUNTIME,
+            crate::langs::rust::RUNTIME,
+            crate::langs::ruby::RUNTIME,
+            crate::langs::dotnet::RUNTIME,
+            crate::langs::php::RUNTIME,
         ];
         for l in all {
             let n = TRACE_FORMATS.iter().filter(|f| f.language == l).count();

@@ -35,22 +35,41 @@ use crate::langs::{AtStyle, TRACE_FORMATS};
 
 use shared::{Doc, Parsed};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Language {
-    Python,
-    JavaScript,
-    Jvm,
-    Go,
-    Rust,
-    Ruby,
-    DotNet,
-    Php,
+/// A runtime whose stack traces are parsed, named by its registry key (`python`, `jvm`,
+/// `dotnet`). Each trace format defines its own in its folder (`langs/<key>/mod.rs`:
+/// `pub const RUNTIME`), so a new format adds no variant here. Serialised as its key.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Runtime(&'static str);
+
+impl Runtime {
+    pub const fn new(key: &'static str) -> Runtime {
+        Runtime(key)
+    }
+
+    /// The key in JSON output, data files and settings.
+    pub const fn key(self) -> &'static str {
+        self.0
+    }
 }
+
+impl std::fmt::Debug for Runtime {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.0)
+    }
+}
+
+impl Serialize for Runtime {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.0)
+    }
+}
+
+/// The old name, until the guidance modules move to [`Runtime`].
+pub type Language = Runtime;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Trace {
-    pub language: Language,
+    pub language: Runtime,
     /// Exception type as printed (`asyncio.TimeoutError`, `java.lang.NullPointerException`);
     /// Go/Rust: see the module docs. "" when the header was not found.
     pub exception: String,
@@ -116,7 +135,7 @@ pub fn roots(traces: &[Trace]) -> Vec<usize> {
 /// in-app frames (path, line, function); all frames when none is in-app.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct TraceGroup {
-    pub language: Language,
+    pub language: Runtime,
     pub exception: String,
     /// Message of the first member.
     pub message: String,

@@ -303,7 +303,7 @@ pub(crate) fn frame(
 }
 
 pub(crate) fn new_trace(
-    language: super::Language,
+    language: super::Runtime,
     exception: &str,
     message: &str,
     span: Range<usize>,

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use super::WorkspaceIndex;
 use crate::config::PathMapping;
-use crate::traces::{Frame, Language};
+use crate::traces::{Frame, Runtime};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Resolution {
@@ -104,7 +104,7 @@ fn components(p: &str) -> Vec<&str> {
 }
 
 impl Resolver<'_> {
-    pub fn resolve(&self, frame: &Frame, language: Language) -> Resolution {
+    pub fn resolve(&self, frame: &Frame, language: Runtime) -> Resolution {
         let path = normalize(&frame.path);
         if path.is_empty() || path.starts_with('<') {
             return Resolution::Unresolved;
@@ -271,12 +271,15 @@ mod tests {
         assert_eq!(
             r.resolve(
                 &frame("/app/handlers/checkout.py", None, true),
-                Language::Python
+                crate::langs::python::RUNTIME
             ),
             Resolution::Resolved("/ws/handlers/checkout.py".into())
         );
         assert_eq!(
-            r.resolve(&frame("/app/app.py", None, true), Language::Python),
+            r.resolve(
+                &frame("/app/app.py", None, true),
+                crate::langs::python::RUNTIME
+            ),
             Resolution::Resolved("/ws/app.py".into())
         );
     }
@@ -294,7 +297,7 @@ mod tests {
         assert_eq!(
             r.resolve(
                 &frame("/app/handlers/checkout.py", None, true),
-                Language::Python
+                crate::langs::python::RUNTIME
             ),
             Resolution::Ambiguous(vec![
                 "/ws/svc-a/handlers/checkout.py".into(),
@@ -323,7 +326,7 @@ mod tests {
         assert_eq!(
             r.resolve(
                 &frame("/app/handlers/checkout.py", None, true),
-                Language::Python
+                crate::langs::python::RUNTIME
             ),
             Resolution::Resolved("/ws/services/checkout/handlers/checkout.py".into())
         );
@@ -345,12 +348,12 @@ mod tests {
         };
         let f = frame("example.com/shop/store/db.go", None, true);
         assert_eq!(
-            r.resolve(&f, Language::Go),
+            r.resolve(&f, crate::langs::go::RUNTIME),
             Resolution::Resolved(root.join("svc/store/db.go"))
         );
         // Other runtimes' frames do not read module paths: by suffix, both files match.
         assert!(matches!(
-            r.resolve(&f, Language::Python),
+            r.resolve(&f, crate::langs::python::RUNTIME),
             Resolution::Ambiguous(_)
         ));
     }
@@ -371,7 +374,7 @@ mod tests {
         assert_eq!(
             r.resolve(
                 &frame("Cart.java", Some("com.acme.Cart.add"), true),
-                Language::Jvm
+                crate::langs::java::RUNTIME
             ),
             Resolution::Resolved("/ws/src/main/java/com/acme/Cart.java".into())
         );
@@ -402,7 +405,7 @@ mod tests {
         assert_eq!(
             r.resolve(
                 &frame("/usr/lib/python3.11/json/decoder.py", None, false),
-                Language::Python
+                crate::langs::python::RUNTIME
             ),
             Resolution::Unresolved
         );
@@ -416,7 +419,7 @@ mod tests {
             mappings: &[],
         };
         assert_eq!(
-            r.resolve(&frame("<stdin>", None, true), Language::Python),
+            r.resolve(&frame("<stdin>", None, true), crate::langs::python::RUNTIME),
             Resolution::Unresolved
         );
     }

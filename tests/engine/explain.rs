@@ -1,7 +1,7 @@
 //! The explanation composer, on the trace this tool exists for and on variations of it.
 
 use debuglens::guidance::explain::{ExplainContext, Hypothesis, explain, to_markdown};
-use debuglens::traces::{Frame, Language, Trace};
+use debuglens::traces::{Frame, Runtime, Trace};
 
 fn frame(path: &str, line: u32, function: &str, in_app: bool, source: Option<&str>) -> Frame {
     Frame {
@@ -19,7 +19,7 @@ fn frame(path: &str, line: u32, function: &str, in_app: bool, source: Option<&st
 /// The seed story's traceback: asyncio.TimeoutError raised in the inventory client.
 fn demo_trace() -> Trace {
     Trace {
-        language: Language::Python,
+        language: debuglens::langs::python::RUNTIME,
         exception: "asyncio.TimeoutError".to_owned(),
         message: String::new(),
         span: 0..0,
@@ -98,7 +98,7 @@ fn demo_trace_markdown_snapshot() {
     insta::assert_snapshot!(md);
 }
 
-fn trace(language: Language, exception: &str, message: &str, frames: Vec<Frame>) -> Trace {
+fn trace(language: Runtime, exception: &str, message: &str, frames: Vec<Frame>) -> Trace {
     Trace {
         language,
         exception: exception.to_owned(),
@@ -113,7 +113,7 @@ fn trace(language: Language, exception: &str, message: &str, frames: Vec<Frame>)
 #[test]
 fn library_frames_of_an_http_client_make_the_call_remote_and_are_named() {
     let t = trace(
-        Language::Python,
+        debuglens::langs::python::RUNTIME,
         "aiohttp.client_exceptions.ServerTimeoutError",
         "Timeout on reading data from socket",
         vec![
@@ -226,7 +226,7 @@ fn the_workspace_source_line_wins_over_the_one_in_the_trace() {
 #[test]
 fn a_local_failure_is_called_local() {
     let t = trace(
-        Language::Python,
+        debuglens::langs::python::RUNTIME,
         "KeyError",
         "'user_id'",
         vec![frame(
@@ -249,7 +249,7 @@ fn a_local_failure_is_called_local() {
 #[test]
 fn an_unknown_exception_gets_a_generic_but_trace_specific_answer() {
     let t = trace(
-        Language::Jvm,
+        debuglens::langs::java::RUNTIME,
         "com.acme.billing.LedgerTimeoutException",
         "ledger did not answer in 2000 ms",
         vec![
@@ -294,7 +294,7 @@ fn an_unknown_exception_gets_a_generic_but_trace_specific_answer() {
 #[test]
 fn go_and_rust_panics_are_explained_by_their_message() {
     let go = trace(
-        Language::Go,
+        debuglens::langs::go::RUNTIME,
         "assignment to entry in nil map",
         "",
         vec![frame(
@@ -314,7 +314,7 @@ fn go_and_rust_panics_are_explained_by_their_message() {
     );
 
     let rust = trace(
-        Language::Rust,
+        debuglens::langs::rust::RUNTIME,
         "panic",
         "called `Option::unwrap()` on a `None` value",
         vec![frame("src/config.rs", 17, "app::config::load", true, None)],
@@ -330,7 +330,7 @@ fn go_and_rust_panics_are_explained_by_their_message() {
 #[test]
 fn a_trace_without_frames_still_explains() {
     let t = trace(
-        Language::JavaScript,
+        debuglens::langs::javascript::RUNTIME,
         "Error",
         "connect ECONNREFUSED 127.0.0.1:5432",
         vec![],

@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, HashSet};
 use std::sync::OnceLock;
 
 use debuglens::guidance::knowledge::{KINDS, KnowledgeBase, LANGUAGES, language_key, last_segment};
-use debuglens::traces::Language;
+use debuglens::traces::Runtime;
 
 /// Loaded with `load()` (not `builtin()`) so that a broken file fails here with its error.
 fn kb() -> &'static KnowledgeBase {
@@ -57,9 +57,9 @@ fn entry_ids_are_unique_and_prefixed_by_their_runtime() {
         assert!(seen.insert(e.id.clone()), "duplicate id {}", e.id);
     }
     for l in LANGUAGES.iter() {
-        let prefix = match l {
-            Language::JavaScript => "js.",
-            other => language_key(other),
+        let prefix = match *l {
+            debuglens::langs::javascript::RUNTIME => "js.",
+            other => language_key(&other),
         };
         for e in kb.entries_for(l) {
             assert!(
@@ -234,10 +234,25 @@ fn last_segment_handles_every_runtimes_qualification() {
     assert_eq!(last_segment("KeyError"), "KeyError");
 }
 
-use Language::{DotNet, Go, JavaScript, Jvm, Php, Python, Ruby, Rust};
+#[allow(non_upper_case_globals)]
+const Python: Runtime = debuglens::langs::python::RUNTIME;
+#[allow(non_upper_case_globals)]
+const JavaScript: Runtime = debuglens::langs::javascript::RUNTIME;
+#[allow(non_upper_case_globals)]
+const Jvm: Runtime = debuglens::langs::java::RUNTIME;
+#[allow(non_upper_case_globals)]
+const Go: Runtime = debuglens::langs::go::RUNTIME;
+#[allow(non_upper_case_globals)]
+const Rust: Runtime = debuglens::langs::rust::RUNTIME;
+#[allow(non_upper_case_globals)]
+const Ruby: Runtime = debuglens::langs::ruby::RUNTIME;
+#[allow(non_upper_case_globals)]
+const DotNet: Runtime = debuglens::langs::dotnet::RUNTIME;
+#[allow(non_upper_case_globals)]
+const Php: Runtime = debuglens::langs::php::RUNTIME;
 
 /// (language, exception as printed, first message line, expected entry id)
-const LOOKUPS: &[(Language, &str, &str, &str)] = &[
+const LOOKUPS: &[(Runtime, &str, &str, &str)] = &[
     // Python
     (Python, "asyncio.TimeoutError", "", "python.asyncio_timeout"),
     (Python, "TimeoutError", "", "python.asyncio_timeout"),
@@ -861,7 +876,7 @@ fn unknown_names_get_generic_guidance_by_kind() {
 #[test]
 fn remote_clients_are_scoped_to_their_runtime() {
     let kb = kb();
-    let client = |l: Language, path: &str, f: Option<&str>| {
+    let client = |l: Runtime, path: &str, f: Option<&str>| {
         kb.remote_client_of(&l, path, f).map(|c| c.name.as_str())
     };
     assert_eq!(

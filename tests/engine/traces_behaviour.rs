@@ -1,6 +1,6 @@
 //! One test per behaviour, with exact values.
 
-use debuglens::traces::{self, Language};
+use debuglens::traces;
 
 const DEMO: &str = r#"Traceback (most recent call last):
   File "/app/handlers/checkout.py", line 145, in process_checkout
@@ -19,7 +19,7 @@ fn demo_checkout_trace_parses_exactly() {
     let ts = traces::scan(DEMO);
     assert_eq!(ts.len(), 1);
     let t = &ts[0];
-    assert_eq!(t.language, Language::Python);
+    assert_eq!(t.language, debuglens::langs::python::RUNTIME);
     assert_eq!(t.exception, "asyncio.TimeoutError");
     assert_eq!(t.message, "");
     assert_eq!(t.frames.len(), 4);
@@ -40,8 +40,12 @@ fn demo_checkout_trace_parses_exactly() {
 
 #[test]
 fn language_serializes_lowercase() {
-    let v = serde_json::to_string(&[Language::JavaScript, Language::DotNet, Language::Jvm])
-        .unwrap_or_default();
+    let v = serde_json::to_string(&[
+        debuglens::langs::javascript::RUNTIME,
+        debuglens::langs::dotnet::RUNTIME,
+        debuglens::langs::java::RUNTIME,
+    ])
+    .unwrap_or_default();
     assert_eq!(v, r#"["javascript","dotnet","jvm"]"#);
 }
 
@@ -125,7 +129,7 @@ fn two_traces_back_to_back() {
 fn json_escaped_trace_keeps_original_offsets() {
     let text = r#"{"msg":"boom","stack":"Error: boom\n    at run (/app/r.js:3:9)\n    at main (/app/m.js:1:1)"}"#;
     let t = &traces::scan(text)[0];
-    assert_eq!(t.language, Language::JavaScript);
+    assert_eq!(t.language, debuglens::langs::javascript::RUNTIME);
     assert_eq!(t.exception, "Error");
     assert_eq!(t.frames.len(), 2);
     assert_eq!(&text[t.frames[0].path_span.clone()], "/app/r.js");
@@ -223,7 +227,7 @@ fn rust_new_style_panic_with_backtrace() {
 fn ruby_reversed_order_is_innermost_first() {
     let text = "Traceback (most recent call last):\n\t2: from app.rb:7:in `<main>'\n\t1: from app.rb:4:in `foo'\napp.rb:2:in `bar': boom (RuntimeError)\n";
     let t = &traces::scan(text)[0];
-    assert_eq!(t.language, Language::Ruby);
+    assert_eq!(t.language, debuglens::langs::ruby::RUNTIME);
     let lines: Vec<_> = t.frames.iter().map(|f| f.line).collect();
     assert_eq!(lines, vec![Some(2), Some(4), Some(7)]);
     assert_eq!(

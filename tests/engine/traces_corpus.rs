@@ -220,7 +220,7 @@ fn corpus_spans_index_the_original_text() {
                 let p = f.text.get(fr.path_span.clone()).unwrap_or("<bad>");
                 if !fr.path.is_empty()
                     && !fr.path.contains('\\')
-                    && t.language != traces::Language::Jvm
+                    && t.language != debuglens::langs::java::RUNTIME
                 {
                     assert_eq!(p, fr.path, "{}: path_span text", f.name);
                 }

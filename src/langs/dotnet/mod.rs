@@ -3,11 +3,14 @@
 pub mod trace;
 
 use crate::langs::{AtStyle, TraceFormat};
-use crate::traces::Language;
+use crate::traces::Runtime;
+
+/// This format's runtime, by its key.
+pub const RUNTIME: Runtime = Runtime::new("dotnet");
 
 pub static TRACE: TraceFormat = TraceFormat {
-    language: Language::DotNet,
-    key: "dotnet",
+    language: RUNTIME,
+    key: RUNTIME.key(),
     name: ".NET",
     other_sources: &[(&["cs"], "csharp")],
     knowledge: include_str!("knowledge.toml"),

@@ -10,7 +10,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use crate::traces::shared::{self, Doc, Line, Parsed};
-use crate::traces::{Frame, Language, Trace};
+use crate::traces::{Frame, Trace};
 
 static STANDARD: LazyLock<Regex> = LazyLock::new(|| {
     shared::re(
@@ -122,14 +122,7 @@ pub(crate) fn parse(doc: &Doc, header_line: Option<usize>, first: usize) -> Opti
     let start = doc.line(header_line.unwrap_or(first));
     let mut traces: Vec<Trace> = Vec::new();
     let mut stack: Vec<usize> = Vec::new();
-    let mut t0 = shared::new_trace(
-        Language::DotNet,
-        "",
-        "",
-        start.span(),
-        start.span(),
-        doc.mode,
-    );
+    let mut t0 = shared::new_trace(super::RUNTIME, "", "", start.span(), start.span(), doc.mode);
     let mut inners: Vec<(&str, &str, std::ops::Range<usize>)> = Vec::new();
     if let Some(h) = header_line {
         let l = doc.line(h);
@@ -234,7 +227,7 @@ fn push_inner(
         t.caused_by = Some(idx);
     }
     traces.push(shared::new_trace(
-        Language::DotNet,
+        super::RUNTIME,
         e,
         m,
         span.clone(),

@@ -9,7 +9,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use crate::traces::shared::{self, Doc, Parsed};
-use crate::traces::{Frame, Language, Trace};
+use crate::traces::{Frame, Trace};
 
 static GOROUTINE: LazyLock<Regex> = LazyLock::new(|| {
     shared::re(r"^goroutine (?P<n>\d+)(?: gp=\S+ m=\S+(?: mp=\S+)?)? \[(?P<state>[^\]]*)\]:?$")
@@ -283,7 +283,7 @@ pub(crate) fn parse(doc: &Doc, li: usize) -> Option<Parsed> {
             msg = m;
         }
         let mut tr = shared::new_trace(
-            Language::Go,
+            super::RUNTIME,
             &kind(word, msg),
             msg,
             l.t_off()..end,
@@ -296,7 +296,7 @@ pub(crate) fn parse(doc: &Doc, li: usize) -> Option<Parsed> {
     }
     for b in blocks {
         let mut tr = shared::new_trace(
-            Language::Go,
+            super::RUNTIME,
             "goroutine",
             &b.n_state,
             b.span,

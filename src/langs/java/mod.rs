@@ -8,11 +8,14 @@ pub mod trace;
 
 use crate::code::Lang;
 use crate::langs::{AtStyle, CodeLanguage, Dialect, TraceFormat};
-use crate::traces::Language;
+use crate::traces::Runtime;
+
+/// This format's runtime, by its key.
+pub const RUNTIME: Runtime = Runtime::new("jvm");
 
 pub static TRACE: TraceFormat = TraceFormat {
-    language: Language::Jvm,
-    key: "jvm",
+    language: RUNTIME,
+    key: RUNTIME.key(),
     name: "JVM",
     other_sources: &[(&["kt", "kts"], "kotlin"), (&["scala"], "scala")],
     knowledge: include_str!("knowledge.toml"),

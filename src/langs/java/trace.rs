@@ -7,8 +7,8 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
+use crate::traces::Trace;
 use crate::traces::shared::{self, Doc, Parsed};
-use crate::traces::{Language, Trace};
 
 static FRAME: LazyLock<Regex> = LazyLock::new(|| {
     shared::re(
@@ -230,7 +230,7 @@ pub(crate) fn in_app(function: &str, loc: &str) -> bool {
 pub(crate) fn parse(doc: &Doc, header_line: Option<usize>, first: usize) -> Option<Parsed> {
     let start = doc.line(header_line.unwrap_or(first));
     let mut all: Vec<(Trace, usize)> = Vec::new();
-    let mut t0 = shared::new_trace(Language::Jvm, "", "", start.span(), start.span(), doc.mode);
+    let mut t0 = shared::new_trace(super::RUNTIME, "", "", start.span(), start.span(), doc.mode);
     if let Some(h) = header_line
         && let Some((e, m, _)) = header(doc.line(h).t())
     {
@@ -282,7 +282,7 @@ pub(crate) fn parse(doc: &Doc, header_line: Option<usize>, first: usize) -> Opti
         }
         if let Some((e, m, Some(rel))) = header(t) {
             let indent = l.indent();
-            let tr = shared::new_trace(Language::Jvm, e, m, l.span(), l.span(), doc.mode);
+            let tr = shared::new_trace(super::RUNTIME, e, m, l.span(), l.span(), doc.mode);
             let idx = all.len();
             if rel == "Caused by" {
                 let owner = all

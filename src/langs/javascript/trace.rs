@@ -7,7 +7,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use crate::traces::shared::{self, Doc, Line, MAX_BLANKS, Parsed};
-use crate::traces::{Frame, Language, Trace};
+use crate::traces::{Frame, Trace};
 
 // The grammars below `#[cfg(test)]` are parsed by hand (`v8_named`, `v8_anon`, `split_loc`,
 // `header_fast`, `loose_header_fast`); the tests hold the parsers to them.
@@ -360,7 +360,7 @@ fn frame_of(doc: &Doc, l: &Line) -> Option<Frame> {
 pub(crate) fn parse(doc: &Doc, header_line: Option<usize>, first: usize) -> Option<Parsed> {
     let start_line = doc.line(header_line.unwrap_or(first));
     let mut cur = shared::new_trace(
-        Language::JavaScript,
+        super::RUNTIME,
         "",
         "",
         start_line.span(),
@@ -404,7 +404,7 @@ pub(crate) fn parse(doc: &Doc, header_line: Option<usize>, first: usize) -> Opti
         if let Some(rest) = t.strip_prefix("[cause]: ")
             && let Some((e, m)) = header(rest)
         {
-            let inner = shared::new_trace(Language::JavaScript, e, m, l.span(), l.span(), doc.mode);
+            let inner = shared::new_trace(super::RUNTIME, e, m, l.span(), l.span(), doc.mode);
             let idx = done.len() + 1;
             cur.caused_by = Some(idx);
             done.push(std::mem::replace(&mut cur, inner));

@@ -3,11 +3,14 @@
 pub mod trace;
 
 use crate::langs::TraceFormat;
-use crate::traces::Language;
+use crate::traces::Runtime;
+
+/// This format's runtime, by its key.
+pub const RUNTIME: Runtime = Runtime::new("php");
 
 pub static TRACE: TraceFormat = TraceFormat {
-    language: Language::Php,
-    key: "php",
+    language: RUNTIME,
+    key: RUNTIME.key(),
     name: "PHP",
     other_sources: &[(&["php"], "php")],
     knowledge: include_str!("knowledge.toml"),

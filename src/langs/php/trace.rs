@@ -10,7 +10,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use crate::traces::shared::{self, Doc, Line, Parsed};
-use crate::traces::{Frame, Language, Trace};
+use crate::traces::{Frame, Trace};
 
 static UNCAUGHT: LazyLock<Regex> = LazyLock::new(|| {
     shared::re(
@@ -115,7 +115,7 @@ fn one(doc: &Doc, h: usize) -> Option<(Trace, usize)> {
     let mut trace;
     if let Some(hd) = header(t, is_stack_line(next_t)) {
         trace = shared::new_trace(
-            Language::Php,
+            super::RUNTIME,
             &clean_name(hd.e),
             hd.m,
             l.span(),
@@ -134,7 +134,7 @@ fn one(doc: &Doc, h: usize) -> Option<(Trace, usize)> {
         ));
         i += 1;
     } else if is_stack_line(t) || t.starts_with("#0 ") {
-        trace = shared::new_trace(Language::Php, "", "", l.span(), l.span(), doc.mode);
+        trace = shared::new_trace(super::RUNTIME, "", "", l.span(), l.span(), doc.mode);
     } else {
         return None;
     }

@@ -7,8 +7,8 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
+use crate::traces::Trace;
 use crate::traces::shared::{self, Doc, Line, MAX_BLANKS, Parsed};
-use crate::traces::{Language, Trace};
 
 static FRAME: LazyLock<Regex> = LazyLock::new(|| {
     shared::re(
@@ -229,7 +229,7 @@ fn block(doc: &Doc, start: usize, allow_bare: bool) -> Option<Block> {
     }
     let ft = first.t();
     let mut trace = shared::new_trace(
-        Language::Python,
+        super::RUNTIME,
         "",
         "",
         first.t_off()..first.off + first.s.len(),

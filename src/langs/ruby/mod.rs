@@ -3,11 +3,14 @@
 pub mod trace;
 
 use crate::langs::TraceFormat;
-use crate::traces::Language;
+use crate::traces::Runtime;
+
+/// This format's runtime, by its key.
+pub const RUNTIME: Runtime = Runtime::new("ruby");
 
 pub static TRACE: TraceFormat = TraceFormat {
-    language: Language::Ruby,
-    key: "ruby",
+    language: RUNTIME,
+    key: RUNTIME.key(),
     name: "Ruby",
     other_sources: &[(&["rb"], "ruby")],
     knowledge: include_str!("knowledge.toml"),

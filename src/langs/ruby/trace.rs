@@ -7,8 +7,8 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
+use crate::traces::Frame;
 use crate::traces::shared::{self, Doc, Line, MAX_BLANKS, Parsed};
-use crate::traces::{Frame, Language};
 
 static HEADER: LazyLock<Regex> = LazyLock::new(|| {
     shared::re(
@@ -98,7 +98,7 @@ pub(crate) fn parse(doc: &Doc, li: usize, floor: usize) -> Option<Parsed> {
     };
     let (mut trace, bare, skip_limit) = if let Some(c) = header_captures(t) {
         let mut tr = shared::new_trace(
-            Language::Ruby,
+            super::RUNTIME,
             c.name("e")?.as_str(),
             c.name("m").map_or("", |m| m.as_str()),
             l.span(),
@@ -116,7 +116,7 @@ pub(crate) fn parse(doc: &Doc, li: usize, floor: usize) -> Option<Parsed> {
         (tr, false, 5)
     } else if let Some(c) = rails {
         let tr = shared::new_trace(
-            Language::Ruby,
+            super::RUNTIME,
             c.name("e")?.as_str(),
             c.name("m").map_or("", |m| m.as_str()),
             l.span(),
@@ -132,7 +132,7 @@ pub(crate) fn parse(doc: &Doc, li: usize, floor: usize) -> Option<Parsed> {
                 return None; // handled when the driver reaches the header
             }
         }
-        let tr = shared::new_trace(Language::Ruby, "", "", l.span(), l.span(), doc.mode);
+        let tr = shared::new_trace(super::RUNTIME, "", "", l.span(), l.span(), doc.mode);
         return run(doc, tr, li, false, 0, true);
     } else {
         return None;
@@ -239,7 +239,7 @@ pub(crate) fn parse_reversed(doc: &Doc, li: usize) -> Option<Parsed> {
     }
     let hl = doc.line(i);
     let hs = l.range_of(&t[k..]).start;
-    let mut trace = shared::new_trace(Language::Ruby, "", "", hs..l.span().end, l.span(), doc.mode);
+    let mut trace = shared::new_trace(super::RUNTIME, "", "", hs..l.span().end, l.span(), doc.mode);
     let mut next = i;
     if let Some(c) = header_captures(hl.t()) {
         trace.exception = c.name("e").map_or("", |m| m.as_str()).to_string();

@@ -8,11 +8,14 @@ pub mod trace;
 
 use crate::code::Lang;
 use crate::langs::{CodeLanguage, Dialect, TraceFormat};
-use crate::traces::Language;
+use crate::traces::Runtime;
+
+/// This format's runtime, by its key.
+pub const RUNTIME: Runtime = Runtime::new("rust");
 
 pub static TRACE: TraceFormat = TraceFormat {
-    language: Language::Rust,
-    key: "rust",
+    language: RUNTIME,
+    key: RUNTIME.key(),
     name: "Rust",
     other_sources: &[],
     knowledge: include_str!("knowledge.toml"),

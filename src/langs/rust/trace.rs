@@ -6,8 +6,8 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
+use crate::traces::Frame;
 use crate::traces::shared::{self, Doc, Parsed};
-use crate::traces::{Frame, Language};
 
 static NEW: LazyLock<Regex> = LazyLock::new(|| {
     shared::re(
@@ -95,7 +95,7 @@ pub(crate) fn parse(doc: &Doc, li: usize) -> Option<Parsed> {
             in_app(p.as_str(), ""),
         );
         let tr = shared::new_trace(
-            Language::Rust,
+            super::RUNTIME,
             "panic",
             &msg,
             hs..l.span().end,
@@ -104,7 +104,7 @@ pub(crate) fn parse(doc: &Doc, li: usize) -> Option<Parsed> {
         );
         (li, tr, Some(fr))
     } else if t.eq_ignore_ascii_case("stack backtrace:") {
-        let tr = shared::new_trace(Language::Rust, "", "", l.span(), l.span(), doc.mode);
+        let tr = shared::new_trace(super::RUNTIME, "", "", l.span(), l.span(), doc.mode);
         (li, tr, None)
     } else {
         return None;
