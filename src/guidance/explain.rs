@@ -218,8 +218,23 @@ pub fn explain_with(kb: &KnowledgeBase, trace: &Trace, ctx: &ExplainContext) -> 
     let entry = known.or_else(|| kb.generic(facts.exception, facts.message));
     let remote = remoteness(kb, trace, facts.source.as_deref(), entry);
     let kind = entry.map_or("unknown", |e| e.kind.as_str());
+    Explanation {
+        summary: summary(&facts, known, entry, &remote, ctx),
+        immediate_cause: immediate_cause(&facts, entry, &remote, trace),
+        likely_causes: likely_causes(kb, &facts, entry, kind, ctx),
+        next_steps: next_steps(&facts, entry, &remote, ctx),
+    }
+}
 
-    // Summary: what, where, remote or not, how often.
+/// What, where, remote or not, how often.
+fn summary(
+    facts: &Facts,
+    known: Option<&Entry>,
+    entry: Option<&Entry>,
+    remote: &Remoteness,
+    ctx: &ExplainContext,
+) -> String {
+    let kind = entry.map_or("unknown", |e| e.kind.as_str());
     let mut summary = format!("`{}`", facts.exception);
     if facts.focus.is_some() {
         let _ = write!(summary, " in `{}` ({})", facts.function, facts.location);
@@ -245,8 +260,17 @@ pub fn explain_with(kb: &KnowledgeBase, trace: &Trace, ctx: &ExplainContext) -> 
         let _ = write!(summary, ", {s}");
     }
     summary.push('.');
+    summary
+}
 
-    // Immediate cause: the line that raised, then what this exception means, then remote or not.
+/// The line that raised, then what this exception means, then remote or not.
+fn immediate_cause(
+    facts: &Facts,
+    entry: Option<&Entry>,
+    remote: &Remoteness,
+    trace: &Trace,
+) -> String {
+    let kind = entry.map_or("unknown", |e| e.kind.as_str());
     let mut immediate = String::new();
     let raised = if facts.message.is_empty() {
         format!("`{}`", facts.exception)
@@ -290,36 +314,7 @@ pub fn explain_with(kb: &KnowledgeBase, trace: &Trace, ctx: &ExplainContext) -> 
             "The budget that ran out is the `timeout` of {t} written on this line. "
         );
     }
-    match &remote {
-        Remoteness::Client(c) => {
-            let _ = write!(
-                immediate,
-                "The failing call is remote: the library frames above `{}` belong to {} ({} client), so look at the other side of that call before this process's logic.",
-                facts.function, c.name, c.kind
-            );
-        }
-        Remoteness::SourceLine(what) => {
-            let _ = write!(
-                immediate,
-                "The failing call is remote: this line makes {what} (no client library frame was captured)."
-            );
-        }
-        Remoteness::Typical => {
-            let _ = write!(
-                immediate,
-                "The failing call is probably remote: `{}` is typically raised by a network client, though no client frame is in the trace.",
-                facts.exception
-            );
-        }
-        Remoteness::Local => {
-            let _ = write!(
-                immediate,
-                "The failing call is local: no HTTP/DB/RPC client frame is above `{}`, so the cause is in this process's data, state or configuration.",
-                facts.function
-            );
-        }
-    }
-
+    immediate.push_str(&remote_sentence(facts, remote));
     let path = app_call_path(trace);
     if path.len() > 1 {
         let _ = write!(immediate, " It is reached through {}", path.join(" → "));
@@ -329,8 +324,38 @@ pub fn explain_with(kb: &KnowledgeBase, trace: &Trace, ctx: &ExplainContext) -> 
             "."
         });
     }
+    immediate.trim_end().to_owned()
+}
 
-    // Likely causes: other analyses first, then the knowledge base, then intermittency.
+/// Why the failing call is (or is not) remote.
+fn remote_sentence(facts: &Facts, remote: &Remoteness) -> String {
+    match remote {
+        Remoteness::Client(c) => format!(
+            "The failing call is remote: the library frames above `{}` belong to {} ({} client), so look at the other side of that call before this process's logic.",
+            facts.function, c.name, c.kind
+        ),
+        Remoteness::SourceLine(what) => format!(
+            "The failing call is remote: this line makes {what} (no client library frame was captured)."
+        ),
+        Remoteness::Typical => format!(
+            "The failing call is probably remote: `{}` is typically raised by a network client, though no client frame is in the trace.",
+            facts.exception
+        ),
+        Remoteness::Local => format!(
+            "The failing call is local: no HTTP/DB/RPC client frame is above `{}`, so the cause is in this process's data, state or configuration.",
+            facts.function
+        ),
+    }
+}
+
+/// Other analyses first, then the knowledge base, then intermittency; no cause twice.
+fn likely_causes(
+    kb: &KnowledgeBase,
+    facts: &Facts,
+    entry: Option<&Entry>,
+    kind: &str,
+    ctx: &ExplainContext,
+) -> Vec<Hypothesis> {
     let mut likely: Vec<Hypothesis> = Vec::new();
     let mut push = |h: Hypothesis| {
         if !likely.iter().any(|x| x.cause == h.cause) {
@@ -352,8 +377,16 @@ pub fn explain_with(kb: &KnowledgeBase, trace: &Trace, ctx: &ExplainContext) -> 
             push(facts.fill_cause(&c.as_cause()));
         }
     }
+    likely
+}
 
-    // Next steps: the funnel.
+/// The funnel: wide, narrow (the knowledge base's steps), focused, fix.
+fn next_steps(
+    facts: &Facts,
+    entry: Option<&Entry>,
+    remote: &Remoteness,
+    ctx: &ExplainContext,
+) -> Vec<String> {
     let mut steps = Vec::new();
     let wide_what = match seen(ctx) {
         Some(s) => format!("`{}` was {s}: group the occurrences", facts.exception),
@@ -388,13 +421,7 @@ pub fn explain_with(kb: &KnowledgeBase, trace: &Trace, ctx: &ExplainContext) -> 
         "Fix: {fix} Verify it: the test passes and `{}` stops in production.",
         facts.exception
     ));
-
-    Explanation {
-        summary,
-        immediate_cause: immediate.trim_end().to_owned(),
-        likely_causes: likely,
-        next_steps: steps,
-    }
+    steps
 }
 
 fn truncate(s: &str, max_chars: usize) -> String {
@@ -404,21 +431,57 @@ fn truncate(s: &str, max_chars: usize) -> String {
     }
 }
 
-fn frame_line(kb: &KnowledgeBase, language: &Language, f: &Frame) -> String {
-    let name = f.function.as_deref().unwrap_or("?");
-    let mut line = format!("- `{name}` — {}", location(f));
-    if !f.in_app
-        && let Some(c) = kb.remote_client_of(language, &f.path, f.function.as_deref())
-    {
-        let _ = write!(line, " ({}, {} client)", c.name, c.kind);
+/// What `templates/trace_explanation.md.j2` receives.
+#[derive(Serialize)]
+struct ExplanationDoc<'a> {
+    /// `Exception: first line of the message` (truncated).
+    head: String,
+    e: &'a Explanation,
+    /// Innermost first.
+    app: Vec<FrameLine>,
+    lib: Vec<FrameLine>,
+}
+
+/// One frame of the explanation's frame lists.
+#[derive(Serialize)]
+struct FrameLine {
+    /// `?` when the trace does not name it.
+    function: String,
+    location: String,
+    /// The remote client a library frame belongs to.
+    client: Option<ClientName>,
+}
+
+#[derive(Serialize)]
+struct ClientName {
+    name: String,
+    kind: String,
+}
+
+fn frame_line(kb: &KnowledgeBase, language: &Language, f: &Frame) -> FrameLine {
+    let client = if f.in_app {
+        None
+    } else {
+        kb.remote_client_of(language, &f.path, f.function.as_deref())
+    };
+    FrameLine {
+        function: f.function.clone().unwrap_or_else(|| "?".to_owned()),
+        location: location(f),
+        client: client.map(|c| ClientName {
+            name: c.name.clone(),
+            kind: c.kind.clone(),
+        }),
     }
-    line
 }
 
 /// Renders an explanation as Markdown (hover, CLI, report).
 pub fn to_markdown(trace: &Trace, e: &Explanation) -> String {
+    super::plans::or_error_note(try_to_markdown(trace, e))
+}
+
+/// [`to_markdown`], with a template error as the `Err`.
+pub fn try_to_markdown(trace: &Trace, e: &Explanation) -> Result<String, String> {
     let kb = KnowledgeBase::builtin();
-    let mut md = String::new();
     let head = if trace.message.trim().is_empty() {
         trace.exception.clone()
     } else {
@@ -428,38 +491,22 @@ pub fn to_markdown(trace: &Trace, e: &Explanation) -> String {
             truncate(trace.message.lines().next().unwrap_or(""), 120)
         )
     };
-    let _ = writeln!(md, "## {head}\n\n{}\n", e.summary);
-    let _ = writeln!(md, "### Immediate cause\n\n{}\n", e.immediate_cause);
-    let _ = writeln!(md, "### Likely underlying causes\n");
-    for (i, h) in e.likely_causes.iter().enumerate() {
-        let _ = writeln!(
-            md,
-            "{}. **{}**\n   - Confirm: {}\n   - Rule out: {}",
-            i + 1,
-            h.cause,
-            h.confirm,
-            h.rule_out
-        );
-    }
-    let _ = writeln!(md, "\n### Next steps — wide → narrow → focused → fix\n");
-    for (i, s) in e.next_steps.iter().enumerate() {
-        let _ = writeln!(md, "{}. {s}", i + 1);
-    }
     let (app, lib): (Vec<&Frame>, Vec<&Frame>) = trace.frames.iter().partition(|f| f.in_app);
-    let _ = writeln!(md, "\n### Frames (innermost first)\n");
-    let _ = writeln!(md, "App frames ({}):", app.len());
-    if app.is_empty() {
-        let _ = writeln!(md, "- none");
-    }
-    for f in &app {
-        let _ = writeln!(md, "{}", frame_line(kb, &trace.language, f));
-    }
-    let _ = writeln!(md, "\nLibrary frames ({}):", lib.len());
-    if lib.is_empty() {
-        let _ = writeln!(md, "- none");
-    }
-    for f in &lib {
-        let _ = writeln!(md, "{}", frame_line(kb, &trace.language, f));
-    }
-    md
+    let lines = |frames: Vec<&Frame>| {
+        frames
+            .into_iter()
+            .map(|f| frame_line(kb, &trace.language, f))
+            .collect()
+    };
+    let doc = ExplanationDoc {
+        head,
+        e,
+        app: lines(app),
+        lib: lines(lib),
+    };
+    super::templates::render(
+        "trace_explanation.md.j2",
+        include_str!("templates/trace_explanation.md.j2"),
+        doc,
+    )
 }
