@@ -3,7 +3,7 @@
 //! constructor (`NewClient(srv.URL)`) when the loop reaches it through a package variable.
 //!
 //! The test file's text is the template `templates/testgen/test_file.go.j2` (embedded with
-//! `include_str!`); this module computes what it receives, [`GoTestDoc`], and renders it.
+//! `include_str!`); this module computes what it receives, `GoTestDoc`, and renders it.
 
 use serde::Serialize;
 

@@ -3,7 +3,7 @@
 //! constructor takes the client).
 //!
 //! The test file's text is the template `templates/testgen/test_file.java.j2` (embedded with
-//! `include_str!`); this module computes what it receives, [`JavaTestDoc`], and renders it.
+//! `include_str!`); this module computes what it receives, `JavaTestDoc`, and renders it.
 
 use serde::Serialize;
 

@@ -4,7 +4,7 @@
 //! instance is reached (a module-level client, a constructor argument, `this.client`).
 //!
 //! The test file's text is the template `templates/testgen/test_file.js.j2` (embedded with
-//! `include_str!`); this module computes what it receives, [`JsTestDoc`], and renders it.
+//! `include_str!`); this module computes what it receives, `JsTestDoc`, and renders it.
 
 use serde::Serialize;
 

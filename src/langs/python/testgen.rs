@@ -6,7 +6,7 @@
 //! parameter annotations and the dataclass-style fields of the classes they name.
 //!
 //! The test file's text is the template `templates/testgen/test_file.py.j2` (embedded with
-//! `include_str!`); this module computes what it receives, [`PyTestDoc`], and renders it.
+//! `include_str!`); this module computes what it receives, `PyTestDoc`, and renders it.
 
 use std::collections::{BTreeMap, BTreeSet};
 

@@ -3,7 +3,7 @@
 //! the client is built with its `new(base_url)` constructor when it has one.
 //!
 //! The test file's text is the template `templates/testgen/test_file.rs.j2` (embedded with
-//! `include_str!`); this module computes what it receives, [`RustTestDoc`], and renders it.
+//! `include_str!`); this module computes what it receives, `RustTestDoc`, and renders it.
 
 use serde::Serialize;
 
