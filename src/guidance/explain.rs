@@ -4,8 +4,10 @@
 //!
 //! Everything general comes from the knowledge base; everything specific comes from the trace
 //! and the [`ExplainContext`]. No text here depends on an editor or a transport.
-
-use std::fmt::Write as _;
+//!
+//! The sentences are the template `templates/explanation.j2` and the markdown rendering is
+//! `templates/trace_explanation.md.j2`; this module computes the facts they receive
+//! (`ExplainFacts`, `ExplanationDoc`).
 
 use serde::Serialize;
 
@@ -167,21 +169,10 @@ fn app_call_path(trace: &Trace) -> Vec<String> {
         .frames
         .iter()
         .filter(|f| f.in_app)
-        .map(|f| format!("`{}`", f.function.as_deref().unwrap_or("?")))
+        .map(|f| f.function.as_deref().unwrap_or("?").to_owned())
         .collect();
     path.reverse();
     path
-}
-
-fn seen(ctx: &ExplainContext) -> Option<String> {
-    if ctx.count <= 1 {
-        return None;
-    }
-    Some(match (ctx.first_line, ctx.last_line) {
-        (Some(a), Some(b)) if a != b => format!("seen {}× (lines {a}–{b})", ctx.count),
-        (Some(a), _) | (None, Some(a)) => format!("seen {}× (line {a})", ctx.count),
-        (None, None) => format!("seen {}×", ctx.count),
-    })
 }
 
 /// The timeout written on the failing line, e.g. `timeout=5` → `5`.
@@ -211,126 +202,203 @@ pub fn explain(trace: &Trace, ctx: &ExplainContext) -> Explanation {
     explain_with(KnowledgeBase::builtin(), trace, ctx)
 }
 
-/// Explains a trace with a given knowledge base.
+/// Explains a trace with a given knowledge base. A template error (a bug the tests catch)
+/// becomes the summary.
 pub fn explain_with(kb: &KnowledgeBase, trace: &Trace, ctx: &ExplainContext) -> Explanation {
+    try_explain_with(kb, trace, ctx).unwrap_or_else(|e| {
+        tracing::error!("{e}");
+        Explanation {
+            summary: format!("debuglens could not write this explanation: {e}"),
+            immediate_cause: String::new(),
+            likely_causes: Vec::new(),
+            next_steps: Vec::new(),
+        }
+    })
+}
+
+/// [`explain_with`], with a template error as the `Err`.
+pub fn try_explain_with(
+    kb: &KnowledgeBase,
+    trace: &Trace,
+    ctx: &ExplainContext,
+) -> Result<Explanation, String> {
     let facts = Facts::of(trace, ctx);
     let known = kb.lookup(&trace.language, facts.exception, facts.message);
     let entry = known.or_else(|| kb.generic(facts.exception, facts.message));
     let remote = remoteness(kb, trace, facts.source.as_deref(), entry);
     let kind = entry.map_or("unknown", |e| e.kind.as_str());
+    let mut doc = ExplainFacts::new(&facts, known, entry, &remote, ctx, trace);
+    let (summary, immediate, next_steps) = doc.parts()?;
+    Ok(Explanation {
+        summary,
+        immediate_cause: immediate.trim_end().to_owned(),
+        likely_causes: likely_causes(kb, &facts, entry, kind, ctx),
+        next_steps,
+    })
+}
 
-    // Summary: what, where, remote or not, how often.
-    let mut summary = format!("`{}`", facts.exception);
-    if facts.focus.is_some() {
-        let _ = write!(summary, " in `{}` ({})", facts.function, facts.location);
-    }
-    match (known, entry) {
-        (Some(e), _) => {
-            let _ = write!(summary, ": {}", e.title.trim_end_matches('.'));
-        }
-        (None, Some(_)) => {
-            let _ = write!(
-                summary,
-                ": not in the knowledge base; guidance inferred from the name (kind: {kind})"
-            );
-        }
-        (None, None) => {}
-    }
-    summary.push_str(match remote {
-        Remoteness::Local => " — local failure",
-        Remoteness::Typical => " — probably a remote call",
-        _ => " — remote call",
-    });
-    if let Some(s) = seen(ctx) {
-        let _ = write!(summary, ", {s}");
-    }
-    summary.push('.');
+/// What `templates/explanation.j2` receives: the facts every sentence draws on.
+#[derive(Serialize)]
+struct ExplainFacts {
+    exception: String,
+    /// The message's first line, truncated; empty when there is none.
+    message: String,
+    /// The trace has a frame to focus on, and one of its frames is the application's.
+    focus: bool,
+    has_app_frame: bool,
+    /// The focused frame's function and `path:line`.
+    function: String,
+    location: String,
+    /// The failing source line.
+    source: Option<String>,
+    /// The knowledge base's title for this exception; `inferred` when only the generic
+    /// entry for its name matched (of `kind`).
+    title: Option<String>,
+    inferred: bool,
+    kind: String,
+    remote: RemoteFacts,
+    /// Times seen and where (the log lines).
+    count: usize,
+    first_line: Option<u32>,
+    last_line: Option<u32>,
+    /// The knowledge base's immediate cause, filled in, as a sentence.
+    entry_immediate: Option<String>,
+    /// The `timeout` written on the failing line, for a timeout.
+    written_timeout: Option<String>,
+    /// The app frames' functions, outermost first.
+    app_path: Vec<String>,
+    /// The knowledge base's fix, filled in, as a sentence.
+    fix: Option<String>,
+    /// The knowledge base's next steps, filled in, as sentences.
+    narrow_steps: Vec<String>,
+    /// Separates the parts when they are rendered at once.
+    sep: char,
+    /// Render just this part (`summary`, `immediate`, `wide`, `narrow` with `step`,
+    /// `focused`, `fix`); all of them when none.
+    only: Option<&'static str>,
+    step: String,
+}
 
-    // Immediate cause: the line that raised, then what this exception means, then remote or not.
-    let mut immediate = String::new();
-    let raised = if facts.message.is_empty() {
-        format!("`{}`", facts.exception)
-    } else {
-        format!("`{}: {}`", facts.exception, truncate(facts.message, 200))
-    };
-    match (facts.focus, facts.has_app_frame) {
-        (Some(_), true) => {
-            let _ = write!(
-                immediate,
-                "`{}` at {} raised {raised}",
-                facts.function, facts.location
-            );
-        }
-        (Some(_), false) => {
-            let _ = write!(
-                immediate,
-                "{raised} was raised in library code (`{}` at {}); no application frame is in the trace",
-                facts.function, facts.location
-            );
-        }
-        (None, _) => {
-            let _ = write!(immediate, "{raised} was raised; the trace has no frames");
+/// [`Remoteness`] in `templates/explanation.j2`.
+#[derive(Serialize)]
+struct RemoteFacts {
+    /// `client`, `source_line`, `typical` or `local`.
+    kind: &'static str,
+    /// The client's name, or what the source line makes (`an HTTP request`).
+    name: String,
+    /// The client's kind (`http`).
+    client_kind: String,
+}
+
+impl RemoteFacts {
+    fn of(r: &Remoteness) -> Self {
+        let (kind, name, client_kind) = match r {
+            Remoteness::Client(c) => ("client", c.name.clone(), c.kind.clone()),
+            Remoteness::SourceLine(what) => ("source_line", (*what).to_owned(), String::new()),
+            Remoteness::Typical => ("typical", String::new(), String::new()),
+            Remoteness::Local => ("local", String::new(), String::new()),
+        };
+        RemoteFacts {
+            kind,
+            name,
+            client_kind,
         }
     }
-    match &facts.source {
-        Some(src) => {
-            let _ = write!(immediate, " on `{src}`. ");
-        }
-        None => immediate.push_str(". "),
-    }
-    if let Some(e) = entry {
-        immediate.push_str(&sentence(&facts.fill(&e.immediate_cause)));
-        immediate.push(' ');
-    }
-    if kind == "timeout"
-        && let Some(t) = facts.source.as_deref().and_then(written_timeout)
-    {
-        let _ = write!(
-            immediate,
-            "The budget that ran out is the `timeout` of {t} written on this line. "
-        );
-    }
-    match &remote {
-        Remoteness::Client(c) => {
-            let _ = write!(
-                immediate,
-                "The failing call is remote: the library frames above `{}` belong to {} ({} client), so look at the other side of that call before this process's logic.",
-                facts.function, c.name, c.kind
-            );
-        }
-        Remoteness::SourceLine(what) => {
-            let _ = write!(
-                immediate,
-                "The failing call is remote: this line makes {what} (no client library frame was captured)."
-            );
-        }
-        Remoteness::Typical => {
-            let _ = write!(
-                immediate,
-                "The failing call is probably remote: `{}` is typically raised by a network client, though no client frame is in the trace.",
-                facts.exception
-            );
-        }
-        Remoteness::Local => {
-            let _ = write!(
-                immediate,
-                "The failing call is local: no HTTP/DB/RPC client frame is above `{}`, so the cause is in this process's data, state or configuration.",
-                facts.function
-            );
+}
+
+impl ExplainFacts {
+    fn new(
+        facts: &Facts,
+        known: Option<&Entry>,
+        entry: Option<&Entry>,
+        remote: &Remoteness,
+        ctx: &ExplainContext,
+        trace: &Trace,
+    ) -> Self {
+        let kind = entry.map_or("unknown", |e| e.kind.as_str());
+        ExplainFacts {
+            exception: facts.exception.to_owned(),
+            message: truncate(facts.message, 200),
+            focus: facts.focus.is_some(),
+            has_app_frame: facts.has_app_frame,
+            function: facts.function.clone(),
+            location: facts.location.clone(),
+            source: facts.source.clone(),
+            title: known.map(|e| e.title.trim_end_matches('.').to_owned()),
+            inferred: known.is_none() && entry.is_some(),
+            kind: kind.to_owned(),
+            remote: RemoteFacts::of(remote),
+            count: ctx.count,
+            first_line: ctx.first_line,
+            last_line: ctx.last_line,
+            entry_immediate: entry.map(|e| sentence(&facts.fill(&e.immediate_cause))),
+            written_timeout: (kind == "timeout")
+                .then(|| facts.source.as_deref().and_then(written_timeout))
+                .flatten()
+                .map(str::to_owned),
+            app_path: app_call_path(trace),
+            fix: entry
+                .and_then(|e| e.fix.as_deref())
+                .map(|f| sentence(&facts.fill(f))),
+            narrow_steps: entry
+                .map(|e| e.next_steps.as_slice())
+                .unwrap_or_default()
+                .iter()
+                .map(|s| sentence(&facts.fill(s)))
+                .collect(),
+            sep: PART_SEPARATOR,
+            only: None,
+            step: String::new(),
         }
     }
 
-    let path = app_call_path(trace);
-    if path.len() > 1 {
-        let _ = write!(immediate, " It is reached through {}", path.join(" → "));
-        immediate.push_str(if remote.is_remote() {
-            "; a loop in any of these callers repeats this remote call once per item."
-        } else {
-            "."
-        });
+    fn render(&self) -> Result<String, String> {
+        super::templates::render(
+            "explanation.j2",
+            include_str!("templates/explanation.j2"),
+            self,
+        )
     }
 
-    // Likely causes: other analyses first, then the knowledge base, then intermittency.
+    /// (summary, immediate cause, next steps): one render of every part, split on
+    /// [`PART_SEPARATOR`]; part by part when a fact itself contains the separator.
+    fn parts(&mut self) -> Result<(String, String, Vec<String>), String> {
+        let all = self.render()?;
+        let mut parts: Vec<String> = all.split(PART_SEPARATOR).map(str::to_owned).collect();
+        if parts.len() != 4 + self.narrow_steps.len() {
+            parts.clear();
+            for only in ["summary", "immediate", "wide"] {
+                self.only = Some(only);
+                parts.push(self.render()?);
+            }
+            for i in 0..self.narrow_steps.len() {
+                self.only = Some("narrow");
+                self.step = self.narrow_steps[i].clone();
+                parts.push(self.render()?);
+            }
+            for only in ["focused", "fix"] {
+                self.only = Some(only);
+                parts.push(self.render()?);
+            }
+        }
+        let mut parts = parts.into_iter();
+        let summary = parts.next().unwrap_or_default();
+        let immediate = parts.next().unwrap_or_default();
+        Ok((summary, immediate, parts.collect()))
+    }
+}
+
+/// Between the parts of one render of `templates/explanation.j2` (ASCII unit separator).
+const PART_SEPARATOR: char = '\u{1f}';
+
+/// Other analyses first, then the knowledge base, then intermittency; no cause twice.
+fn likely_causes(
+    kb: &KnowledgeBase,
+    facts: &Facts,
+    entry: Option<&Entry>,
+    kind: &str,
+    ctx: &ExplainContext,
+) -> Vec<Hypothesis> {
     let mut likely: Vec<Hypothesis> = Vec::new();
     let mut push = |h: Hypothesis| {
         if !likely.iter().any(|x| x.cause == h.cause) {
@@ -352,49 +420,7 @@ pub fn explain_with(kb: &KnowledgeBase, trace: &Trace, ctx: &ExplainContext) -> 
             push(facts.fill_cause(&c.as_cause()));
         }
     }
-
-    // Next steps: the funnel.
-    let mut steps = Vec::new();
-    let wide_what = match seen(ctx) {
-        Some(s) => format!("`{}` was {s}: group the occurrences", facts.exception),
-        None => format!(
-            "Find every occurrence of `{}` in the logs and group them",
-            facts.exception
-        ),
-    };
-    steps.push(format!(
-        "Wide: {wide_what} by time, endpoint, host and input size, and list what changed just before the first one (deploys, config, dependency versions, traffic, data shape)."
-    ));
-    for s in entry.map(|e| e.next_steps.as_slice()).unwrap_or_default() {
-        steps.push(format!("Narrow: {}", sentence(&facts.fill(s))));
-    }
-    let focus_where = if facts.focus.is_some() {
-        format!("at {} (`{}`)", facts.location, facts.function)
-    } else {
-        "where it is raised".to_owned()
-    };
-    steps.push(if remote.is_remote() {
-        format!(
-            "Focused: reproduce {focus_where} against a stub of the remote side that is slow or failing, with production-sized input; keep the test that fails."
-        )
-    } else {
-        format!("Focused: reproduce {focus_where} with the input that failed (from the logs) in a test that fails before the fix.")
-    });
-    let fix = entry
-        .and_then(|e| e.fix.as_deref())
-        .map(|f| sentence(&facts.fill(f)))
-        .unwrap_or_else(|| "Change only what the confirmed cause needs; a retry, a catch-all or a longer timeout hides the symptom and keeps the cause.".to_owned());
-    steps.push(format!(
-        "Fix: {fix} Verify it: the test passes and `{}` stops in production.",
-        facts.exception
-    ));
-
-    Explanation {
-        summary,
-        immediate_cause: immediate.trim_end().to_owned(),
-        likely_causes: likely,
-        next_steps: steps,
-    }
+    likely
 }
 
 fn truncate(s: &str, max_chars: usize) -> String {
@@ -404,21 +430,57 @@ fn truncate(s: &str, max_chars: usize) -> String {
     }
 }
 
-fn frame_line(kb: &KnowledgeBase, language: &Language, f: &Frame) -> String {
-    let name = f.function.as_deref().unwrap_or("?");
-    let mut line = format!("- `{name}` — {}", location(f));
-    if !f.in_app
-        && let Some(c) = kb.remote_client_of(language, &f.path, f.function.as_deref())
-    {
-        let _ = write!(line, " ({}, {} client)", c.name, c.kind);
+/// What `templates/trace_explanation.md.j2` receives.
+#[derive(Serialize)]
+struct ExplanationDoc<'a> {
+    /// `Exception: first line of the message` (truncated).
+    head: String,
+    e: &'a Explanation,
+    /// Innermost first.
+    app: Vec<FrameLine>,
+    lib: Vec<FrameLine>,
+}
+
+/// One frame of the explanation's frame lists.
+#[derive(Serialize)]
+struct FrameLine {
+    /// `?` when the trace does not name it.
+    function: String,
+    location: String,
+    /// The remote client a library frame belongs to.
+    client: Option<ClientName>,
+}
+
+#[derive(Serialize)]
+struct ClientName {
+    name: String,
+    kind: String,
+}
+
+fn frame_line(kb: &KnowledgeBase, language: &Language, f: &Frame) -> FrameLine {
+    let client = if f.in_app {
+        None
+    } else {
+        kb.remote_client_of(language, &f.path, f.function.as_deref())
+    };
+    FrameLine {
+        function: f.function.clone().unwrap_or_else(|| "?".to_owned()),
+        location: location(f),
+        client: client.map(|c| ClientName {
+            name: c.name.clone(),
+            kind: c.kind.clone(),
+        }),
     }
-    line
 }
 
 /// Renders an explanation as Markdown (hover, CLI, report).
 pub fn to_markdown(trace: &Trace, e: &Explanation) -> String {
+    super::plans::or_error_note(try_to_markdown(trace, e))
+}
+
+/// [`to_markdown`], with a template error as the `Err`.
+pub fn try_to_markdown(trace: &Trace, e: &Explanation) -> Result<String, String> {
     let kb = KnowledgeBase::builtin();
-    let mut md = String::new();
     let head = if trace.message.trim().is_empty() {
         trace.exception.clone()
     } else {
@@ -428,38 +490,51 @@ pub fn to_markdown(trace: &Trace, e: &Explanation) -> String {
             truncate(trace.message.lines().next().unwrap_or(""), 120)
         )
     };
-    let _ = writeln!(md, "## {head}\n\n{}\n", e.summary);
-    let _ = writeln!(md, "### Immediate cause\n\n{}\n", e.immediate_cause);
-    let _ = writeln!(md, "### Likely underlying causes\n");
-    for (i, h) in e.likely_causes.iter().enumerate() {
-        let _ = writeln!(
-            md,
-            "{}. **{}**\n   - Confirm: {}\n   - Rule out: {}",
-            i + 1,
-            h.cause,
-            h.confirm,
-            h.rule_out
-        );
-    }
-    let _ = writeln!(md, "\n### Next steps — wide → narrow → focused → fix\n");
-    for (i, s) in e.next_steps.iter().enumerate() {
-        let _ = writeln!(md, "{}. {s}", i + 1);
-    }
     let (app, lib): (Vec<&Frame>, Vec<&Frame>) = trace.frames.iter().partition(|f| f.in_app);
-    let _ = writeln!(md, "\n### Frames (innermost first)\n");
-    let _ = writeln!(md, "App frames ({}):", app.len());
-    if app.is_empty() {
-        let _ = writeln!(md, "- none");
+    let lines = |frames: Vec<&Frame>| {
+        frames
+            .into_iter()
+            .map(|f| frame_line(kb, &trace.language, f))
+            .collect()
+    };
+    let doc = ExplanationDoc {
+        head,
+        e,
+        app: lines(app),
+        lib: lines(lib),
+    };
+    super::templates::render(
+        "trace_explanation.md.j2",
+        include_str!("templates/trace_explanation.md.j2"),
+        doc,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn python_trace(message: &str) -> Trace {
+        let text = format!(
+            "Traceback (most recent call last):\n  File \"/app/shop/orders.py\", line 3, in place\n    total(cart)\nValueError: {message}\n"
+        );
+        crate::traces::scan(&text).remove(0)
     }
-    for f in &app {
-        let _ = writeln!(md, "{}", frame_line(kb, &trace.language, f));
+
+    #[test]
+    fn a_message_holding_the_part_separator_is_rendered_part_by_part() {
+        let plain = explain(&python_trace("bad value"), &ExplainContext::default());
+        let odd = explain(&python_trace("bad\u{1f}value"), &ExplainContext::default());
+        assert_eq!(odd.next_steps.len(), plain.next_steps.len(), "{odd:#?}");
+        assert!(
+            odd.immediate_cause.contains("`ValueError: bad\u{1f}value`"),
+            "{odd:#?}"
+        );
+        assert_eq!(
+            odd.immediate_cause.replace("bad\u{1f}value", "bad value"),
+            plain.immediate_cause
+        );
+        assert_eq!(odd.summary, plain.summary);
+        assert_eq!(odd.next_steps, plain.next_steps);
     }
-    let _ = writeln!(md, "\nLibrary frames ({}):", lib.len());
-    if lib.is_empty() {
-        let _ = writeln!(md, "- none");
-    }
-    for f in &lib {
-        let _ = writeln!(md, "{}", frame_line(kb, &trace.language, f));
-    }
-    md
 }

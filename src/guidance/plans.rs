@@ -5,10 +5,15 @@
 //! workspace root (`[clients/inventory.py:45](clients/inventory.py#L45)`) so they work in a
 //! hover, in a file under the workspace and on a code host. Placeholders the user fills in are
 //! written `_…_`.
+//!
+//! The words and layout of each document live in a template under `templates/` (`*.md.j2`,
+//! embedded with `include_str!`); the functions here compute what each template receives (the
+//! `*Doc` structs) and render it with [`super::templates::render`]. Each document has a `try_`
+//! form that returns a template error as `Err`; the plain form puts the error in the document.
 
-use std::fmt::Write as _;
+use serde::Serialize;
 
-use super::explain::{Explanation, location};
+use super::explain::{Explanation, Hypothesis, location};
 use crate::code::Finding;
 use crate::code::catalog::ApiKind;
 use crate::traces::{Language, Trace};
@@ -62,17 +67,6 @@ pub fn timeout_ms(finding: &Finding) -> Option<u64> {
     (ms.is_finite() && ms > 0.0).then_some(ms.round() as u64)
 }
 
-fn what(kind: ApiKind, method: Option<&str>) -> String {
-    match (kind, method) {
-        (ApiKind::Http, Some(m)) => format!("{m} round trip"),
-        (ApiKind::Http, None) => "HTTP round trip".to_owned(),
-        (ApiKind::Rpc, _) => "RPC round trip".to_owned(),
-        (ApiKind::Db, _) => "database round trip".to_owned(),
-        (ApiKind::Cache, _) => "cache round trip".to_owned(),
-        (ApiKind::Cloud, _) => "cloud API round trip".to_owned(),
-    }
-}
-
 /// The source line at 1-based `line` of `path`, trimmed.
 fn source_line(files: &dyn Fn(&str) -> Option<String>, path: &str, line: usize) -> Option<String> {
     let text = files(path)?;
@@ -103,19 +97,157 @@ fn api(f: &Finding) -> Option<&str> {
     f.chain.iter().rev().find_map(|h| h.api.as_deref())
 }
 
-/// Per-language wording of "bounded concurrency".
-fn concurrency_hint(f: &Finding) -> &'static str {
+/// The key of the "bounded concurrency" wording in `n_plus_one.md.j2`: the language family,
+/// `python_async` for async Python, empty when the language is unknown.
+fn concurrency_key(f: &Finding) -> &'static str {
     match crate::code::Lang::from_path(&f.path).map(|l| l.family()) {
-        Some("python") if f.in_async => {
-            "`asyncio.gather` over the items with an `asyncio.Semaphore(k)` (or `asyncio.TaskGroup`)"
-        }
-        Some("python") => "a `ThreadPoolExecutor(max_workers=k)` mapping over the items",
-        Some("javascript") => "`Promise.all` over chunks of k items (or `p-limit(k)`)",
-        Some("go") => "an `errgroup.Group` with `SetLimit(k)`",
-        Some("rust") => "`futures::stream::iter(items).map(..).buffer_unordered(k)`",
-        Some("java") => "`CompletableFuture`s on an executor with k threads",
-        _ => "k calls in flight at a time",
+        Some("python") if f.in_async => "python_async",
+        Some(family) => family,
+        None => "",
     }
+}
+
+/// Renders a document template; a template error is the `Err`.
+fn render_doc<S: Serialize>(name: &str, source: &str, ctx: S) -> Result<String, String> {
+    super::templates::render(name, source, ctx)
+}
+
+/// The text returned in place of a document whose template failed (a bug the template tests
+/// catch): the error itself, so the user sees what broke instead of an empty document.
+pub(super) fn or_error_note(doc: Result<String, String>) -> String {
+    doc.unwrap_or_else(|e| {
+        tracing::error!("{e}");
+        format!("> debuglens could not write this document: {e}\n")
+    })
+}
+
+/// What `templates/n_plus_one.md.j2` receives.
+#[derive(Serialize)]
+struct NPlusOneDoc {
+    /// `` `check()` ``.
+    callee: String,
+    /// `` `cart.items` `` or `the collection`.
+    collection: String,
+    /// Link to the call in the loop.
+    here: String,
+    /// `` `for item in cart.items` `` or `a loop`.
+    loop_desc: String,
+    /// `http`, `rpc`, `db`, `cache`, `cloud`.
+    kind: ApiKind,
+    http_method: Option<String>,
+    sequential_reason: Option<String>,
+    /// The call chain, loop first.
+    steps: Vec<ChainStep>,
+    /// Per-call latency (`1.5 s`).
+    latency: String,
+    /// The library API at the end of the chain.
+    api: Option<String>,
+    timeout: Option<TimeoutFacts>,
+    /// One per [`EXPLAIN_SIZES`].
+    rows: Vec<SizeRow>,
+    example_items: u64,
+    example_time: String,
+    two_items_time: String,
+    /// Two items stay within the timeout.
+    two_items_within: bool,
+    batch: Option<LinkedName>,
+    /// See [`concurrency_key`].
+    family: &'static str,
+}
+
+/// One step of the call chain in `n_plus_one.md.j2`.
+#[derive(Serialize)]
+struct ChainStep {
+    /// `loop` (name: the loop header), `call` (name: the callee) or `hop` (name: the function).
+    kind: &'static str,
+    link: String,
+    name: String,
+    /// The remote API this hop calls.
+    api: Option<String>,
+    /// The source line, trimmed.
+    source: Option<String>,
+}
+
+/// The client timeout in `n_plus_one.md.j2`.
+#[derive(Serialize)]
+struct TimeoutFacts {
+    secs: String,
+    /// As written (`timeout=5`).
+    literal: String,
+    /// The smallest item count over the timeout, and its time.
+    first_over: u64,
+    first_over_time: String,
+}
+
+/// One collection size of the table and bar chart in `n_plus_one.md.j2`.
+#[derive(Serialize)]
+struct SizeRow {
+    n: usize,
+    /// `n` padded for the bar chart.
+    label: String,
+    /// The bar, padded to [`BAR_WIDTH`].
+    bar: String,
+    total: String,
+    /// Over the timeout.
+    over: bool,
+}
+
+/// A name and the link to its definition.
+#[derive(Serialize)]
+struct LinkedName {
+    name: String,
+    link: String,
+}
+
+fn chain_steps(f: &Finding, files: &dyn Fn(&str) -> Option<String>) -> Vec<ChainStep> {
+    let mut steps = Vec::new();
+    if let Some(l) = f.loops.first() {
+        steps.push(ChainStep {
+            kind: "loop",
+            link: link(&f.path, l.span.start.line + 1),
+            name: loop_desc(f),
+            api: None,
+            source: None,
+        });
+    }
+    steps.push(ChainStep {
+        kind: "call",
+        link: link(&f.path, f.line()),
+        name: callee(f),
+        api: None,
+        source: source_line(files, &f.path, f.line()),
+    });
+    for hop in &f.chain {
+        let line = hop.span.start.line + 1;
+        steps.push(ChainStep {
+            kind: "hop",
+            link: link(&hop.path, line),
+            name: hop.function.clone(),
+            api: hop.api.clone(),
+            source: source_line(files, &hop.path, line),
+        });
+    }
+    steps
+}
+
+fn size_rows(latency: u64, timeout: Option<u64>) -> Vec<SizeRow> {
+    let max_total = latency.saturating_mul(EXPLAIN_SIZES[EXPLAIN_SIZES.len() - 1] as u64);
+    EXPLAIN_SIZES
+        .iter()
+        .map(|&n| {
+            let total = latency.saturating_mul(n as u64);
+            let width =
+                ((total as u128 * BAR_WIDTH as u128).div_ceil(max_total.max(1) as u128)) as usize;
+            let bar = "█".repeat(width.max(1));
+            SizeRow {
+                n,
+                label: format!("{n:<3}"),
+                bar: format!("{bar:<w$}", w = BAR_WIDTH),
+                total: secs(total),
+                over: timeout.is_some_and(|t| total > t),
+            }
+        })
+        .collect()
 }
 
 /// Markdown explaining one N+1 finding: the chain, why it is slow here (N × per-call latency
@@ -126,191 +258,59 @@ pub fn explain_n_plus_one(
     assumed_call_latency_ms: u64,
     files: &dyn Fn(&str) -> Option<String>,
 ) -> String {
+    or_error_note(try_explain_n_plus_one(
+        finding,
+        assumed_call_latency_ms,
+        files,
+    ))
+}
+
+/// [`explain_n_plus_one`], with a template error as the `Err`.
+pub fn try_explain_n_plus_one(
+    finding: &Finding,
+    assumed_call_latency_ms: u64,
+    files: &dyn Fn(&str) -> Option<String>,
+) -> Result<String, String> {
     let f = finding;
     let latency = assumed_call_latency_ms.max(1);
     let timeout = timeout_ms(f);
-    let trip = what(f.kind, f.http_method.as_deref());
-    let mut md = String::new();
-    let _ = writeln!(
-        md,
-        "## N+1: {} makes one remote call per item of {}\n",
-        callee(f),
-        collection(f)
-    );
-    let _ = writeln!(
-        md,
-        "{} calls {} inside {}. Each iteration waits for a {trip}, so N items cost N sequential remote calls.\n",
-        link(&f.path, f.line()),
-        callee(f),
-        loop_desc(f),
-    );
-    if let Some(reason) = &f.sequential_reason {
-        let _ = writeln!(
-            md,
-            "> This loop {reason}; if each call really needs the previous result, it cannot be batched.\n"
-        );
-    }
-
-    let _ = writeln!(md, "### Call chain\n");
-    let loop_line = f.loops.first().map(|l| l.span.start.line + 1);
-    let mut step = 1;
-    if let Some(ll) = loop_line {
-        let _ = writeln!(md, "{step}. {} — loop {}", link(&f.path, ll), loop_desc(f));
-        step += 1;
-    }
-    let _ = writeln!(
-        md,
-        "{step}. {} — calls {}",
-        link(&f.path, f.line()),
-        callee(f)
-    );
-    if let Some(src) = source_line(files, &f.path, f.line()) {
-        let _ = writeln!(md, "   `{src}`");
-    }
-    for hop in &f.chain {
-        step += 1;
-        let line = hop.span.start.line + 1;
-        let target = match &hop.api {
-            Some(a) => format!(" → **{a}** (remote)"),
-            None => String::new(),
-        };
-        let _ = writeln!(
-            md,
-            "{step}. {} — in `{}`{target}",
-            link(&hop.path, line),
-            hop.function
-        );
-        if let Some(src) = source_line(files, &hop.path, line) {
-            let _ = writeln!(md, "   `{src}`");
-        }
-    }
-
-    let _ = writeln!(md, "\n### Why it is slow here\n");
-    let api_name = api(f).map(|a| format!(" ({a})")).unwrap_or_default();
-    match timeout {
-        Some(t) => {
-            let lit = f.timeout.as_deref().unwrap_or("");
-            let _ = writeln!(
-                md,
-                "Time ≈ N × per-call latency. Assumed per-call latency: **{}**{api_name}; client timeout: **{}** (`{lit}`).\n",
-                secs(latency),
-                secs(t)
-            );
-        }
-        None => {
-            let _ = writeln!(
-                md,
-                "Time ≈ N × per-call latency. Assumed per-call latency: **{}**{api_name}; no client timeout is visible on the call, so compare with the request's own budget (gateway, load balancer or caller timeout).\n",
-                secs(latency)
-            );
-        }
-    }
-    let _ = writeln!(
-        md,
-        "| items (N) | remote calls | time (sequential) |{}",
-        if timeout.is_some() {
-            " vs timeout |"
-        } else {
-            ""
-        }
-    );
-    let _ = writeln!(
-        md,
-        "|---:|---:|---:|{}",
-        if timeout.is_some() { ":---|" } else { "" }
-    );
-    for n in EXPLAIN_SIZES {
-        let total = latency.saturating_mul(n as u64);
-        let verdict = match timeout {
-            Some(t) if total > t => format!(" **exceeds {}** |", secs(t)),
-            Some(_) => " within |".to_owned(),
-            None => String::new(),
-        };
-        let _ = writeln!(md, "| {n} | {n} | {} |{verdict}", secs(total));
-    }
-    let max_total = latency.saturating_mul(EXPLAIN_SIZES[EXPLAIN_SIZES.len() - 1] as u64);
-    let _ = writeln!(md, "\n```text");
-    for n in EXPLAIN_SIZES {
-        let total = latency.saturating_mul(n as u64);
-        let width =
-            ((total as u128 * BAR_WIDTH as u128).div_ceil(max_total.max(1) as u128)) as usize;
-        let bar = "█".repeat(width.max(1));
-        let mark = match timeout {
-            Some(t) if total > t => " ✗",
-            Some(_) => " ✓",
-            None => "",
-        };
-        let _ = writeln!(
-            md,
-            "N={n:<3} {bar:<w$} {}{mark}",
-            secs(total),
-            w = BAR_WIDTH
-        );
-    }
-    if let Some(t) = timeout {
-        let _ = writeln!(md, "✗ = over the {} timeout", secs(t));
-    }
-    let _ = writeln!(md, "```\n");
-    if let Some(t) = timeout {
-        let first_over = (t / latency) + 1;
-        let _ = writeln!(
-            md,
-            "At {} per call, **{first_over} items** already take {} > {}. For example 7 items × {} = {}. `{}` limits each call; the request waits for all N of them, and N sequential calls per request multiply the load on the remote service, which raises its latency until single calls cross the timeout too.\n",
-            secs(latency),
-            secs(latency.saturating_mul(first_over)),
-            secs(t),
-            secs(latency),
-            secs(latency.saturating_mul(7)),
-            f.timeout.as_deref().unwrap_or("timeout"),
-        );
-    }
-
-    let _ = writeln!(md, "### Why small test data hides it\n");
-    let _ = writeln!(
-        md,
-        "With the 1–2 items typical of staging or unit-test data the loop makes 1–2 calls ({}–{}){}, so everything passes. Production inputs are larger and vary: a ~10% failure rate often means \"the requests with the most items\". Test with production-sized collections (p50, p95 and max N).\n",
-        secs(latency),
-        secs(latency.saturating_mul(2)),
-        match timeout {
-            Some(t) if latency.saturating_mul(2) <= t => format!(", under the {} timeout", secs(t)),
-            _ => String::new(),
-        }
-    );
-
-    let _ = writeln!(md, "### Fix options\n");
-    let mut i = 1;
-    if let Some(b) = &f.batch_alternative {
-        let _ = writeln!(
-            md,
-            "{i}. **Batch API** — call `{}` ({}) once with all items instead of {} per item; split collections larger than the batch limit into chunks. N items → ⌈N / limit⌉ calls.",
-            b.name,
-            link(&b.path, b.span.start.line + 1),
-            callee(f)
-        );
-    } else {
-        let _ = writeln!(
-            md,
-            "{i}. **Batch API** — none found in the workspace or the catalog; if the remote service offers one (`*_batch`, `*_many`, `get_multi`, `IN (...)`), call it once per chunk of items."
-        );
-    }
-    i += 1;
-    let _ = writeln!(
-        md,
-        "{i}. **Bounded concurrency** — {}: time ≈ ⌈N / k⌉ × latency, but still N calls of load on the remote service.",
-        concurrency_hint(f)
-    );
-    i += 1;
-    let _ = writeln!(
-        md,
-        "{i}. **Cache or prefetch** — fetch the data once before the loop (or cache per key with a short TTL) when the same keys repeat across requests.\n"
-    );
-
-    let _ = writeln!(md, "### Pitfall: fixing the symptom, not the cause\n");
-    let _ = writeln!(
-        md,
-        "A retry or a longer timeout makes the error go away for a while, but the N+1 is still there: N calls still take N × latency, and retries add load to a service that is already slow. Ask *why* it is slow (this loop) and verify the fix with a test that fails before it and passes after."
-    );
-    md
+    let literal = f.timeout.clone().unwrap_or_default();
+    let doc = NPlusOneDoc {
+        callee: callee(f),
+        collection: collection(f),
+        here: link(&f.path, f.line()),
+        loop_desc: loop_desc(f),
+        kind: f.kind,
+        http_method: f.http_method.clone(),
+        sequential_reason: f.sequential_reason.clone(),
+        steps: chain_steps(f, files),
+        latency: secs(latency),
+        api: api(f).map(str::to_owned),
+        timeout: timeout.map(|t| {
+            let first_over = (t / latency) + 1;
+            TimeoutFacts {
+                secs: secs(t),
+                literal: literal.clone(),
+                first_over,
+                first_over_time: secs(latency.saturating_mul(first_over)),
+            }
+        }),
+        rows: size_rows(latency, timeout),
+        example_items: 7,
+        example_time: secs(latency.saturating_mul(7)),
+        two_items_time: secs(latency.saturating_mul(2)),
+        two_items_within: timeout.is_some_and(|t| latency.saturating_mul(2) <= t),
+        batch: f.batch_alternative.as_ref().map(|b| LinkedName {
+            name: b.name.clone(),
+            link: link(&b.path, b.span.start.line + 1),
+        }),
+        family: concurrency_key(f),
+    };
+    render_doc(
+        "n_plus_one.md.j2",
+        include_str!("templates/n_plus_one.md.j2"),
+        doc,
+    )
 }
 
 fn slug(s: &str) -> String {
@@ -346,85 +346,185 @@ fn exception_name(t: &Trace) -> &str {
     }
 }
 
-/// `TimeoutError in `check` (/app/clients/inventory.py:45)`.
-fn headline(t: &Trace) -> String {
-    let exc = exception_name(t);
-    match t.culprit() {
-        Some(fr) => format!(
-            "{exc} in `{}` ({})",
-            fr.function.as_deref().unwrap_or("?"),
-            location(fr)
-        ),
-        None => exc.to_owned(),
+/// A trace as `_plans.md.j2`, `investigation_plan.md.j2` and `incident_report.md.j2` see it.
+#[derive(Serialize)]
+struct TraceFacts {
+    /// The exception name, `error` when it is blank.
+    exception: String,
+    /// The message's first line; none when the message is blank.
+    message: Option<String>,
+    /// The trace format's name (`Python`).
+    language: &'static str,
+    /// The innermost app frame, else the innermost frame.
+    culprit: Option<FrameFacts>,
+    /// Innermost first.
+    frames: Vec<FrameFacts>,
+}
+
+/// One frame of [`TraceFacts`].
+#[derive(Serialize)]
+struct FrameFacts {
+    in_app: bool,
+    /// `?` when the trace does not name it.
+    function: String,
+    /// `path:line`.
+    location: String,
+    source: Option<String>,
+}
+
+impl FrameFacts {
+    fn of(fr: &crate::traces::Frame) -> Self {
+        FrameFacts {
+            in_app: fr.in_app,
+            function: fr.function.clone().unwrap_or_else(|| "?".to_owned()),
+            location: location(fr),
+            source: fr.source_line.clone(),
+        }
     }
 }
 
-fn frames_block(t: &Trace) -> String {
-    let mut md = String::from("```text\n");
-    let head = if t.message.trim().is_empty() {
-        exception_name(t).to_owned()
-    } else {
-        format!(
-            "{}: {}",
-            exception_name(t),
-            t.message.lines().next().unwrap_or("")
-        )
-    };
-    let _ = writeln!(md, "{head}");
-    for fr in &t.frames {
-        let _ = writeln!(
-            md,
-            "  {} {} ({}){}",
-            if fr.in_app { "at" } else { "· " },
-            fr.function.as_deref().unwrap_or("?"),
-            location(fr),
-            fr.source_line
-                .as_deref()
-                .map(|s| format!("  — {s}"))
-                .unwrap_or_default()
-        );
+impl TraceFacts {
+    fn of(t: &Trace) -> Self {
+        TraceFacts {
+            exception: exception_name(t).to_owned(),
+            message: (!t.message.trim().is_empty())
+                .then(|| t.message.lines().next().unwrap_or("").to_owned()),
+            language: language_name(t.language),
+            culprit: t.culprit().map(FrameFacts::of),
+            frames: t.frames.iter().map(FrameFacts::of).collect(),
+        }
     }
-    md.push_str("```\n");
-    md
 }
 
-/// One-paragraph statement of the N+1 with its numbers, for hypotheses and root causes.
-fn n_plus_one_statement(f: &Finding) -> String {
-    let chain: Vec<String> = f
-        .chain
-        .iter()
-        .map(|h| {
-            format!(
-                "`{}` ({})",
-                h.function,
-                link(&h.path, h.span.start.line + 1)
-            )
-        })
-        .collect();
-    let timeout = timeout_ms(f);
-    let latency = DEFAULT_CALL_LATENCY_MS;
-    let numbers = match timeout {
-        Some(t) => format!(
-            " Request time ≈ N × per-call latency: e.g. 7 items × {} = {} > the {} timeout (`{}`), while 1–2 items stay under it.",
-            secs(latency),
-            secs(latency * 7),
-            secs(t),
-            f.timeout.as_deref().unwrap_or("")
-        ),
-        None => " Request time ≈ N × per-call latency, so it grows with input size.".to_owned(),
-    };
-    format!(
-        "{} calls {} once per iteration of {}, reaching {}{}.{numbers}",
-        link(&f.path, f.line()),
-        callee(f),
-        loop_desc(f),
-        if chain.is_empty() {
-            "a remote API".to_owned()
-        } else {
-            chain.join(" → ")
-        },
-        api(f).map(|a| format!(" → **{a}**")).unwrap_or_default(),
-    )
+/// The N+1 finding correlated with a trace, as the trace documents see it (the
+/// `n_plus_one_statement` macro of `_plans.md.j2` states it).
+#[derive(Serialize)]
+struct FindingFacts {
+    /// Link to the call in the loop.
+    here: String,
+    callee: String,
+    loop_desc: String,
+    collection: String,
+    /// The hops after the loop: function and link.
+    chain: Vec<LinkedName>,
+    api: Option<String>,
+    /// Against [`DEFAULT_CALL_LATENCY_MS`].
+    timeout: Option<TimeoutFacts>,
+    /// [`DEFAULT_CALL_LATENCY_MS`].
+    latency: String,
+    example_items: u64,
+    example_time: String,
+    batch: Option<LinkedName>,
+}
+
+fn timeout_facts(f: &Finding, latency: u64) -> Option<TimeoutFacts> {
+    timeout_ms(f).map(|t| {
+        let first_over = (t / latency) + 1;
+        TimeoutFacts {
+            secs: secs(t),
+            literal: f.timeout.clone().unwrap_or_default(),
+            first_over,
+            first_over_time: secs(latency.saturating_mul(first_over)),
+        }
+    })
+}
+
+fn batch_link(f: &Finding) -> Option<LinkedName> {
+    f.batch_alternative.as_ref().map(|b| LinkedName {
+        name: b.name.clone(),
+        link: link(&b.path, b.span.start.line + 1),
+    })
+}
+
+impl FindingFacts {
+    fn of(f: &Finding) -> Self {
+        let latency = DEFAULT_CALL_LATENCY_MS;
+        FindingFacts {
+            here: link(&f.path, f.line()),
+            callee: callee(f),
+            loop_desc: loop_desc(f),
+            collection: collection(f),
+            chain: f
+                .chain
+                .iter()
+                .map(|h| LinkedName {
+                    name: h.function.clone(),
+                    link: link(&h.path, h.span.start.line + 1),
+                })
+                .collect(),
+            api: api(f).map(str::to_owned),
+            timeout: timeout_facts(f, latency),
+            latency: secs(latency),
+            example_items: 7,
+            example_time: secs(latency * 7),
+            batch: batch_link(f),
+        }
+    }
+}
+
+/// What `_plans.md.j2` + `investigation_plan.md.j2` receive.
+#[derive(Serialize)]
+struct InvestigationDoc<'a> {
+    date: &'a str,
+    trace: TraceFacts,
+    explanation: &'a Explanation,
+    /// The explanation's likely causes, without the generic N+1 one when `finding` states it.
+    hypotheses: Vec<&'a Hypothesis>,
+    /// Times seen, and the first and last line where.
+    count: usize,
+    first_line: usize,
+    last_line: usize,
+    finding: Option<FindingFacts>,
+}
+
+/// What `_plans.md.j2` + `incident_report.md.j2` receive.
+#[derive(Serialize)]
+struct IncidentDoc<'a> {
+    date: &'a str,
+    trace: TraceFacts,
+    explanation: &'a Explanation,
+    /// The most likely cause, stated when no finding is correlated.
+    lead: Option<&'a Hypothesis>,
+    finding: Option<FindingFacts>,
+    /// [`TEST_SIZES`] as a sentence list (`1, 5, … and 100`).
+    sizes: String,
+}
+
+/// What `test_plan.md.j2` receives.
+#[derive(Serialize)]
+struct TestPlanDoc {
+    callee: String,
+    here: String,
+    loop_desc: String,
+    collection: String,
+    /// The batch API's name.
+    batch: Option<String>,
+    /// Items per batch call, at least 1; a count just below it; one over twice it.
+    limit: usize,
+    below_limit: usize,
+    over: usize,
+    /// Batch calls for `over` items.
+    over_calls: usize,
+    /// [`DEFAULT_CALL_LATENCY_MS`].
+    latency: String,
+    /// The client timeout.
+    timeout: Option<String>,
+    /// [`TEST_SIZES`] as a sentence list and as a Python list's items.
+    sizes: String,
+    size_list: String,
+    rows: Vec<TestRow>,
+}
+
+/// One collection size of the test plan's table.
+#[derive(Serialize)]
+struct TestRow {
+    n: usize,
+    /// Batch calls after the fix.
+    calls: usize,
+    before: String,
+    after: String,
+    /// The sequential time before the fix exceeds the timeout.
+    before_fails: bool,
 }
 
 /// An investigation plan (the seed's Phase 1) for one trace: symptoms, hypotheses wide →
@@ -439,184 +539,57 @@ pub fn investigation_plan(
     correlated: Option<&Finding>,
     date: &str,
 ) -> (String, String) {
-    let name = format!("debugging/{date}-{}.md", slug(exception_name(trace)));
-    let exc = exception_name(trace);
-    let mut md = String::new();
-    let _ = writeln!(md, "# Investigation: {}\n", headline(trace));
-    let _ = writeln!(md, "Date: {date} · Status: investigating · Owner: _who_\n");
-    let _ = writeln!(
-        md,
-        "> Funnel: **wide** (every plausible cause) → **narrow** (evidence for and against each) → **focused** (the one thing that is broken) → **fix** (change only that). Change no code until one hypothesis is confirmed.\n"
-    );
-
-    let _ = writeln!(md, "## Symptoms\n");
-    let _ = writeln!(
-        md,
-        "- Error ({}): {}",
-        language_name(trace.language),
-        explanation.summary
-    );
-    if count > 1 {
-        let _ = writeln!(
-            md,
-            "- Seen **{count} times** in the log (lines {first_line}–{last_line}): intermittent, so find what the failing requests have in common."
-        );
-    } else {
-        let _ = writeln!(
-            md,
-            "- Seen once (line {first_line}); check the logs for how often it happens."
-        );
-    }
-    let _ = writeln!(md, "- Endpoint / job affected: _e.g. POST /api/checkout_");
-    let _ = writeln!(
-        md,
-        "- Frequency: _e.g. ~10% of requests_ · Started: _date, time, and the change just before_"
-    );
-    let _ = writeln!(
-        md,
-        "- What users see: _e.g. \"payment failed\", HTTP 500_\n"
-    );
-    let _ = writeln!(md, "{}", frames_block(trace));
-
-    let _ = writeln!(
-        md,
-        "## Immediate cause\n\n{}\n",
-        explanation.immediate_cause
-    );
-
-    let _ = writeln!(md, "## Hypotheses — wide, most likely first\n");
-    let mut i = 1;
-    if let Some(f) = correlated {
-        let _ = writeln!(
-            md,
-            "{i}. **N+1 remote calls on this path** (found by debuglens in the code)"
-        );
-        let _ = writeln!(md, "   - Evidence so far: {}", n_plus_one_statement(f));
-        let _ = writeln!(
-            md,
-            "   - Confirm: failing requests have more items than succeeding ones; the number of remote calls per request equals the item count; items × per-call latency ≈ the timeout."
-        );
-        let _ = writeln!(
-            md,
-            "   - Rule out: failing and succeeding requests have the same item counts, or a single call alone takes longer than the timeout."
-        );
-        let _ = writeln!(md, "   - [ ] confirmed  [ ] ruled out");
-        i += 1;
-    }
-    for h in &explanation.likely_causes {
-        if correlated.is_some() && h.cause.contains("N+1") {
-            continue;
-        }
-        let _ = writeln!(md, "{i}. **{}**", h.cause);
-        let _ = writeln!(md, "   - Confirm: {}", h.confirm);
-        let _ = writeln!(md, "   - Rule out: {}", h.rule_out);
-        let _ = writeln!(md, "   - [ ] confirmed  [ ] ruled out");
-        i += 1;
-    }
-
-    let _ = writeln!(md, "\n## What to check — wide → narrow → focused → fix\n");
-    let _ = writeln!(
-        md,
-        "- [ ] Group the occurrences of `{exc}` by time, endpoint, host and input size (items per request)."
-    );
-    let _ = writeln!(
-        md,
-        "- [ ] Remote dependency metrics: latency p50/p99 and error rate before and after the start, against the client timeout."
-    );
-    if let Some(f) = correlated {
-        let _ = writeln!(
-            md,
-            "- [ ] Remote calls per request vs items per request (logs, tracing spans or a counter around {}).",
-            callee(f)
-        );
-        let _ = writeln!(
-            md,
-            "- [ ] Item-count distribution: production vs staging (p50, p95, max)."
-        );
-    }
-    let _ = writeln!(
-        md,
-        "- [ ] Already healthy (rule out quickly): database connections, provider status pages, CPU/memory — _note results_"
-    );
-    for step in &explanation.next_steps {
-        let _ = writeln!(md, "- [ ] {step}");
-    }
-
-    let _ = writeln!(md, "\n## Timeline method — for \"it started after X\"\n");
-    let _ = writeln!(
-        md,
-        "1. List every change at the time it started (deploys, config, dependency versions, data shape, traffic)."
-    );
-    let _ = writeln!(
-        md,
-        "2. For each change: how could it cause `{exc}` at {}?",
-        trace
-            .culprit()
-            .map(location)
-            .unwrap_or_else(|| "the failing frame".to_owned())
-    );
-    let _ = writeln!(
-        md,
-        "3. Keep the change that explains all of the evidence, including why only some requests fail.\n"
-    );
-    let _ = writeln!(md, "| Time | Change | Could it cause this? | Evidence |");
-    let _ = writeln!(md, "|---|---|---|---|");
-    let _ = writeln!(md, "| _14:00_ | _deploy: …_ | _how_ | _for / against_ |\n");
-
-    let _ = writeln!(md, "## How to replicate — focused\n");
-    match correlated {
-        Some(f) => {
-            let _ = writeln!(
-                md,
-                "1. Locally: call the code at {} with a production-sized {} (e.g. 7 items) against a fake remote service with production latency (~{} per call); expect `{exc}` once N × latency passes the timeout.",
-                link(&f.path, f.line()),
-                collection(f),
-                secs(DEFAULT_CALL_LATENCY_MS)
-            );
-            let _ = writeln!(
-                md,
-                "2. In staging: use production-sized data; 1–2 items per request will not reproduce it."
-            );
-            let _ = writeln!(
-                md,
-                "3. Which conditions trigger it: item count, concurrency, remote latency — vary one at a time."
-            );
-            let _ = writeln!(
-                md,
-                "4. Keep the reproduction as a test that fails now (debuglens can generate one for this loop) and passes after the fix.\n"
-            );
-        }
-        None => {
-            let _ = writeln!(
-                md,
-                "1. Locally: run the failing path with the input of a failing request (production-sized), against a stub of any remote side with production latency."
-            );
-            let _ = writeln!(md, "2. In staging: with production-like data and load.");
-            let _ = writeln!(
-                md,
-                "3. Which conditions trigger it: input size, concurrency, timing, a dependency's state — vary one at a time."
-            );
-            let _ = writeln!(
-                md,
-                "4. Keep the reproduction as a test that fails now and passes after the fix.\n"
-            );
-        }
-    }
-
-    let _ = writeln!(md, "## Findings log\n");
-    let _ = writeln!(md, "| Time | Checked | Result | Hypothesis |");
-    let _ = writeln!(md, "|---|---|---|---|");
-    let _ = writeln!(md, "| _ | _ | _ | _ |\n");
-    let _ = writeln!(md, "## Before calling it fixed\n");
-    let _ = writeln!(
-        md,
-        "- A retry or a longer timeout treats the symptom; fix the cause."
-    );
-    let _ = writeln!(
-        md,
-        "- You may have found *a* bug, not *the* bug: verify that `{exc}` stops in production after the fix."
-    );
+    let (name, md) = try_investigation_plan(
+        trace,
+        explanation,
+        count,
+        first_line,
+        last_line,
+        correlated,
+        date,
+    )
+    .unwrap_or_else(|e| (plan_name("debugging", date, trace), or_error_note(Err(e))));
     (name, md)
+}
+
+/// `<folder>/<date>-<exception slug>.md`.
+fn plan_name(folder: &str, date: &str, trace: &Trace) -> String {
+    format!("{folder}/{date}-{}.md", slug(exception_name(trace)))
+}
+
+/// [`investigation_plan`], with a template error as the `Err`.
+pub fn try_investigation_plan(
+    trace: &Trace,
+    explanation: &Explanation,
+    count: usize,
+    first_line: usize,
+    last_line: usize,
+    correlated: Option<&Finding>,
+    date: &str,
+) -> Result<(String, String), String> {
+    let doc = InvestigationDoc {
+        date,
+        trace: TraceFacts::of(trace),
+        explanation,
+        hypotheses: explanation
+            .likely_causes
+            .iter()
+            .filter(|h| !(correlated.is_some() && h.cause.contains("N+1")))
+            .collect(),
+        count,
+        first_line,
+        last_line,
+        finding: correlated.map(FindingFacts::of),
+    };
+    let md = render_doc(
+        "investigation_plan.md.j2",
+        concat!(
+            include_str!("templates/_plans.md.j2"),
+            include_str!("templates/investigation_plan.md.j2")
+        ),
+        doc,
+    )?;
+    Ok((plan_name("debugging", date, trace), md))
 }
 
 /// A post-incident report (the seed's Phase 6): summary, timeline and impact placeholders,
@@ -629,198 +602,34 @@ pub fn incident_report(
     correlated: Option<&Finding>,
     date: &str,
 ) -> (String, String) {
-    let name = format!("incidents/{date}-{}.md", slug(exception_name(trace)));
-    let exc = exception_name(trace);
-    let mut md = String::new();
-    let _ = writeln!(md, "# Post-incident report: {}\n", headline(trace));
-    let _ = writeln!(
-        md,
-        "Date: {date} · Status: draft · Authors: _ · Reviewers: _\n"
-    );
+    try_incident_report(trace, explanation, correlated, date)
+        .unwrap_or_else(|e| (plan_name("incidents", date, trace), or_error_note(Err(e))))
+}
 
-    let _ = writeln!(md, "## Summary\n");
-    let _ = writeln!(md, "- What happened: _users saw …_ (`{exc}`)");
-    let _ = writeln!(md, "- Duration: _start – end (hours)_");
-    let _ = writeln!(md, "- Impact: _share of requests failed, users affected_");
-    match correlated {
-        Some(f) => {
-            let _ = writeln!(
-                md,
-                "- Root cause: N+1 remote calls — {} once per item of {}, so large inputs exceeded the timeout",
-                callee(f),
-                collection(f)
-            );
-        }
-        None => {
-            let _ = writeln!(md, "- Root cause: _one line_");
-        }
-    }
-    let _ = writeln!(md, "- Resolution: _the fix and when it reached 100%_\n");
-
-    let _ = writeln!(md, "## Timeline (UTC)\n");
-    let _ = writeln!(md, "| Time | Event |");
-    let _ = writeln!(md, "|---|---|");
-    for ev in [
-        "Change deployed: _what_",
-        &format!("First `{exc}`"),
-        "Alert fired / first user report",
-        "Investigation started",
-        "Root cause identified",
-        "Fix deployed (canary → 100%)",
-        "Error rate back to baseline",
-    ] {
-        let _ = writeln!(md, "| _hh:mm_ | {ev} |");
-    }
-
-    let _ = writeln!(md, "\n## Impact\n");
-    let _ = writeln!(md, "- Failed requests: _count (share of total)_");
-    let _ = writeln!(md, "- Users / orders affected: _count_");
-    let _ = writeln!(md, "- User-visible duration: _h:mm_");
-    let _ = writeln!(md, "- Revenue, data or SLA impact: _…_\n");
-
-    let _ = writeln!(md, "## Root cause\n");
-    let _ = writeln!(md, "**Immediate:** {}\n", explanation.immediate_cause);
-    match correlated {
-        Some(f) => {
-            let _ = writeln!(md, "**Underlying:** {}\n", n_plus_one_statement(f));
-            if let Some(b) = &f.batch_alternative {
-                let _ = writeln!(
-                    md,
-                    "A batch API already existed: `{}` ({}).\n",
-                    b.name,
-                    link(&b.path, b.span.start.line + 1)
-                );
-            }
-            let _ = writeln!(md, "**Why it reached production:**\n");
-            let _ = writeln!(
-                md,
-                "1. Code review did not catch the remote call inside the loop (it sits behind a helper)."
-            );
-            let _ = writeln!(
-                md,
-                "2. Staging data did not represent production: small collections stay under the timeout."
-            );
-            let _ = writeln!(
-                md,
-                "3. No performance test exercised the endpoint with production-sized inputs.\n"
-            );
-        }
-        None => {
-            let lead = explanation
-                .likely_causes
-                .first()
-                .map(|h| format!("most likely — {} (confirm: {})", h.cause, h.confirm))
-                .unwrap_or_else(|| "_to be confirmed_".to_owned());
-            let _ = writeln!(md, "**Underlying:** {lead}\n");
-            let _ = writeln!(
-                md,
-                "**Why it reached production:** _review, test data, tests, monitoring — which let it through?_\n"
-            );
-        }
-    }
-
-    let _ = writeln!(md, "## What went well\n");
-    let _ = writeln!(
-        md,
-        "- The stack trace named the failing call ({}).",
-        trace
-            .culprit()
-            .map(location)
-            .unwrap_or_else(|| "_where_".to_owned())
-    );
-    let _ = writeln!(
-        md,
-        "- The investigation ranked hypotheses and confirmed one with evidence before changing code."
-    );
-    let _ = writeln!(md, "- _detection, rollback, communication: …_\n");
-
-    let _ = writeln!(md, "## What could be improved\n");
-    let _ = writeln!(
-        md,
-        "- Detection: _how long until we knew; alert on remote latency approaching the client timeout_"
-    );
-    let _ = writeln!(
-        md,
-        "- Review: remote calls inside loops are easy to miss behind helpers."
-    );
-    let _ = writeln!(
-        md,
-        "- Testing: staging data and tests used smaller inputs than production."
-    );
-    let _ = writeln!(
-        md,
-        "- Error reporting: the client only saw a generic 500.\n"
-    );
-
-    let _ = writeln!(md, "## Action items\n");
-    let _ = writeln!(md, "| # | Action | Owner | Due | Status |");
-    let _ = writeln!(md, "|---|---|---|---|---|");
-    let mut items: Vec<String> = Vec::new();
-    if let Some(f) = correlated {
-        items.push(match &f.batch_alternative {
-            Some(b) => format!(
-                "Batch the calls at {} through `{}`, chunked to the batch limit",
-                link(&f.path, f.line()),
-                b.name
-            ),
-            None => format!(
-                "Remove the per-item remote call at {} (batch API or bounded concurrency)",
-                link(&f.path, f.line())
-            ),
-        });
-        items.push(
-            "Regression test that counts remote calls per request (fails on the N+1)".to_owned(),
-        );
-    }
-    items.push("Add the code-review checklist item below".to_owned());
-    items.push("Staging data requirements below: production-sized inputs".to_owned());
-    items.push("Performance test for the endpoint below, in CI or before each release".to_owned());
-    items.push(
-        "Alert when the remote dependency's p99 latency approaches the client timeout".to_owned(),
-    );
-    items.push(
-        "Run `debuglens check --format github` in CI to flag remote calls in loops".to_owned(),
-    );
-    for (n, it) in items.iter().enumerate() {
-        let _ = writeln!(md, "| {} | {it} | _ | _ | open |", n + 1);
-    }
-
-    let _ = writeln!(md, "\n### Code-review checklist item\n");
-    let _ = writeln!(
-        md,
-        "> **Remote calls in loops.** Does any loop over request data (items, ids, rows) make a network call — HTTP, RPC, database query, cache — per iteration, directly or through a helper? If so, use the batch API (respecting its size limit), bounded concurrency, or a prefetch, and state the worst case: max N × per-call latency vs the timeout.\n"
-    );
-    let _ = writeln!(md, "### Staging data requirements\n");
-    let _ = writeln!(
-        md,
-        "- Collection sizes match production: include p50, p95 and the maximum (e.g. requests with 1, 5, 10, 20, 50 and 100 items)."
-    );
-    let _ = writeln!(
-        md,
-        "- Dependencies respond with production-like latency (or staging load tests add it)."
-    );
-    let _ = writeln!(
-        md,
-        "- Data is refreshed from anonymised production shapes every _N weeks_.\n"
-    );
-    let _ = writeln!(md, "### Performance test\n");
-    let _ = writeln!(
-        md,
-        "- Drive the endpoint with inputs of {} items, _k_ requests each, and _c_ concurrent clients.",
-        list(&TEST_SIZES)
-    );
-    let _ = writeln!(
-        md,
-        "- Record success rate and p50/p95 latency per size; fail if p95 exceeds _budget_ or success < 99.9%."
-    );
-    if let Some(f) = correlated {
-        let _ = writeln!(
-            md,
-            "- Count remote calls per request: they must not grow linearly with the items of {}.",
-            collection(f)
-        );
-    }
-    (name, md)
+/// [`incident_report`], with a template error as the `Err`.
+pub fn try_incident_report(
+    trace: &Trace,
+    explanation: &Explanation,
+    correlated: Option<&Finding>,
+    date: &str,
+) -> Result<(String, String), String> {
+    let doc = IncidentDoc {
+        date,
+        trace: TraceFacts::of(trace),
+        explanation,
+        lead: explanation.likely_causes.first(),
+        finding: correlated.map(FindingFacts::of),
+        sizes: list(&TEST_SIZES),
+    };
+    let md = render_doc(
+        "incident_report.md.j2",
+        concat!(
+            include_str!("templates/_plans.md.j2"),
+            include_str!("templates/incident_report.md.j2")
+        ),
+        doc,
+    )?;
+    Ok((plan_name("incidents", date, trace), md))
 }
 
 fn list(sizes: &[usize]) -> String {
@@ -836,160 +645,49 @@ fn list(sizes: &[usize]) -> String {
 /// integration test across collection sizes, error scenarios, a staging script and the
 /// rollout with metrics and rollback criteria.
 pub fn test_plan_markdown(finding: &Finding, batch_limit: usize) -> String {
+    or_error_note(try_test_plan_markdown(finding, batch_limit))
+}
+
+/// [`test_plan_markdown`], with a template error as the `Err`.
+pub fn try_test_plan_markdown(finding: &Finding, batch_limit: usize) -> Result<String, String> {
     let f = finding;
     let limit = batch_limit.max(1);
     let over = 2 * limit + 20;
-    let batch_name = f
-        .batch_alternative
-        .as_ref()
-        .map(|b| format!("`{}`", b.name))
-        .unwrap_or_else(|| "the batch call".to_owned());
     let timeout = timeout_ms(f);
-    let mut md = String::new();
-    let _ = writeln!(
-        md,
-        "# Test plan: batching {} at {}\n",
-        callee(f),
-        link(&f.path, f.line())
-    );
-    let _ = writeln!(
-        md,
-        "The loop {} calls {} once per item of {}. The fix replaces the per-item calls with {batch_name} ({limit} items per call at most). Every test below fails before the fix or guards behaviour the fix must keep.\n",
-        loop_desc(f),
-        callee(f),
-        collection(f)
-    );
-
-    let _ = writeln!(md, "## 1. Unit tests for the batching logic\n");
-    let _ = writeln!(
-        md,
-        "With the remote client replaced by a fake that counts calls:\n"
-    );
-    let _ = writeln!(
-        md,
-        "- [ ] N items → at most ⌈N / {limit}⌉ remote calls, for N = 1, {}, {limit}, {} and {over}.",
-        limit.saturating_sub(1).max(1),
-        limit + 1
-    );
-    let _ = writeln!(
-        md,
-        "- [ ] Every item is still checked exactly once, and each result is mapped back to its own item (order does not matter)."
-    );
-    let _ = writeln!(md, "- [ ] No items → no remote call.");
-    let _ = writeln!(
-        md,
-        "- [ ] The same validation rule as before: an item that was rejected one by one is still rejected.\n"
-    );
-
-    let _ = writeln!(md, "## 2. Integration test across collection sizes\n");
-    let _ = writeln!(
-        md,
-        "Run the whole request path against a fake remote service with production-like latency (~{} per call){}, for N = {}:\n",
-        secs(DEFAULT_CALL_LATENCY_MS),
-        timeout
-            .map(|t| format!(" and the real client timeout ({})", secs(t)))
-            .unwrap_or_default(),
-        list(&TEST_SIZES)
-    );
-    let _ = writeln!(
-        md,
-        "| N | remote calls (max) | before: time | after: time | result |"
-    );
-    let _ = writeln!(md, "|---:|---:|---:|---:|---|");
-    for n in TEST_SIZES {
-        let before = DEFAULT_CALL_LATENCY_MS.saturating_mul(n as u64);
-        let calls = n.div_ceil(limit);
-        let after = DEFAULT_CALL_LATENCY_MS.saturating_mul(calls as u64);
-        let verdict = match timeout {
-            Some(t) if before > t => format!("before: fails (> {})", secs(t)),
-            _ => "_".to_owned(),
-        };
-        let _ = writeln!(
-            md,
-            "| {n} | {calls} | {} | {} | {verdict} |",
-            secs(before),
-            secs(after)
-        );
-    }
-
-    let _ = writeln!(md, "\n## 3. Error scenarios\n");
-    let _ = writeln!(
-        md,
-        "- [ ] **Partial availability** — one item of the batch is unavailable: the request fails (or reports) for exactly that item, as it did before; decide and test whether the whole request fails."
-    );
-    let _ = writeln!(
-        md,
-        "- [ ] **Remote timeout** — {batch_name} times out: the request fails cleanly with the same error handling as before; no per-item retry storm (a fallback to sequential calls, if any, is bounded and logged)."
-    );
-    let _ = writeln!(
-        md,
-        "- [ ] **Batch size over the limit** — {over} items: ⌈{over} / {limit}⌉ = {} calls, none above {limit} items (the service rejects larger batches).",
-        over.div_ceil(limit)
-    );
-    let _ = writeln!(
-        md,
-        "- [ ] **Batch endpoint error** (5xx): handled like before; the fallback path, if added, is counted in a metric.\n"
-    );
-
-    let _ = writeln!(md, "## 4. Staging validation script\n");
-    let _ = writeln!(
-        md,
-        "Generate requests of {} items, run each size _k_ times, and report time and success rate:\n",
-        list(&TEST_SIZES)
-    );
+    let rows = TEST_SIZES
+        .iter()
+        .map(|&n| {
+            let before = DEFAULT_CALL_LATENCY_MS.saturating_mul(n as u64);
+            let calls = n.div_ceil(limit);
+            TestRow {
+                n,
+                calls,
+                before: secs(before),
+                after: secs(DEFAULT_CALL_LATENCY_MS.saturating_mul(calls as u64)),
+                before_fails: timeout.is_some_and(|t| before > t),
+            }
+        })
+        .collect();
     let sizes: Vec<String> = TEST_SIZES.iter().map(|n| n.to_string()).collect();
-    let _ = writeln!(
-        md,
-        "```python\n\
-         import json, statistics, time, urllib.request\n\n\
-         ENDPOINT = \"https://staging.example.com/api/…\"  # the endpoint that runs this loop\n\
-         SIZES = [{}]\n\
-         RUNS = 20\n\n\n\
-         def make_payload(n: int) -> dict:\n    \
-         return {{\"items\": [{{\"sku\": f\"SKU-{{i:04d}}\", \"quantity\": 1}} for i in range(n)]}}  # adapt to the request shape\n\n\n\
-         for n in SIZES:\n    \
-         times, ok = [], 0\n    \
-         for _ in range(RUNS):\n        \
-         req = urllib.request.Request(ENDPOINT, json.dumps(make_payload(n)).encode(), {{\"Content-Type\": \"application/json\"}})\n        \
-         start = time.perf_counter()\n        \
-         try:\n            \
-         with urllib.request.urlopen(req, timeout=60) as resp:\n                \
-         ok += resp.status < 400\n        \
-         except Exception:\n            \
-         pass\n        \
-         times.append(time.perf_counter() - start)\n    \
-         p95 = sorted(times)[int(len(times) * 0.95) - 1]\n    \
-         print(f\"N={{n:>3}}  success {{ok / RUNS:6.1%}}  p50 {{statistics.median(times):5.2f}}s  p95 {{p95:5.2f}}s\")\n\
-         ```\n",
-        sizes.join(", ")
-    );
-    let _ = writeln!(
-        md,
-        "Pass: success rate 100% and p95 under the budget{} for every size, including 100.\n",
-        timeout
-            .map(|t| format!(" ({} client timeout)", secs(t)))
-            .unwrap_or_default()
-    );
-
-    let _ = writeln!(md, "## 5. Rollout\n");
-    let _ = writeln!(
-        md,
-        "- **Strategy:** canary 5% → 25% → 50% → 100%, holding each step ≥ 30 min at normal traffic (or a feature flag that keeps the old path)."
-    );
-    let _ = writeln!(
-        md,
-        "- **Metrics to watch:** error rate (5xx) of the endpoint; latency p50/p95/p99 by item-count bucket; remote calls per request; remote service latency p99; timeouts; batch vs sequential-fallback count."
-    );
-    let _ = writeln!(
-        md,
-        "- **Roll back if:** the error rate rises above the pre-incident baseline; p99 approaches the timeout{}; the fallback path serves > 5% of requests; the remote service rejects batches (limit {limit}).",
-        timeout
-            .map(|t| format!(" ({})", secs(t)))
-            .unwrap_or_default()
-    );
-    let _ = writeln!(
-        md,
-        "- **Communication:** tell support and the owning teams when the canary starts, at 100%, and on rollback."
-    );
-    md
+    let doc = TestPlanDoc {
+        callee: callee(f),
+        here: link(&f.path, f.line()),
+        loop_desc: loop_desc(f),
+        collection: collection(f),
+        batch: f.batch_alternative.as_ref().map(|b| b.name.clone()),
+        limit,
+        below_limit: limit.saturating_sub(1).max(1),
+        over,
+        over_calls: over.div_ceil(limit),
+        latency: secs(DEFAULT_CALL_LATENCY_MS),
+        timeout: timeout.map(secs),
+        sizes: list(&TEST_SIZES),
+        size_list: sizes.join(", "),
+        rows,
+    };
+    render_doc(
+        "test_plan.md.j2",
+        include_str!("templates/test_plan.md.j2"),
+        doc,
+    )
 }

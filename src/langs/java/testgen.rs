@@ -1,8 +1,11 @@
 //! Java: JUnit 5 with Mockito. The client is a Mockito mock whose invocations are counted;
 //! the class under test is built with it (directly, or through a workspace class whose
 //! constructor takes the client).
+//!
+//! The test file's text is the template `templates/testgen/test_file.java.j2` (embedded with
+//! `include_str!`); this module computes what it receives, `JavaTestDoc`, and renders it.
 
-use std::fmt::Write as _;
+use serde::Serialize;
 
 use crate::code::{Lang, summarize};
 use crate::guidance::testgen::{Files, GeneratedTest, SIZES, Subject};
@@ -50,60 +53,55 @@ fn default_return(ty: Option<&str>) -> String {
     }
 }
 
-pub fn generate(
-    s: &Subject,
-    files: Files,
-    listing: &[String],
+/// What `templates/testgen/test_file.java.j2` receives. Java fragments (`call`, `elem_expr`,
+/// the Mockito stubs) are computed here; the template holds the file's text.
+#[derive(Serialize)]
+struct JavaTestDoc {
+    /// Empty for the default package.
+    package: String,
+    imports: Vec<String>,
+    /// The class and method with the loop, the file and line of the flagged call.
+    class: String,
+    entry: String,
+    path: String,
+    line: usize,
+    iterable: Option<String>,
+    /// The mocked client class, its single method and its batch method.
+    client: String,
+    single: String,
+    batch: Option<String>,
     batch_limit: usize,
-) -> Result<GeneratedTest, String> {
-    let class = s
-        .entry
-        .class
-        .clone()
-        .ok_or_else(|| format!("{}:{}: the loop is not in a class method", s.path, s.line))?;
-    let c = s.client.as_ref().ok_or_else(|| {
-        format!(
-            "{}:{}: the remote call is not a method of a client class in the workspace; write the fake by hand",
-            s.path, s.line
-        )
-    })?;
-    let pkg = s.summary.package.clone().unwrap_or_default();
-    let test_root = s
-        .path
-        .split_once("src/main/java/")
-        .map(|(pre, _)| format!("{pre}src/test/java"))
-        .unwrap_or_else(|| "src/test/java".to_owned());
-    let test_class = format!("{class}NPlusOneTest");
-    let path = format!("{test_root}/{}/{test_class}.java", pkg.replace('.', "/"));
+    test_class: String,
+    /// The element type and the expression building the `i`-th element.
+    elem: String,
+    elem_expr: String,
+    sizes: Vec<usize>,
+    /// `client.check(anyString(), anyInt())`, the same with `eq(missing)` first.
+    stub_single: String,
+    missing_matchers: String,
+    /// What the stub returns for an available and an unavailable item.
+    ok: String,
+    unavailable: &'static str,
+    /// The exception the loop throws for an unavailable item.
+    raised: String,
+    call: String,
+}
 
-    // Build the class under test: constructor parameters of the client type get the mock;
-    // workspace classes whose constructor takes the client get `new T(client)`.
+/// The constructor call of the class under test: parameters of the client type get the
+/// mock; workspace classes whose constructor takes the client get `new T(client)`.
+fn subject(s: &Subject, class: &str, client: &str, files: Files, listing: &[String]) -> String {
     let ctor_params = s
         .summary
         .functions
         .iter()
-        .find(|f| f.name == class && f.class.as_deref() == Some(class.as_str()))
+        .find(|f| f.name == class && f.class.as_deref() == Some(class))
         .map(crate::guidance::testgen::own_params)
         .unwrap_or_default();
-    let mut imports = vec![
-        "java.util.List".to_owned(),
-        "java.util.Map".to_owned(),
-        "java.util.stream.IntStream".to_owned(),
-        "org.junit.jupiter.api.Test".to_owned(),
-        "org.junit.jupiter.params.ParameterizedTest".to_owned(),
-        "org.junit.jupiter.params.provider.ValueSource".to_owned(),
-    ];
-    let client_file = files(&c.path).map(|t| summarize(&c.path, Lang::Java, &t));
-    if let Some(cp) = client_file.as_ref().and_then(|cs| cs.package.clone())
-        && cp != pkg
-    {
-        imports.push(format!("{cp}.{}", c.class));
-    }
     let ctor_args: Vec<String> = ctor_params
         .iter()
         .map(|p| {
             let ty = p.type_text.as_deref().unwrap_or("Object").trim().to_owned();
-            if ty == c.class {
+            if ty == client {
                 return "client".to_owned();
             }
             let wraps_client = listing
@@ -114,8 +112,7 @@ pub fn generate(
                     ws.functions.iter().any(|f| {
                         f.name == ty
                             && f.params.len() == 1
-                            && f.params[0].type_text.as_deref().map(str::trim)
-                                == Some(c.class.as_str())
+                            && f.params[0].type_text.as_deref().map(str::trim) == Some(client)
                     })
                 });
             if wraps_client {
@@ -125,8 +122,11 @@ pub fn generate(
             }
         })
         .collect();
-    let subject = format!("new {class}({})", ctor_args.join(", "));
+    format!("new {class}({})", ctor_args.join(", "))
+}
 
+/// The element type of the loop's collection (`List<String>` → `String`) and the entry call.
+fn element_and_call(s: &Subject, subject: &str) -> (String, String) {
     let params = s.entry_params();
     let parts = s.iterable_parts();
     let elem = parts
@@ -145,125 +145,116 @@ pub fn generate(
             _ => java_value(p.type_text.as_deref().unwrap_or("Object"), false),
         })
         .collect();
-    let call = format!("{subject}.{}({})", s.entry.name, args.join(", "));
+    (
+        elem,
+        format!("{subject}.{}({})", s.entry.name, args.join(", ")),
+    )
+}
+
+/// The imports: the JDK and JUnit's, and the client class when it is in another package.
+fn imports(client: &str, client_path: &str, pkg: &str, files: Files) -> Vec<String> {
+    let mut imports: Vec<String> = [
+        "java.util.List",
+        "java.util.Map",
+        "java.util.stream.IntStream",
+        "org.junit.jupiter.api.Test",
+        "org.junit.jupiter.params.ParameterizedTest",
+        "org.junit.jupiter.params.provider.ValueSource",
+    ]
+    .map(str::to_owned)
+    .to_vec();
+    let client_file = files(client_path).map(|t| summarize(client_path, Lang::Java, &t));
+    if let Some(cp) = client_file.as_ref().and_then(|cs| cs.package.clone())
+        && cp != pkg
+    {
+        imports.push(format!("{cp}.{client}"));
+    }
+    imports
+}
+
+/// `src/test/java/<package>/<TestClass>.java`, beside the source tree of `path`.
+fn test_path(path: &str, pkg: &str, test_class: &str) -> String {
+    let test_root = path
+        .split_once("src/main/java/")
+        .map(|(pre, _)| format!("{pre}src/test/java"))
+        .unwrap_or_else(|| "src/test/java".to_owned());
+    format!("{test_root}/{}/{test_class}.java", pkg.replace('.', "/"))
+}
+
+pub fn generate(
+    s: &Subject,
+    files: Files,
+    listing: &[String],
+    batch_limit: usize,
+) -> Result<GeneratedTest, String> {
+    let class = s
+        .entry
+        .class
+        .clone()
+        .ok_or_else(|| format!("{}:{}: the loop is not in a class method", s.path, s.line))?;
+    let c = s.client.as_ref().ok_or_else(|| {
+        format!(
+            "{}:{}: the remote call is not a method of a client class in the workspace; write the fake by hand",
+            s.path, s.line
+        )
+    })?;
+    let pkg = s.summary.package.clone().unwrap_or_default();
+    let test_class = format!("{class}NPlusOneTest");
+    let path = test_path(&s.path, &pkg, &test_class);
+    let imports = imports(&c.class, &c.path, &pkg, files);
+    let subject = subject(s, &class, &c.class, files, listing);
+    let (elem, call) = element_and_call(s, &subject);
     let matchers: Vec<&str> = c
         .params
         .iter()
         .map(|p| matcher(p.type_text.as_deref().unwrap_or("")))
         .collect();
-    let stub_single = format!("client.{}({})", c.method, matchers.join(", "));
-    let batch = s
-        .batch
-        .as_ref()
-        .filter(|b| b.class.as_deref() == Some(c.class.as_str()));
-    let raised = s
-        .raised_in_loop()
-        .first()
-        .cloned()
-        .unwrap_or_else(|| "RuntimeException".to_owned());
-    let missing_matchers: Vec<String> = matchers
-        .iter()
-        .enumerate()
-        .map(|(i, m)| {
-            if i == 0 {
-                "eq(missing)".to_owned()
-            } else {
-                (*m).to_owned()
-            }
-        })
-        .collect();
-    let ok = default_return(c.return_type.as_deref());
-    let unavailable = match c.return_type.as_deref().map(str::trim) {
-        Some("boolean" | "Boolean") => "false",
-        _ => "null",
+    let mut missing_matchers = matchers.clone();
+    if let Some(first) = missing_matchers.first_mut() {
+        *first = "eq(missing)";
+    }
+    let doc = JavaTestDoc {
+        package: pkg,
+        imports,
+        class,
+        entry: s.entry.name.clone(),
+        path: s.path.clone(),
+        line: s.line,
+        iterable: s.loop_iterable.clone(),
+        client: c.class.clone(),
+        single: c.method.clone(),
+        batch: s
+            .batch
+            .as_ref()
+            .filter(|b| b.class.as_deref() == Some(c.class.as_str()))
+            .map(|b| b.method.clone()),
+        batch_limit,
+        test_class: test_class.clone(),
+        elem_expr: java_value(&elem, true),
+        elem,
+        sizes: SIZES.to_vec(),
+        stub_single: format!("client.{}({})", c.method, matchers.join(", ")),
+        missing_matchers: missing_matchers.join(", "),
+        ok: default_return(c.return_type.as_deref()),
+        unavailable: match c.return_type.as_deref().map(str::trim) {
+            Some("boolean" | "Boolean") => "false",
+            _ => "null",
+        },
+        raised: s
+            .raised_in_loop()
+            .first()
+            .cloned()
+            .unwrap_or_else(|| "RuntimeException".to_owned()),
+        call,
     };
-
-    let mut t = String::new();
-    if !pkg.is_empty() {
-        let _ = writeln!(t, "package {pkg};\n");
-    }
-    for i in &imports {
-        let _ = writeln!(t, "import {i};");
-    }
-    let _ = writeln!(
-        t,
-        "\nimport static org.junit.jupiter.api.Assertions.assertThrows;\n\
-         import static org.junit.jupiter.api.Assertions.assertTrue;\n\
-         import static org.mockito.ArgumentMatchers.*;\n\
-         import static org.mockito.Mockito.*;\n"
-    );
-    let _ = writeln!(
-        t,
-        "/**\n * Regression test for the N+1 in {class}.{} ({}:{}), generated by debuglens.\n \
-         * Each element of {} costs one {}.{} call; with {} (up to {batch_limit} items)\n \
-         * N items need at most ceil(N / {batch_limit}) remote calls. Fails while the loop makes one\n \
-         * call per item. Run: mvn test -Dtest={test_class} (or gradle test --tests {test_class})\n */\n\
-         class {test_class} {{\n    \
-         private static final int BATCH_LIMIT = {batch_limit};\n\n    \
-         private final {} client = mock({}.class);\n\n    \
-         private static List<{elem}> makeItems(int n) {{\n        \
-         return IntStream.range(0, n).mapToObj(i -> {}).toList();\n    }}\n\n    \
-         private int remoteCalls() {{\n        \
-         return mockingDetails(client).getInvocations().size();\n    }}\n",
-        s.entry.name,
-        s.path,
-        s.line,
-        s.loop_iterable.as_deref().unwrap_or("the collection"),
-        c.class,
-        c.method,
-        batch
-            .map(|b| format!("{}.{}", c.class, b.method))
-            .unwrap_or_else(|| "a batch API".to_owned()),
-        c.class,
-        c.class,
-        java_value(&elem, true),
-    );
-    let _ = writeln!(
-        t,
-        "    @ParameterizedTest\n    @ValueSource(ints = {{{}}})\n    \
-         void remoteCallsDoNotGrowWithItemCount(int n) {{\n        \
-         when({stub_single}).thenReturn({ok});\n        \
-         List<{elem}> items = makeItems(n);\n\n        \
-         {call};\n\n        \
-         int expected = (n + BATCH_LIMIT - 1) / BATCH_LIMIT;\n        \
-         int calls = remoteCalls();\n        \
-         assertTrue(calls <= expected, () -> n + \" items made \" + calls + \" remote calls; expected at most \" + expected\n                \
-         + \" = ceil(\" + n + \" / \" + BATCH_LIMIT + \"): one call per item is the N+1 at {}:{}\");\n    }}\n",
-        SIZES.map(|n| n.to_string()).join(", "),
-        s.path,
-        s.line
-    );
-    let _ = writeln!(
-        t,
-        "    @Test\n    void partialAvailabilityReportsTheUnavailableItem() {{\n        \
-         when({stub_single}).thenReturn({ok});\n        \
-         List<{elem}> items = makeItems(5);\n        \
-         var missing = \"SKU-%04d\".formatted(2);\n        \
-         when(client.{}({})).thenReturn({unavailable});\n\n        \
-         assertThrows({raised}.class, () -> {call});\n    }}\n",
-        c.method,
-        missing_matchers.join(", ")
-    );
-    let _ = writeln!(
-        t,
-        "    @Test\n    void remoteTimeoutFailsWithoutRetryingPerItem() {{\n        \
-         when({stub_single}).thenThrow(new RuntimeException(new java.net.SocketTimeoutException(\"Read timed out\")));\n        \
-         List<{elem}> items = makeItems(5);\n\n        \
-         assertThrows(RuntimeException.class, () -> {call});\n        \
-         assertTrue(remoteCalls() <= 2, \"one batch call plus at most one fallback\");\n    }}\n"
-    );
-    let _ = writeln!(
-        t,
-        "    @Test\n    void splitsMoreItemsThanTheBatchLimit() {{\n        \
-         when({stub_single}).thenReturn({ok});\n        \
-         int n = 2 * BATCH_LIMIT + 20;\n        \
-         List<{elem}> items = makeItems(n);\n\n        \
-         {call};\n\n        \
-         assertTrue(remoteCalls() <= (n + BATCH_LIMIT - 1) / BATCH_LIMIT, () -> remoteCalls() + \" remote calls for \" + n + \" items\");\n    }}\n}}"
-    );
+    let text = crate::guidance::templates::render(
+        "java/testgen/test_file.java.j2",
+        include_str!("templates/testgen/test_file.java.j2"),
+        doc,
+    )?;
     Ok(GeneratedTest {
         path,
-        text: t,
+        text,
         framework: "JUnit 5 + Mockito".to_owned(),
         run: format!("mvn test -Dtest={test_class}"),
     })

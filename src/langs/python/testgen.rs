@@ -4,9 +4,13 @@
 //! services.inventory, "inventory_client", fake)`), or patches the client class's methods
 //! when the client is reached another way. Test inputs are built from the entry function's
 //! parameter annotations and the dataclass-style fields of the classes they name.
+//!
+//! The test file's text is the template `templates/testgen/test_file.py.j2` (embedded with
+//! `include_str!`); this module computes what it receives, `PyTestDoc`, and renders it.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::fmt::Write as _;
+
+use serde::Serialize;
 
 use crate::code::summary::{FileSummary, Param};
 use crate::code::{Lang, summarize};
@@ -34,6 +38,28 @@ enum Plugin {
 struct Framework {
     runner: Runner,
     plugin: Plugin,
+}
+
+impl Runner {
+    /// The name `templates/testgen/test_file.py.j2` sees.
+    fn key(self) -> &'static str {
+        match self {
+            Runner::Pytest => "pytest",
+            Runner::Unittest => "unittest",
+        }
+    }
+}
+
+impl Plugin {
+    /// The name `templates/testgen/test_file.py.j2` sees.
+    fn key(self) -> &'static str {
+        match self {
+            Plugin::AsyncioAuto => "asyncio_auto",
+            Plugin::AsyncioStrict => "asyncio_strict",
+            Plugin::Anyio => "anyio",
+            Plugin::None => "none",
+        }
+    }
 }
 
 impl Framework {
@@ -165,6 +191,16 @@ struct Ctx<'a> {
 }
 
 impl<'a> Ctx<'a> {
+    fn new(files: Files<'a>, listing: &'a [String]) -> Self {
+        Ctx {
+            files,
+            listing,
+            imports: BTreeMap::new(),
+            plain_imports: BTreeSet::new(),
+            summaries: BTreeMap::new(),
+        }
+    }
+
     fn summary(&mut self, path: &str) -> Option<(String, FileSummary)> {
         if let Some(s) = self.summaries.get(path) {
             return s.clone();
@@ -423,6 +459,25 @@ enum CallStyle {
     Sync,
 }
 
+impl CallStyle {
+    fn of(entry_is_async: bool, fw: &Framework) -> CallStyle {
+        match (entry_is_async, fw.runner, fw.plugin) {
+            (false, _, _) => CallStyle::Sync,
+            (true, Runner::Unittest, _) => CallStyle::Await,
+            (true, Runner::Pytest, Plugin::None) => CallStyle::Run,
+            (true, Runner::Pytest, _) => CallStyle::Await,
+        }
+    }
+
+    fn key(self) -> &'static str {
+        match self {
+            CallStyle::Await => "await",
+            CallStyle::Run => "run",
+            CallStyle::Sync => "sync",
+        }
+    }
+}
+
 pub fn generate(
     s: &Subject,
     files: Files,
@@ -430,87 +485,163 @@ pub fn generate(
     batch_limit: usize,
 ) -> Result<GeneratedTest, String> {
     let fw = Framework::detect(files, listing);
-    let mut cx = Ctx {
-        files,
-        listing,
-        imports: BTreeMap::new(),
-        plain_imports: BTreeSet::new(),
-        summaries: BTreeMap::new(),
-    };
-    let entry = &s.entry;
-    let entry_module = module_of(&s.path, listing);
-    let style = match (entry.is_async, fw.runner, fw.plugin) {
-        (false, _, _) => CallStyle::Sync,
-        (true, Runner::Unittest, _) => CallStyle::Await,
-        (true, Runner::Pytest, Plugin::None) => CallStyle::Run,
-        (true, Runner::Pytest, _) => CallStyle::Await,
-    };
+    let mut cx = Ctx::new(files, listing);
+    let style = CallStyle::of(s.entry.is_async, &fw);
     if style == CallStyle::Run {
         cx.plain_imports.insert("asyncio".to_owned());
     }
     cx.plain_imports.insert("math".to_owned());
-
-    // The fake: which methods, how it is installed.
-    let (fake_class, single, single_params, single_async, result_type, install) = match &s.client {
-        Some(c) => {
-            let fake_class = format!("Counting{}", c.class);
-            let install = match &c.module_receiver {
-                Some(r) => {
-                    let m = module_of(&c.call_path, listing);
-                    cx.plain_imports.insert(m.clone());
-                    Install::Module(m, r.clone())
-                }
-                None => {
-                    let m = module_of(&c.path, listing);
-                    cx.import(&m, &c.class);
-                    Install::Class(c.class.clone())
-                }
-            };
-            (
-                fake_class,
-                c.method.clone(),
-                c.params.clone(),
-                c.is_async,
-                c.return_type.clone().map(|r| (r, c.path.clone())),
-                install,
-            )
-        }
-        None => {
-            // No client class: fake the function the loop calls, where the loop's module
-            // binds it.
-            let callee = s.callee.rsplit('.').next().unwrap_or(&s.callee).to_owned();
-            cx.plain_imports.insert(entry_module.clone());
-            (
-                format!("Counting{}", crate::guidance::testgen::camel(&callee)),
-                callee.clone(),
-                Vec::new(),
-                s.in_async,
-                None,
-                Install::Functions(entry_module.clone()),
-            )
-        }
+    let fake = Fake::of(&mut cx, s, listing);
+    let (result_ann, result_expr) = result_value(&mut cx, fake.result_type.as_ref(), &fake.params);
+    let (elem_ann, elem_expr) = element(&mut cx, s);
+    let call = entry_call(&mut cx, s, listing);
+    let out_of_stock = out_of_stock(&mut cx, s);
+    let (timeout_import, timeout_expr) = timeout_error(s.api.as_deref(), fake.is_async);
+    if let Some(m) = timeout_import {
+        cx.plain_imports.insert(m.to_owned());
+    }
+    let (path, run) = test_path_and_run(s, listing, fw.runner);
+    let key_item = match s.key_attribute() {
+        Some(a) => format!("item.{a}"),
+        None => "item".to_owned(),
     };
-    let batch = s.batch.as_ref().filter(|b| match (&s.client, &b.class) {
+    let doc = PyTestDoc {
+        runner: fw.runner.key(),
+        plugin: fw.plugin.key(),
+        style: style.key(),
+        entry: s.entry.name.clone(),
+        path: s.path.clone(),
+        line: s.line,
+        callee: s.callee.clone(),
+        iterable: s.loop_iterable.clone(),
+        client_method: s
+            .client
+            .as_ref()
+            .map(|c| format!("{}.{}", c.class, c.method)),
+        timeout: s.timeout.clone(),
+        batch_limit,
+        run: run.clone(),
+        sizes: SIZES.to_vec(),
+        batch: batch_of(s).map(|b| BatchDoc::of(b, &result_ann)),
+        fake: FakeDoc::of(fake),
+        result_ann,
+        result_expr,
+        elem_ann,
+        elem_expr,
+        call,
+        key_set: format!("{{{key_item} for item in items}}"),
+        missing_key: key_item.replacen("item", "items[2]", 1),
+        out_of_stock,
+        timeout_exc: timeout_expr
+            .split('(')
+            .next()
+            .unwrap_or("TimeoutError")
+            .to_owned(),
+        timeout_expr: timeout_expr.to_owned(),
+        handles_timeout: handles_timeout(s),
+        test_class: format!(
+            "{}NPlusOneTest",
+            crate::guidance::testgen::camel(&s.entry.name)
+        ),
+        imports: ImportsDoc::of(&cx, listing),
+    };
+    let text = crate::guidance::templates::render(
+        "python/testgen/test_file.py.j2",
+        include_str!("templates/testgen/test_file.py.j2"),
+        doc,
+    )?;
+    Ok(GeneratedTest {
+        path,
+        text,
+        framework: fw.label(),
+        run,
+    })
+}
+
+/// The batch method the fake implements: the client class's own, or any for a faked function.
+fn batch_of(s: &Subject) -> Option<&crate::guidance::testgen::BatchMethod> {
+    s.batch.as_ref().filter(|b| match (&s.client, &b.class) {
         (Some(c), Some(bc)) => *bc == c.class,
         (None, _) => true,
         _ => false,
-    });
-    let key_param = single_params
-        .first()
-        .map(|p| p.name.clone())
-        .unwrap_or_else(|| "key".to_owned());
+    })
+}
 
-    // The fake's per-item result.
-    let (result_ann, result_expr) = result_value(&mut cx, result_type.as_ref(), &single_params);
+/// The counting fake: its class, the single method it counts, how it is installed.
+struct Fake {
+    class: String,
+    single: String,
+    params: Vec<Param>,
+    is_async: bool,
+    /// The single method's return annotation and the file it is written in.
+    result_type: Option<(String, String)>,
+    install: InstallDoc,
+}
 
-    // Inputs: elements of the loop's collection and the entry function's arguments.
+impl Fake {
+    fn of(cx: &mut Ctx, s: &Subject, listing: &[String]) -> Fake {
+        match &s.client {
+            Some(c) => {
+                let install = match &c.module_receiver {
+                    Some(r) => {
+                        let m = module_of(&c.call_path, listing);
+                        cx.plain_imports.insert(m.clone());
+                        InstallDoc {
+                            kind: "module",
+                            target: m,
+                            receiver: r.clone(),
+                        }
+                    }
+                    None => {
+                        let m = module_of(&c.path, listing);
+                        cx.import(&m, &c.class);
+                        InstallDoc {
+                            kind: "class",
+                            target: c.class.clone(),
+                            receiver: String::new(),
+                        }
+                    }
+                };
+                Fake {
+                    class: format!("Counting{}", c.class),
+                    single: c.method.clone(),
+                    params: c.params.clone(),
+                    is_async: c.is_async,
+                    result_type: c.return_type.clone().map(|r| (r, c.path.clone())),
+                    install,
+                }
+            }
+            None => {
+                // No client class: fake the function the loop calls, where the loop's module
+                // binds it.
+                let callee = s.callee.rsplit('.').next().unwrap_or(&s.callee).to_owned();
+                let entry_module = module_of(&s.path, listing);
+                cx.plain_imports.insert(entry_module.clone());
+                Fake {
+                    class: format!("Counting{}", crate::guidance::testgen::camel(&callee)),
+                    single: callee,
+                    params: Vec::new(),
+                    is_async: s.in_async,
+                    result_type: None,
+                    install: InstallDoc {
+                        kind: "functions",
+                        target: entry_module,
+                        receiver: String::new(),
+                    },
+                }
+            }
+        }
+    }
+}
+
+/// The element type of the loop's collection, with the file its name is visible from.
+fn element_type_of(cx: &mut Ctx, s: &Subject) -> Option<(String, String)> {
     let params = s.entry_params();
     let parts = s.iterable_parts();
     let root_param = parts
         .as_ref()
         .and_then(|(root, _)| params.iter().find(|p| p.name == *root));
-    // The element type, with the file its name is visible from.
-    let elem_ty: Option<(String, String)> = match (root_param, parts.as_ref()) {
+    match (root_param, parts.as_ref()) {
         (Some(p), Some((_, attrs))) if attrs.is_empty() => p
             .type_text
             .as_deref()
@@ -529,10 +660,16 @@ pub fn generate(
                     .map(|t| (t, c.path.clone()))
             }),
         _ => None,
-    };
+    }
+}
+
+/// One element of the loop's collection: its annotation and the expression `make_items`
+/// builds it with (distinct per `i`).
+fn element(cx: &mut Ctx, s: &Subject) -> (String, String) {
+    let elem_ty = element_type_of(cx, s);
     let var = s.loop_var.clone().unwrap_or_else(|| "item".to_owned());
     let elem_class = elem_ty.as_ref().and_then(|(t, from)| cx.class(t, from));
-    let (elem_ann, elem_expr) = match (&elem_class, elem_ty.as_ref()) {
+    match (&elem_class, elem_ty.as_ref()) {
         (Some(c), _) => (c.name.clone(), cx.construct(c, None, true, 1)),
         (None, Some((t, from))) if is_builtin(t) => {
             (t.to_owned(), cx.value(Some(t), &var, true, from, 1))
@@ -553,12 +690,18 @@ pub fn generate(
                 )
             }
         }
-    };
-    let key_of = |item: &str| match s.key_attribute() {
-        Some(a) => format!("{item}.{a}"),
-        None => item.to_owned(),
-    };
+    }
+}
 
+/// The call of the entry function with `items` in place of the loop's collection.
+fn entry_call(cx: &mut Ctx, s: &Subject, listing: &[String]) -> String {
+    let entry = &s.entry;
+    let entry_module = module_of(&s.path, listing);
+    let params = s.entry_params();
+    let parts = s.iterable_parts();
+    let root_param = parts
+        .as_ref()
+        .and_then(|(root, _)| params.iter().find(|p| p.name == *root));
     let mut args = Vec::new();
     for p in &params {
         if p.name.starts_with('*') {
@@ -601,11 +744,13 @@ pub fn generate(
             entry.name.clone()
         }
     };
-    let call = format!("{callee_expr}({})", args.join(", "));
+    format!("{callee_expr}({})", args.join(", "))
+}
 
-    // Error scenarios.
+/// The exception the loop raises for an unavailable item, imported where the test can see it.
+fn out_of_stock(cx: &mut Ctx, s: &Subject) -> Option<String> {
     let raised = s.raised_in_loop();
-    let out_of_stock = raised.first().and_then(|name| {
+    raised.first().and_then(|name| {
         let root = name.split('.').next().unwrap_or(name);
         let (module, _) = cx.locate(root, &s.path, 0)?;
         if root == name {
@@ -614,85 +759,17 @@ pub fn generate(
             cx.plain_imports.insert(module);
         }
         Some(name.clone())
-    });
-    let (timeout_import, timeout_expr) = timeout_error(s.api.as_deref(), single_async);
-    if let Some(m) = timeout_import {
-        cx.plain_imports.insert(m.to_owned());
-    }
-    let entry_text = s
-        .text
-        .get(entry.span.start.byte..entry.span.end.byte)
-        .unwrap_or("");
-    let handles_timeout = entry_text
-        .lines()
-        .any(|l| l.trim_start().starts_with("except") && l.contains("Timeout"));
-
-    let w = Writer {
-        s,
-        fw: &fw,
-        style,
-        batch_limit,
-        fake_class,
-        single,
-        single_params,
-        single_async,
-        batch: batch.cloned(),
-        key_param,
-        result_ann,
-        result_expr,
-        install,
-        elem_ann,
-        elem_expr,
-        call,
-        key_item: key_of("item"),
-        out_of_stock,
-        timeout_expr: timeout_expr.to_owned(),
-        handles_timeout,
-    };
-    let body = w.body();
-
-    let dir = tests_dir(listing, is_test_file, "tests");
-    let path = join(
-        &dir,
-        &format!("test_{}_n_plus_one.py", snake(stem(&s.path))),
-    );
-    let mut text = String::new();
-    let _ = writeln!(text, "{}", w.docstring(&path));
-    let _ = writeln!(text, "from __future__ import annotations\n");
-    for m in &cx.plain_imports {
-        if !cx.imports.contains_key(m) && !is_workspace_module(m, listing) {
-            let _ = writeln!(text, "import {m}");
-        }
-    }
-    let _ = writeln!(text, "from typing import Any\n");
-    if fw.runner == Runner::Pytest {
-        let _ = writeln!(text, "import pytest\n");
-    } else {
-        let _ = writeln!(text, "import unittest\nfrom unittest import mock\n");
-    }
-    for m in &cx.plain_imports {
-        if is_workspace_module(m, listing) {
-            let _ = writeln!(text, "import {m}");
-        }
-    }
-    for (m, names) in &cx.imports {
-        let names: Vec<&str> = names.iter().map(String::as_str).collect();
-        let _ = writeln!(text, "from {m} import {}", names.join(", "));
-    }
-    text.push_str(&body);
-    let run = match fw.runner {
-        Runner::Pytest => format!("python3 -m pytest -q {path}"),
-        Runner::Unittest => format!(
-            "python3 -m unittest {}",
-            path.strip_suffix(".py").unwrap_or(&path).replace('/', ".")
-        ),
-    };
-    Ok(GeneratedTest {
-        path,
-        text,
-        framework: fw.label(),
-        run,
     })
+}
+
+/// The entry function catches a timeout itself.
+fn handles_timeout(s: &Subject) -> bool {
+    let entry = &s.entry;
+    s.text
+        .get(entry.span.start.byte..entry.span.end.byte)
+        .unwrap_or("")
+        .lines()
+        .any(|l| l.trim_start().starts_with("except") && l.contains("Timeout"))
 }
 
 fn is_workspace_module(m: &str, listing: &[String]) -> bool {
@@ -771,535 +848,256 @@ fn result_value(
     (c.name.clone(), format!("{}({})", c.name, args.join(", ")))
 }
 
-enum Install {
-    /// `monkeypatch.setattr(module, "receiver", fake)`.
-    Module(String, String),
-    /// Patch the methods on the client class.
-    Class(String),
-    /// Patch the functions where the entry module binds them.
-    Functions(String),
+/// How the fake is installed, in `templates/testgen/test_file.py.j2`.
+#[derive(Serialize)]
+struct InstallDoc {
+    /// `module`: replace `target.receiver` (a module-level client) with the fake;
+    /// `class`: patch the methods on the client class `target`;
+    /// `functions`: patch the functions where the entry module `target` binds them.
+    kind: &'static str,
+    target: String,
+    receiver: String,
 }
 
-struct Writer<'a> {
-    s: &'a Subject,
-    fw: &'a Framework,
-    style: CallStyle,
-    batch_limit: usize,
-    fake_class: String,
-    single: String,
-    single_params: Vec<Param>,
-    single_async: bool,
-    batch: Option<crate::guidance::testgen::BatchMethod>,
-    key_param: String,
-    result_ann: String,
-    result_expr: String,
-    install: Install,
-    elem_ann: String,
-    elem_expr: String,
-    call: String,
-    key_item: String,
-    out_of_stock: Option<String>,
-    timeout_expr: String,
-    handles_timeout: bool,
+/// The batch method the fake implements, in `templates/testgen/test_file.py.j2`.
+#[derive(Serialize)]
+struct BatchDoc {
+    /// `InventoryClient.check_batch`.
+    qualified: String,
+    method: String,
+    is_async: bool,
+    /// Its first parameter's name (`rows`).
+    rows: String,
+    /// The fake's return annotation and the expression it returns.
+    annotation: String,
+    returns: &'static str,
 }
 
-impl Writer<'_> {
-    fn entry(&self) -> &str {
-        &self.s.entry.name
-    }
-
-    fn docstring(&self, path: &str) -> String {
-        let s = self.s;
-        let target = match &s.client {
-            Some(c) => format!("`{}.{}`", c.class, c.method),
-            None => format!("`{}`", self.single),
-        };
-        let timeout = s
-            .timeout
-            .as_deref()
-            .map(|t| format!(" ({t})"))
-            .unwrap_or_default();
-        let batch = match &self.batch {
-            Some(b) => format!(
-                "`{}` checks up to {} items per call, so N items need at most\nceil(N / {}) remote calls.",
-                qualified(b),
-                self.batch_limit,
-                self.batch_limit
-            ),
-            None => format!(
-                "No batch API was found; with one that takes up to {} items, N items need at most\nceil(N / {}) remote calls.",
-                self.batch_limit, self.batch_limit
-            ),
-        };
-        let run = match self.fw.runner {
-            Runner::Pytest => format!("python3 -m pytest -q {path}"),
-            Runner::Unittest => format!(
-                "python3 -m unittest {}",
-                path.strip_suffix(".py").unwrap_or(path).replace('/', ".")
-            ),
-        };
-        format!(
-            "\"\"\"Regression test for the N+1 in `{entry}` ({path_}:{line}).\n\n\
-             Generated by debuglens. `{entry}` calls `{callee}` once per item of\n\
-             `{iter}`, and each call reaches {target} over the network{timeout}.\n\
-             {batch} The size test fails while the loop makes one call per item\n\
-             and passes once the calls are batched; the error-scenario tests pin the behaviour\n\
-             the fix must keep (partial availability, a remote timeout, more items than the\n\
-             batch limit).\n\n\
-             Run: {run}\n\"\"\"",
-            entry = self.entry(),
-            path_ = s.path,
-            line = s.line,
-            callee = s.callee,
-            iter = s.loop_iterable.as_deref().unwrap_or("the collection"),
-        )
-    }
-
-    fn def_kw(&self) -> &'static str {
-        if self.style == CallStyle::Await {
-            "async def"
-        } else {
-            "def"
-        }
-    }
-
-    fn method_def(&self, is_async: bool) -> &'static str {
-        if is_async { "async def" } else { "def" }
-    }
-
-    fn body(&self) -> String {
-        let mut t = String::new();
-        let fake = &self.fake_class;
-        let _ = writeln!(t, "\nBATCH_LIMIT = {}", self.batch_limit);
-        let sizes: Vec<String> = SIZES.iter().map(|n| n.to_string()).collect();
-        let _ = writeln!(t, "SIZES = [{}]", sizes.join(", "));
-        if self.fw.runner == Runner::Pytest {
-            match self.fw.plugin {
-                Plugin::AsyncioStrict if self.style == CallStyle::Await => {
-                    let _ = writeln!(t, "\npytestmark = pytest.mark.asyncio");
-                }
-                Plugin::Anyio if self.style == CallStyle::Await => {
-                    let _ = writeln!(
-                        t,
-                        "\npytestmark = pytest.mark.anyio\n\n\n@pytest.fixture\ndef anyio_backend() -> str:\n    return \"asyncio\""
-                    );
-                }
-                _ => {}
-            }
-        }
-
-        // The counting fake.
-        let _ = writeln!(
-            t,
-            "\n\ndef _row_args(row: Any) -> tuple[Any, ...]:\n    \
-             \"\"\"One batch row as the single call's arguments: tuples, dicts or bare keys.\"\"\"\n    \
-             if isinstance(row, (tuple, list)):\n        return tuple(row)\n    \
-             if isinstance(row, dict):\n        return tuple(row.values())\n    \
-             return (row,)"
-        );
-        let replaced = match &self.install {
-            Install::Module(m, r) => format!("`{m}.{r}`"),
-            Install::Class(c) => format!("`{c}`'s remote methods"),
-            Install::Functions(m) => format!("`{m}.{}`", self.single),
-        };
-        let _ = writeln!(
-            t,
-            "\n\nclass {fake}:\n    \
-             \"\"\"Stands in for {replaced}: counts remote calls, never touches the network.\"\"\"\n\n    \
-             def __init__(\n        self,\n        *,\n        unavailable: frozenset[Any] = frozenset(),\n        \
-             fail_with: BaseException | None = None,\n    ) -> None:\n        \
-             self.unavailable = unavailable\n        \
-             self.fail_with = fail_with\n        \
-             self.single_calls = 0\n        \
-             self.batch_sizes: list[int] = []\n        \
-             self.checked: list[Any] = []\n\n    \
-             @property\n    def remote_calls(self) -> int:\n        \
-             return self.single_calls + len(self.batch_sizes)\n"
-        );
-        let key = &self.key_param;
-        let rest_params: Vec<String> = self
-            .single_params
-            .iter()
-            .skip(1)
-            .filter(|p| !p.name.starts_with('*'))
-            .map(|p| {
-                let d = if p.type_text.as_deref().is_some_and(|t| t.contains("int"))
-                    || is_numeric_name(&p.name)
-                {
-                    "1"
-                } else {
-                    "None"
-                };
-                format!(
-                    ", {}: {} = {d}",
-                    p.name,
-                    fake_annotation(p.type_text.as_deref())
-                )
-            })
-            .collect();
-        let _ = writeln!(
-            t,
-            "    def _result(self, {key}: {}{}) -> {}:\n        \
-             self.checked.append({key})\n        \
-             available = {key} not in self.unavailable\n        \
-             return {}\n",
-            fake_annotation(
-                self.single_params
-                    .first()
-                    .and_then(|p| p.type_text.as_deref())
-            ),
-            rest_params.concat(),
-            self.result_ann,
-            self.result_expr
-        );
-        let single_sig = if self.single_params.is_empty() {
-            "*args: Any, **kwargs: Any".to_owned()
-        } else {
-            self.single_params
-                .iter()
-                .filter(|p| !p.name.starts_with('*'))
-                .map(|p| format!("{}: {}", p.name, fake_annotation(p.type_text.as_deref())))
-                .collect::<Vec<_>>()
-                .join(", ")
-        };
-        let single_args = if self.single_params.is_empty() {
-            "*args".to_owned()
-        } else {
-            self.single_params
-                .iter()
-                .filter(|p| !p.name.starts_with('*'))
-                .map(|p| p.name.clone())
-                .collect::<Vec<_>>()
-                .join(", ")
-        };
-        let self_param = if matches!(self.install, Install::Module(..) | Install::Functions(_)) {
-            ""
-        } else {
-            // Patched onto the class: the client instance arrives as the first argument.
-            "_client: Any, "
-        };
-        let _ = writeln!(
-            t,
-            "    {} {}(self, {self_param}{single_sig}) -> {}:\n        \
-             self.single_calls += 1\n        \
-             if self.fail_with is not None:\n            raise self.fail_with\n        \
-             return self._result({single_args})",
-            self.method_def(self.single_async),
-            self.single,
-            self.result_ann,
-        );
-        if let Some(b) = &self.batch {
-            let rows = b
+impl BatchDoc {
+    fn of(b: &crate::guidance::testgen::BatchMethod, result_ann: &str) -> BatchDoc {
+        BatchDoc {
+            qualified: qualified(b),
+            method: b.method.clone(),
+            is_async: b.is_async,
+            rows: b
                 .params
                 .first()
                 .map(|p| p.name.clone())
-                .unwrap_or_else(|| "rows".to_owned());
-            let _ = writeln!(
-                t,
-                "\n    {} {}(self, {self_param}{rows}: Any) -> {}:\n        \
-                 batch = list({rows})\n        \
-                 self.batch_sizes.append(len(batch))\n        \
-                 if len(batch) > BATCH_LIMIT:\n            \
-                 # The real service rejects oversized batches.\n            \
-                 raise ValueError(f\"{} accepts at most {{BATCH_LIMIT}} items, got {{len(batch)}}\")\n        \
-                 if self.fail_with is not None:\n            raise self.fail_with\n        \
-                 return {}",
-                self.method_def(b.is_async),
-                b.method,
-                batch_annotation(b.return_type.as_deref(), &self.result_ann),
-                b.method,
-                batch_return(b.return_type.as_deref()),
-            );
+                .unwrap_or_else(|| "rows".to_owned()),
+            annotation: batch_annotation(b.return_type.as_deref(), result_ann),
+            returns: batch_return(b.return_type.as_deref()),
         }
-
-        // Installing it.
-        let _ = writeln!(t, "{}", self.install_fn());
-
-        // Inputs.
-        let _ = writeln!(
-            t,
-            "\n\ndef make_items(n: int) -> list[{}]:\n    \
-             \"\"\"n distinct elements of `{}`.\"\"\"\n    \
-             return [{} for i in range(n)]",
-            self.elem_ann,
-            self.s.loop_iterable.as_deref().unwrap_or("the collection"),
-            self.elem_expr
-        );
-        let (kw, ret) = match self.style {
-            CallStyle::Await => ("async def", format!("await {}", self.call)),
-            CallStyle::Run => ("def", format!("asyncio.run({})", self.call)),
-            CallStyle::Sync => ("def", self.call.clone()),
-        };
-        let _ = writeln!(
-            t,
-            "\n\n{kw} run_{entry}(items: list[{}]) -> Any:\n    return {ret}",
-            self.elem_ann,
-            entry = self.entry()
-        );
-
-        match self.fw.runner {
-            Runner::Pytest => self.pytest_tests(&mut t),
-            Runner::Unittest => self.unittest_tests(&mut t),
-        }
-        t
     }
+}
 
-    fn install_fn(&self) -> String {
-        let fake = &self.fake_class;
-        let mut lines = Vec::new();
-        let (patch, arg) = match self.fw.runner {
-            Runner::Pytest => ("monkeypatch.setattr", "monkeypatch: pytest.MonkeyPatch, "),
-            Runner::Unittest => ("_patch", ""),
-        };
-        match &self.install {
-            Install::Module(m, r) => lines.push(format!("{patch}({m}, \"{r}\", fake)")),
-            Install::Class(c) => {
-                lines.push(format!("{patch}({c}, \"{0}\", fake.{0})", self.single));
-                if let Some(b) = &self.batch {
-                    lines.push(format!("{patch}({c}, \"{0}\", fake.{0})", b.method));
-                }
-            }
-            Install::Functions(m) => {
-                lines.push(format!("{patch}({m}, \"{0}\", fake.{0})", self.single));
-                if let Some(b) = &self.batch {
-                    lines.push(format!(
-                        "# Rebinds the batch function where the module under test will look it up.\n    \
-                         {}({m}, \"{1}\", fake.{1}{2})",
-                        patch,
-                        b.method,
-                        if self.fw.runner == Runner::Pytest { ", raising=False" } else { "" }
-                    ));
-                }
-            }
-        }
-        let helper = if self.fw.runner == Runner::Unittest {
-            "    def _patch(target: Any, name: str, value: Any) -> None:\n        \
-             patcher = mock.patch.object(target, name, value, create=True)\n        \
-             patcher.start()\n        \
-             case.addCleanup(patcher.stop)\n\n"
-        } else {
-            ""
-        };
-        let case = if self.fw.runner == Runner::Unittest {
-            "case: unittest.TestCase, "
-        } else {
-            ""
-        };
-        let mut out = format!(
-            "\n\ndef install({arg}{case}fake: {fake}) -> {fake}:\n{helper}    {}\n    return fake",
-            lines.join("\n    ")
-        );
-        if self.fw.runner == Runner::Pytest {
-            let _ = write!(
-                out,
-                "\n\n\n@pytest.fixture\ndef fake_client(monkeypatch: pytest.MonkeyPatch) -> {fake}:\n    \
-                 return install(monkeypatch, {fake}())"
-            );
-        }
-        out
-    }
+/// One `from module import names` line.
+#[derive(Serialize)]
+struct FromImport {
+    module: String,
+    names: Vec<String>,
+}
 
-    fn key_set(&self) -> String {
-        format!("{{{} for item in items}}", self.key_item)
-    }
+/// A parameter of the fake's `_result` after the key: `name: annotation = default`.
+#[derive(Serialize)]
+struct ParamDoc {
+    name: String,
+    annotation: String,
+    default: &'static str,
+}
 
-    fn count_message(&self, calls: &str, n: &str) -> String {
-        let batch = self
-            .batch
-            .as_ref()
-            .map(|b| format!("{{len({calls}.batch_sizes)}} x {}", b.method))
-            .unwrap_or_else(|| "no batch API".to_owned());
-        format!(
-            "(\n        f\"{{{n}}} items made {{{calls}.remote_calls}} remote calls \"\n        \
-             f\"({{{calls}.single_calls}} x {}, {batch}); \"\n        \
-             f\"expected at most {{expected}} = ceil({{{n}}} / {{BATCH_LIMIT}}). \"\n        \
-             \"One call per item is the N+1 flagged at {}:{}.\"\n    )",
-            self.single, self.s.path, self.s.line
-        )
-    }
+/// What `templates/testgen/test_file.py.j2` receives. Python fragments (`call`, `elem_expr`,
+/// `result_expr`, signatures) are computed here; the template holds the file's text.
+#[derive(Serialize)]
+struct PyTestDoc {
+    /// `pytest` or `unittest`.
+    runner: &'static str,
+    /// `asyncio_auto`, `asyncio_strict`, `anyio` or `none`.
+    plugin: &'static str,
+    /// How the test calls the entry function: `await`, `run` (`asyncio.run`) or `sync`.
+    style: &'static str,
+    /// The entry function, the file and line of the flagged call, the callee.
+    entry: String,
+    path: String,
+    line: usize,
+    callee: String,
+    /// The loop's collection as written.
+    iterable: Option<String>,
+    /// `Class.method` of the remote client the loop reaches, if it is a workspace class.
+    client_method: Option<String>,
+    /// The client timeout literal.
+    timeout: Option<String>,
+    batch_limit: usize,
+    /// The command that runs this test.
+    run: String,
+    sizes: Vec<usize>,
+    batch: Option<BatchDoc>,
+    #[serde(flatten)]
+    fake: FakeDoc,
+    /// The fake result's annotation and expression.
+    result_ann: String,
+    result_expr: String,
+    /// One element's annotation and the expression building the `i`-th.
+    elem_ann: String,
+    elem_expr: String,
+    /// The entry call with `items`.
+    call: String,
+    /// `{item.sku for item in items}` and the key of `items[2]`.
+    key_set: String,
+    missing_key: String,
+    /// The exception the loop raises for an unavailable item.
+    out_of_stock: Option<String>,
+    /// The timeout the fake raises, and its exception class.
+    timeout_expr: String,
+    timeout_exc: String,
+    handles_timeout: bool,
+    /// The unittest class.
+    test_class: String,
+    #[serde(flatten)]
+    imports: ImportsDoc,
+}
 
-    fn pytest_tests(&self, t: &mut String) {
-        let fake = &self.fake_class;
-        let entry = self.entry();
-        let def = self.def_kw();
-        let aw = if self.style == CallStyle::Await {
-            "await "
-        } else {
-            ""
-        };
-        let _ = writeln!(
-            t,
-            "\n\n@pytest.mark.parametrize(\"n\", SIZES)\n\
-             {def} test_{entry}_remote_calls_do_not_grow_with_item_count(n: int, fake_client: {fake}) -> None:\n    \
-             items = make_items(n)\n\n    \
-             {aw}run_{entry}(items)\n\n    \
-             expected = math.ceil(n / BATCH_LIMIT)\n    \
-             assert set(fake_client.checked) == {keys}, \"every item must still be checked\"\n    \
-             assert fake_client.remote_calls <= expected, {msg}",
-            keys = self.key_set(),
-            msg = self.count_message("fake_client", "n"),
-        );
-        // Partial availability.
-        let _ = writeln!(
-            t,
-            "\n\n{def} test_{entry}_partial_availability(monkeypatch: pytest.MonkeyPatch) -> None:\n    \
-             items = make_items(5)\n    \
-             missing = {}\n    \
-             {}install(monkeypatch, {fake}(unavailable=frozenset({{missing}})))\n",
-            self.key_item.replacen("item", "items[2]", 1),
-            if self.out_of_stock.is_some() {
-                ""
-            } else {
-                "fake = "
+/// The counting fake in `templates/testgen/test_file.py.j2` (flattened into [`PyTestDoc`]).
+#[derive(Serialize)]
+struct FakeDoc {
+    /// The fake's class name and the single method it counts.
+    fake: String,
+    single: String,
+    single_async: bool,
+    /// The single method's first parameter (the key `_result` records) and its annotation.
+    key: String,
+    key_annotation: String,
+    rest_params: Vec<ParamDoc>,
+    /// The single method's parameters and the arguments it passes on to `_result`.
+    single_sig: String,
+    single_args: String,
+    /// `_client: Any, ` when the fake's methods are patched onto the client class.
+    self_param: &'static str,
+    install: InstallDoc,
+}
+
+impl FakeDoc {
+    fn of(fake: Fake) -> FakeDoc {
+        FakeDoc {
+            fake: fake.class.clone(),
+            single: fake.single.clone(),
+            single_async: fake.is_async,
+            key: fake
+                .params
+                .first()
+                .map(|p| p.name.clone())
+                .unwrap_or_else(|| "key".to_owned()),
+            key_annotation: fake_annotation(
+                fake.params.first().and_then(|p| p.type_text.as_deref()),
+            ),
+            rest_params: rest_params(&fake.params),
+            single_sig: single_sig(&fake.params),
+            single_args: single_args(&fake.params),
+            self_param: match fake.install {
+                InstallDoc { kind: "class", .. } => "_client: Any, ",
+                _ => "",
             },
-        );
-        match &self.out_of_stock {
-            Some(exc) => {
-                let _ = writeln!(
-                    t,
-                    "    with pytest.raises({exc}) as excinfo:\n        {aw}run_{entry}(items)\n\n    \
-                     assert str(missing) in str(excinfo.value)"
-                );
-            }
-            None => {
-                let _ = writeln!(
-                    t,
-                    "    {aw}run_{entry}(items)\n\n    \
-                     # TODO: assert how {entry} reports the unavailable item.\n    \
-                     assert missing in fake.checked"
-                );
-            }
+            install: fake.install,
         }
-        // Remote timeout.
-        let _ = writeln!(
-            t,
-            "\n\n{def} test_{entry}_remote_timeout(monkeypatch: pytest.MonkeyPatch) -> None:\n    \
-             fake = install(monkeypatch, {fake}(fail_with={}))\n",
-            self.timeout_expr
-        );
-        if self.handles_timeout {
-            let _ = writeln!(
-                t,
-                "    # {entry} handles the timeout itself.\n    {aw}run_{entry}(make_items(5))"
-            );
-        } else {
-            let exc = self
-                .timeout_expr
-                .split('(')
-                .next()
-                .unwrap_or("TimeoutError");
-            let _ = writeln!(
-                t,
-                "    # The timeout fails the request (the endpoint answers 500); it is not retried per item.\n    \
-                 with pytest.raises({exc}):\n        {aw}run_{entry}(make_items(5))\n"
-            );
-        }
-        let _ = writeln!(
-            t,
-            "    # One batch call plus at most one sequential fallback; retrying per item hides the N+1.\n    \
-             assert fake.remote_calls <= 2, f\"{{fake.remote_calls}} remote calls after a timeout\""
-        );
-        // More items than the batch limit.
-        let _ = writeln!(
-            t,
-            "\n\n{def} test_{entry}_splits_more_items_than_the_batch_limit(fake_client: {fake}) -> None:\n    \
-             n = 2 * BATCH_LIMIT + 20\n    \
-             items = make_items(n)\n\n    \
-             {aw}run_{entry}(items)\n\n    \
-             expected = math.ceil(n / BATCH_LIMIT)\n    \
-             assert len(fake_client.checked) == n\n    \
-             assert fake_client.remote_calls <= expected, {msg}\n    \
-             assert all(size <= BATCH_LIMIT for size in fake_client.batch_sizes), fake_client.batch_sizes",
-            msg = self.count_message("fake_client", "n"),
-        );
     }
+}
 
-    fn unittest_tests(&self, t: &mut String) {
-        let fake = &self.fake_class;
-        let entry = self.entry();
-        let base = if self.style == CallStyle::Await {
-            "unittest.IsolatedAsyncioTestCase"
-        } else {
-            "unittest.TestCase"
-        };
-        let def = self.def_kw();
-        let aw = if self.style == CallStyle::Await {
-            "await "
-        } else {
-            ""
-        };
-        let class = format!("{}NPlusOneTest", crate::guidance::testgen::camel(entry));
-        let msg = self
-            .count_message("fake", "n")
-            .replace("\n    ", "\n            ");
-        let _ = writeln!(
-            t,
-            "\n\nclass {class}({base}):\n    \
-             {def} test_remote_calls_do_not_grow_with_item_count(self) -> None:\n        \
-             for n in SIZES:\n            with self.subTest(n=n):\n                \
-             fake = install(self, {fake}())\n                \
-             items = make_items(n)\n                \
-             {aw}run_{entry}(items)\n                \
-             expected = math.ceil(n / BATCH_LIMIT)\n                \
-             self.assertEqual(set(fake.checked), {keys})\n                \
-             self.assertLessEqual(fake.remote_calls, expected, {msg})\n",
-            keys = self.key_set(),
-            msg = msg.replace("\n            ", "\n                    "),
-        );
-        let _ = writeln!(
-            t,
-            "    {def} test_partial_availability(self) -> None:\n        \
-             items = make_items(5)\n        \
-             missing = {}\n        \
-             fake = install(self, {fake}(unavailable=frozenset({{missing}})))",
-            self.key_item.replacen("item", "items[2]", 1),
-        );
-        match &self.out_of_stock {
-            Some(exc) => {
-                let _ = writeln!(
-                    t,
-                    "        with self.assertRaises({exc}) as ctx:\n            {aw}run_{entry}(items)\n        \
-                     self.assertIn(str(missing), str(ctx.exception))\n"
-                );
-            }
-            None => {
-                let _ = writeln!(
-                    t,
-                    "        {aw}run_{entry}(items)\n        self.assertIn(missing, fake.checked)\n"
-                );
-            }
+/// The import lines of `templates/testgen/test_file.py.j2` (flattened into [`PyTestDoc`]).
+#[derive(Serialize)]
+struct ImportsDoc {
+    /// `import m` lines: standard library and third-party, then workspace modules.
+    stdlib_imports: Vec<String>,
+    workspace_imports: Vec<String>,
+    from_imports: Vec<FromImport>,
+}
+
+impl ImportsDoc {
+    fn of(cx: &Ctx, listing: &[String]) -> ImportsDoc {
+        ImportsDoc {
+            stdlib_imports: cx
+                .plain_imports
+                .iter()
+                .filter(|m| !cx.imports.contains_key(*m) && !is_workspace_module(m, listing))
+                .cloned()
+                .collect(),
+            workspace_imports: cx
+                .plain_imports
+                .iter()
+                .filter(|m| is_workspace_module(m, listing))
+                .cloned()
+                .collect(),
+            from_imports: cx
+                .imports
+                .iter()
+                .map(|(module, names)| FromImport {
+                    module: module.clone(),
+                    names: names.iter().cloned().collect(),
+                })
+                .collect(),
         }
-        let exc = self
-            .timeout_expr
-            .split('(')
-            .next()
-            .unwrap_or("TimeoutError");
-        let _ = writeln!(
-            t,
-            "    {def} test_remote_timeout(self) -> None:\n        \
-             fake = install(self, {fake}(fail_with={}))",
-            self.timeout_expr
-        );
-        if self.handles_timeout {
-            let _ = writeln!(t, "        {aw}run_{entry}(make_items(5))");
-        } else {
-            let _ = writeln!(
-                t,
-                "        with self.assertRaises({exc}):\n            {aw}run_{entry}(make_items(5))"
-            );
-        }
-        let _ = writeln!(
-            t,
-            "        self.assertLessEqual(fake.remote_calls, 2)\n\n    \
-             {def} test_splits_more_items_than_the_batch_limit(self) -> None:\n        \
-             fake = install(self, {fake}())\n        \
-             n = 2 * BATCH_LIMIT + 20\n        \
-             {aw}run_{entry}(make_items(n))\n        \
-             self.assertEqual(len(fake.checked), n)\n        \
-             self.assertLessEqual(fake.remote_calls, math.ceil(n / BATCH_LIMIT))\n\n\n\
-             if __name__ == \"__main__\":\n    unittest.main()"
-        );
     }
+}
+
+/// Where the test goes (next to the project's tests) and the command that runs it.
+fn test_path_and_run(s: &Subject, listing: &[String], runner: Runner) -> (String, String) {
+    let dir = tests_dir(listing, is_test_file, "tests");
+    let path = join(
+        &dir,
+        &format!("test_{}_n_plus_one.py", snake(stem(&s.path))),
+    );
+    let run = match runner {
+        Runner::Pytest => format!("python3 -m pytest -q {path}"),
+        Runner::Unittest => format!(
+            "python3 -m unittest {}",
+            path.strip_suffix(".py").unwrap_or(&path).replace('/', ".")
+        ),
+    };
+    (path, run)
+}
+
+/// The parameters of `_result` after the key.
+fn rest_params(params: &[Param]) -> Vec<ParamDoc> {
+    params
+        .iter()
+        .skip(1)
+        .filter(|p| !p.name.starts_with('*'))
+        .map(|p| ParamDoc {
+            name: p.name.clone(),
+            annotation: fake_annotation(p.type_text.as_deref()),
+            default: if p.type_text.as_deref().is_some_and(|t| t.contains("int"))
+                || is_numeric_name(&p.name)
+            {
+                "1"
+            } else {
+                "None"
+            },
+        })
+        .collect()
+}
+
+/// The fake single method's parameters.
+fn single_sig(params: &[Param]) -> String {
+    if params.is_empty() {
+        return "*args: Any, **kwargs: Any".to_owned();
+    }
+    params
+        .iter()
+        .filter(|p| !p.name.starts_with('*'))
+        .map(|p| format!("{}: {}", p.name, fake_annotation(p.type_text.as_deref())))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The arguments the fake single method passes to `_result`.
+fn single_args(params: &[Param]) -> String {
+    if params.is_empty() {
+        return "*args".to_owned();
+    }
+    params
+        .iter()
+        .filter(|p| !p.name.starts_with('*'))
+        .map(|p| p.name.clone())
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn qualified(b: &crate::guidance::testgen::BatchMethod) -> String {

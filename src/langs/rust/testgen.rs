@@ -1,8 +1,11 @@
 //! Rust: an integration test under `tests/`, `#[tokio::test]` when the loop is async. The
 //! remote side is a counting HTTP server on a std `TcpListener` (no extra dev-dependencies);
 //! the client is built with its `new(base_url)` constructor when it has one.
+//!
+//! The test file's text is the template `templates/testgen/test_file.rs.j2` (embedded with
+//! `include_str!`); this module computes what it receives, `RustTestDoc`, and renders it.
 
-use std::fmt::Write as _;
+use serde::Serialize;
 
 use crate::code::{Lang, summarize};
 use crate::guidance::testgen::{Files, GeneratedTest, SIZES, Subject, snake, stem};
@@ -46,42 +49,56 @@ fn rust_value(ty: &str, name: &str) -> String {
     }
 }
 
-pub fn generate(
-    s: &Subject,
-    files: Files,
-    listing: &[String],
+/// What `templates/testgen/test_file.rs.j2` receives. Rust fragments (`call`, `client_expr`,
+/// the `use` paths) are computed here; the template holds the file's text.
+#[derive(Serialize)]
+struct RustTestDoc {
+    /// The entry function, the file and line of the flagged call, the loop's collection.
+    entry: String,
+    path: String,
+    line: usize,
+    iterable: Option<String>,
     batch_limit: usize,
-) -> Result<GeneratedTest, String> {
-    let krate = crate_name(files, listing);
-    let path = format!("tests/{}_n_plus_one.rs", snake(stem(&s.path)));
-    let module = module_path(&s.path);
-    let item_path = |name: &str| {
-        if module.is_empty() {
-            format!("{krate}::{name}")
-        } else {
-            format!("{krate}::{module}::{name}")
-        }
-    };
-    let is_async = s.entry.is_async;
+    /// The test target's name (`cargo test --test <name>`).
+    test_name: String,
+    /// Paths for `use` lines after the standard library's.
+    uses: Vec<String>,
+    /// The entry function is async: `#[tokio::test]`.
+    is_async: bool,
+    /// `snake_case` of the entry function, in the test names.
+    name: String,
+    sizes: Vec<usize>,
+    /// Builds the client against `base_url`, and the entry call statement.
+    client_expr: String,
+    call: String,
+}
 
-    let mut uses = Vec::new();
-    let mut client_expr = "todo!(\"build the client against `base_url`\")".to_owned();
-    if let Some(c) = &s.client {
-        let cmod = module_path(&c.path);
-        uses.push(format!("use {krate}::{cmod}::{};", c.class));
-        let has_new = files(&c.path).is_some_and(|t| {
-            summarize(&c.path, Lang::Rust, &t)
-                .functions
-                .iter()
-                .any(|f| f.name == "new" && f.class.as_deref() == Some(c.class.as_str()))
-        });
-        if has_new {
-            client_expr = format!("{}::new(base_url)", c.class);
-        }
-    }
-    let params = s.entry_params();
+/// The client built against `base_url`, and the `use` line for its type.
+fn client(s: &Subject, files: Files, krate: &str) -> (String, Option<String>) {
+    let todo = "todo!(\"build the client against `base_url`\")".to_owned();
+    let Some(c) = &s.client else {
+        return (todo, None);
+    };
+    let cmod = module_path(&c.path);
+    let has_new = files(&c.path).is_some_and(|t| {
+        summarize(&c.path, Lang::Rust, &t)
+            .functions
+            .iter()
+            .any(|f| f.name == "new" && f.class.as_deref() == Some(c.class.as_str()))
+    });
+    let expr = if has_new {
+        format!("{}::new(base_url)", c.class)
+    } else {
+        todo
+    };
+    (expr, Some(format!("{krate}::{cmod}::{}", c.class)))
+}
+
+/// The entry call statement, and the `use` line for the entry's type when it is a method.
+fn entry_call(s: &Subject, item_path: &dyn Fn(&str) -> String) -> (String, Option<String>) {
     let parts = s.iterable_parts();
-    let args: Vec<String> = params
+    let args: Vec<String> = s
+        .entry_params()
         .iter()
         .map(|p| {
             let ty = p.type_text.as_deref().unwrap_or("_");
@@ -94,130 +111,70 @@ pub fn generate(
             }
         })
         .collect();
-    let callee = match &s.entry.class {
-        Some(c) => {
-            uses.push(format!("use {};", item_path(c)));
+    let (callee, import) = match &s.entry.class {
+        Some(c) => (
             format!(
                 "todo!(\"construct a {c} that uses `client`\").{}",
                 s.entry.name
-            )
-        }
-        None => item_path(&s.entry.name),
+            ),
+            Some(item_path(c)),
+        ),
+        None => (item_path(&s.entry.name), None),
     };
-    let aw = if is_async { ".await" } else { "" };
-    let call = format!("let _ = {callee}({}){aw};", args.join(", "));
-    let attr = if is_async {
-        "#[tokio::test]"
-    } else {
-        "#[test]"
-    };
-    let fn_kw = if is_async { "async fn" } else { "fn" };
-    let name = snake(&s.entry.name);
+    let aw = if s.entry.is_async { ".await" } else { "" };
+    (
+        format!("let _ = {callee}({}){aw};", args.join(", ")),
+        import,
+    )
+}
 
-    let mut t = String::new();
-    let _ = writeln!(
-        t,
-        "//! Regression test for the N+1 in `{}` ({}:{}), generated by debuglens.\n\
-         //! Each element of `{}` costs one remote call; with a batch API of up to {batch_limit}\n\
-         //! items, N items need at most ceil(N / {batch_limit}) requests. Fails while the loop makes\n\
-         //! one call per item. Run: cargo test --test {}_n_plus_one\n",
-        s.entry.name,
-        s.path,
-        s.line,
-        s.loop_iterable.as_deref().unwrap_or("the collection"),
-        snake(stem(&s.path)),
-    );
-    let _ = writeln!(
-        t,
-        "#![allow(unreachable_code, clippy::diverging_sub_expression)]\n\n\
-         use std::io::{{Read, Write}};\nuse std::net::TcpListener;\n\
-         use std::sync::Arc;\nuse std::sync::atomic::{{AtomicUsize, Ordering}};"
-    );
-    for u in &uses {
-        let _ = writeln!(t, "{u}");
-    }
-    let _ = writeln!(
-        t,
-        "\nconst BATCH_LIMIT: usize = {batch_limit};\n\n\
-         /// A local HTTP server answering `body` to every request and counting them.\n\
-         fn counting_server(body: &'static str) -> (String, Arc<AtomicUsize>) {{\n    \
-         let listener = TcpListener::bind(\"127.0.0.1:0\").expect(\"bind\");\n    \
-         let url = format!(\"http://{{}}\", listener.local_addr().expect(\"addr\"));\n    \
-         let calls = Arc::new(AtomicUsize::new(0));\n    \
-         let counter = Arc::clone(&calls);\n    \
-         std::thread::spawn(move || {{\n        \
-         for stream in listener.incoming().flatten() {{\n            \
-         let mut stream = stream;\n            \
-         let mut buf = [0u8; 8192];\n            \
-         let _ = stream.read(&mut buf);\n            \
-         counter.fetch_add(1, Ordering::SeqCst);\n            \
-         let reply = format!(\n                \
-         \"HTTP/1.1 200 OK\\r\\ncontent-type: application/json\\r\\ncontent-length: {{}}\\r\\nconnection: close\\r\\n\\r\\n{{}}\",\n                \
-         body.len(),\n                body\n            );\n            \
-         let _ = stream.write_all(reply.as_bytes());\n        }}\n    }});\n    \
-         (url, calls)\n}}\n\n\
-         fn make_items(n: usize) -> Vec<String> {{\n    \
-         (0..n).map(|i| format!(\"SKU-{{i:04}}\")).collect()\n}}\n"
-    );
-    let _ = writeln!(
-        t,
-        "{attr}\n{fn_kw} {name}_remote_calls_do_not_grow_with_item_count() {{\n    \
-         for n in [{}] {{\n        \
-         let (url, calls) = counting_server(\"true\");\n        \
-         let base_url = url.as_str();\n        \
-         let client = {client_expr};\n        \
-         let items = make_items(n);\n        \
-         {call}\n        \
-         let expected = n.div_ceil(BATCH_LIMIT);\n        \
-         let got = calls.load(Ordering::SeqCst);\n        \
-         assert!(\n            got <= expected,\n            \
-         \"{{n}} items made {{got}} remote calls; expected at most {{expected}} = ceil({{n}} / {{BATCH_LIMIT}}) (N+1 at {}:{})\"\n        );\n        \
-         let _ = &client;\n    }}\n}}\n",
-        SIZES.map(|n| n.to_string()).join(", "),
-        s.path,
-        s.line
-    );
-    let _ = writeln!(
-        t,
-        "{attr}\n{fn_kw} {name}_partial_availability() {{\n    \
-         let (url, _calls) = counting_server(\"false\");\n    \
-         let base_url = url.as_str();\n    \
-         let client = {client_expr};\n    \
-         let items = make_items(5);\n    \
-         {call} // TODO: assert how an unavailable item is reported\n    \
-         let _ = &client;\n}}\n"
-    );
-    let _ = writeln!(
-        t,
-        "{attr}\n{fn_kw} {name}_remote_failure_is_not_retried_per_item() {{\n    \
-         // Nothing listens on this port: every request fails fast, like a timeout.\n    \
-         let url = TcpListener::bind(\"127.0.0.1:0\").and_then(|l| l.local_addr()).map(|a| format!(\"http://{{a}}\")).expect(\"addr\");\n    \
-         let base_url = url.as_str();\n    \
-         let client = {client_expr};\n    \
-         let items = make_items(5);\n    \
-         {call}\n    \
-         let _ = &client;\n}}\n"
-    );
-    let _ = writeln!(
-        t,
-        "{attr}\n{fn_kw} {name}_splits_more_items_than_the_batch_limit() {{\n    \
-         let (url, calls) = counting_server(\"[]\");\n    \
-         let base_url = url.as_str();\n    \
-         let client = {client_expr};\n    \
-         let n = 2 * BATCH_LIMIT + 20;\n    \
-         let items = make_items(n);\n    \
-         {call}\n    \
-         assert!(calls.load(Ordering::SeqCst) <= n.div_ceil(BATCH_LIMIT));\n    \
-         let _ = &client;\n}}"
-    );
+pub fn generate(
+    s: &Subject,
+    files: Files,
+    listing: &[String],
+    batch_limit: usize,
+) -> Result<GeneratedTest, String> {
+    let krate = crate_name(files, listing);
+    let test_name = format!("{}_n_plus_one", snake(stem(&s.path)));
+    let path = format!("tests/{test_name}.rs");
+    let module = module_path(&s.path);
+    let item_path = |name: &str| {
+        if module.is_empty() {
+            format!("{krate}::{name}")
+        } else {
+            format!("{krate}::{module}::{name}")
+        }
+    };
+    let is_async = s.entry.is_async;
+    let (client_expr, client_use) = client(s, files, &krate);
+    let (call, entry_use) = entry_call(s, &item_path);
+    let doc = RustTestDoc {
+        entry: s.entry.name.clone(),
+        path: s.path.clone(),
+        line: s.line,
+        iterable: s.loop_iterable.clone(),
+        batch_limit,
+        test_name: test_name.clone(),
+        uses: client_use.into_iter().chain(entry_use).collect(),
+        is_async,
+        name: snake(&s.entry.name),
+        sizes: SIZES.to_vec(),
+        client_expr,
+        call,
+    };
+    let text = crate::guidance::templates::render(
+        "rust/testgen/test_file.rs.j2",
+        include_str!("templates/testgen/test_file.rs.j2"),
+        doc,
+    )?;
     Ok(GeneratedTest {
         path,
-        text: t,
+        text,
         framework: if is_async {
             "cargo test (tokio)".to_owned()
         } else {
             "cargo test".to_owned()
         },
-        run: format!("cargo test --test {}_n_plus_one", snake(stem(&s.path))),
+        run: format!("cargo test --test {test_name}"),
     })
 }
