@@ -12,7 +12,7 @@
 use serde::Serialize;
 
 use super::knowledge::{Cause, Entry, KnowledgeBase, RemoteClient};
-use crate::traces::{Frame, Language, Trace};
+use crate::traces::{Frame, Runtime, Trace};
 
 /// What other analyses know about this trace.
 #[derive(Debug, Clone, Default)]
@@ -457,7 +457,7 @@ struct ClientName {
     kind: String,
 }
 
-fn frame_line(kb: &KnowledgeBase, language: &Language, f: &Frame) -> FrameLine {
+fn frame_line(kb: &KnowledgeBase, language: &Runtime, f: &Frame) -> FrameLine {
     let client = if f.in_app {
         None
     } else {

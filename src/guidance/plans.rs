@@ -16,7 +16,7 @@ use serde::Serialize;
 use super::explain::{Explanation, Hypothesis, location};
 use crate::code::Finding;
 use crate::code::catalog::ApiKind;
-use crate::traces::{Language, Trace};
+use crate::traces::{Runtime, Trace};
 
 /// Collection sizes for the "why it is slow" table.
 pub const EXPLAIN_SIZES: [usize; 6] = [1, 5, 7, 10, 20, 50];
@@ -108,7 +108,11 @@ fn concurrency_key(f: &Finding) -> &'static str {
 }
 
 /// Renders a document template; a template error is the `Err`.
-fn render_doc<S: Serialize>(name: &str, source: &str, ctx: S) -> Result<String, String> {
+fn render_doc<S: Serialize>(
+    name: &'static str,
+    source: &'static str,
+    ctx: S,
+) -> Result<String, String> {
     super::templates::render(name, source, ctx)
 }
 
@@ -334,7 +338,7 @@ fn slug(s: &str) -> String {
     }
 }
 
-fn language_name(l: Language) -> &'static str {
+fn language_name(l: Runtime) -> &'static str {
     crate::langs::trace_format(l).name
 }
 

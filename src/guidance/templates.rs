@@ -7,12 +7,12 @@
 //! an undefined variable is an error (a misspelt name fails the test that renders it instead of
 //! printing nothing).
 
-use std::sync::LazyLock;
+use std::sync::{LazyLock, RwLock};
 
 use minijinja::{Environment, UndefinedBehavior};
 use serde::Serialize;
 
-static ENV: LazyLock<Environment<'static>> = LazyLock::new(|| {
+fn environment() -> Environment<'static> {
     let mut env = Environment::new();
     env.set_trim_blocks(true);
     env.set_lstrip_blocks(true);
@@ -20,12 +20,35 @@ static ENV: LazyLock<Environment<'static>> = LazyLock::new(|| {
     env.set_undefined_behavior(UndefinedBehavior::Strict);
     env.set_auto_escape_callback(|_| minijinja::AutoEscape::None);
     env
-});
+}
 
-/// Renders `source` (a template's text; `name` is for error messages) with `ctx`.
-pub fn render<S: Serialize>(name: &str, source: &str, ctx: S) -> Result<String, String> {
-    ENV.render_named_str(name, source, ctx)
-        .map_err(|e| format!("template {name}: {e:#}"))
+/// Every template rendered so far, compiled once, by name.
+static ENV: LazyLock<RwLock<Environment<'static>>> = LazyLock::new(|| RwLock::new(environment()));
+
+/// Renders the template `source` (embedded text; `name` names it in the cache and in error
+/// messages) with `ctx`. A template is compiled the first time it is rendered.
+pub fn render<S: Serialize>(
+    name: &'static str,
+    source: &'static str,
+    ctx: S,
+) -> Result<String, String> {
+    let error = |e: minijinja::Error| format!("template {name}: {e:#}");
+    {
+        let env = ENV.read().unwrap_or_else(|p| p.into_inner());
+        if let Ok(t) = env.get_template(name) {
+            if t.source() == source {
+                return t.render(ctx).map_err(error);
+            }
+            // Two templates under one name: render this one uncached rather than the other.
+            return env.render_named_str(name, source, ctx).map_err(error);
+        }
+    }
+    let mut env = ENV.write().unwrap_or_else(|p| p.into_inner());
+    if env.get_template(name).is_err() {
+        env.add_template(name, source).map_err(error)?;
+    }
+    let t = env.get_template(name).map_err(error)?;
+    t.render(ctx).map_err(error)
 }
 
 #[cfg(test)]
@@ -40,6 +63,24 @@ mod tests {
             serde_json::json!({"xs": ["a&b", "c"]}),
         );
         assert_eq!(out.as_deref(), Ok("<a&b>\n<c>\n"));
+    }
+
+    #[test]
+    fn a_template_is_compiled_once_and_rendered_again_with_new_context() {
+        const T: &str = "{{ n }}";
+        assert_eq!(
+            render("cache-test", T, serde_json::json!({"n": 1})).as_deref(),
+            Ok("1")
+        );
+        assert_eq!(
+            render("cache-test", T, serde_json::json!({"n": 2})).as_deref(),
+            Ok("2")
+        );
+        // Another text under the same name is still rendered as itself.
+        assert_eq!(
+            render("cache-test", "<{{ n }}>", serde_json::json!({"n": 3})).as_deref(),
+            Ok("<3>")
+        );
     }
 
     #[test]

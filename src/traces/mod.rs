@@ -64,9 +64,6 @@ impl Serialize for Runtime {
     }
 }
 
-/// The old name, until the guidance modules move to [`Runtime`].
-pub type Language = Runtime;
-
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Trace {
     pub language: Runtime,
