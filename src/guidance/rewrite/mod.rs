@@ -10,6 +10,8 @@
 //! loop, early exits before the call, ...). A refused rewrite is better than a wrong one.
 
 use crate::code::{Finding, Lang, ParsedFile, Span};
+
+pub(crate) mod pipeline;
 use std::ops::Range;
 use tree_sitter::Node;
 
