@@ -5,9 +5,13 @@
 //! calls but runs at most N at a time; `suppress` adds the ignore comment. Everything here works
 //! on text and byte offsets: no LSP types, no file I/O (files come through a callback).
 //!
-//! Each language module returns `Err(reason)` when the loop's shape is one we cannot rewrite
-//! without guessing about semantics (call under a condition, arguments computed inside the
-//! loop, early exits before the call, ...). A refused rewrite is better than a wrong one.
+//! Both rewrites run through one pipeline ([`pipeline::run`]): each language implements the
+//! steps of [`pipeline::RewriteHooks`] in `langs/<lang>/rewrite.rs`, and the text of the code
+//! they generate lives in templates (`langs/<lang>/templates/rewrite/*.j2`).
+//!
+//! Each language returns `Err(reason)` when the loop's shape is one we cannot rewrite without
+//! guessing about semantics (call under a condition, arguments computed inside the loop, early
+//! exits before the call, ...). A refused rewrite is better than a wrong one.
 
 use crate::code::{Finding, Lang, ParsedFile, Span};
 
@@ -208,42 +212,6 @@ pub(crate) fn indent_unit(text: &str, default_width: usize) -> String {
         .map(|(w, _)| *w)
         .unwrap_or(default_width);
     " ".repeat(width)
-}
-
-/// Generated code: lines at relative depths, rendered with the file's indentation and newline.
-#[derive(Debug, Default)]
-pub(crate) struct Block {
-    lines: Vec<(usize, String)>,
-}
-
-impl Block {
-    pub(crate) fn line(&mut self, depth: usize, s: impl Into<String>) -> &mut Self {
-        self.lines.push((depth, s.into()));
-        self
-    }
-    pub(crate) fn blank(&mut self) -> &mut Self {
-        self.lines.push((0, String::new()));
-        self
-    }
-    /// Append existing source lines (already indented relative to `depth`).
-    pub(crate) fn raw(&mut self, depth: usize, lines: &[String]) -> &mut Self {
-        for l in lines {
-            self.lines.push((depth, l.clone()));
-        }
-        self
-    }
-    pub(crate) fn render(&self, base: &str, unit: &str, nl: &str) -> String {
-        let mut out = String::new();
-        for (d, s) in &self.lines {
-            if !s.is_empty() {
-                out.push_str(base);
-                out.push_str(&unit.repeat(*d));
-                out.push_str(s);
-            }
-            out.push_str(nl);
-        }
-        out
-    }
 }
 
 /// Re-indent a node's source lines relative to its first line's indentation, normalising the
@@ -651,39 +619,6 @@ pub(crate) fn word_count(text: &str, name: &str, extra: &[char]) -> usize {
             !word(text[..*i].chars().next_back()) && !word(text[i + name.len()..].chars().next())
         })
         .count()
-}
-
-/// A batch rewrite's result: the loop file's edits, plus the batched companion's edits (in the
-/// same file or in the helper's, `companion_path`).
-pub(crate) fn batch_result(
-    loop_path: &str,
-    loop_edits: Vec<Edit>,
-    companion_path: &str,
-    companion_edits: Vec<Edit>,
-    batch_name: &str,
-    chunk: usize,
-    notes: Vec<String>,
-) -> Rewrite {
-    let mut files = vec![FileEdits {
-        path: loop_path.to_string(),
-        edits: loop_edits,
-    }];
-    if companion_path == loop_path {
-        files[0].edits.extend(companion_edits);
-    } else {
-        files.push(FileEdits {
-            path: companion_path.to_string(),
-            edits: companion_edits,
-        });
-    }
-    Rewrite {
-        title: format!(
-            "Batch with {} (chunks of {chunk}, falls back to per-item calls)",
-            batch_name.trim()
-        ),
-        files,
-        notes,
-    }
 }
 
 /// The chunk size when the batch API's file defines no limit constant: `opts.batch_limit`, said

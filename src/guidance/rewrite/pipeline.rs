@@ -30,7 +30,7 @@ use std::cell::OnceCell;
 use serde::Serialize;
 use tree_sitter::{Node, Tree};
 
-use super::{FileEdits, Options, Rewrite, concurrent_title, read};
+use super::{Edit, FileEdits, Options, Rewrite, concurrent_title, read};
 use crate::code::{Finding, Lang, ParsedFile};
 
 /// Which rewrite the pipeline runs.
@@ -150,7 +150,7 @@ pub(crate) struct Limit {
     pub(crate) value: usize,
     pub(crate) notes: Vec<String>,
     /// Edits to the helper's file the limit needs (importing the constant).
-    pub(crate) edits: Vec<super::Edit>,
+    pub(crate) edits: Vec<Edit>,
 }
 
 impl Limit {
@@ -281,6 +281,29 @@ pub(crate) fn run<H: RewriteHooks>(
         files: out.files,
         notes: out.notes,
     })
+}
+
+/// A batch rewrite's files: the loop file's edits, then the companion's (in the same file, or
+/// in the helper's, `companion_path`).
+pub(crate) fn loop_and_companion(
+    loop_path: &str,
+    loop_edits: Vec<Edit>,
+    companion_path: &str,
+    companion_edits: Vec<Edit>,
+) -> Vec<FileEdits> {
+    let mut files = vec![FileEdits {
+        path: loop_path.to_string(),
+        edits: loop_edits,
+    }];
+    if companion_path == loop_path {
+        files[0].edits.extend(companion_edits);
+    } else {
+        files.push(FileEdits {
+            path: companion_path.to_string(),
+            edits: companion_edits,
+        });
+    }
+    files
 }
 
 fn batch_title(f: &Finding, chunk: usize) -> String {

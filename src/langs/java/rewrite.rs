@@ -1737,6 +1737,60 @@ struct BatchPlan<'s> {
     limports: Vec<&'static str>,
 }
 
+/// The answer's variable, renamed when the companion's names or the helper's parameters
+/// take it, and the expression re-applied to each answer element.
+fn renamed_post(
+    hd: &HelperDecl,
+    api: &ApiDecl,
+    fresh: &mut Fresh,
+    reserved: &[&String],
+) -> Result<Option<(String, String)>, String> {
+    let Some((v, _)) = &api.post else {
+        return Ok(None);
+    };
+    let taken = hd.params.iter().any(|(_, n)| n == v) || reserved.contains(&v);
+    let v2 = if taken { fresh.take(v) } else { v.clone() };
+    // Re-parse the expression from the single method to rename its variable.
+    let st = body_statements(api.sdecl);
+    let en = st
+        .get(1)
+        .and_then(|r| r.named_child(0))
+        .ok_or("no return expression")?;
+    let e = rename_in(&api.b.text, en, v, &v2);
+    Ok(Some((v2, e)))
+}
+
+/// The companion's parameters (the helper's, the item's replaced by the list) and the
+/// per-item fallback call's arguments.
+fn companion_params(h: &Helper, plural: &str, chunk: &str, idx: &str) -> (String, String) {
+    let k = h.lc.k;
+    let params: Vec<String> =
+        h.hd.params
+            .iter()
+            .enumerate()
+            .map(|(i, (ty, n))| {
+                if i == k {
+                    format!("List<{}> {plural}", h.item_ty)
+                } else {
+                    format!("{ty} {n}")
+                }
+            })
+            .collect();
+    let fallback_args: Vec<String> =
+        h.hd.params
+            .iter()
+            .enumerate()
+            .map(|(i, (_, n))| {
+                if i == k {
+                    format!("{chunk}.get({idx})")
+                } else {
+                    n.clone()
+                }
+            })
+            .collect();
+    (params.join(", "), fallback_args.join(", "))
+}
+
 /// Names in the companion: fresh in the helper's class (and the answer's expression).
 fn companion_names(
     t: &BatchTarget,
@@ -1775,50 +1829,11 @@ fn companion_names(
         "i",
     ]
     .map(|b| fresh.take(b));
-    let post = match &api.post {
-        Some((v, _)) => {
-            let reserved = [
-                &plural, &started, &results, &fallbacks, &start, &chunk, &requests, &batch,
-                &failure, &idx,
-            ];
-            let taken = hd.params.iter().any(|(_, n)| n == v) || reserved.contains(&v);
-            let v2 = if taken { fresh.take(v) } else { v.clone() };
-            // Re-parse the expression from the single method to rename its variable.
-            let st = body_statements(api.sdecl);
-            let en = st
-                .get(1)
-                .and_then(|r| r.named_child(0))
-                .ok_or("no return expression")?;
-            let e = rename_in(&api.b.text, en, v, &v2);
-            Some((v2, e))
-        }
-        None => None,
-    };
-    let k = h.lc.k;
-    let params: Vec<String> = hd
-        .params
-        .iter()
-        .enumerate()
-        .map(|(i, (ty, n))| {
-            if i == k {
-                format!("List<{}> {plural}", h.item_ty)
-            } else {
-                format!("{ty} {n}")
-            }
-        })
-        .collect();
-    let fallback_args: Vec<String> = hd
-        .params
-        .iter()
-        .enumerate()
-        .map(|(i, (_, n))| {
-            if i == k {
-                format!("{chunk}.get({idx})")
-            } else {
-                n.clone()
-            }
-        })
-        .collect();
+    let reserved = [
+        &plural, &started, &results, &fallbacks, &start, &chunk, &requests, &batch, &failure, &idx,
+    ];
+    let post = renamed_post(hd, api, &mut fresh, &reserved)?;
+    let (params, fallback_args) = companion_params(h, &plural, &chunk, &idx);
     let requests = api.request_elem.as_ref().map(|tmpl| {
         (
             requests.clone(),
@@ -1837,7 +1852,7 @@ fn companion_names(
         mods: hd.mods.iter().map(|m| format!("{m} ")).collect(),
         res_ty: h.res_ty.clone(),
         item_ty: h.item_ty.clone(),
-        params: params.join(", "),
+        params,
         throws: hd.throws.clone(),
         recv: hd.recv.clone(),
         request_list: requests.as_ref().map_or(chunk.clone(), |r| r.0.clone()),
@@ -1852,7 +1867,7 @@ fn companion_names(
         failure,
         idx,
         post,
-        fallback_args: fallback_args.join(", "),
+        fallback_args,
         log: String::new(),
         warn_exc: String::new(),
         warn: String::new(),

@@ -1165,10 +1165,9 @@ fn batch_render(cx: &Cx, p: &BatchPlan) -> Result<Rendered, String> {
     let mut ledits = loop_edits(s, &p.names, pre)?;
     ledits.extend(p.import_edit.clone());
     let notes = batch_notes(cx, p);
-    let r = batch_result(&cx.f.path, ledits, &p.t.hop.path, cedits, "", 0, notes);
     Ok(Rendered {
-        files: r.files,
-        notes: r.notes,
+        files: pipeline::loop_and_companion(&cx.f.path, ledits, &p.t.hop.path, cedits),
+        notes: notes,
     })
 }
 

@@ -1272,10 +1272,9 @@ fn batch_render(cx: &Cx, p: &BatchPlan) -> Result<Rendered, String> {
     )?;
     let mut ledits = l.loop_edits(pre, &p.site.many, &p.site.one, &p.site.iter);
     ledits.extend(import_edit(cx, p, &mut notes)?);
-    let r = batch_result(&cx.f.path, ledits, &p.t.hop.path, cedits, "", 0, notes);
     Ok(Rendered {
-        files: r.files,
-        notes: r.notes,
+        files: pipeline::loop_and_companion(&cx.f.path, ledits, &p.t.hop.path, cedits),
+        notes: notes,
     })
 }
 

@@ -1467,18 +1467,9 @@ fn batch_render(cx: &Cx, p: &BatchPlan) -> Result<Rendered, String> {
     )?;
     let mut edits = loop_edits(s, pre, s.awaited, &p.site.one, &p.site.many_name)?;
     edits.extend(p.use_edit.clone());
-    let r = batch_result(
-        &cx.f.path,
-        edits,
-        &p.t.hop.path,
-        cedits,
-        "",
-        0,
-        batch_notes(p),
-    );
     Ok(Rendered {
-        files: r.files,
-        notes: r.notes,
+        files: pipeline::loop_and_companion(&cx.f.path, edits, &p.t.hop.path, cedits),
+        notes: batch_notes(p),
     })
 }
 
