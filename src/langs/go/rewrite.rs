@@ -1967,7 +1967,7 @@ struct Go;
 
 enum Plan<'s> {
     Batch(Box<BatchPlan<'s>>),
-    Concurrent(Site<'s>, ConcurrentPlan<'s>),
+    Concurrent(Box<(Site<'s>, ConcurrentPlan<'s>)>),
 }
 
 impl RewriteHooks for Go {
@@ -2020,7 +2020,7 @@ impl RewriteHooks for Go {
             }
             _ => {
                 let c = concurrent_plan(cx, &s)?;
-                Ok(Plan::Concurrent(s, c))
+                Ok(Plan::Concurrent(Box::new((s, c))))
             }
         }
     }
@@ -2028,7 +2028,7 @@ impl RewriteHooks for Go {
     fn render<'s>(cx: &Cx<'s>, plan: &Plan<'s>) -> Result<Rendered, String> {
         match plan {
             Plan::Batch(p) => batch_render(cx, p),
-            Plan::Concurrent(s, c) => concurrent_render(cx, s, c),
+            Plan::Concurrent(b) => concurrent_render(cx, &b.0, &b.1),
         }
     }
 
@@ -2036,9 +2036,9 @@ impl RewriteHooks for Go {
     /// helper's file (after its other edits there).
     fn imports<'s>(_: &Cx<'s>, plan: &Plan<'s>, out: &mut Rendered) -> Result<(), String> {
         match plan {
-            Plan::Concurrent(s, _) => {
+            Plan::Concurrent(b) => {
                 if let Some(f) = out.files.first_mut() {
-                    f.edits.extend(add_import(s.text, ERRGROUP));
+                    f.edits.extend(add_import(b.0.text, ERRGROUP));
                 }
             }
             Plan::Batch(p) => {

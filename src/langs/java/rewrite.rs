@@ -2109,7 +2109,7 @@ struct Java;
 
 enum Plan<'s> {
     Batch(Box<BatchPlan<'s>>),
-    Concurrent(Site<'s>, ConcurrentCtx),
+    Concurrent(Box<(Site<'s>, ConcurrentCtx)>),
 }
 
 impl RewriteHooks for Java {
@@ -2162,7 +2162,7 @@ impl RewriteHooks for Java {
             }
             _ => {
                 let c = concurrent_plan(cx, &s)?;
-                Ok(Plan::Concurrent(s, c))
+                Ok(Plan::Concurrent(Box::new((s, c))))
             }
         }
     }
@@ -2170,18 +2170,18 @@ impl RewriteHooks for Java {
     fn render<'s>(cx: &Cx<'s>, plan: &Plan<'s>) -> Result<Rendered, String> {
         match plan {
             Plan::Batch(p) => batch_render(cx, p),
-            Plan::Concurrent(s, c) => concurrent_render(cx, s, c),
+            Plan::Concurrent(b) => concurrent_render(cx, &b.0, &b.1),
         }
     }
 
     fn imports<'s>(_: &Cx<'s>, plan: &Plan<'s>, out: &mut Rendered) -> Result<(), String> {
         match plan {
             Plan::Batch(p) => batch_imports(p, out),
-            Plan::Concurrent(s, _) => {
+            Plan::Concurrent(b) => {
                 let mut classes = CONCURRENT_IMPORTS;
                 classes.sort();
                 if let Some(f) = out.files.first_mut() {
-                    f.edits.extend(add_imports(s.text, &classes));
+                    f.edits.extend(add_imports(b.0.text, &classes));
                 }
             }
         }

@@ -1167,7 +1167,7 @@ fn batch_render(cx: &Cx, p: &BatchPlan) -> Result<Rendered, String> {
     let notes = batch_notes(cx, p);
     Ok(Rendered {
         files: pipeline::loop_and_companion(&cx.f.path, ledits, &p.t.hop.path, cedits),
-        notes: notes,
+        notes,
     })
 }
 
@@ -1200,7 +1200,7 @@ struct JavaScript;
 
 enum Plan<'s> {
     Batch(Box<BatchPlan<'s>>),
-    Concurrent(Site<'s>, ConcurrentCtx),
+    Concurrent(Box<(Site<'s>, ConcurrentCtx)>),
 }
 
 impl RewriteHooks for JavaScript {
@@ -1253,7 +1253,7 @@ impl RewriteHooks for JavaScript {
             }
             _ => {
                 let c = concurrent_plan(cx, &s);
-                Ok(Plan::Concurrent(s, c))
+                Ok(Plan::Concurrent(Box::new((s, c))))
             }
         }
     }
@@ -1261,7 +1261,7 @@ impl RewriteHooks for JavaScript {
     fn render<'s>(cx: &Cx<'s>, plan: &Plan<'s>) -> Result<Rendered, String> {
         match plan {
             Plan::Batch(p) => batch_render(cx, p),
-            Plan::Concurrent(s, c) => concurrent_render(cx, s, c),
+            Plan::Concurrent(b) => concurrent_render(cx, &b.0, &b.1),
         }
     }
 

@@ -1274,7 +1274,7 @@ fn batch_render(cx: &Cx, p: &BatchPlan) -> Result<Rendered, String> {
     ledits.extend(import_edit(cx, p, &mut notes)?);
     Ok(Rendered {
         files: pipeline::loop_and_companion(&cx.f.path, ledits, &p.t.hop.path, cedits),
-        notes: notes,
+        notes,
     })
 }
 
@@ -1283,7 +1283,7 @@ struct Python;
 
 enum Plan<'s> {
     Batch(Box<BatchPlan<'s>>),
-    Concurrent(Loop, ConcurrentCtx),
+    Concurrent(Box<(Loop, ConcurrentCtx)>),
 }
 
 impl RewriteHooks for Python {
@@ -1337,7 +1337,7 @@ impl RewriteHooks for Python {
             _ => {
                 let l = resolve(&s)?;
                 let c = concurrent_plan(cx, &l)?;
-                Ok(Plan::Concurrent(l, c))
+                Ok(Plan::Concurrent(Box::new((l, c))))
             }
         }
     }
@@ -1345,7 +1345,7 @@ impl RewriteHooks for Python {
     fn render<'s>(cx: &Cx<'s>, plan: &Plan<'s>) -> Result<Rendered, String> {
         match plan {
             Plan::Batch(p) => batch_render(cx, p),
-            Plan::Concurrent(l, c) => concurrent_render(cx, l, c),
+            Plan::Concurrent(b) => concurrent_render(cx, &b.0, &b.1),
         }
     }
 
@@ -1353,7 +1353,8 @@ impl RewriteHooks for Python {
     /// rewrite's imports (logging, time, metrics) go in `render`, before the companion, in the
     /// helper's file.
     fn imports<'s>(_: &Cx<'s>, plan: &Plan<'s>, out: &mut Rendered) -> Result<(), String> {
-        if let (Plan::Concurrent(l, c), Some(f)) = (plan, out.files.first_mut()) {
+        if let (Plan::Concurrent(b), Some(f)) = (plan, out.files.first_mut()) {
+            let (l, c) = &**b;
             let module = if c.awaited {
                 "asyncio"
             } else {

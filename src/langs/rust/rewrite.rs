@@ -1507,7 +1507,7 @@ struct Rust;
 
 enum Plan<'s> {
     Batch(Box<BatchPlan<'s>>),
-    Concurrent(Site<'s>, ConcurrentCtx),
+    Concurrent(Box<(Site<'s>, ConcurrentCtx)>),
 }
 
 impl RewriteHooks for Rust {
@@ -1567,7 +1567,7 @@ impl RewriteHooks for Rust {
             }
             _ => {
                 let c = concurrent_plan(cx, &s);
-                Ok(Plan::Concurrent(s, c))
+                Ok(Plan::Concurrent(Box::new((s, c))))
             }
         }
     }
@@ -1575,14 +1575,15 @@ impl RewriteHooks for Rust {
     fn render<'s>(cx: &Cx<'s>, plan: &Plan<'s>) -> Result<Rendered, String> {
         match plan {
             Plan::Batch(p) => batch_render(cx, p),
-            Plan::Concurrent(s, c) => concurrent_render(cx, s, c),
+            Plan::Concurrent(b) => concurrent_render(cx, &b.0, &b.1),
         }
     }
 
     /// The concurrent rewrite's `StreamExt` / `TryStreamExt`; the companion is imported by
     /// editing the helper's `use` in `render`.
     fn imports<'s>(_: &Cx<'s>, plan: &Plan<'s>, out: &mut Rendered) -> Result<(), String> {
-        if let (Plan::Concurrent(s, _), Some(f)) = (plan, out.files.first_mut()) {
+        if let (Plan::Concurrent(b), Some(f)) = (plan, out.files.first_mut()) {
+            let s = &b.0;
             f.edits.extend(stream_imports(s.text, s.root, s.tried));
         }
         Ok(())
