@@ -1235,21 +1235,7 @@ fn helper_decl<'t>(
         .filter(|o| is_simple_path(o.trim_start_matches("this.")))
         .ok_or_else(|| format!("{hname} does not call {single} on a field or name"))?;
     let sargs = named_args(scall);
-    let pnames: Vec<&str> = params.iter().map(|(_, n)| n.as_str()).collect();
-    if sargs.iter().any(|a| {
-        !(a.kind().ends_with("_literal")
-            || (a.kind() == "identifier" && pnames.contains(&text_of(htext, *a))))
-    }) {
-        return Err(format!(
-            "{hname} passes computed arguments to {single}; only its parameters (or literals) \
-             are carried into the batch request"
-        ));
-    }
-    if !sargs.iter().any(|a| text_of(htext, *a) == pname) {
-        return Err(format!(
-            "{hname} does not pass its per-item parameter `{pname}` to {single}"
-        ));
-    }
+    single_call_args(htext, t, &params, &pname, &sargs)?;
     let (mods, throws) = modifiers_and_throws(htext, decl);
     let bname = format!("{hname}Batch");
     if find_method(htext, hroot, hclass, &bname, None).is_some() {
@@ -1272,6 +1258,33 @@ fn helper_decl<'t>(
         throws,
         bname,
     })
+}
+
+/// The single call passes only the helper's parameters (or literals), the item among them.
+fn single_call_args(
+    htext: &str,
+    t: &BatchTarget,
+    params: &[(String, String)],
+    pname: &str,
+    sargs: &[Node],
+) -> Result<(), String> {
+    let (hname, single) = (t.hname, t.single);
+    let pnames: Vec<&str> = params.iter().map(|(_, n)| n.as_str()).collect();
+    if sargs.iter().any(|a| {
+        !(a.kind().ends_with("_literal")
+            || (a.kind() == "identifier" && pnames.contains(&text_of(htext, *a))))
+    }) {
+        return Err(format!(
+            "{hname} passes computed arguments to {single}; only its parameters (or literals) \
+             are carried into the batch request"
+        ));
+    }
+    if !sargs.iter().any(|a| text_of(htext, *a) == pname) {
+        return Err(format!(
+            "{hname} does not pass its per-item parameter `{pname}` to {single}"
+        ));
+    }
+    Ok(())
 }
 
 /// The modifiers the companion copies from the helper, and its ` throws …` clause.
@@ -2070,20 +2083,8 @@ fn batch_render(cx: &Cx, p: &BatchPlan) -> Result<Rendered, String> {
             });
         }
     }
-    let mut files = vec![FileEdits {
-        path: cx.f.path.clone(),
-        edits: ledits,
-    }];
-    if p.t.hop.path == cx.f.path {
-        files[0].edits.extend(hedits);
-    } else {
-        files.push(FileEdits {
-            path: p.t.hop.path.clone(),
-            edits: hedits,
-        });
-    }
     Ok(Rendered {
-        files,
+        files: pipeline::loop_and_companion(&cx.f.path, ledits, &p.t.hop.path, hedits),
         notes: p.notes.clone(),
     })
 }
