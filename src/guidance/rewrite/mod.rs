@@ -362,7 +362,51 @@ pub(crate) fn check_guards(
     body: Node,
     g: &Guards,
 ) -> Result<(), String> {
-    // Walk up from the call to the loop body.
+    runs_once_per_item(value, body, g)?;
+    if any_kind_before(body, g.exits, value.start_byte()) {
+        return Err(
+            "the loop can skip or leave an iteration before the call (continue/break/return); \
+             running every call up front would add calls"
+                .into(),
+        );
+    }
+    if let Some(recv) = call
+        .child_by_field_name("function")
+        .and_then(|c| {
+            text_of(text, c)
+                .rsplit_once('.')
+                .map(|(r, _)| r.to_string())
+        })
+        .filter(|r| !matches!(r.as_str(), "self" | "this" | "cls") && is_simple_path(r))
+    {
+        let rest = format!(
+            "{} {}",
+            text.get(body.start_byte()..value.start_byte())
+                .unwrap_or(""),
+            text.get(value.end_byte()..body.end_byte()).unwrap_or("")
+        );
+        if word_occurs(&rest, &recv) {
+            return Err(format!(
+                "the loop uses `{recv}` again besides this call (a stateful client such as a \
+                 cursor); running the calls up front could change what it sees"
+            ));
+        }
+    }
+    let mut assigned = Vec::new();
+    collect_assigned_before(body, value.start_byte(), g, &mut assigned);
+    let mut used = Vec::new();
+    identifiers(text, call, g.ident_kinds, &mut used);
+    if let Some(name) = used.iter().find(|u| assigned.contains(u)) {
+        return Err(format!(
+            "the call's arguments use `{name}`, which is computed inside the loop before the call"
+        ));
+    }
+    Ok(())
+}
+
+/// Walking up from the call to the loop body: no nested loop, closure or per-item `try`, and
+/// no condition the call runs under (its condition or left operand is fine).
+fn runs_once_per_item(value: Node, body: Node, g: &Guards) -> Result<(), String> {
     let mut child = value;
     let mut cur = if value.id() == body.id() {
         Some(body)
@@ -407,44 +451,6 @@ pub(crate) fn check_guards(
     }
     if cur.is_none() {
         return Err("the call is not inside the loop body".into());
-    }
-    if any_kind_before(body, g.exits, value.start_byte()) {
-        return Err(
-            "the loop can skip or leave an iteration before the call (continue/break/return); \
-             running every call up front would add calls"
-                .into(),
-        );
-    }
-    if let Some(recv) = call
-        .child_by_field_name("function")
-        .and_then(|c| {
-            text_of(text, c)
-                .rsplit_once('.')
-                .map(|(r, _)| r.to_string())
-        })
-        .filter(|r| !matches!(r.as_str(), "self" | "this" | "cls") && is_simple_path(r))
-    {
-        let rest = format!(
-            "{} {}",
-            text.get(body.start_byte()..value.start_byte())
-                .unwrap_or(""),
-            text.get(value.end_byte()..body.end_byte()).unwrap_or("")
-        );
-        if word_occurs(&rest, &recv) {
-            return Err(format!(
-                "the loop uses `{recv}` again besides this call (a stateful client such as a \
-                 cursor); running the calls up front could change what it sees"
-            ));
-        }
-    }
-    let mut assigned = Vec::new();
-    collect_assigned_before(body, value.start_byte(), g, &mut assigned);
-    let mut used = Vec::new();
-    identifiers(text, call, g.ident_kinds, &mut used);
-    if let Some(name) = used.iter().find(|u| assigned.contains(u)) {
-        return Err(format!(
-            "the call's arguments use `{name}`, which is computed inside the loop before the call"
-        ));
     }
     Ok(())
 }

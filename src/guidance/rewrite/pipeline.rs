@@ -105,8 +105,8 @@ impl<'a> Sources<'a> {
             }
             return Ok(s);
         }
-        let text = read(self.files, path)?;
-        let src = Source::parse(path, (self.lang)(path)?, text)?;
+        let lang = (self.lang)(path)?;
+        let src = Source::parse(path, lang, read(self.files, path)?)?;
         Ok(slot.get_or_init(|| src))
     }
 
@@ -116,8 +116,8 @@ impl<'a> Sources<'a> {
         if let Some(s) = slot.get() {
             return Ok(s);
         }
-        let text = (self.files)(path).unwrap_or_default();
-        let src = Source::parse(path, (self.lang)(path)?, text)?;
+        let lang = (self.lang)(path)?;
+        let src = Source::parse(path, lang, (self.files)(path).unwrap_or_default())?;
         Ok(slot.get_or_init(|| src))
     }
 
@@ -179,6 +179,13 @@ pub(crate) struct Rendered {
 /// Each step returns `Err(reason)` to refuse: a refused rewrite is better than a wrong one, and
 /// the reason is shown to the user. Steps run in order and the first refusal wins, so a step
 /// should refuse for its own reasons only.
+///
+/// Adding a language: implement the hooks on a unit struct in `langs/<lang>/rewrite.rs`, keep
+/// the generated code's text in `langs/<lang>/templates/rewrite/*.j2` (rendered with [`code`];
+/// names, types and copied source come from the plan, sentences stay in the template), and
+/// point the registry's `batch` / `concurrent` at two one-line functions calling [`run`] with
+/// [`Kind::Batch`] / [`Kind::Concurrent`]. The shared checks and helpers are in the parent
+/// module (`check_guards`, `helper_hop`, `fresh_name`, `discarded_call_edits`, ...).
 pub(crate) trait RewriteHooks {
     /// Step 0's result: what is known from the finding alone.
     type Target<'s>;

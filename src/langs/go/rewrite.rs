@@ -78,7 +78,48 @@ enum Use {
 }
 
 fn guards_check(text: &str, value: Node, body: Node) -> Result<(), String> {
-    // Conditions Go-style: a call in an `if`'s initializer or condition runs every time.
+    go_conditions(text, value, body)?;
+    let assigned = |n: Node, out: &mut Vec<String>| {
+        let target = match n.kind() {
+            "short_var_declaration" | "assignment_statement" | "range_clause" => {
+                n.child_by_field_name("left")
+            }
+            "inc_statement" | "dec_statement" => n.named_child(0),
+            "var_spec" | "const_spec" => {
+                let mut c = n.walk();
+                for nm in n.children_by_field_name("name", &mut c) {
+                    out.push(text_of(text, nm).to_string());
+                }
+                None
+            }
+            _ => None,
+        };
+        if let Some(t) = target {
+            // `x[i] = ...` assigns x; `p.f = ...` assigns p: both count.
+            identifiers(text, t, IDENT, out);
+        }
+    };
+    let g = Guards {
+        conditional: &[],
+        loops: &["for_statement"],
+        functions: &["func_literal"],
+        exits: &[
+            "return_statement",
+            "break_statement",
+            "continue_statement",
+            "goto_statement",
+        ],
+        tries: &[],
+        assigned: &assigned,
+        ident_kinds: IDENT,
+    };
+    check_guards(text, value, value, body, &g)
+}
+
+/// Conditions Go-style, walking up from the call to the loop body: a call in an `if`'s
+/// initializer or condition (or a switch's value) runs every time; one in a branch, after a
+/// short-circuit operator, or in `go` / `defer` does not.
+fn go_conditions(text: &str, value: Node, body: Node) -> Result<(), String> {
     let mut child = value;
     let mut cur = value.parent();
     while let Some(n) = cur {
@@ -127,41 +168,7 @@ fn guards_check(text: &str, value: Node, body: Node) -> Result<(), String> {
         child = n;
         cur = n.parent();
     }
-    let assigned = |n: Node, out: &mut Vec<String>| {
-        let target = match n.kind() {
-            "short_var_declaration" | "assignment_statement" | "range_clause" => {
-                n.child_by_field_name("left")
-            }
-            "inc_statement" | "dec_statement" => n.named_child(0),
-            "var_spec" | "const_spec" => {
-                let mut c = n.walk();
-                for nm in n.children_by_field_name("name", &mut c) {
-                    out.push(text_of(text, nm).to_string());
-                }
-                None
-            }
-            _ => None,
-        };
-        if let Some(t) = target {
-            // `x[i] = ...` assigns x; `p.f = ...` assigns p: both count.
-            identifiers(text, t, IDENT, out);
-        }
-    };
-    let g = Guards {
-        conditional: &[],
-        loops: &["for_statement"],
-        functions: &["func_literal"],
-        exits: &[
-            "return_statement",
-            "break_statement",
-            "continue_statement",
-            "goto_statement",
-        ],
-        tries: &[],
-        assigned: &assigned,
-        ident_kinds: IDENT,
-    };
-    check_guards(text, value, value, body, &g)
+    Ok(())
 }
 
 /// Declared type text of `name` in the function (parameter, `var`, `:=` of a composite/make),
