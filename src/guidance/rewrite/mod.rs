@@ -5,11 +5,17 @@
 //! calls but runs at most N at a time; `suppress` adds the ignore comment. Everything here works
 //! on text and byte offsets: no LSP types, no file I/O (files come through a callback).
 //!
-//! Each language module returns `Err(reason)` when the loop's shape is one we cannot rewrite
-//! without guessing about semantics (call under a condition, arguments computed inside the
-//! loop, early exits before the call, ...). A refused rewrite is better than a wrong one.
+//! Both rewrites run through one pipeline ([`pipeline::run`]): each language implements the
+//! steps of [`pipeline::RewriteHooks`] in `langs/<lang>/rewrite.rs`, and the text of the code
+//! they generate lives in templates (`langs/<lang>/templates/rewrite/*.j2`).
+//!
+//! Each language returns `Err(reason)` when the loop's shape is one we cannot rewrite without
+//! guessing about semantics (call under a condition, arguments computed inside the loop, early
+//! exits before the call, ...). A refused rewrite is better than a wrong one.
 
 use crate::code::{Finding, Lang, ParsedFile, Span};
+
+pub(crate) mod pipeline;
 use std::ops::Range;
 use tree_sitter::Node;
 
@@ -208,42 +214,6 @@ pub(crate) fn indent_unit(text: &str, default_width: usize) -> String {
     " ".repeat(width)
 }
 
-/// Generated code: lines at relative depths, rendered with the file's indentation and newline.
-#[derive(Debug, Default)]
-pub(crate) struct Block {
-    lines: Vec<(usize, String)>,
-}
-
-impl Block {
-    pub(crate) fn line(&mut self, depth: usize, s: impl Into<String>) -> &mut Self {
-        self.lines.push((depth, s.into()));
-        self
-    }
-    pub(crate) fn blank(&mut self) -> &mut Self {
-        self.lines.push((0, String::new()));
-        self
-    }
-    /// Append existing source lines (already indented relative to `depth`).
-    pub(crate) fn raw(&mut self, depth: usize, lines: &[String]) -> &mut Self {
-        for l in lines {
-            self.lines.push((depth, l.clone()));
-        }
-        self
-    }
-    pub(crate) fn render(&self, base: &str, unit: &str, nl: &str) -> String {
-        let mut out = String::new();
-        for (d, s) in &self.lines {
-            if !s.is_empty() {
-                out.push_str(base);
-                out.push_str(&unit.repeat(*d));
-                out.push_str(s);
-            }
-            out.push_str(nl);
-        }
-        out
-    }
-}
-
 /// Re-indent a node's source lines relative to its first line's indentation, normalising the
 /// indentation to units of `unit` so it nests inside generated code. Returns lines without
 /// newlines.
@@ -392,7 +362,51 @@ pub(crate) fn check_guards(
     body: Node,
     g: &Guards,
 ) -> Result<(), String> {
-    // Walk up from the call to the loop body.
+    runs_once_per_item(value, body, g)?;
+    if any_kind_before(body, g.exits, value.start_byte()) {
+        return Err(
+            "the loop can skip or leave an iteration before the call (continue/break/return); \
+             running every call up front would add calls"
+                .into(),
+        );
+    }
+    if let Some(recv) = call
+        .child_by_field_name("function")
+        .and_then(|c| {
+            text_of(text, c)
+                .rsplit_once('.')
+                .map(|(r, _)| r.to_string())
+        })
+        .filter(|r| !matches!(r.as_str(), "self" | "this" | "cls") && is_simple_path(r))
+    {
+        let rest = format!(
+            "{} {}",
+            text.get(body.start_byte()..value.start_byte())
+                .unwrap_or(""),
+            text.get(value.end_byte()..body.end_byte()).unwrap_or("")
+        );
+        if word_occurs(&rest, &recv) {
+            return Err(format!(
+                "the loop uses `{recv}` again besides this call (a stateful client such as a \
+                 cursor); running the calls up front could change what it sees"
+            ));
+        }
+    }
+    let mut assigned = Vec::new();
+    collect_assigned_before(body, value.start_byte(), g, &mut assigned);
+    let mut used = Vec::new();
+    identifiers(text, call, g.ident_kinds, &mut used);
+    if let Some(name) = used.iter().find(|u| assigned.contains(u)) {
+        return Err(format!(
+            "the call's arguments use `{name}`, which is computed inside the loop before the call"
+        ));
+    }
+    Ok(())
+}
+
+/// Walking up from the call to the loop body: no nested loop, closure or per-item `try`, and
+/// no condition the call runs under (its condition or left operand is fine).
+fn runs_once_per_item(value: Node, body: Node, g: &Guards) -> Result<(), String> {
     let mut child = value;
     let mut cur = if value.id() == body.id() {
         Some(body)
@@ -437,44 +451,6 @@ pub(crate) fn check_guards(
     }
     if cur.is_none() {
         return Err("the call is not inside the loop body".into());
-    }
-    if any_kind_before(body, g.exits, value.start_byte()) {
-        return Err(
-            "the loop can skip or leave an iteration before the call (continue/break/return); \
-             running every call up front would add calls"
-                .into(),
-        );
-    }
-    if let Some(recv) = call
-        .child_by_field_name("function")
-        .and_then(|c| {
-            text_of(text, c)
-                .rsplit_once('.')
-                .map(|(r, _)| r.to_string())
-        })
-        .filter(|r| !matches!(r.as_str(), "self" | "this" | "cls") && is_simple_path(r))
-    {
-        let rest = format!(
-            "{} {}",
-            text.get(body.start_byte()..value.start_byte())
-                .unwrap_or(""),
-            text.get(value.end_byte()..body.end_byte()).unwrap_or("")
-        );
-        if word_occurs(&rest, &recv) {
-            return Err(format!(
-                "the loop uses `{recv}` again besides this call (a stateful client such as a \
-                 cursor); running the calls up front could change what it sees"
-            ));
-        }
-    }
-    let mut assigned = Vec::new();
-    collect_assigned_before(body, value.start_byte(), g, &mut assigned);
-    let mut used = Vec::new();
-    identifiers(text, call, g.ident_kinds, &mut used);
-    if let Some(name) = used.iter().find(|u| assigned.contains(u)) {
-        return Err(format!(
-            "the call's arguments use `{name}`, which is computed inside the loop before the call"
-        ));
     }
     Ok(())
 }
@@ -649,39 +625,6 @@ pub(crate) fn word_count(text: &str, name: &str, extra: &[char]) -> usize {
             !word(text[..*i].chars().next_back()) && !word(text[i + name.len()..].chars().next())
         })
         .count()
-}
-
-/// A batch rewrite's result: the loop file's edits, plus the batched companion's edits (in the
-/// same file or in the helper's, `companion_path`).
-pub(crate) fn batch_result(
-    loop_path: &str,
-    loop_edits: Vec<Edit>,
-    companion_path: &str,
-    companion_edits: Vec<Edit>,
-    batch_name: &str,
-    chunk: usize,
-    notes: Vec<String>,
-) -> Rewrite {
-    let mut files = vec![FileEdits {
-        path: loop_path.to_string(),
-        edits: loop_edits,
-    }];
-    if companion_path == loop_path {
-        files[0].edits.extend(companion_edits);
-    } else {
-        files.push(FileEdits {
-            path: companion_path.to_string(),
-            edits: companion_edits,
-        });
-    }
-    Rewrite {
-        title: format!(
-            "Batch with {} (chunks of {chunk}, falls back to per-item calls)",
-            batch_name.trim()
-        ),
-        files,
-        notes,
-    }
 }
 
 /// The chunk size when the batch API's file defines no limit constant: `opts.batch_limit`, said

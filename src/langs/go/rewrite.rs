@@ -1,10 +1,20 @@
 //! Go rewrites: `errgroup.Group` with `SetLimit` (results into pre-sized slices by index), and
-//! a batched companion of the helper that makes the single remote call.
+//! a batched companion of the helper that makes the single remote call. Both run through the
+//! shared pipeline ([`pipeline::run`]); the generated code's text is in
+//! `templates/rewrite/*.go.j2`.
 
-use crate::code::{Finding, Lang, ParsedFile};
+use crate::code::{BatchAlternative, ChainHop, Finding, Lang, ParsedFile};
+use crate::guidance::rewrite::pipeline::{
+    self, Cx, Kind, Limit, Rendered, RewriteHooks, Role, Source, code,
+};
 use crate::guidance::rewrite::*;
+use serde::Serialize;
 use std::ops::Range;
 use tree_sitter::Node;
+
+const CONCURRENT: &str = include_str!("templates/rewrite/concurrent.go.j2");
+const COMPANION: &str = include_str!("templates/rewrite/batch_companion.go.j2");
+const BATCH_SITE: &str = include_str!("templates/rewrite/batch_site.go.j2");
 
 const IDENT: &[&str] = &["identifier"];
 const ERRGROUP: &str = "golang.org/x/sync/errgroup";
@@ -67,27 +77,49 @@ enum Use {
     Expr,
 }
 
-/// The loop, the call inside it and everything the concurrent rewrite needs.
-struct Site<'t> {
-    lnode: Node<'t>,
-    body_list: Option<Node<'t>>,
-    call: Node<'t>,
-    header: Header,
-    /// Number of items (`len(items)`), for `make`.
-    count: String,
-    func: Node<'t>,
-    scope: String,
-    base: String,
-    unit: String,
-    nl: &'static str,
-    use_: Use,
-    /// Statement holding the call (a child of the body's statement list).
-    stmt: Node<'t>,
-    loop_vars: Vec<String>,
+fn guards_check(text: &str, value: Node, body: Node) -> Result<(), String> {
+    go_conditions(text, value, body)?;
+    let assigned = |n: Node, out: &mut Vec<String>| {
+        let target = match n.kind() {
+            "short_var_declaration" | "assignment_statement" | "range_clause" => {
+                n.child_by_field_name("left")
+            }
+            "inc_statement" | "dec_statement" => n.named_child(0),
+            "var_spec" | "const_spec" => {
+                let mut c = n.walk();
+                for nm in n.children_by_field_name("name", &mut c) {
+                    out.push(text_of(text, nm).to_string());
+                }
+                None
+            }
+            _ => None,
+        };
+        if let Some(t) = target {
+            // `x[i] = ...` assigns x; `p.f = ...` assigns p: both count.
+            identifiers(text, t, IDENT, out);
+        }
+    };
+    let g = Guards {
+        conditional: &[],
+        loops: &["for_statement"],
+        functions: &["func_literal"],
+        exits: &[
+            "return_statement",
+            "break_statement",
+            "continue_statement",
+            "goto_statement",
+        ],
+        tries: &[],
+        assigned: &assigned,
+        ident_kinds: IDENT,
+    };
+    check_guards(text, value, value, body, &g)
 }
 
-fn guards_check(text: &str, value: Node, body: Node) -> Result<(), String> {
-    // Conditions Go-style: a call in an `if`'s initializer or condition runs every time.
+/// Conditions Go-style, walking up from the call to the loop body: a call in an `if`'s
+/// initializer or condition (or a switch's value) runs every time; one in a branch, after a
+/// short-circuit operator, or in `go` / `defer` does not.
+fn go_conditions(text: &str, value: Node, body: Node) -> Result<(), String> {
     let mut child = value;
     let mut cur = value.parent();
     while let Some(n) = cur {
@@ -136,41 +168,7 @@ fn guards_check(text: &str, value: Node, body: Node) -> Result<(), String> {
         child = n;
         cur = n.parent();
     }
-    let assigned = |n: Node, out: &mut Vec<String>| {
-        let target = match n.kind() {
-            "short_var_declaration" | "assignment_statement" | "range_clause" => {
-                n.child_by_field_name("left")
-            }
-            "inc_statement" | "dec_statement" => n.named_child(0),
-            "var_spec" | "const_spec" => {
-                let mut c = n.walk();
-                for nm in n.children_by_field_name("name", &mut c) {
-                    out.push(text_of(text, nm).to_string());
-                }
-                None
-            }
-            _ => None,
-        };
-        if let Some(t) = target {
-            // `x[i] = ...` assigns x; `p.f = ...` assigns p: both count.
-            identifiers(text, t, IDENT, out);
-        }
-    };
-    let g = Guards {
-        conditional: &[],
-        loops: &["for_statement"],
-        functions: &["func_literal"],
-        exits: &[
-            "return_statement",
-            "break_statement",
-            "continue_statement",
-            "goto_statement",
-        ],
-        tries: &[],
-        assigned: &assigned,
-        ident_kinds: IDENT,
-    };
-    check_guards(text, value, value, body, &g)
+    Ok(())
 }
 
 /// Declared type text of `name` in the function (parameter, `var`, `:=` of a composite/make),
@@ -272,7 +270,177 @@ fn composite_type(text: &str, n: Node) -> Option<String> {
     }
 }
 
-fn site<'t>(f: &Finding, text: &'t str, root: Node<'t>) -> Result<Site<'t>, String> {
+/// The loop, the call inside it and everything the rewrites need.
+struct Site<'t> {
+    text: &'t str,
+    lnode: Node<'t>,
+    body: Node<'t>,
+    body_list: Option<Node<'t>>,
+    call: Node<'t>,
+    header: Header,
+    /// Number of items (`len(items)`), for `make`.
+    count: String,
+    func: Node<'t>,
+    scope: String,
+    base: String,
+    unit: String,
+    nl: &'static str,
+    use_: Use,
+    /// Statement holding the call (a child of the body's statement list).
+    stmt: Node<'t>,
+    loop_vars: Vec<String>,
+}
+
+/// `for K, V := range X` over a slice held in a name.
+fn range_header(
+    text: &str,
+    func: Node,
+    lnode: Node,
+    rc: Node,
+    loop_vars: &mut Vec<String>,
+) -> Result<(Header, String), String> {
+    let (Some(l), Some(r)) = (
+        rc.child_by_field_name("left"),
+        rc.child_by_field_name("right"),
+    ) else {
+        return Err("`for range xs` without variables is not rewritten".into());
+    };
+    if !text_of(text, rc).contains(":=") {
+        return Err("the range loop assigns existing variables (`=`, not `:=`)".into());
+    }
+    if r.kind() != "identifier" {
+        return Err(format!(
+            "the loop ranges over `{}`; only a slice held in a local name or parameter \
+             is rewritten (it is walked twice)",
+            text_of(text, r)
+        ));
+    }
+    let rname = text_of(text, r);
+    if slice_elem_of(text, func, lnode, rname).is_none() {
+        return Err(format!(
+            "cannot tell that `{rname}` is a slice (a map is visited in a different \
+             order each time; a channel cannot be walked twice)"
+        ));
+    }
+    let mut c2 = l.walk();
+    let ls: Vec<Node> = l.named_children(&mut c2).collect();
+    let key = ls.first().copied();
+    let value = ls.get(1).map(|v| text_of(text, *v).to_string());
+    for v in &ls {
+        let t = text_of(text, *v);
+        if t != "_" {
+            loop_vars.push(t.to_string());
+        }
+    }
+    Ok((
+        Header::Range {
+            clause: rc.start_byte()..rc.end_byte(),
+            key_text: key.map(|k| text_of(text, k).to_string()),
+            value,
+            ranged: rname.to_string(),
+        },
+        format!("len({rname})"),
+    ))
+}
+
+/// `for i := 0; i < n; i++` with `n` a name or `len(name)`, unchanged in the body.
+fn clause_header(
+    text: &str,
+    body: Node,
+    fc: Node,
+    loop_vars: &mut Vec<String>,
+) -> Result<(Header, String), String> {
+    let (Some(init), Some(cond), Some(upd)) = (
+        fc.child_by_field_name("initializer"),
+        fc.child_by_field_name("condition"),
+        fc.child_by_field_name("update"),
+    ) else {
+        return Err("the loop is not `for i := 0; i < n; i++`".into());
+    };
+    let it = text_of(text, init).replace(' ', "");
+    let Some(var) = it.strip_suffix(":=0").map(str::to_string) else {
+        return Err("the loop is not `for i := 0; i < n; i++`".into());
+    };
+    let ct = text_of(text, cond);
+    let Some(n) = ct
+        .strip_prefix(&var)
+        .and_then(|r| r.trim_start().strip_prefix('<'))
+        .map(|r| r.trim().to_string())
+        .filter(|n| !n.starts_with('='))
+    else {
+        return Err("the loop is not `for i := 0; i < n; i++`".into());
+    };
+    if text_of(text, upd).replace(' ', "") != format!("{var}++") {
+        return Err("the loop is not `for i := 0; i < n; i++`".into());
+    }
+    let simple_len = n
+        .strip_prefix("len(")
+        .and_then(|r| r.strip_suffix(')'))
+        .is_some_and(is_simple_path);
+    if !simple_len && !is_simple_path(&n) {
+        return Err(format!("the loop bound `{n}` is not a name or len(name)"));
+    }
+    let mut assigned = Vec::new();
+    collect_go_assigned(text, body, &mut assigned);
+    let bound_name = n
+        .trim_start_matches("len(")
+        .trim_end_matches(')')
+        .to_string();
+    if assigned.contains(&var) || assigned.contains(&bound_name) {
+        return Err(format!(
+            "the loop body changes `{var}` or `{bound_name}`; the items are not known up front"
+        ));
+    }
+    loop_vars.push(var.clone());
+    Ok((Header::Clause { var }, n))
+}
+
+/// What happens to the call's results.
+fn use_of(text: &str, call: Node) -> Result<Use, String> {
+    let p = call.parent().ok_or("the call has no parent")?;
+    if p.kind() == "expression_statement" {
+        return Ok(Use::Discard);
+    }
+    if p.kind() != "expression_list" {
+        return Ok(Use::Expr);
+    }
+    let gp = p.parent().ok_or("no statement")?;
+    let is_right = gp
+        .child_by_field_name("right")
+        .is_some_and(|r| r.id() == p.id());
+    let op = gp
+        .child_by_field_name("operator")
+        .map(|o| text_of(text, o).to_string())
+        .unwrap_or_else(|| ":=".into());
+    if !(is_right
+        && p.named_child_count() == 1
+        && matches!(gp.kind(), "short_var_declaration" | "assignment_statement")
+        && (op == "=" || op == ":="))
+    {
+        return Ok(Use::Expr);
+    }
+    let l = gp.child_by_field_name("left").ok_or("no left side")?;
+    let mut c = l.walk();
+    let targets: Vec<Option<String>> = l
+        .named_children(&mut c)
+        .map(|t| {
+            let s = text_of(text, t);
+            (s != "_").then(|| s.to_string())
+        })
+        .collect();
+    if targets.iter().all(Option::is_none) {
+        return Ok(Use::Discard);
+    }
+    Ok(Use::Multi {
+        stmt_range: gp.start_byte()..gp.end_byte(),
+        targets,
+        define: gp.kind() == "short_var_declaration",
+    })
+}
+
+/// Step 1: the `for` loop, its header, the call and the statement holding it.
+fn locate<'t>(f: &Finding, src: &'t Source) -> Result<Site<'t>, String> {
+    let (text, root) = (src.text.as_str(), src.root());
     let call = node_of_kind(root, &f.span, &["call_expression"])
         .ok_or("the finding does not point at a call")?;
     let lp = f.loops.first().ok_or("the finding has no loop")?;
@@ -296,110 +464,15 @@ fn site<'t>(f: &Finding, text: &'t str, root: Node<'t>) -> Result<Site<'t>, Stri
     let mut loop_vars = Vec::new();
     let (header, count) = match clause {
         Some(rc) if rc.kind() == "range_clause" => {
-            let (Some(l), Some(r)) = (
-                rc.child_by_field_name("left"),
-                rc.child_by_field_name("right"),
-            ) else {
-                return Err("`for range xs` without variables is not rewritten".into());
-            };
-            if !text_of(text, rc).contains(":=") {
-                return Err("the range loop assigns existing variables (`=`, not `:=`)".into());
-            }
-            if r.kind() != "identifier" {
-                return Err(format!(
-                    "the loop ranges over `{}`; only a slice held in a local name or parameter \
-                     is rewritten (it is walked twice)",
-                    text_of(text, r)
-                ));
-            }
-            let rname = text_of(text, r);
-            if slice_elem_of(text, func, lnode, rname).is_none() {
-                return Err(format!(
-                    "cannot tell that `{rname}` is a slice (a map is visited in a different \
-                     order each time; a channel cannot be walked twice)"
-                ));
-            }
-            let mut c2 = l.walk();
-            let ls: Vec<Node> = l.named_children(&mut c2).collect();
-            let key = ls.first().copied();
-            let value = ls.get(1).map(|v| text_of(text, *v).to_string());
-            for v in &ls {
-                let t = text_of(text, *v);
-                if t != "_" {
-                    loop_vars.push(t.to_string());
-                }
-            }
-            (
-                Header::Range {
-                    clause: rc.start_byte()..rc.end_byte(),
-                    key_text: key.map(|k| text_of(text, k).to_string()),
-                    value,
-                    ranged: rname.to_string(),
-                },
-                format!("len({rname})"),
-            )
+            range_header(text, func, lnode, rc, &mut loop_vars)?
         }
-        Some(fc) => {
-            let (Some(init), Some(cond), Some(upd)) = (
-                fc.child_by_field_name("initializer"),
-                fc.child_by_field_name("condition"),
-                fc.child_by_field_name("update"),
-            ) else {
-                return Err("the loop is not `for i := 0; i < n; i++`".into());
-            };
-            let it = text_of(text, init).replace(' ', "");
-            let Some(var) = it.strip_suffix(":=0").map(str::to_string) else {
-                return Err("the loop is not `for i := 0; i < n; i++`".into());
-            };
-            let ct = text_of(text, cond);
-            let Some(n) = ct
-                .strip_prefix(&var)
-                .and_then(|r| r.trim_start().strip_prefix('<'))
-                .map(|r| r.trim().to_string())
-                .filter(|n| !n.starts_with('='))
-            else {
-                return Err("the loop is not `for i := 0; i < n; i++`".into());
-            };
-            if text_of(text, upd).replace(' ', "") != format!("{var}++") {
-                return Err("the loop is not `for i := 0; i < n; i++`".into());
-            }
-            let simple_len = n
-                .strip_prefix("len(")
-                .and_then(|r| r.strip_suffix(')'))
-                .is_some_and(is_simple_path);
-            if !simple_len && !is_simple_path(&n) {
-                return Err(format!("the loop bound `{n}` is not a name or len(name)"));
-            }
-            let mut assigned = Vec::new();
-            collect_go_assigned(text, body, &mut assigned);
-            let bound_name = n
-                .trim_start_matches("len(")
-                .trim_end_matches(')')
-                .to_string();
-            if assigned.contains(&var) || assigned.contains(&bound_name) {
-                return Err(format!(
-                    "the loop body changes `{var}` or `{bound_name}`; the items are not known up front"
-                ));
-            }
-            loop_vars.push(var.clone());
-            (Header::Clause { var }, n)
-        }
+        Some(fc) => clause_header(text, body, fc, &mut loop_vars)?,
         None => {
             return Err(
                 "`for` loops without a range or three-part header have no item list".into(),
             );
         }
     };
-    guards_check(text, call, body)?;
-    let ls = line_start(text, lnode.start_byte());
-    if !text
-        .get(ls..lnode.start_byte())
-        .unwrap_or("x")
-        .trim()
-        .is_empty()
-    {
-        return Err("the loop does not start its own line".into());
-    }
     let body_list = {
         let mut c = body.walk();
         body.named_children(&mut c)
@@ -413,54 +486,11 @@ fn site<'t>(f: &Finding, text: &'t str, root: Node<'t>) -> Result<Site<'t>, Stri
         }
         stmt = p;
     }
-    if stmt.kind() == "return_statement" {
-        return Err(
-            "the call's result is returned from inside the loop (the loop runs once)".into(),
-        );
-    }
-    let p = call.parent().ok_or("the call has no parent")?;
-    let use_ = match p.kind() {
-        "expression_statement" => Use::Discard,
-        "expression_list" => {
-            let gp = p.parent().ok_or("no statement")?;
-            let is_right = gp
-                .child_by_field_name("right")
-                .is_some_and(|r| r.id() == p.id());
-            let op = gp
-                .child_by_field_name("operator")
-                .map(|o| text_of(text, o).to_string())
-                .unwrap_or_else(|| ":=".into());
-            if is_right
-                && p.named_child_count() == 1
-                && matches!(gp.kind(), "short_var_declaration" | "assignment_statement")
-                && (op == "=" || op == ":=")
-            {
-                let l = gp.child_by_field_name("left").ok_or("no left side")?;
-                let mut c = l.walk();
-                let targets: Vec<Option<String>> = l
-                    .named_children(&mut c)
-                    .map(|t| {
-                        let s = text_of(text, t);
-                        (s != "_").then(|| s.to_string())
-                    })
-                    .collect();
-                if targets.iter().all(Option::is_none) {
-                    Use::Discard
-                } else {
-                    Use::Multi {
-                        stmt_range: gp.start_byte()..gp.end_byte(),
-                        targets,
-                        define: gp.kind() == "short_var_declaration",
-                    }
-                }
-            } else {
-                Use::Expr
-            }
-        }
-        _ => Use::Expr,
-    };
+    let ls = line_start(text, lnode.start_byte());
     Ok(Site {
+        text,
         lnode,
+        body,
         body_list,
         call,
         header,
@@ -470,10 +500,32 @@ fn site<'t>(f: &Finding, text: &'t str, root: Node<'t>) -> Result<Site<'t>, Stri
         base: leading_ws(text, ls),
         unit: indent_unit(text, 4),
         nl: newline(text),
-        use_,
+        use_: use_of(text, call)?,
         stmt,
         loop_vars,
     })
+}
+
+/// Step 2: the shared checks with Go's node kinds, the loop's own line, and a call whose
+/// result is returned from the loop.
+fn go_guards(s: &Site) -> Result<(), String> {
+    let text = s.text;
+    guards_check(text, s.call, s.body)?;
+    let ls = line_start(text, s.lnode.start_byte());
+    if !text
+        .get(ls..s.lnode.start_byte())
+        .unwrap_or("x")
+        .trim()
+        .is_empty()
+    {
+        return Err("the loop does not start its own line".into());
+    }
+    if s.stmt.kind() == "return_statement" {
+        return Err(
+            "the call's result is returned from inside the loop (the loop runs once)".into(),
+        );
+    }
+    Ok(())
 }
 
 fn collect_go_assigned(text: &str, n: Node, out: &mut Vec<String>) {
@@ -896,31 +948,319 @@ fn immediate_error_return<'t>(text: &str, s: &Site<'t>, err: &str) -> Option<(No
     is_check(next).map(|r| (next, r))
 }
 
-pub(crate) fn concurrent(
-    f: &Finding,
-    files: &dyn Fn(&str) -> Option<String>,
-    opts: &Options,
-) -> Result<Rewrite, String> {
-    let text = read(files, &f.path)?;
-    let parsed = parse(Lang::Go, &text)?;
-    let root = root_of(&parsed)?;
-    let s = site(f, &text, root)?;
-    let n = opts.concurrency;
-    let scope = std::cell::RefCell::new(s.scope.clone());
-    let fresh = |base: &str| {
-        let name = fresh_name(&scope.borrow(), base);
-        let mut sc = scope.borrow_mut();
-        sc.push(' ');
-        sc.push_str(&name);
+/// Names not used in `scope` yet, each added to it once taken.
+struct Fresh(String);
+
+impl Fresh {
+    fn take(&mut self, base: &str) -> String {
+        let name = fresh_name(&self.0, base);
+        self.0.push(' ');
+        self.0.push_str(&name);
         name
+    }
+}
+
+/// The concurrent rewrite's context, for `concurrent.go.j2`.
+#[derive(Serialize)]
+struct ConcurrentCtx {
+    n: usize,
+    g: String,
+    /// The derived context, when errors cancel the group.
+    gctx: Option<String>,
+    /// `discard`, `expr` or `multi`: what the loop does with the call's results.
+    use_: &'static str,
+    propagates: bool,
+    count: String,
+    /// The per-item result slices: `(name, element type)`.
+    decls: Vec<(String, String)>,
+    header: String,
+    /// Loop variables copied before the closure (before Go 1.22).
+    copies: Vec<String>,
+    closure: Vec<String>,
+    /// `if err := g.Wait(); err != nil { <ret> }`: the error name and the return.
+    wait_err: Option<(String, String)>,
+}
+
+/// The plan of the concurrent rewrite: the template's context and the loop's own edits.
+struct ConcurrentPlan<'t> {
+    ctx: ConcurrentCtx,
+    index: String,
+    uses_index: bool,
+    /// Edits inside the loop (the call replaced by its result slots).
+    loop_edits: Vec<Edit>,
+    /// Statements of the body that go (the call's, its error check).
+    remove: Vec<Node<'t>>,
+    notes: Vec<String>,
+}
+
+/// What the goroutine does for each `Use` of the call, and what replaces the call in the loop.
+struct Closure<'t> {
+    decls: Vec<(String, String)>,
+    lines: Vec<String>,
+    loop_edits: Vec<Edit>,
+    remove: Vec<Node<'t>>,
+    wait_err: Option<(String, String)>,
+    uses_index: bool,
+    propagates: bool,
+    gctx: Option<String>,
+}
+
+/// The per-item result slice for `target`: `<target>Results`.
+fn slice_name(target: &str, var_stem: &str) -> String {
+    let stem = if target.chars().all(|c| c.is_alphanumeric() || c == '_') {
+        target
+    } else {
+        var_stem
     };
-    let per_iter = per_iteration_loop_vars(files, &f.path);
-    let g = fresh("g");
+    format!("{stem}Results")
+}
+
+/// The call's text for the goroutine: with the group's context when errors cancel it.
+fn call_for(s: &Site, fresh: &mut Fresh, propagate: bool) -> (String, Option<String>) {
+    let call_text = text_of(s.text, s.call);
+    if propagate && has_ctx_param(s.text, s.func) && word_occurs(call_text, "ctx") {
+        let gctx = fresh.take("gctx");
+        (rename_in(s.text, s.call, "ctx", &gctx), Some(gctx))
+    } else {
+        (call_text.to_string(), None)
+    }
+}
+
+fn var_stem(s: &Site) -> String {
+    match &s.header {
+        Header::Range { value: Some(v), .. } => v.clone(),
+        _ => "item".to_string(),
+    }
+}
+
+/// `Use::Discard` and `Use::Expr`.
+fn single_closure<'t>(
+    cx: &Cx,
+    s: &Site<'t>,
+    fresh: &mut Fresh,
+    index: &str,
+) -> Result<Closure<'t>, String> {
+    let mut c = Closure {
+        decls: Vec::new(),
+        lines: Vec::new(),
+        loop_edits: Vec::new(),
+        remove: Vec::new(),
+        wait_err: None,
+        uses_index: false,
+        propagates: false,
+        gctx: None,
+    };
+    if let Use::Discard = s.use_ {
+        c.lines.push(call_for(s, fresh, false).0);
+        c.lines.push("return nil".into());
+        c.remove.push(s.stmt);
+        return Ok(c);
+    }
+    let ts = result_types_of(cx, s)?;
+    let [t] = ts.as_slice() else {
+        return Err(format!(
+            "{} returns {} values but is used as one value",
+            cx.f.callee,
+            ts.len()
+        ));
+    };
+    let name = fresh.take(&slice_name(&var_stem(s), &var_stem(s)));
+    c.decls.push((name.clone(), t.clone()));
+    let (call, _) = call_for(s, fresh, false);
+    c.lines.push(format!("{name}[{index}] = {call}"));
+    c.lines.push("return nil".into());
+    c.uses_index = true;
+    c.loop_edits.push(Edit {
+        range: s.call.start_byte()..s.call.end_byte(),
+        new_text: format!("{name}[{index}]"),
+    });
+    Ok(c)
+}
+
+fn result_types_of(cx: &Cx, s: &Site) -> Result<Vec<String>, String> {
+    let caller_func = func_name(s.text, s.func);
+    result_types(cx.f, &|p| cx.src.raw(p), s.text, &caller_func)
+}
+
+/// The error's name, its `if err != nil { return ... }` check and that return's text.
+type ErrorCheck<'t> = (String, (Node<'t>, String));
+
+/// The `if err != nil { return ... }` right after the call, and the callee's result types
+/// when the result slices need them.
+fn handler_and_types<'t>(
+    cx: &Cx,
+    s: &Site<'t>,
+    targets: &[Option<String>],
+) -> Result<(Option<ErrorCheck<'t>>, Option<Vec<String>>), String> {
+    let f = cx.f;
+    let err_name = targets.last().cloned().flatten();
+    let handler = err_name
+        .as_deref()
+        .and_then(|e| immediate_error_return(s.text, s, e).map(|h| (e.to_string(), h)));
+    let need_types = targets[..targets.len() - 1].iter().any(Option::is_some)
+        || (handler.is_none() && err_name.is_some());
+    let ts = if need_types {
+        let ts = result_types_of(cx, s)?;
+        if ts.len() != targets.len() {
+            return Err(format!(
+                "{} returns {} values but {} are assigned",
+                f.callee,
+                ts.len(),
+                targets.len()
+            ));
+        }
+        Some(ts)
+    } else {
+        None
+    };
+    if let (Some((e, _)), Some(ts)) = (&handler, &ts)
+        && ts.last().map(String::as_str) != Some("error")
+    {
+        return Err(format!("`{e}` is not {}'s error result", f.callee));
+    }
+    Ok((handler, ts))
+}
+
+/// `Use::Multi`: `a, err := call(...)`, with its error handled right after when it is.
+fn multi_closure<'t>(
+    cx: &Cx,
+    s: &Site<'t>,
+    fresh: &mut Fresh,
+    index: &str,
+    stmt_range: &Range<usize>,
+    targets: &[Option<String>],
+    define: bool,
+) -> Result<Closure<'t>, String> {
+    let (handler, ts) = handler_and_types(cx, s, targets)?;
+    let mut c = Closure {
+        decls: Vec::new(),
+        lines: Vec::new(),
+        loop_edits: Vec::new(),
+        remove: Vec::new(),
+        wait_err: None,
+        uses_index: false,
+        propagates: false,
+        gctx: None,
+    };
+    let mut lhs_closure = Vec::new();
+    let mut lhs_loop = Vec::new();
+    let mut rhs_loop = Vec::new();
+    let last = targets.len() - 1;
+    for (k, t) in targets.iter().enumerate() {
+        match t {
+            None => lhs_closure.push("_".to_string()),
+            Some(e) if k == last && handler.is_some() => {
+                lhs_closure.push(e.clone());
+            }
+            Some(tn) => {
+                let ty = ts.as_ref().map(|ts| ts[k].clone()).unwrap_or_default();
+                let name = fresh.take(&slice_name(tn, &var_stem(s)));
+                c.decls.push((name.clone(), ty));
+                lhs_closure.push(format!("{name}[{index}]"));
+                lhs_loop.push(tn.clone());
+                rhs_loop.push(format!("{name}[{index}]"));
+                c.uses_index = true;
+            }
+        }
+    }
+    let op = if define { ":=" } else { "=" };
+    let reassign = Edit {
+        range: stmt_range.clone(),
+        new_text: format!("{} {op} {}", lhs_loop.join(", "), rhs_loop.join(", ")),
+    };
+    let Some((e, (check, ret))) = handler else {
+        let (call, _) = call_for(s, fresh, false);
+        c.lines.push(format!("{} = {call}", lhs_closure.join(", ")));
+        c.lines.push("return nil".into());
+        c.loop_edits.push(reassign);
+        return Ok(c);
+    };
+    c.propagates = true;
+    let (call, gc) = call_for(s, fresh, true);
+    c.gctx = gc;
+    if lhs_closure.len() == 1 {
+        c.lines.push(format!("return {call}"));
+    } else if lhs_closure.iter().all(|l| *l == "_" || *l == e) {
+        c.lines
+            .push(format!("{} := {call}", lhs_closure.join(", ")));
+        c.lines.push(format!("return {e}"));
+    } else {
+        c.lines.push(format!("var {e} error"));
+        c.lines.push(format!("{} = {call}", lhs_closure.join(", ")));
+        c.lines.push(format!("return {e}"));
+    }
+    c.wait_err = Some((e, ret));
+    c.remove.push(check);
+    if check.id() == s.stmt.id() {
+        // `if _, err := call(); err != nil { return err }`: the whole statement goes.
+    } else if lhs_loop.is_empty() {
+        c.remove.push(s.stmt);
+    } else {
+        c.loop_edits.push(reassign);
+    }
+    Ok(c)
+}
+
+/// `for K, V := range X` keeping only the variables `body` uses.
+fn kept_range(s: &Site, index: &str, body: &str, need_index: bool) -> Option<String> {
+    let Header::Range { value, ranged, .. } = &s.header else {
+        return None;
+    };
+    let key = if need_index || word_occurs(body, index) {
+        index.to_string()
+    } else {
+        "_".to_string()
+    };
+    Some(match value.as_deref().filter(|v| word_occurs(body, v)) {
+        Some(v) => format!("{key}, {v} := range {ranged}"),
+        None if key != "_" => format!("{key} := range {ranged}"),
+        None => format!("range {ranged}"),
+    })
+}
+
+/// The loop's header in the generated block: its range clause keeps only what the closure
+/// uses.
+fn block_header(s: &Site, index: &str, closure: &str, uses_index: bool) -> String {
+    let text = s.text;
+    let h = text
+        .get(s.lnode.start_byte()..s.body.start_byte())
+        .unwrap_or("")
+        .trim_end()
+        .to_string();
+    match (&s.header, kept_range(s, index, closure, uses_index)) {
+        (Header::Range { clause, .. }, Some(rh)) => {
+            let rel = (clause.start - s.lnode.start_byte())..(clause.end - s.lnode.start_byte());
+            format!("{}{rh}{}", &h[..rel.start], &h[rel.end..])
+        }
+        _ => h,
+    }
+}
+
+/// Step 5 of the concurrent rewrite.
+fn concurrent_plan<'t>(cx: &Cx, s: &Site<'t>) -> Result<ConcurrentPlan<'t>, String> {
+    let mut fresh = Fresh(s.scope.clone());
+    let per_iter = per_iteration_loop_vars(&|p| cx.src.raw(p), &cx.f.path);
+    let g = fresh.take("g");
+    // The index name for the result slices.
+    let index = match &s.header {
+        Header::Range { key_text, .. } => match key_text.as_deref() {
+            Some("_") | None => fresh.take("i"),
+            Some(k) => k.to_string(),
+        },
+        Header::Clause { var } => var.clone(),
+    };
+    let c = match &s.use_ {
+        Use::Multi {
+            stmt_range,
+            targets,
+            define,
+        } => multi_closure(cx, s, &mut fresh, &index, stmt_range, targets, *define)?,
+        _ => single_closure(cx, s, &mut fresh, &index)?,
+    };
     let mut notes = vec![
-        format!(
-            "Needs golang.org/x/sync/errgroup (`go get golang.org/x/sync`) if the module does \
-             not require it yet."
-        ),
+        "Needs golang.org/x/sync/errgroup (`go get golang.org/x/sync`) if the module does \
+         not require it yet."
+            .to_string(),
         "Every item's call now runs before the loop body does, so an early exit in the body \
          (return/break) no longer saves the remaining calls."
             .to_string(),
@@ -928,338 +1268,129 @@ pub(crate) fn concurrent(
          concurrent use."
             .to_string(),
     ];
-
-    // The index name for the result slices.
-    let index = match &s.header {
-        Header::Range { key_text, .. } => match key_text.as_deref() {
-            Some("_") | None => fresh("i"),
-            Some(k) => k.to_string(),
-        },
-        Header::Clause { var } => var.clone(),
-    };
-
-    // What the closure does and what replaces the call in the loop.
-    let call_text = text_of(&text, s.call).to_string();
-    let var_stem = match &s.header {
-        Header::Range { value: Some(v), .. } => v.clone(),
-        _ => "item".to_string(),
-    };
-    let mut decls: Vec<String> = Vec::new(); // `x := make([]T, n)`
-    let mut closure: Vec<String> = Vec::new();
-    let mut loop_edits: Vec<Edit> = Vec::new();
-    let mut remove: Vec<Node> = Vec::new();
-    let mut wait: Vec<(usize, String)> = Vec::new();
-    let mut uses_index = false;
-    let mut propagates = false;
-    let caller_func = func_name(&text, s.func);
-    let types = || result_types(f, files, &text, &caller_func);
-    let slice_name = |target: &str| -> String {
-        let stem = if target.chars().all(|c| c.is_alphanumeric() || c == '_') {
-            target.to_string()
-        } else {
-            var_stem.clone()
-        };
-        format!("{stem}Results")
-    };
-    // The derived context goes into the call only when errors cancel the group.
-    let call_for = |propagate: bool| -> (String, Option<String>) {
-        if propagate && has_ctx_param(&text, s.func) && word_occurs(&call_text, "ctx") {
-            let gctx = fresh("gctx");
-            (rename_in(&text, s.call, "ctx", &gctx), Some(gctx))
-        } else {
-            (call_text.clone(), None)
-        }
-    };
-    let mut gctx = None;
-    match &s.use_ {
-        Use::Discard => {
-            let (c, _) = call_for(false);
-            closure.push(c);
-            closure.push("return nil".into());
-            wait.push((
-                0,
-                format!("_ = {g}.Wait() // every call's results are ignored, as before"),
-            ));
-            remove.push(s.stmt);
-        }
-        Use::Expr => {
-            let ts = types()?;
-            let [t] = ts.as_slice() else {
-                return Err(format!(
-                    "{} returns {} values but is used as one value",
-                    f.callee,
-                    ts.len()
-                ));
-            };
-            let name = fresh(&slice_name(&var_stem));
-            decls.push(format!("{name} := make([]{t}, {})", s.count));
-            let (c, _) = call_for(false);
-            closure.push(format!("{name}[{index}] = {c}"));
-            closure.push("return nil".into());
-            wait.push((0, format!("_ = {g}.Wait() // every func returns nil")));
-            uses_index = true;
-            loop_edits.push(Edit {
-                range: s.call.start_byte()..s.call.end_byte(),
-                new_text: format!("{name}[{index}]"),
-            });
-        }
-        Use::Multi {
-            stmt_range,
-            targets,
-            define,
-        } => {
-            let err_name = targets.last().cloned().flatten();
-            let handler = err_name
-                .as_deref()
-                .and_then(|e| immediate_error_return(&text, &s, e).map(|h| (e.to_string(), h)));
-            let need_types = targets[..targets.len() - 1].iter().any(Option::is_some)
-                || (handler.is_none() && err_name.is_some());
-            let ts = if need_types {
-                let ts = types()?;
-                if ts.len() != targets.len() {
-                    return Err(format!(
-                        "{} returns {} values but {} are assigned",
-                        f.callee,
-                        ts.len(),
-                        targets.len()
-                    ));
-                }
-                Some(ts)
-            } else {
-                None
-            };
-            if let (Some((e, _)), Some(ts)) = (&handler, &ts)
-                && ts.last().map(String::as_str) != Some("error")
-            {
-                return Err(format!("`{e}` is not {}'s error result", f.callee));
-            }
-            let mut lhs_closure = Vec::new();
-            let mut lhs_loop = Vec::new();
-            let mut rhs_loop = Vec::new();
-            let last = targets.len() - 1;
-            for (k, t) in targets.iter().enumerate() {
-                match t {
-                    None => lhs_closure.push("_".to_string()),
-                    Some(e) if k == last && handler.is_some() => {
-                        lhs_closure.push(e.clone());
-                    }
-                    Some(tn) => {
-                        let ty = ts.as_ref().map(|ts| ts[k].clone()).unwrap_or_default();
-                        let name = fresh(&slice_name(tn));
-                        decls.push(format!("{name} := make([]{ty}, {})", s.count));
-                        lhs_closure.push(format!("{name}[{index}]"));
-                        lhs_loop.push(tn.clone());
-                        rhs_loop.push(format!("{name}[{index}]"));
-                        uses_index = true;
-                    }
-                }
-            }
-            if let Some((e, (check, ret))) = &handler {
-                propagates = true;
-                let (c, gc) = call_for(true);
-                gctx = gc;
-                if lhs_closure.len() == 1 {
-                    closure.push(format!("return {c}"));
-                } else if lhs_closure.iter().all(|l| l == "_" || l == e) {
-                    closure.push(format!("{} := {c}", lhs_closure.join(", ")));
-                    closure.push(format!("return {e}"));
-                } else {
-                    closure.push(format!("var {e} error"));
-                    closure.push(format!("{} = {c}", lhs_closure.join(", ")));
-                    closure.push(format!("return {e}"));
-                }
-                wait.push((0, format!("if {e} := {g}.Wait(); {e} != nil {{")));
-                wait.push((1, ret.clone()));
-                wait.push((0, "}".into()));
-                remove.push(*check);
-                if check.id() == s.stmt.id() {
-                    // `if _, err := call(); err != nil { return err }`: the whole statement goes.
-                } else if lhs_loop.is_empty() {
-                    remove.push(s.stmt);
-                } else {
-                    let op = if *define { ":=" } else { "=" };
-                    loop_edits.push(Edit {
-                        range: stmt_range.clone(),
-                        new_text: format!("{} {op} {}", lhs_loop.join(", "), rhs_loop.join(", ")),
-                    });
-                }
-            } else {
-                let (c, _) = call_for(false);
-                closure.push(format!("{} = {c}", lhs_closure.join(", ")));
-                closure.push("return nil".into());
-                wait.push((
-                    0,
-                    format!(
-                        "_ = {g}.Wait() // every func returns nil: each item's results, errors \
-                         included, are handled below in input order, as before"
-                    ),
-                ));
-                let op = if *define { ":=" } else { "=" };
-                loop_edits.push(Edit {
-                    range: stmt_range.clone(),
-                    new_text: format!("{} {op} {}", lhs_loop.join(", "), rhs_loop.join(", ")),
-                });
-            }
-        }
-    }
-    if propagates {
+    if c.propagates {
         notes.push(
             "The first call to fail cancels the group and its error is returned; calls already \
              running finish first, and the loop body no longer runs for the items before it."
                 .to_string(),
         );
     }
-
-    // Which statements remain in the loop.
-    let remaining = s
-        .body_list
-        .map(|b| {
-            let mut c = b.walk();
-            b.named_children(&mut c)
-                .filter(|k| {
-                    !k.kind().contains("comment") && !remove.iter().any(|r| r.id() == k.id())
-                })
-                .count()
-        })
-        .unwrap_or(0);
-    let whole_loop = remaining == 0 && loop_edits.is_empty();
-
-    // The generated block before (or instead of) the loop.
-    let mut b = Block::default();
-    let what = match (&s.use_, propagates, &gctx) {
-        (Use::Discard, _, _) => "each call's results are ignored, as before".to_string(),
-        (_, true, Some(gc)) => {
-            format!("results keep input order; the first error cancels {gc} and is returned")
-        }
-        (_, true, None) => {
-            "results keep input order; the first error is returned once the started calls \
-             finish"
-                .to_string()
-        }
-        _ => "results keep input order".to_string(),
-    };
-    b.line(0, format!("// At most {n} calls at a time; {what}."));
-    match &gctx {
-        Some(gc) => b.line(0, format!("{g}, {gc} := errgroup.WithContext(ctx)")),
-        None => b.line(0, format!("var {g} errgroup.Group")),
-    };
-    b.line(0, format!("{g}.SetLimit({n})"));
-    for d in &decls {
-        b.line(0, d.clone());
-    }
-    let closure_text = closure.join("\n");
-    // `for K, V := range X` keeping only the variables `body` uses.
-    let range_header = |body: &str, need_index: bool| -> Option<String> {
-        let Header::Range { value, ranged, .. } = &s.header else {
-            return None;
-        };
-        let key = if need_index || word_occurs(body, &index) {
-            index.clone()
-        } else {
-            "_".to_string()
-        };
-        Some(match value.as_deref().filter(|v| word_occurs(body, v)) {
-            Some(v) => format!("{key}, {v} := range {ranged}"),
-            None if key != "_" => format!("{key} := range {ranged}"),
-            None => format!("range {ranged}"),
-        })
-    };
-    let body_node = s.lnode.child_by_field_name("body").ok_or("no body")?;
-    let header_text = {
-        let h = text
-            .get(s.lnode.start_byte()..body_node.start_byte())
-            .unwrap_or("")
-            .trim_end()
-            .to_string();
-        match (&s.header, range_header(&closure_text, uses_index)) {
-            (Header::Range { clause, .. }, Some(rh)) => {
-                let rel =
-                    (clause.start - s.lnode.start_byte())..(clause.end - s.lnode.start_byte());
-                format!("{}{rh}{}", &h[..rel.start], &h[rel.end..])
-            }
-            _ => h,
-        }
-    };
-    b.line(0, format!("{header_text} {{"));
+    let closure_text = c.lines.join("\n");
+    let mut copies = Vec::new();
     if !per_iter {
-        let mut copies = vec![index.clone()];
+        let mut vars = vec![index.clone()];
         if let Header::Range { value: Some(v), .. } = &s.header {
-            copies.push(v.clone());
+            vars.push(v.clone());
         }
-        for c in copies {
-            if word_occurs(&closure_text, &c) {
-                b.line(1, format!("{c} := {c}"));
-            }
-        }
+        copies.extend(vars.into_iter().filter(|v| word_occurs(&closure_text, v)));
         notes.push(
             "go.mod is older than Go 1.22 (or was not found): the loop variables are copied \
              before the closure."
                 .to_string(),
         );
     }
-    b.line(1, format!("{g}.Go(func() error {{"));
-    for l in &closure {
-        b.line(2, l.clone());
-    }
-    b.line(1, "})");
-    b.line(0, "}");
-    for (d, w) in &wait {
-        b.line(*d, w.clone());
-    }
-    let pre = b.render(&s.base, &s.unit, s.nl);
+    let ctx = ConcurrentCtx {
+        n: cx.opts.concurrency,
+        g,
+        gctx: c.gctx,
+        use_: match s.use_ {
+            Use::Discard => "discard",
+            Use::Expr => "expr",
+            Use::Multi { .. } => "multi",
+        },
+        propagates: c.propagates,
+        count: s.count.clone(),
+        decls: c.decls,
+        header: block_header(s, &index, &closure_text, c.uses_index),
+        copies,
+        closure: c.lines,
+        wait_err: c.wait_err,
+    };
+    Ok(ConcurrentPlan {
+        ctx,
+        index,
+        uses_index: c.uses_index,
+        loop_edits: c.loop_edits,
+        remove: c.remove,
+        notes,
+    })
+}
+
+/// Step 6 of the concurrent rewrite: the group before (or instead of) the loop, and the loop
+/// reading each item's results.
+fn concurrent_render(cx: &Cx, s: &Site, p: &ConcurrentPlan) -> Result<Rendered, String> {
+    let text = s.text;
+    let pre = code(
+        "concurrent.go.j2",
+        CONCURRENT,
+        &p.ctx,
+        &s.base,
+        &s.unit,
+        s.nl,
+    )?;
+    let remaining = s
+        .body_list
+        .map(|b| {
+            let mut c = b.walk();
+            b.named_children(&mut c)
+                .filter(|k| {
+                    !k.kind().contains("comment") && !p.remove.iter().any(|r| r.id() == k.id())
+                })
+                .count()
+        })
+        .unwrap_or(0);
     let mut edits = Vec::new();
-    let ls = line_start(&text, s.lnode.start_byte());
-    if whole_loop {
+    if remaining == 0 && p.loop_edits.is_empty() {
         edits.push(Edit {
-            range: whole_lines(&text, s.lnode),
+            range: whole_lines(text, s.lnode),
             new_text: pre,
         });
     } else {
+        let ls = line_start(text, s.lnode.start_byte());
         edits.push(Edit {
             range: ls..ls,
             new_text: pre,
         });
         let mut body_edits: Vec<Edit> = Vec::new();
-        for r in &remove {
+        for r in &p.remove {
             body_edits.push(Edit {
-                range: own_lines(&text, *r)?,
+                range: own_lines(text, *r)?,
                 new_text: String::new(),
             });
         }
-        body_edits.extend(loop_edits);
-        // The loop keeps only the variables its new body uses (Go rejects unused ones).
-        if let Header::Range { clause, .. } = &s.header {
-            let bs = body_node.start_byte();
-            let shifted: Vec<Edit> = body_edits
-                .iter()
-                .map(|e| Edit {
-                    range: (e.range.start - bs)..(e.range.end - bs),
-                    new_text: e.new_text.clone(),
-                })
-                .collect();
-            let new_body = apply(text_of(&text, body_node), &shifted);
-            if let Some(rh) = range_header(&new_body, uses_index)
-                && rh != text.get(clause.clone()).unwrap_or("")
-            {
-                edits.push(Edit {
-                    range: clause.clone(),
-                    new_text: rh,
-                });
-            }
-        }
+        body_edits.extend(p.loop_edits.iter().cloned());
+        edits.extend(narrowed_range(s, p, &body_edits));
         edits.extend(body_edits);
     }
-    if let Some(e) = add_import(&text, ERRGROUP) {
-        edits.push(e);
-    }
-    Ok(Rewrite {
-        title: concurrent_title(n),
+    Ok(Rendered {
         files: vec![FileEdits {
-            path: f.path.clone(),
+            path: cx.f.path.clone(),
             edits,
         }],
-        notes,
+        notes: p.notes.clone(),
     })
+}
+
+/// The loop keeps only the variables its new body uses (Go rejects unused ones).
+fn narrowed_range(s: &Site, p: &ConcurrentPlan, body_edits: &[Edit]) -> Option<Edit> {
+    let Header::Range { clause, .. } = &s.header else {
+        return None;
+    };
+    let bs = s.body.start_byte();
+    let shifted: Vec<Edit> = body_edits
+        .iter()
+        .map(|e| Edit {
+            range: (e.range.start - bs)..(e.range.end - bs),
+            new_text: e.new_text.clone(),
+        })
+        .collect();
+    let new_body = apply(text_of(s.text, s.body), &shifted);
+    kept_range(s, &p.index, &new_body, p.uses_index)
+        .filter(|rh| rh != s.text.get(clause.clone()).unwrap_or(""))
+        .map(|rh| Edit {
+            range: clause.clone(),
+            new_text: rh,
+        })
 }
 
 /// A function or method declaration by name (and receiver type, for `Type.Method`).
@@ -1353,11 +1484,15 @@ fn limit_constant(text: &str) -> Option<(String, usize)> {
     found.into_iter().next()
 }
 
-pub(crate) fn batch(
-    f: &Finding,
-    files: &dyn Fn(&str) -> Option<String>,
-    opts: &Options,
-) -> Result<Rewrite, String> {
+/// Step 0 of the batch rewrite: the helper the loop calls and the batch API's method.
+struct BatchTarget<'s> {
+    ba: &'s BatchAlternative,
+    hop: &'s ChainHop,
+    next: &'s ChainHop,
+    bmethod: &'s str,
+}
+
+fn batch_target(f: &Finding) -> Result<BatchTarget<'_>, String> {
     let ba = f
         .batch_alternative
         .as_ref()
@@ -1383,32 +1518,36 @@ pub(crate) fn batch(
             ba.name
         ));
     }
-    let hname = hop.function.clone();
-    if f.callee.rsplit('.').next() != Some(hname.as_str()) {
+    if f.callee.rsplit('.').next() != Some(hop.function.as_str()) {
         return Err(format!(
-            "{} does not resolve to the helper {hname}",
-            f.callee
+            "{} does not resolve to the helper {}",
+            f.callee, hop.function
         ));
     }
-    let text = read(files, &f.path)?;
-    let parsed = parse(Lang::Go, &text)?;
-    let root = root_of(&parsed)?;
-    let s = site(f, &text, root)?;
-    let Header::Range {
-        value: Some(var),
-        ranged,
-        clause,
-        ..
-    } = &s.header
-    else {
-        return Err("only `for _, x := range xs` loops are batched".into());
-    };
-    // The helper: `func H(p T) (R, error) { return Recv.Single(p) }`.
-    let htext = read(files, &hop.path)?;
-    let hp = parse(Lang::Go, &htext)?;
-    let hroot = root_of(&hp)?;
-    let hdecl = find_decl(&htext, hroot, &hname).ok_or("the helper's declaration was not found")?;
-    let (hparams, hresults) = signature(&htext, hdecl);
+    Ok(BatchTarget {
+        ba,
+        hop,
+        next,
+        bmethod,
+    })
+}
+
+/// The helper: `func H(p T) (R, error) { return Recv.Single(p) }`.
+struct HelperFn<'t> {
+    h: &'t Source,
+    decl: Node<'t>,
+    pname: String,
+    ptype: String,
+    rtype: String,
+    recv: String,
+    single: String,
+}
+
+fn helper_fn<'t>(t: &BatchTarget, h: &'t Source) -> Result<HelperFn<'t>, String> {
+    let (htext, hroot) = (h.text.as_str(), h.root());
+    let hname = &t.hop.function;
+    let decl = find_decl(htext, hroot, hname).ok_or("the helper's declaration was not found")?;
+    let (hparams, hresults) = signature(htext, decl);
     let [(pname, ptype)] = hparams.as_slice() else {
         return Err(format!(
             "{hname} takes {} parameters; the batch rewrite needs exactly one item parameter",
@@ -1421,7 +1560,7 @@ pub(crate) fn batch(
     if etype != "error" {
         return Err(format!("{hname} does not return (result, error)"));
     }
-    let hbody = hdecl.child_by_field_name("body").ok_or("no body")?;
+    let hbody = decl.child_by_field_name("body").ok_or("no body")?;
     let stmts: Vec<Node> = {
         let mut c = hbody.walk();
         hbody
@@ -1435,7 +1574,7 @@ pub(crate) fn batch(
             })
             .unwrap_or_default()
     };
-    let scall = node_of_kind(hroot, &hop.span, &["call_expression"]).ok_or("no helper call")?;
+    let scall = node_of_kind(hroot, &t.hop.span, &["call_expression"]).ok_or("no helper call")?;
     let only_returns_call = stmts.len() == 1
         && stmts[0].kind() == "return_statement"
         && stmts[0]
@@ -1450,35 +1589,49 @@ pub(crate) fn batch(
     }
     let sfunc = scall
         .child_by_field_name("function")
-        .map(|n| text_of(&htext, n).to_string())
+        .map(|n| text_of(htext, n).to_string())
         .unwrap_or_default();
     let Some((recv, single)) = sfunc.rsplit_once('.') else {
-        return Err(format!("{hname} does not call a method of {}", ba.name));
+        return Err(format!("{hname} does not call a method of {}", t.ba.name));
     };
     let sargs = scall.child_by_field_name("arguments").ok_or("no args")?;
-    if text_of(&htext, sargs).replace(' ', "") != format!("({pname})") {
+    if text_of(htext, sargs).replace(' ', "") != format!("({pname})") {
         return Err(format!(
             "{hname} passes more than its {pname} to {single}; {} takes one value per item",
-            ba.name
+            t.ba.name
         ));
     }
-    // The batch API's signature decides how results map back.
-    let btext = read(files, &ba.path)?;
-    let bp = parse(Lang::Go, &btext)?;
-    let broot = root_of(&bp)?;
+    Ok(HelperFn {
+        h,
+        decl,
+        pname: pname.clone(),
+        ptype: ptype.clone(),
+        rtype: rtype.clone(),
+        recv: recv.to_string(),
+        single: single.to_string(),
+    })
+}
+
+/// The batch API's signature decides how results map back: `true` for a map keyed by item,
+/// `false` for a slice in request order.
+fn keyed_answer(t: &BatchTarget, hf: &HelperFn, b: &Source) -> Result<bool, String> {
+    let (btext, broot) = (b.text.as_str(), b.root());
+    let ba = t.ba;
+    let (ptype, rtype) = (&hf.ptype, &hf.rtype);
     let bdecl =
-        find_decl(&btext, broot, &ba.name).ok_or("the batch API's declaration was not found")?;
-    let (bparams, bresults) = signature(&btext, bdecl);
+        find_decl(btext, broot, &ba.name).ok_or("the batch API's declaration was not found")?;
+    let (bparams, bresults) = signature(btext, bdecl);
     let [(_, bptype)] = bparams.as_slice() else {
         return Err(format!("{} does not take one slice of items", ba.name));
     };
     if bptype != &format!("[]{ptype}") {
-        let sdecl = find_decl(&btext, broot, &next.function);
-        let sparams = sdecl.map(|d| signature(&btext, d).0).unwrap_or_default();
+        let sdecl = find_decl(btext, broot, &t.next.function);
+        let sparams = sdecl.map(|d| signature(btext, d).0).unwrap_or_default();
         return Err(format!(
-            "{} takes {bptype} but {single} takes {}; the batch call cannot carry every \
+            "{} takes {bptype} but {} takes {}; the batch call cannot carry every \
              argument of the per-item call",
             ba.name,
+            hf.single,
             sparams
                 .iter()
                 .map(|(n, t)| format!("{n} {t}"))
@@ -1486,21 +1639,48 @@ pub(crate) fn batch(
                 .join(", ")
         ));
     }
-    let keyed = match bresults.as_slice() {
-        [out, e] if e == "error" && *out == format!("map[{ptype}]{rtype}") => true,
-        [out, e] if e == "error" && *out == format!("[]{rtype}") => false,
-        _ => {
-            return Err(format!(
-                "{} returns ({}); the rewrite maps results back only from map[{ptype}]{rtype} \
-                 or []{rtype} with an error",
-                ba.name,
-                bresults.join(", ")
-            ));
-        }
+    match bresults.as_slice() {
+        [out, e] if e == "error" && *out == format!("map[{ptype}]{rtype}") => Ok(true),
+        [out, e] if e == "error" && *out == format!("[]{rtype}") => Ok(false),
+        _ => Err(format!(
+            "{} returns ({}); the rewrite maps results back only from map[{ptype}]{rtype} \
+             or []{rtype} with an error",
+            ba.name,
+            bresults.join(", ")
+        )),
+    }
+}
+
+/// The loop: `r, err := H(x)` followed by `if err != nil { return ... }`, x the item.
+struct LoopCall<'t> {
+    var: String,
+    ranged: String,
+    clause: Range<usize>,
+    stmt_range: Range<usize>,
+    define: bool,
+    rname: Option<String>,
+    ename: String,
+    check: Node<'t>,
+    ret: String,
+}
+
+/// `for _, x := range xs`: the item's name, the slice, the clause.
+fn range_items(s: &Site) -> Result<(String, String, Range<usize>), String> {
+    let Header::Range {
+        value: Some(var),
+        ranged,
+        clause,
+        ..
+    } = &s.header
+    else {
+        return Err("only `for _, x := range xs` loops are batched".into());
     };
-    // The loop: `r, err := H(x)` followed by `if err != nil { return ... }`, x the item.
+    Ok((var.clone(), ranged.clone(), clause.clone()))
+}
+
+fn loop_call<'t>(f: &Finding, s: &Site<'t>, var: &str) -> Result<LoopCall<'t>, String> {
     let args = s.call.child_by_field_name("arguments").ok_or("no args")?;
-    if text_of(&text, args).replace(' ', "") != format!("({var})") {
+    if text_of(s.text, args).replace(' ', "") != format!("({var})") {
         return Err(format!(
             "{} is not called with the loop variable `{var}` itself",
             f.callee
@@ -1520,7 +1700,7 @@ pub(crate) fn batch(
     let [rname, Some(ename)] = targets.as_slice() else {
         return Err(format!("the loop does not keep {}'s error", f.callee));
     };
-    let Some((check, ret)) = immediate_error_return(&text, &s, ename) else {
+    let Some((check, ret)) = immediate_error_return(s.text, s, ename) else {
         return Err(
             "the loop handles each item's error itself (not `if err != nil { return ... }` \
              right after the call); a batch call has one error for all items"
@@ -1532,152 +1712,211 @@ pub(crate) fn batch(
             "the call sits in an `if` initializer; the batch rewrite needs a statement".into(),
         );
     }
+    let (var, ranged, clause) = range_items(s)?;
+    Ok(LoopCall {
+        var,
+        ranged,
+        clause,
+        stmt_range: stmt_range.clone(),
+        define: *define,
+        rname: rname.clone(),
+        ename: ename.clone(),
+        check,
+        ret,
+    })
+}
 
-    // The companion, after the helper.
-    let bname = format!("{hname}Batch");
-    if find_decl(&htext, hroot, &bname).is_some() {
-        return Err(format!("{bname} already exists in {}", hop.path));
+/// Step 3 of the batch rewrite.
+struct Helper<'s> {
+    hf: HelperFn<'s>,
+    b: &'s Source,
+    keyed: bool,
+    lc: LoopCall<'s>,
+    bname: String,
+}
+
+fn batch_helper<'s>(cx: &Cx<'s>, t: &BatchTarget<'s>, s: &Site<'s>) -> Result<Helper<'s>, String> {
+    let (var, _, _) = range_items(s)?;
+    let h = cx.src.get(Role::Helper, &t.hop.path)?;
+    let hf = helper_fn(t, h)?;
+    let b = cx.src.get(Role::Api, &t.ba.path)?;
+    let keyed = keyed_answer(t, &hf, b)?;
+    let lc = loop_call(cx.f, s, &var)?;
+    let bname = format!("{}Batch", t.hop.function);
+    if find_decl(&h.text, h.root(), &bname).is_some() {
+        return Err(format!("{bname} already exists in {}", t.hop.path));
     }
+    Ok(Helper {
+        hf,
+        b,
+        keyed,
+        lc,
+        bname,
+    })
+}
+
+/// Step 4: a limit constant of the batch API's file, named when it is in the helper's package,
+/// else copied; or the option.
+fn batch_limit(cx: &Cx, t: &BatchTarget, h: &Helper) -> Limit {
+    let (ba, hop) = (t.ba, t.hop);
     let mut notes = Vec::new();
-    let (limit_expr, limit_n) = match limit_constant(&btext) {
+    let limit = match limit_constant(&h.b.text) {
         Some((name, v)) if dir_of(&ba.path) == dir_of(&hop.path) => (name, v),
         Some((name, v)) => copied_limit(v, &name, &ba.path, "", &mut notes),
-        None => assumed_limit(opts, &ba.path, &mut notes),
+        None => assumed_limit(cx.opts, &ba.path, &mut notes),
     };
-    let hnl = newline(&htext);
-    let unit = indent_unit(&htext, 4);
-    let use_slog = per_iteration_loop_vars(files, &hop.path)
-        || imports(&htext).iter().any(|(_, p)| p == "log/slog");
-    let plural = format!("{pname}s");
-    let mut b = Block::default();
-    b.blank()
-        .line(
-            0,
-            format!(
-                "// {bname} is {hname} for many {pname}s: one {bmethod} request per chunk of at most"
-            ),
-        )
-        .line(
-            0,
-            if keyed {
-                format!(
-                    "// {limit_expr} {pname}s. A {pname} whose chunk request fails, or that the answer leaves out,"
-                )
-            } else {
-                format!("// {limit_expr} {pname}s. A chunk whose request fails falls back to one {hname} call")
-            },
-        )
-        .line(
-            0,
-            if keyed {
-                format!("// falls back to one {hname} call, in order.")
-            } else {
-                format!("// per {pname}, in order.")
-            },
-        )
-        .line(0, format!("func {bname}({plural} []{ptype}) ([]{rtype}, error) {{"))
-        .line(1, "started := time.Now()")
-        .line(1, format!("results := make([]{rtype}, 0, len({plural}))"))
-        .line(1, "fallbacks := 0")
-        .line(1, format!("for start := 0; start < len({plural}); start += {limit_expr} {{"))
-        .line(2, format!("end := start + {limit_expr}"))
-        .line(2, format!("if end > len({plural}) {{"))
-        .line(3, format!("end = len({plural})"))
-        .line(2, "}")
-        .line(2, format!("chunk := {plural}[start:end]"));
-    if keyed {
-        b.line(2, format!("// Guessed batch shape: {bmethod} answers with one entry per {pname} it knows, keyed"))
-            .line(2, format!("// by {pname}; a {pname} it leaves out is asked for again with {hname}."));
-    } else {
-        b.line(2, format!("// Guessed batch shape: {bmethod} returns one result per {pname}, in request order;"))
-            .line(2, "// a result count that does not match the chunk falls back to per-item calls.");
-    }
-    b.line(
-        2,
-        format!("// debuglens: ignore[loop-remote-call] -- one request per chunk of {limit_expr}"),
-    )
-    .line(2, format!("batch, err := {recv}.{bmethod}(chunk)"));
-    if !keyed {
-        b.line(2, "if err == nil && len(batch) != len(chunk) {")
-            .line(3, format!("err = fmt.Errorf(\"{bmethod} returned %d results for %d {pname}s\", len(batch), len(chunk))"))
-            .line(2, "}");
-    }
-    b.line(2, "if err != nil {");
-    if use_slog {
-        b.line(3, format!("slog.Warn(\"{bmethod} failed; falling back to per-{pname} {hname} calls\", \"{pname}s\", len(chunk), \"err\", err)"));
-    } else {
-        b.line(3, format!("log.Printf(\"{bmethod} failed for %d {pname}s; falling back to per-{pname} {hname} calls: %v\", len(chunk), err)"));
-    }
-    b.line(2, "}").line(
-        2,
-        format!(
-            "for {}, {pname} := range chunk {{",
-            if keyed { "_" } else { "i" }
-        ),
-    );
-    if keyed {
-        b.line(
-            3,
-            format!("if r, ok := batch[{pname}]; ok && err == nil {{"),
-        );
-    } else {
-        b.line(3, "if err == nil {").line(4, "r := batch[i]");
-    }
-    b.line(4, "results = append(results, r)");
-    b.line(4, "continue")
-        .line(3, "}")
-        .line(3, "fallbacks++")
-        .line(3, format!("// debuglens: ignore[loop-remote-call] -- fallback, runs only when {bmethod} fails or leaves the {pname} out"))
-        .line(3, format!("r, err := {hname}({pname})"))
-        .line(3, "if err != nil {")
-        .line(4, "return nil, err")
-        .line(3, "}")
-        .line(3, "results = append(results, r)");
-    b.line(2, "}")
-        .line(1, "}")
-        .line(1, "path := \"batch\"")
-        .line(1, "if fallbacks > 0 {")
-        .line(2, "path = \"sequential\"")
-        .line(1, "}");
-    if use_slog {
-        b.line(1, format!("slog.Info(\"{bname}\", \"{pname}s\", len({plural}), \"path\", path, \"fallbacks\", fallbacks, \"duration\", time.Since(started))"));
-    } else {
-        b.line(1, format!("log.Printf(\"{bname}: %d {pname}s via %s path (%d per-item fallbacks) in %s\", len({plural}), path, fallbacks, time.Since(started))"));
-    }
-    b.line(1, "return results, nil").line(0, "}");
-    let at = line_end_incl(&htext, hdecl.end_byte().saturating_sub(1));
-    let mut cedits = vec![Edit {
+    Limit::new(limit, notes)
+}
+
+/// The companion's context, for `batch_companion.go.j2`.
+#[derive(Serialize)]
+struct CompanionCtx {
+    bname: String,
+    hname: String,
+    pname: String,
+    plural: String,
+    ptype: String,
+    rtype: String,
+    bmethod: String,
+    recv: String,
+    limit: String,
+    keyed: bool,
+    slog: bool,
+}
+
+/// The loop site's context, for `batch_site.go.j2`.
+#[derive(Serialize)]
+struct SiteCtx {
+    results: String,
+    ename: String,
+    qual: String,
+    bname: String,
+    ranged: String,
+    ret: String,
+    #[serde(skip)]
+    idx: String,
+}
+
+struct BatchPlan<'s> {
+    t: BatchTarget<'s>,
+    s: Site<'s>,
+    h: Helper<'s>,
+    limit: Limit,
+    companion: CompanionCtx,
+    site: SiteCtx,
+}
+
+/// Step 5 of the batch rewrite.
+fn batch_plan<'s>(
+    cx: &Cx<'s>,
+    t: BatchTarget<'s>,
+    s: Site<'s>,
+    h: Helper<'s>,
+    limit: Limit,
+) -> Result<BatchPlan<'s>, String> {
+    let htext = h.hf.h.text.as_str();
+    let slog = per_iteration_loop_vars(&|p| cx.src.raw(p), &t.hop.path)
+        || imports(htext).iter().any(|(_, p)| p == "log/slog");
+    let companion = CompanionCtx {
+        bname: h.bname.clone(),
+        hname: t.hop.function.clone(),
+        pname: h.hf.pname.clone(),
+        plural: format!("{}s", h.hf.pname),
+        ptype: h.hf.ptype.clone(),
+        rtype: h.hf.rtype.clone(),
+        bmethod: t.bmethod.to_string(),
+        recv: h.hf.recv.clone(),
+        limit: limit.expr.clone(),
+        keyed: h.keyed,
+        slog,
+    };
+    let mut scope = s.scope.clone();
+    let idx = fresh_name(&scope, "i");
+    scope.push_str(&format!(" {idx}"));
+    let stem = h.lc.rname.clone().unwrap_or_else(|| h.lc.var.clone());
+    let site = SiteCtx {
+        results: fresh_name(&scope, &format!("{stem}Results")),
+        ename: h.lc.ename.clone(),
+        qual: cx
+            .f
+            .callee
+            .rsplit_once('.')
+            .map(|(q, _)| format!("{q}."))
+            .unwrap_or_default(),
+        bname: h.bname.clone(),
+        ranged: h.lc.ranged.clone(),
+        ret: h.lc.ret.clone(),
+        idx,
+    };
+    Ok(BatchPlan {
+        t,
+        s,
+        h,
+        limit,
+        companion,
+        site,
+    })
+}
+
+/// Step 6 of the batch rewrite: the companion after the helper, then the loop site (one
+/// companion call before the loop, the loop over `(index, item)` reading its result).
+fn batch_render(cx: &Cx, p: &BatchPlan) -> Result<Rendered, String> {
+    let hf = &p.h.hf;
+    let htext = hf.h.text.as_str();
+    let at = line_end_incl(htext, hf.decl.end_byte().saturating_sub(1));
+    let cedits = vec![Edit {
         range: at..at,
-        new_text: b.render("", &unit, hnl),
+        new_text: code(
+            "batch_companion.go.j2",
+            COMPANION,
+            &p.companion,
+            "",
+            &indent_unit(htext, 4),
+            newline(htext),
+        )?,
     }];
-    let mut need = vec!["time", if use_slog { "log/slog" } else { "log" }];
-    if !keyed {
-        need.push("fmt");
-    }
-    need.sort();
-    if imports(&htext).is_empty() && !htext.contains("\nimport") {
-        let at = htext
-            .split_inclusive('\n')
-            .next()
-            .map(str::len)
-            .unwrap_or(0);
-        let mut block = format!("{hnl}import ({hnl}");
-        for imp in &need {
-            block.push_str(&format!("{unit}\"{imp}\"{hnl}"));
-        }
-        block.push_str(&format!("){hnl}"));
-        cedits.push(Edit {
-            range: at..at,
-            new_text: block,
-        });
-    } else {
-        for imp in need {
-            if let Some(e) = add_std_import(&htext, imp) {
-                cedits.push(e);
-            }
-        }
-    }
-    notes.push(if keyed {
+    let (s, lc, site) = (&p.s, &p.h.lc, &p.site);
+    let text = s.text;
+    let ls = line_start(text, s.lnode.start_byte());
+    let pre = code("batch_site.go.j2", BATCH_SITE, site, &s.base, &s.unit, s.nl)?;
+    let mut ledits = vec![Edit {
+        range: ls..ls,
+        new_text: pre,
+    }];
+    ledits.push(Edit {
+        range: whole_lines(text, lc.check),
+        new_text: String::new(),
+    });
+    ledits.push(match &lc.rname {
+        Some(r) => Edit {
+            range: lc.stmt_range.clone(),
+            new_text: format!(
+                "{r} {} {}[{}]",
+                if lc.define { ":=" } else { "=" },
+                site.results,
+                site.idx
+            ),
+        },
+        None => Edit {
+            range: whole_lines(text, s.stmt),
+            new_text: String::new(),
+        },
+    });
+    ledits.push(Edit {
+        range: lc.clause.clone(),
+        new_text: format!("{}, {} := range {}", site.idx, lc.var, lc.ranged),
+    });
+    Ok(Rendered {
+        files: pipeline::loop_and_companion(&cx.f.path, ledits, &p.t.hop.path, cedits),
+        notes: batch_notes(p),
+    })
+}
+
+fn batch_notes(p: &BatchPlan) -> Vec<String> {
+    let (ba, c) = (p.t.ba, &p.companion);
+    let (pname, hname) = (&c.pname, &c.hname);
+    let mut notes = p.limit.notes.clone();
+    notes.push(if c.keyed {
         format!(
             "Guessed: {} answers with a map keyed by {pname}; a {pname} missing from the answer is \
              checked again with {hname} (so partial answers are results, not errors).",
@@ -1695,49 +1934,144 @@ pub(crate) fn batch(
          returned before the body runs for earlier ones."
             .to_string(),
     );
+    notes
+}
 
-    // The loop site: one companion call, then the loop over (item, result).
-    let qual = f
-        .callee
-        .rsplit_once('.')
-        .map(|(q, _)| format!("{q}."))
-        .unwrap_or_default();
-    let mut scope = s.scope.clone();
-    let idx = fresh_name(&scope, "i");
-    scope.push_str(&format!(" {idx}"));
-    let stem = rname.clone().unwrap_or_else(|| var.clone());
-    let results = fresh_name(&scope, &format!("{stem}Results"));
-    let mut pre = Block::default();
-    pre.line(0, format!("{results}, {ename} := {qual}{bname}({ranged})"))
-        .line(0, format!("if {ename} != nil {{"))
-        .line(1, ret.clone())
-        .line(0, "}");
-    let ls = line_start(&text, s.lnode.start_byte());
-    let mut ledits = vec![Edit {
-        range: ls..ls,
-        new_text: pre.render(&s.base, &s.unit, s.nl),
-    }];
-    ledits.push(Edit {
-        range: whole_lines(&text, check),
-        new_text: String::new(),
-    });
-    match rname {
-        Some(r) => ledits.push(Edit {
-            range: stmt_range.clone(),
-            new_text: format!("{r} {} {results}[{idx}]", if *define { ":=" } else { "=" }),
-        }),
-        None => ledits.push(Edit {
-            range: whole_lines(&text, s.stmt),
-            new_text: String::new(),
-        }),
+/// Step 7 of the batch rewrite: `time`, `log` or `log/slog`, and `fmt` in the helper's file
+/// (a new import block when it has none).
+fn companion_imports(p: &BatchPlan) -> Vec<Edit> {
+    let htext = p.h.hf.h.text.as_str();
+    let hnl = newline(htext);
+    let unit = indent_unit(htext, 4);
+    let mut need = vec!["time", if p.companion.slog { "log/slog" } else { "log" }];
+    if !p.companion.keyed {
+        need.push("fmt");
     }
-    ledits.push(Edit {
-        range: clause.clone(),
-        new_text: format!("{idx}, {var} := range {ranged}"),
-    });
-    Ok(batch_result(
-        &f.path, ledits, &hop.path, cedits, &ba.name, limit_n, notes,
-    ))
+    need.sort();
+    if imports(htext).is_empty() && !htext.contains("\nimport") {
+        let at = htext
+            .split_inclusive('\n')
+            .next()
+            .map(str::len)
+            .unwrap_or(0);
+        let mut block = format!("{hnl}import ({hnl}");
+        for imp in &need {
+            block.push_str(&format!("{unit}\"{imp}\"{hnl}"));
+        }
+        block.push_str(&format!("){hnl}"));
+        return vec![Edit {
+            range: at..at,
+            new_text: block,
+        }];
+    }
+    need.into_iter()
+        .filter_map(|imp| add_std_import(htext, imp))
+        .collect()
+}
+
+/// The Go hooks of the rewrite pipeline.
+struct Go;
+
+enum Plan<'s> {
+    Batch(Box<BatchPlan<'s>>),
+    Concurrent(Box<(Site<'s>, ConcurrentPlan<'s>)>),
+}
+
+impl RewriteHooks for Go {
+    type Target<'s> = Option<BatchTarget<'s>>;
+    type Site<'s> = Site<'s>;
+    type Helper<'s> = Helper<'s>;
+    type Plan<'s> = Plan<'s>;
+
+    fn lang(_path: &str) -> Result<Lang, String> {
+        Ok(Lang::Go)
+    }
+
+    fn target<'s>(cx: &Cx<'s>) -> Result<Self::Target<'s>, String> {
+        match cx.kind {
+            Kind::Batch => batch_target(cx.f).map(Some),
+            Kind::Concurrent => Ok(None),
+        }
+    }
+
+    fn site<'s>(cx: &Cx<'s>, _: &Self::Target<'s>) -> Result<Site<'s>, String> {
+        locate(cx.f, cx.loop_file()?)
+    }
+
+    fn guards<'s>(_: &Cx<'s>, _: &Self::Target<'s>, s: &Site<'s>) -> Result<(), String> {
+        go_guards(s)
+    }
+
+    fn helper<'s>(cx: &Cx<'s>, t: &Self::Target<'s>, s: &Site<'s>) -> Result<Helper<'s>, String> {
+        batch_helper(
+            cx,
+            t.as_ref().ok_or("no batch API was found for this call")?,
+            s,
+        )
+    }
+
+    fn limit<'s>(cx: &Cx<'s>, t: &Self::Target<'s>, h: &Helper<'s>) -> Result<Limit, String> {
+        let t = t.as_ref().ok_or("no batch API was found for this call")?;
+        Ok(batch_limit(cx, t, h))
+    }
+
+    fn plan<'s>(
+        cx: &Cx<'s>,
+        t: Self::Target<'s>,
+        s: Site<'s>,
+        helper: Option<(Helper<'s>, Limit)>,
+    ) -> Result<Plan<'s>, String> {
+        match (t, helper) {
+            (Some(t), Some((h, limit))) => {
+                Ok(Plan::Batch(Box::new(batch_plan(cx, t, s, h, limit)?)))
+            }
+            _ => {
+                let c = concurrent_plan(cx, &s)?;
+                Ok(Plan::Concurrent(Box::new((s, c))))
+            }
+        }
+    }
+
+    fn render<'s>(cx: &Cx<'s>, plan: &Plan<'s>) -> Result<Rendered, String> {
+        match plan {
+            Plan::Batch(p) => batch_render(cx, p),
+            Plan::Concurrent(b) => concurrent_render(cx, &b.0, &b.1),
+        }
+    }
+
+    /// `errgroup` for the concurrent rewrite; the companion's standard imports in the
+    /// helper's file (after its other edits there).
+    fn imports<'s>(_: &Cx<'s>, plan: &Plan<'s>, out: &mut Rendered) -> Result<(), String> {
+        match plan {
+            Plan::Concurrent(b) => {
+                if let Some(f) = out.files.first_mut() {
+                    f.edits.extend(add_import(b.0.text, ERRGROUP));
+                }
+            }
+            Plan::Batch(p) => {
+                if let Some(f) = out.files.last_mut() {
+                    f.edits.extend(companion_imports(p));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+pub(crate) fn batch(
+    f: &Finding,
+    files: &dyn Fn(&str) -> Option<String>,
+    opts: &Options,
+) -> Result<Rewrite, String> {
+    pipeline::run::<Go>(Kind::Batch, f, files, opts)
+}
+
+pub(crate) fn concurrent(
+    f: &Finding,
+    files: &dyn Fn(&str) -> Option<String>,
+    opts: &Options,
+) -> Result<Rewrite, String> {
+    pipeline::run::<Go>(Kind::Concurrent, f, files, opts)
 }
 
 /// Add a standard-library import (into the first group, sorted), unless present.

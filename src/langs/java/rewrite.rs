@@ -1,9 +1,14 @@
 //! Java rewrites: `CompletableFuture` on a bounded `ExecutorService` (results read back in input
 //! order, the first failing item's exception rethrown unwrapped), and a batched companion of the
-//! helper that makes the single remote call.
+//! helper that makes the single remote call. Both run through the shared pipeline
+//! ([`pipeline::run`]); the generated code's text is in `templates/rewrite/*.java.j2`.
 
-use crate::code::{Finding, Lang, ParsedFile};
+use crate::code::{BatchAlternative, ChainHop, Finding, Lang};
+use crate::guidance::rewrite::pipeline::{
+    self, Cx, Kind, Limit, Rendered, RewriteHooks, Role, Source, code,
+};
 use crate::guidance::rewrite::*;
+use serde::Serialize;
 use tree_sitter::Node;
 
 const IDENT: &[&str] = &["identifier"];
@@ -16,6 +21,11 @@ const NOT_THREAD_SAFE: &[&str] = &[
     "redis.clients.jedis.Jedis.",
     "java.sql.",
 ];
+
+const COMPANION: &str = include_str!("templates/rewrite/batch_companion.java.j2");
+const BATCH_SITE: &str = include_str!("templates/rewrite/batch_site.java.j2");
+const LOGGER_FIELD: &str = include_str!("templates/rewrite/logger_field.java.j2");
+const CONCURRENT: &str = include_str!("templates/rewrite/concurrent.java.j2");
 
 const JAVA_LANG: &[&str] = &[
     "String",
@@ -47,12 +57,6 @@ fn boxed(t: &str) -> String {
     .to_string()
 }
 
-fn root_of(p: &ParsedFile) -> Result<Node<'_>, String> {
-    p.tree()
-        .map(|t| t.root_node())
-        .ok_or_else(|| "could not parse the file".to_string())
-}
-
 enum Header {
     /// `for (T x : xs)`.
     Each { var: String },
@@ -60,9 +64,28 @@ enum Header {
     Counted { var: String },
 }
 
+impl Header {
+    fn var(&self) -> &str {
+        match self {
+            Header::Each { var } | Header::Counted { var } => var,
+        }
+    }
+
+    /// The stem of the names the rewrite adds at the loop (`skuResults`, `itemResults`).
+    fn stem(&self) -> &str {
+        match self {
+            Header::Each { var } => var,
+            Header::Counted { .. } => "item",
+        }
+    }
+}
+
 struct Site<'t> {
+    text: &'t str,
     lnode: Node<'t>,
     body: Node<'t>,
+    /// The call the finding points at.
+    call: Node<'t>,
     /// The call, extended over chained calls that only use the loop variable (`a.b(x).c()`).
     value: Node<'t>,
     header: Header,
@@ -89,14 +112,9 @@ fn assigned_names(text: &str, n: Node, out: &mut Vec<String>) {
     }
 }
 
-fn site<'t>(
-    f: &Finding,
-    text: &'t str,
-    root: Node<'t>,
-    for_pool: bool,
-) -> Result<Site<'t>, String> {
-    if for_pool
-        && let Some(api) = f.chain.iter().find_map(|h| h.api.as_deref())
+/// The concurrent rewrite runs the calls on a pool: refuse clients that are not thread-safe.
+fn thread_safe(f: &Finding) -> Result<(), String> {
+    if let Some(api) = f.chain.iter().find_map(|h| h.api.as_deref())
         && NOT_THREAD_SAFE.iter().any(|p| api.starts_with(p))
     {
         return Err(format!(
@@ -104,6 +122,11 @@ fn site<'t>(
              between threads (batch the query instead)"
         ));
     }
+    Ok(())
+}
+
+/// The call, the loop around it and the loop's block body.
+fn loop_nodes<'t>(f: &Finding, root: Node<'t>) -> Result<[Node<'t>; 3], String> {
     let call = node_of_kind(root, &f.span, &["method_invocation"])
         .ok_or("the finding does not point at a method call")?;
     let lp = f.loops.first().ok_or("the finding has no loop")?;
@@ -138,92 +161,86 @@ fn site<'t>(
     if !is_ancestor(body, call) {
         return Err("the call is not in the loop body".into());
     }
-    let method = ancestor_of_kind(
-        lnode,
-        &[
-            "method_declaration",
-            "constructor_declaration",
-            "lambda_expression",
-        ],
-    )
-    .filter(|m| m.kind() != "lambda_expression")
-    .ok_or("the loop is not directly inside a method")?;
-    let mut loop_vars = Vec::new();
-    let mut body_assigned = Vec::new();
-    assigned_names(text, body, &mut body_assigned);
-    let header = if lnode.kind() == "enhanced_for_statement" {
-        let (Some(name), Some(value)) = (
-            lnode.child_by_field_name("name"),
-            lnode.child_by_field_name("value"),
-        ) else {
-            return Err("the loop header is incomplete".into());
-        };
-        let it = text_of(text, value);
-        if !is_simple_path(it.trim_start_matches("this.")) {
-            return Err(format!(
-                "the loop walks `{it}`; only a collection held in a name or field is rewritten \
-                 (it is walked twice)"
-            ));
-        }
-        let var = text_of(text, name).to_string();
-        if body_assigned.contains(&var) {
-            return Err(format!("the loop body reassigns `{var}`"));
-        }
-        loop_vars.push(var.clone());
-        Header::Each { var }
-    } else {
-        let (Some(init), Some(cond)) = (
-            lnode.child_by_field_name("init"),
-            lnode.child_by_field_name("condition"),
-        ) else {
-            return Err("the loop is not `for (int i = 0; i < n; i++)`".into());
-        };
-        let mut c = lnode.walk();
-        let updates: Vec<Node> = lnode.children_by_field_name("update", &mut c).collect();
-        let it = text_of(text, init).replace(' ', "");
-        let var = it
-            .trim_end_matches(';')
-            .strip_prefix("int")
-            .and_then(|r| r.strip_suffix("=0"))
-            .filter(|v| v.chars().all(|c| c.is_alphanumeric() || c == '_'))
-            .ok_or("the loop is not `for (int i = 0; i < n; i++)`")?
-            .to_string();
-        let ct = text_of(text, cond).replace(' ', "");
-        let bound = ct
-            .strip_prefix(&format!("{var}<"))
-            .ok_or("the loop is not `for (int i = 0; i < n; i++)`")?;
-        let bound_base = bound
-            .strip_suffix(".size()")
-            .or_else(|| bound.strip_suffix(".length"))
-            .unwrap_or(bound);
-        if !is_simple_path(bound_base) {
-            return Err(format!(
-                "the loop bound `{bound}` is not a name, .size() or .length"
-            ));
-        }
-        let upd: Vec<String> = updates
-            .iter()
-            .map(|u| text_of(text, *u).replace(' ', ""))
-            .collect();
-        if upd.len() != 1
-            || ![format!("{var}++"), format!("++{var}"), format!("{var}+=1")].contains(&upd[0])
-        {
-            return Err("the loop is not `for (int i = 0; i < n; i++)`".into());
-        }
-        if body_assigned.contains(&var)
-            || body_assigned
-                .iter()
-                .any(|a| a == bound_base.split('.').next().unwrap_or(""))
-        {
-            return Err(format!(
-                "the loop body changes `{var}` or `{bound_base}`; the items are not known up front"
-            ));
-        }
-        loop_vars.push(var.clone());
-        Header::Counted { var }
-    };
+    Ok([call, lnode, body])
+}
 
-    // Extend over chained calls whose arguments use only the loop variable and class names.
+/// `for (T x : xs)` over a name or field.
+fn each_header(text: &str, lnode: Node, body_assigned: &[String]) -> Result<Header, String> {
+    let (Some(name), Some(value)) = (
+        lnode.child_by_field_name("name"),
+        lnode.child_by_field_name("value"),
+    ) else {
+        return Err("the loop header is incomplete".into());
+    };
+    let it = text_of(text, value);
+    if !is_simple_path(it.trim_start_matches("this.")) {
+        return Err(format!(
+            "the loop walks `{it}`; only a collection held in a name or field is rewritten \
+             (it is walked twice)"
+        ));
+    }
+    let var = text_of(text, name).to_string();
+    if body_assigned.contains(&var) {
+        return Err(format!("the loop body reassigns `{var}`"));
+    }
+    Ok(Header::Each { var })
+}
+
+/// `for (int i = 0; i < n; i++)` with `n` a name, `.size()` or `.length`, unchanged in the body.
+fn counted_header(text: &str, lnode: Node, body_assigned: &[String]) -> Result<Header, String> {
+    let (Some(init), Some(cond)) = (
+        lnode.child_by_field_name("init"),
+        lnode.child_by_field_name("condition"),
+    ) else {
+        return Err("the loop is not `for (int i = 0; i < n; i++)`".into());
+    };
+    let mut c = lnode.walk();
+    let updates: Vec<Node> = lnode.children_by_field_name("update", &mut c).collect();
+    let it = text_of(text, init).replace(' ', "");
+    let var = it
+        .trim_end_matches(';')
+        .strip_prefix("int")
+        .and_then(|r| r.strip_suffix("=0"))
+        .filter(|v| v.chars().all(|c| c.is_alphanumeric() || c == '_'))
+        .ok_or("the loop is not `for (int i = 0; i < n; i++)`")?
+        .to_string();
+    let ct = text_of(text, cond).replace(' ', "");
+    let bound = ct
+        .strip_prefix(&format!("{var}<"))
+        .ok_or("the loop is not `for (int i = 0; i < n; i++)`")?;
+    let bound_base = bound
+        .strip_suffix(".size()")
+        .or_else(|| bound.strip_suffix(".length"))
+        .unwrap_or(bound);
+    if !is_simple_path(bound_base) {
+        return Err(format!(
+            "the loop bound `{bound}` is not a name, .size() or .length"
+        ));
+    }
+    let upd: Vec<String> = updates
+        .iter()
+        .map(|u| text_of(text, *u).replace(' ', ""))
+        .collect();
+    if upd.len() != 1
+        || ![format!("{var}++"), format!("++{var}"), format!("{var}+=1")].contains(&upd[0])
+    {
+        return Err("the loop is not `for (int i = 0; i < n; i++)`".into());
+    }
+    if body_assigned.contains(&var)
+        || body_assigned
+            .iter()
+            .any(|a| a == bound_base.split('.').next().unwrap_or(""))
+    {
+        return Err(format!(
+            "the loop body changes `{var}` or `{bound_base}`; the items are not known up front"
+        ));
+    }
+    Ok(Header::Counted { var })
+}
+
+/// The call extended over chained calls whose arguments use only the loop variable and class
+/// names.
+fn extend_over_chain<'t>(text: &str, call: Node<'t>, loop_var: &str) -> Node<'t> {
     let mut value = call;
     while let Some(p) = value.parent() {
         let chained = p.kind() == "method_invocation"
@@ -248,19 +265,61 @@ fn site<'t>(
         }
         if ids
             .iter()
-            .all(|i| loop_vars.contains(i) || i.starts_with(|c: char| c.is_ascii_uppercase()))
+            .all(|i| i == loop_var || i.starts_with(|c: char| c.is_ascii_uppercase()))
         {
             value = p;
         } else {
             break;
         }
     }
+    value
+}
 
-    // Conditions: `a && call()` runs the call only sometimes.
-    let mut child = value;
-    let mut cur = value.parent();
+/// Step 1: the loop, its header and the call.
+fn locate<'t>(f: &Finding, src: &'t Source) -> Result<Site<'t>, String> {
+    let (text, root) = (src.text.as_str(), src.root());
+    let [call, lnode, body] = loop_nodes(f, root)?;
+    let method = ancestor_of_kind(
+        lnode,
+        &[
+            "method_declaration",
+            "constructor_declaration",
+            "lambda_expression",
+        ],
+    )
+    .filter(|m| m.kind() != "lambda_expression")
+    .ok_or("the loop is not directly inside a method")?;
+    let mut body_assigned = Vec::new();
+    assigned_names(text, body, &mut body_assigned);
+    let header = if lnode.kind() == "enhanced_for_statement" {
+        each_header(text, lnode, &body_assigned)?
+    } else {
+        counted_header(text, lnode, &body_assigned)?
+    };
+    let value = extend_over_chain(text, call, header.var());
+    let ls = line_start(text, lnode.start_byte());
+    Ok(Site {
+        text,
+        lnode,
+        body,
+        call,
+        value,
+        header,
+        method,
+        scope: text_of(text, method).to_string(),
+        base: leading_ws(text, ls),
+        unit: indent_unit(text, 4),
+        nl: newline(text),
+        discard: discarded_statement(value, "expression_statement"),
+    })
+}
+
+/// `a && call()` runs the call only sometimes.
+fn short_circuit(text: &str, s: &Site) -> Result<(), String> {
+    let mut child = s.value;
+    let mut cur = s.value.parent();
     while let Some(n) = cur {
-        if n.id() == body.id() {
+        if n.id() == s.body.id() {
             break;
         }
         if n.kind() == "binary_expression"
@@ -278,17 +337,28 @@ fn site<'t>(
         child = n;
         cur = n.parent();
     }
-    let assigned = |n: Node, out: &mut Vec<String>| {
-        let target = match n.kind() {
-            "variable_declarator" => n.child_by_field_name("name"),
-            "assignment_expression" => n.child_by_field_name("left"),
-            "update_expression" => n.named_child(0),
-            _ => None,
-        };
-        if let Some(t) = target {
-            identifiers(text, t, IDENT, out);
-        }
+    Ok(())
+}
+
+/// Names a statement assigns (declarations, assignments, `++`).
+fn statement_assigns(text: &str, n: Node, out: &mut Vec<String>) {
+    let target = match n.kind() {
+        "variable_declarator" => n.child_by_field_name("name"),
+        "assignment_expression" => n.child_by_field_name("left"),
+        "update_expression" => n.named_child(0),
+        _ => None,
     };
+    if let Some(t) = target {
+        identifiers(text, t, IDENT, out);
+    }
+}
+
+/// Step 2: the shared statement-level checks with Java's node kinds, then the lambda's
+/// captures (concurrent) and the loop owning its line.
+fn java_guards(cx: &Cx, s: &Site) -> Result<(), String> {
+    let text = s.text;
+    short_circuit(text, s)?;
+    let assigned = |n: Node, out: &mut Vec<String>| statement_assigns(text, n, out);
     let g = Guards {
         conditional: &[
             "if_statement",
@@ -319,46 +389,47 @@ fn site<'t>(
         assigned: &assigned,
         ident_kinds: IDENT,
     };
-    check_guards(text, value, value, body, &g)?;
-
-    // The lambda captures the call's locals: they must be effectively final.
-    let mut method_assigned = Vec::new();
-    assigned_names(text, method, &mut method_assigned);
-    let mut used = Vec::new();
-    identifiers(text, value, IDENT, &mut used);
-    let counted = match &header {
-        Header::Counted { var } => Some(var.as_str()),
-        _ => None,
-    };
-    if let Some(bad) = used
-        .iter()
-        .find(|u| for_pool && method_assigned.contains(u) && Some(u.as_str()) != counted)
-    {
-        return Err(format!(
-            "the call uses `{bad}`, which the method reassigns; a lambda cannot capture it"
-        ));
+    check_guards(text, s.value, s.value, s.body, &g)?;
+    if cx.kind == Kind::Concurrent {
+        captures_are_final(text, s)?;
     }
-    let ls = line_start(text, lnode.start_byte());
+    let ls = line_start(text, s.lnode.start_byte());
     if !text
-        .get(ls..lnode.start_byte())
+        .get(ls..s.lnode.start_byte())
         .unwrap_or("x")
         .trim()
         .is_empty()
     {
         return Err("the loop does not start its own line".into());
     }
-    Ok(Site {
-        lnode,
-        body,
-        value,
-        header,
-        method,
-        scope: text_of(text, method).to_string(),
-        base: leading_ws(text, ls),
-        unit: indent_unit(text, 4),
-        nl: newline(text),
-        discard: discarded_statement(value, "expression_statement"),
-    })
+    Ok(())
+}
+
+/// The lambda captures the call's locals: they must be effectively final.
+fn captures_are_final(text: &str, s: &Site) -> Result<(), String> {
+    let mut method_assigned = Vec::new();
+    assigned_names(text, s.method, &mut method_assigned);
+    let mut used = Vec::new();
+    identifiers(text, s.value, IDENT, &mut used);
+    let counted = match &s.header {
+        Header::Counted { var } => Some(var.as_str()),
+        _ => None,
+    };
+    if let Some(bad) = used
+        .iter()
+        .find(|u| method_assigned.contains(u) && Some(u.as_str()) != counted)
+    {
+        return Err(format!(
+            "the call uses `{bad}`, which the method reassigns; a lambda cannot capture it"
+        ));
+    }
+    Ok(())
+}
+
+fn root_of(p: &crate::code::ParsedFile) -> Result<Node<'_>, String> {
+    p.tree()
+        .map(|t| t.root_node())
+        .ok_or_else(|| "could not parse the file".to_string())
 }
 
 /// The declared return type of the method the loop calls, boxed, as the loop's file can
@@ -538,186 +609,123 @@ fn declared_throws(text: &str, method: Node) -> Vec<String> {
         .collect()
 }
 
-pub(crate) fn concurrent(
-    f: &Finding,
-    files: &dyn Fn(&str) -> Option<String>,
-    opts: &Options,
-) -> Result<Rewrite, String> {
-    let text = read(files, &f.path)?;
-    let parsed = parse(Lang::Java, &text)?;
-    let root = root_of(&parsed)?;
-    let s = site(f, &text, root, true)?;
-    let n = opts.concurrency;
-    let scope = std::cell::RefCell::new(s.scope.clone());
-    let fresh = |base: &str| {
-        let name = fresh_name(&scope.borrow(), base);
-        let mut sc = scope.borrow_mut();
-        sc.push(' ');
-        sc.push_str(&name);
+/// The concurrent rewrite's names and text, for `concurrent.java.j2`.
+#[derive(Serialize)]
+struct ConcurrentCtx {
+    n: usize,
+    keep: bool,
+    fut_ty: String,
+    results: String,
+    pool: String,
+    futures: String,
+    future: String,
+    failure: String,
+    ignored: String,
+    thrown: String,
+    header: String,
+    /// `int index = i;` for a counted loop (the lambda captures the copy).
+    copy: Option<String>,
+    call_text: String,
+    supply: &'static str,
+    throws: Vec<String>,
+    /// The running index a `for (T x : xs)` loop reads results back with.
+    index: Option<String>,
+}
+
+/// Names not used in `scope` yet, each added to it once taken.
+struct Fresh(String);
+
+impl Fresh {
+    fn take(&mut self, base: &str) -> String {
+        let name = fresh_name(&self.0, base);
+        self.0.push(' ');
+        self.0.push_str(&name);
         name
-    };
+    }
+}
+
+/// Step 5 of the concurrent rewrite.
+fn concurrent_plan(cx: &Cx, s: &Site) -> Result<ConcurrentCtx, String> {
+    let text = s.text;
+    let mut fresh = Fresh(s.scope.clone());
     let keep = s.discard.is_none();
-    let ty = if keep {
-        let args = f
-            .chain
-            .first()
-            .map(|_| {
-                let call = node_of_kind(root, &f.span, &["method_invocation"]).unwrap();
-                call.child_by_field_name("arguments")
-                    .map(|a| a.named_child_count())
-                    .unwrap_or(0)
-            })
-            .unwrap_or(0);
-        Some(return_type(f, files, &text, args)?)
+    let fut_ty = if keep {
+        let args = match cx.f.chain.first() {
+            Some(_) => s
+                .call
+                .child_by_field_name("arguments")
+                .map(|a| a.named_child_count())
+                .unwrap_or(0),
+            None => 0,
+        };
+        return_type(cx.f, &|p| cx.src.raw(p), text, args)?
     } else {
-        None
+        "Void".into()
     };
-    let fut_ty = ty.clone().unwrap_or_else(|| "Void".into());
-    let throws = declared_throws(&text, s.method);
-    let var_stem = match &s.header {
-        Header::Each { var } => var.clone(),
-        Header::Counted { .. } => "item".to_string(),
-    };
-    let results = fresh(&format!("{var_stem}Results"));
-    let pool = fresh("pool");
-    let futures = fresh("futures");
-    let future = fresh("future");
-    let failure = fresh("failure");
-    let ignored = fresh("ignored");
-    let thrown = fresh("thrown");
+    let throws = declared_throws(text, s.method);
+    let results = fresh.take(&format!("{}Results", s.header.stem()));
+    let [pool, futures, future, failure, ignored, thrown] =
+        ["pool", "futures", "future", "failure", "ignored", "thrown"].map(|b| fresh.take(b));
     let (copy, call_text) = match &s.header {
         Header::Counted { var } => {
-            let c = fresh("index");
+            let c = fresh.take("index");
             (
                 Some(format!("int {c} = {var};")),
-                rename_in(&text, s.value, var, &c),
+                rename_in(text, s.value, var, &c),
             )
         }
-        Header::Each { .. } => (None, text_of(&text, s.value).to_string()),
+        Header::Each { .. } => (None, text_of(text, s.value).to_string()),
     };
-    let semi = ";";
-    let supply = if keep { "supplyAsync" } else { "runAsync" };
-    let header_text = text
-        .get(s.lnode.start_byte()..s.body.start_byte())
-        .unwrap_or("")
-        .trim_end()
-        .to_string();
+    let index = match &s.header {
+        Header::Each { .. } if keep => Some(fresh.take(&format!("{}Index", s.header.stem()))),
+        _ => None,
+    };
+    Ok(ConcurrentCtx {
+        n: cx.opts.concurrency,
+        keep,
+        fut_ty,
+        results,
+        pool,
+        futures,
+        future,
+        failure,
+        ignored,
+        thrown,
+        header: text
+            .get(s.lnode.start_byte()..s.body.start_byte())
+            .unwrap_or("")
+            .trim_end()
+            .to_string(),
+        copy,
+        call_text,
+        supply: if keep { "supplyAsync" } else { "runAsync" },
+        throws,
+        index,
+    })
+}
 
-    let mut b = Block::default();
-    if keep {
-        b.line(
-            0,
-            format!("List<{fut_ty}> {results} = new ArrayList<>(){semi}"),
-        );
-    }
-    b.line(
-        0,
-        format!(
-            "// At most {n} calls at a time; results keep input order; the first failing item's \
-             exception"
-        ),
-    )
-    .line(
-        0,
-        "// is rethrown as the loop threw it (after every started call finished).",
-    )
-    .line(
-        0,
-        format!("ExecutorService {pool} = Executors.newFixedThreadPool({n});"),
-    )
-    .line(0, "try {")
-    .line(
-        1,
-        format!("List<CompletableFuture<{fut_ty}>> {futures} = new ArrayList<>();"),
-    )
-    .line(1, format!("{header_text} {{"));
-    if let Some(c) = &copy {
-        b.line(2, c.clone());
-    }
-    if throws.is_empty() {
-        b.line(
-            2,
-            format!("{futures}.add(CompletableFuture.{supply}(() -> {call_text}, {pool}));"),
-        );
-    } else {
-        b.line(
-            2,
-            format!("{futures}.add(CompletableFuture.{supply}(() -> {{"),
-        )
-        .line(3, "try {")
-        .line(
-            4,
-            if keep {
-                format!("return {call_text};")
-            } else {
-                format!("{call_text};")
-            },
-        )
-        .line(3, format!("}} catch (Exception {thrown}) {{"))
-        .line(
-            4,
-            "// Checked exceptions cannot leave the lambda: wrapped here, unwrapped below.",
-        )
-        .line(4, format!("throw new CompletionException({thrown});"))
-        .line(3, "}")
-        .line(2, format!("}}, {pool}));"));
-    }
-    b.line(1, "}")
-        .line(
-            1,
-            format!(
-                "CompletableFuture.allOf({futures}.toArray(new CompletableFuture<?>[0])).exceptionally({ignored} -> null).join();"
-            ),
-        )
-        .line(1, format!("for (CompletableFuture<{fut_ty}> {future} : {futures}) {{"));
-    if keep {
-        b.line(2, format!("{results}.add({future}.join());"));
-    } else {
-        b.line(2, format!("{future}.join();"));
-    }
-    b.line(1, "}")
-        .line(0, format!("}} catch (CompletionException {failure}) {{"))
-        .line(
-            1,
-            format!("if ({failure}.getCause() instanceof RuntimeException) {{"),
-        )
-        .line(2, format!("throw (RuntimeException) {failure}.getCause();"))
-        .line(1, "}")
-        .line(1, format!("if ({failure}.getCause() instanceof Error) {{"))
-        .line(2, format!("throw (Error) {failure}.getCause();"))
-        .line(1, "}");
-    for t in &throws {
-        b.line(1, format!("if ({failure}.getCause() instanceof {t}) {{"))
-            .line(2, format!("throw ({t}) {failure}.getCause();"))
-            .line(1, "}");
-    }
-    b.line(1, format!("throw {failure};"))
-        .line(0, "} finally {")
-        .line(1, format!("{pool}.shutdown();"))
-        .line(0, "}");
-
+/// Step 6 of the concurrent rewrite: the pool around the loop, results read back in order.
+fn concurrent_render(cx: &Cx, s: &Site, c: &ConcurrentCtx) -> Result<Rendered, String> {
+    let text = s.text;
+    let block = code("concurrent.java.j2", CONCURRENT, c, &s.base, &s.unit, s.nl)?;
     let mut edits = Vec::new();
-    let ls = line_start(&text, s.lnode.start_byte());
     match s.discard {
         Some(st) => edits.extend(discarded_call_edits(
-            &text,
+            text,
             s.lnode,
             st,
             statement_count(s.body) == 1,
-            b.render(&s.base, &s.unit, s.nl),
+            block,
         )?),
         None => {
-            let read_back = match &s.header {
-                Header::Counted { var } => format!("{results}.get({var})"),
-                Header::Each { .. } => {
-                    let idx = fresh(&format!("{var_stem}Index"));
-                    b.line(0, format!("int {idx} = 0;"));
-                    format!("{results}.get({idx}++)")
-                }
+            let read_back = match (&s.header, &c.index) {
+                (Header::Each { .. }, Some(idx)) => format!("{}.get({idx}++)", c.results),
+                (h, _) => format!("{}.get({})", c.results, h.var()),
             };
+            let ls = line_start(text, s.lnode.start_byte());
             edits.push(Edit {
                 range: ls..ls,
-                new_text: b.render(&s.base, &s.unit, s.nl),
+                new_text: block,
             });
             edits.push(Edit {
                 range: s.value.start_byte()..s.value.end_byte(),
@@ -725,42 +733,41 @@ pub(crate) fn concurrent(
             });
         }
     }
-    let mut classes = vec![
-        "java.util.concurrent.CompletableFuture",
-        "java.util.concurrent.CompletionException",
-        "java.util.concurrent.ExecutorService",
-        "java.util.concurrent.Executors",
-        "java.util.ArrayList",
-        "java.util.List",
-    ];
-    classes.sort();
-    edits.extend(add_imports(&text, &classes));
     let mut notes = vec![
         "Every item's call now runs before the loop body does, so an early exit in the body no \
          longer saves the remaining calls."
             .to_string(),
         format!(
-            "The calls run on a pool of {n} threads: the client they use ({}) must be \
+            "The calls run on a pool of {} threads: the client they use ({}) must be \
              thread-safe.",
-            f.callee
+            c.n, cx.f.callee
         ),
     ];
-    if !throws.is_empty() {
+    if !c.throws.is_empty() {
         notes.push(format!(
             "Checked exceptions are wrapped in CompletionException inside the task and \
              unwrapped after join() (the method declares throws {}).",
-            throws.join(", ")
+            c.throws.join(", ")
         ));
     }
-    Ok(Rewrite {
-        title: concurrent_title(n),
+    Ok(Rendered {
         files: vec![FileEdits {
-            path: f.path.clone(),
+            path: cx.f.path.clone(),
             edits,
         }],
         notes,
     })
 }
+
+/// The imports of the concurrent rewrite.
+const CONCURRENT_IMPORTS: [&str; 6] = [
+    "java.util.ArrayList",
+    "java.util.List",
+    "java.util.concurrent.CompletableFuture",
+    "java.util.concurrent.CompletionException",
+    "java.util.concurrent.ExecutorService",
+    "java.util.concurrent.Executors",
+];
 
 /// The name of the class, interface or record declaring `n`.
 fn enclosing_class(text: &str, n: Node) -> Option<String> {
@@ -1010,11 +1017,21 @@ const PRIMITIVES: &[&str] = &[
     "boolean", "int", "long", "double", "float", "char", "byte", "short", "void",
 ];
 
-pub(crate) fn batch(
-    f: &Finding,
-    files: &dyn Fn(&str) -> Option<String>,
-    opts: &Options,
-) -> Result<Rewrite, String> {
+/// What the batch rewrite knows from the finding: the helper the loop calls, the single remote
+/// call it makes, and the batch API's class and method.
+struct BatchTarget<'s> {
+    ba: &'s BatchAlternative,
+    hop: &'s ChainHop,
+    next: &'s ChainHop,
+    bclass: &'s str,
+    bmethod: &'s str,
+    hclass: &'s str,
+    hname: &'s str,
+    single: &'s str,
+}
+
+/// Step 0 of the batch rewrite.
+fn batch_target(f: &Finding) -> Result<BatchTarget<'_>, String> {
     let ba = f
         .batch_alternative
         .as_ref()
@@ -1037,53 +1054,76 @@ pub(crate) fn batch(
             f.callee, hop.function
         ));
     }
+    Ok(BatchTarget {
+        ba,
+        hop,
+        next,
+        bclass,
+        bmethod,
+        hclass,
+        hname,
+        single,
+    })
+}
 
-    // The loop.
-    let text = read(files, &f.path)?;
-    let parsed = parse(Lang::Java, &text)?;
-    let root = root_of(&parsed)?;
-    let s = site(f, &text, root, false)?;
-    let call = node_of_kind(root, &f.span, &["method_invocation"])
-        .ok_or("the finding does not point at a method call")?;
-    if s.value.id() != call.id() {
-        return Err(format!(
-            "the loop chains another call on {}'s result; only the result itself is read back \
-             from the batch",
-            f.callee
-        ));
-    }
-    let cargs: Vec<Node> = call
-        .child_by_field_name("arguments")
+/// How the loop calls the helper: its arguments, which one is the item (`k`), and the list the
+/// loop walks.
+struct LoopCall<'t> {
+    cargs: Vec<Node<'t>>,
+    k: usize,
+    list_expr: String,
+    list_ty: String,
+}
+
+fn named_args(call: Node) -> Vec<Node> {
+    call.child_by_field_name("arguments")
         .map(|a| {
             let mut c = a.walk();
             a.named_children(&mut c)
                 .filter(|k| !k.kind().contains("comment"))
                 .collect()
         })
-        .unwrap_or_default();
-    let (list_expr, item_arg) = match &s.header {
+        .unwrap_or_default()
+}
+
+/// The list the loop walks and the expression of its item.
+fn walked_list(text: &str, s: &Site) -> Result<(String, String), String> {
+    match &s.header {
         Header::Each { var } => {
             let v = s.lnode.child_by_field_name("value").ok_or("no iterable")?;
-            (text_of(&text, v).to_string(), var.clone())
+            Ok((text_of(text, v).to_string(), var.clone()))
         }
         Header::Counted { var } => {
             let cond = s
                 .lnode
                 .child_by_field_name("condition")
                 .ok_or("no condition")?;
-            let ct = squash(text_of(&text, cond));
+            let ct = squash(text_of(text, cond));
             let xs = ct
                 .strip_prefix(&format!("{var}<"))
                 .and_then(|b| b.strip_suffix(".size()"))
                 .ok_or("the counted loop does not run to a list's .size(); only lists are batched")?
                 .to_string();
-            (xs.clone(), format!("{xs}.get({var})"))
+            Ok((xs.clone(), format!("{xs}.get({var})")))
         }
-    };
+    }
+}
+
+fn loop_call<'t>(f: &Finding, s: &Site<'t>) -> Result<LoopCall<'t>, String> {
+    let text = s.text;
+    if s.value.id() != s.call.id() {
+        return Err(format!(
+            "the loop chains another call on {}'s result; only the result itself is read back \
+             from the batch",
+            f.callee
+        ));
+    }
+    let cargs = named_args(s.call);
+    let (list_expr, item_arg) = walked_list(text, s)?;
     let varying: Vec<usize> = cargs
         .iter()
         .enumerate()
-        .filter(|(_, a)| squash(text_of(&text, **a)) == item_arg)
+        .filter(|(_, a)| squash(text_of(text, **a)) == item_arg)
         .map(|(i, _)| i)
         .collect();
     let [k] = varying.as_slice() else {
@@ -1095,17 +1135,15 @@ pub(crate) fn batch(
     };
     let k = *k;
     let mut body_assigned = Vec::new();
-    assigned_names(&text, s.body, &mut body_assigned);
-    let loop_var = match &s.header {
-        Header::Each { var } | Header::Counted { var } => var.clone(),
-    };
+    assigned_names(text, s.body, &mut body_assigned);
+    let loop_var = s.header.var();
     for (i, a) in cargs.iter().enumerate() {
         if i == k {
             continue;
         }
         let mut ids = Vec::new();
-        free_names(&text, *a, &mut ids);
-        if !is_plain_arg(&text, *a)
+        free_names(text, *a, &mut ids);
+        if !is_plain_arg(text, *a)
             || ids
                 .iter()
                 .any(|x| *x == loop_var || body_assigned.contains(x))
@@ -1114,40 +1152,72 @@ pub(crate) fn batch(
                 "{}'s argument `{}` changes per item or is computed; the batch companion takes \
                  one list of items and the other arguments once",
                 f.callee,
-                text_of(&text, *a)
+                text_of(text, *a)
             ));
         }
     }
     let list_name = list_expr.trim_start_matches("this.");
-    let list_ty = declared_type_of(&text, s.method, list_name)
+    let list_ty = declared_type_of(text, s.method, list_name)
         .and_then(|t| list_elem(&t))
         .ok_or_else(|| {
             format!("`{list_expr}` is not declared as a List; the batch companion takes a List")
         })?;
+    Ok(LoopCall {
+        cargs,
+        k,
+        list_expr,
+        list_ty,
+    })
+}
 
-    // The helper: `return <recv>.<single>(<params>);`.
-    let htext = read(files, &hop.path)?;
-    let hp = parse(Lang::Java, &htext)?;
-    let hroot = root_of(&hp)?;
-    let hdecl = find_method(&htext, hroot, hclass, hname, Some(cargs.len()))
-        .ok_or_else(|| format!("the declaration of {} was not found", hop.function))?;
-    let hparams =
-        params_of(&htext, hdecl).ok_or_else(|| format!("{} takes varargs", hop.function))?;
-    let (ptype, pname) = hparams[k].clone();
-    if boxed(&squash(&ptype)) != list_ty {
+/// The helper's declaration: `return <recv>.<single>(<params>);`.
+struct HelperDecl<'t> {
+    h: &'t Source,
+    decl: Node<'t>,
+    params: Vec<(String, String)>,
+    ptype: String,
+    pname: String,
+    ret: String,
+    recv: String,
+    /// The single call's arguments, as the helper writes them.
+    sargs: Vec<String>,
+    mods: Vec<String>,
+    is_static: bool,
+    throws: String,
+    bname: String,
+}
+
+fn helper_decl<'t>(
+    t: &BatchTarget,
+    h: &'t Source,
+    lc: &LoopCall,
+) -> Result<HelperDecl<'t>, String> {
+    let (htext, hroot) = (h.text.as_str(), h.root());
+    let (hname, hclass, single) = (t.hname, t.hclass, t.single);
+    let decl = find_method(htext, hroot, hclass, hname, Some(lc.cargs.len()))
+        .ok_or_else(|| format!("the declaration of {} was not found", t.hop.function))?;
+    let params =
+        params_of(htext, decl).ok_or_else(|| format!("{} takes varargs", t.hop.function))?;
+    let (ptype, pname) = params
+        .get(lc.k)
+        .cloned()
+        .ok_or_else(|| format!("the declaration of {} was not found", t.hop.function))?;
+    if boxed(&squash(&ptype)) != lc.list_ty {
         return Err(format!(
-            "`{list_expr}` holds {list_ty} but {hname} takes {ptype}; the batch companion takes \
+            "`{}` holds {} but {hname} takes {ptype}; the batch companion takes \
              List<{}>",
+            lc.list_expr,
+            lc.list_ty,
             boxed(&ptype)
         ));
     }
-    let hret = hdecl
+    let ret = decl
         .child_by_field_name("type")
-        .map(|t| text_of(&htext, t).to_string())
+        .map(|t| text_of(htext, t).to_string())
         .ok_or("the helper has no return type")?;
-    let scall = node_of_kind(hroot, &hop.span, &["method_invocation"])
+    let scall = node_of_kind(hroot, &t.hop.span, &["method_invocation"])
         .ok_or("the helper's remote call was not found")?;
-    let stmts = body_statements(hdecl);
+    let stmts = body_statements(decl);
     let only_returns = stmts.len() == 1
         && stmts[0].kind() == "return_statement"
         && stmts[0]
@@ -1161,42 +1231,71 @@ pub(crate) fn batch(
     }
     let recv = scall
         .child_by_field_name("object")
-        .map(|o| text_of(&htext, o).to_string())
+        .map(|o| text_of(htext, o).to_string())
         .filter(|o| is_simple_path(o.trim_start_matches("this.")))
         .ok_or_else(|| format!("{hname} does not call {single} on a field or name"))?;
-    let sargs: Vec<Node> = scall
-        .child_by_field_name("arguments")
-        .map(|a| {
-            let mut c = a.walk();
-            a.named_children(&mut c)
-                .filter(|k| !k.kind().contains("comment"))
-                .collect()
-        })
-        .unwrap_or_default();
-    let pnames: Vec<&str> = hparams.iter().map(|(_, n)| n.as_str()).collect();
+    let sargs = named_args(scall);
+    single_call_args(htext, t, &params, &pname, &sargs)?;
+    let (mods, throws) = modifiers_and_throws(htext, decl);
+    let bname = format!("{hname}Batch");
+    if find_method(htext, hroot, hclass, &bname, None).is_some() {
+        return Err(format!("{bname} already exists in {hclass}"));
+    }
+    Ok(HelperDecl {
+        h,
+        decl,
+        sargs: sargs
+            .iter()
+            .map(|a| text_of(htext, *a).to_string())
+            .collect(),
+        is_static: mods.iter().any(|m| m == "static"),
+        params,
+        ptype,
+        pname,
+        ret,
+        recv,
+        mods,
+        throws,
+        bname,
+    })
+}
+
+/// The single call passes only the helper's parameters (or literals), the item among them.
+fn single_call_args(
+    htext: &str,
+    t: &BatchTarget,
+    params: &[(String, String)],
+    pname: &str,
+    sargs: &[Node],
+) -> Result<(), String> {
+    let (hname, single) = (t.hname, t.single);
+    let pnames: Vec<&str> = params.iter().map(|(_, n)| n.as_str()).collect();
     if sargs.iter().any(|a| {
         !(a.kind().ends_with("_literal")
-            || (a.kind() == "identifier" && pnames.contains(&text_of(&htext, *a))))
+            || (a.kind() == "identifier" && pnames.contains(&text_of(htext, *a))))
     }) {
         return Err(format!(
             "{hname} passes computed arguments to {single}; only its parameters (or literals) \
              are carried into the batch request"
         ));
     }
-    if !sargs.iter().any(|a| text_of(&htext, *a) == pname) {
+    if !sargs.iter().any(|a| text_of(htext, *a) == pname) {
         return Err(format!(
             "{hname} does not pass its per-item parameter `{pname}` to {single}"
         ));
     }
-    let hstatic = {
-        let mut c = hdecl.walk();
-        hdecl
-            .children(&mut c)
-            .find(|m| m.kind() == "modifiers")
-            .map(|m| text_of(&htext, m).to_string())
-            .unwrap_or_default()
-    };
-    let mods: Vec<&str> = hstatic
+    Ok(())
+}
+
+/// The modifiers the companion copies from the helper, and its ` throws …` clause.
+fn modifiers_and_throws(text: &str, decl: Node) -> (Vec<String>, String) {
+    let mut c = decl.walk();
+    let mods = decl
+        .children(&mut c)
+        .find(|m| m.kind() == "modifiers")
+        .map(|m| text_of(text, m).to_string())
+        .unwrap_or_default();
+    let mods = mods
         .split_whitespace()
         .filter(|w| {
             matches!(
@@ -1204,28 +1303,37 @@ pub(crate) fn batch(
                 "public" | "protected" | "private" | "static" | "final" | "synchronized"
             )
         })
+        .map(str::to_string)
         .collect();
-    let is_static = mods.contains(&"static");
-    let throws = {
-        let mut c = hdecl.walk();
-        hdecl
-            .children(&mut c)
-            .find(|k| k.kind() == "throws")
-            .map(|t| format!(" {}", text_of(&htext, t)))
-            .unwrap_or_default()
-    };
-    let bname = format!("{hname}Batch");
-    if find_method(&htext, hroot, hclass, &bname, None).is_some() {
-        return Err(format!("{bname} already exists in {hclass}"));
-    }
+    let mut c = decl.walk();
+    let throws = decl
+        .children(&mut c)
+        .find(|k| k.kind() == "throws")
+        .map(|t| format!(" {}", text_of(text, t)))
+        .unwrap_or_default();
+    (mods, throws)
+}
 
-    // The batch API and the single call's declaration.
-    let btext = read(files, &ba.path)?;
-    let bp = parse(Lang::Java, &btext)?;
-    let broot = root_of(&bp)?;
-    let bdecl = find_method(&btext, broot, bclass, bmethod, Some(1))
+/// The batch API's declaration and how the single call maps onto it.
+struct ApiDecl<'t> {
+    b: &'t Source,
+    /// The single call's declaration, next to the batch API.
+    sdecl: Node<'t>,
+    /// The batch API's element and result types.
+    elem: String,
+    bret: String,
+    /// How one item becomes one request element (`new {ELEM}(a, b)`), when not the item itself.
+    request_elem: Option<String>,
+    /// How one answer element becomes the helper's result: `(variable, expression)`.
+    post: Option<(String, String)>,
+}
+
+fn api_decl<'t>(t: &BatchTarget, hd: &HelperDecl, b: &'t Source) -> Result<ApiDecl<'t>, String> {
+    let (btext, broot) = (b.text.as_str(), b.root());
+    let (ba, hname, single) = (t.ba, t.hname, t.single);
+    let bdecl = find_method(btext, broot, t.bclass, t.bmethod, Some(1))
         .ok_or_else(|| format!("{} does not take one parameter", ba.name.trim()))?;
-    if let Some(t) = {
+    if let Some(th) = {
         let mut c = bdecl.walk();
         bdecl.children(&mut c).find(|k| k.kind() == "throws")
     } {
@@ -1233,17 +1341,17 @@ pub(crate) fn batch(
             "{} declares `{}`; the fallback would have to decide which checked failures to \
              retry item by item",
             ba.name.trim(),
-            text_of(&btext, t)
+            text_of(btext, th)
         ));
     }
-    let bparam = params_of(&btext, bdecl).unwrap_or_default();
+    let bparam = params_of(btext, bdecl).unwrap_or_default();
     let elem = bparam
         .first()
         .and_then(|(t, _)| list_elem(t))
         .ok_or_else(|| format!("{} does not take a List of items", ba.name.trim()))?;
     let bret = bdecl
         .child_by_field_name("type")
-        .and_then(|t| list_elem(text_of(&btext, t)))
+        .and_then(|t| list_elem(text_of(btext, t)))
         .ok_or_else(|| {
             format!(
                 "{} does not return a List; which result belongs to which item cannot be read \
@@ -1251,480 +1359,639 @@ pub(crate) fn batch(
                 ba.name.trim()
             )
         })?;
-    let sdecl = find_method(&btext, broot, bclass, single, Some(sargs.len()))
-        .ok_or_else(|| format!("the declaration of {} was not found", next.function))?;
-    let sparams = params_of(&btext, sdecl).unwrap_or_default();
+    let sdecl = find_method(btext, broot, t.bclass, single, Some(hd.sargs.len()))
+        .ok_or_else(|| format!("the declaration of {} was not found", t.next.function))?;
+    let sparams = params_of(btext, sdecl).unwrap_or_default();
     let sret = sdecl
         .child_by_field_name("type")
-        .map(|t| text_of(&btext, t).to_string())
+        .map(|t| text_of(btext, t).to_string())
         .unwrap_or_default();
-    if boxed(&squash(&sret)) != boxed(&squash(&hret)) {
+    if boxed(&squash(&sret)) != boxed(&squash(&hd.ret)) {
         return Err(format!(
-            "{hname} returns {hret} but {single} returns {sret}; the rewrite keeps the helper's \
-             result type only when they agree"
+            "{hname} returns {} but {single} returns {sret}; the rewrite keeps the helper's \
+             result type only when they agree",
+            hd.ret
         ));
     }
-    let sarg_text: Vec<String> = sargs
-        .iter()
-        .map(|a| text_of(&htext, *a).to_string())
-        .collect();
-    let elem_simple = elem.rsplit('.').next().unwrap_or(&elem).to_string();
     let stypes: Vec<String> = sparams.iter().map(|(t, _)| squash(t)).collect();
-    // How one item becomes one element of the batch request.
-    let request_elem: Option<String> =
-        if sparams.len() == 1 && boxed(&stypes[0]) == elem && sarg_text[0] == pname {
-            None
-        } else if constructors(&btext, broot, &elem_simple)
-            .into_iter()
-            .chain(constructors(&htext, hroot, &elem_simple))
-            .any(|c| c == stypes)
-        {
-            Some(format!("new {{ELEM}}({})", sarg_text.join(", ")))
-        } else {
-            return Err(format!(
-                "{} takes List<{elem}> but {single} takes ({}), and no {elem_simple}({}) \
-                 constructor was found in the workspace; the batch request cannot carry every \
-                 argument of the per-item call",
-                ba.name.trim(),
-                stypes.join(", "),
-                stypes.join(", ")
-            ));
-        };
-    // How one element of the batch answer becomes the helper's result.
-    let mut post: Option<(String, String)> = None;
-    if boxed(&squash(&sret)) != bret {
-        let st = body_statements(sdecl);
-        let shape = match st.as_slice() {
-            [decl, ret]
-                if decl.kind() == "local_variable_declaration"
-                    && ret.kind() == "return_statement" =>
-            {
-                let dty = decl
-                    .child_by_field_name("type")
-                    .map(|t| squash(text_of(&btext, t)))
-                    .unwrap_or_default();
-                let mut c = decl.walk();
-                let ds: Vec<Node> = decl.children_by_field_name("declarator", &mut c).collect();
-                match (ds.as_slice(), ret.named_child(0)) {
-                    ([d], Some(e)) if dty == bret && d.child_by_field_name("value").is_some() => {
-                        let v = d
-                            .child_by_field_name("name")
-                            .map(|n| text_of(&btext, n).to_string())
-                            .unwrap_or_default();
-                        let mut names = Vec::new();
-                        free_names(&btext, e, &mut names);
-                        names.iter().all(|n| *n == v).then_some((v, e))
-                    }
-                    _ => None,
-                }
-            }
-            _ => None,
-        };
-        let Some((v, e)) = shape else {
-            return Err(format!(
-                "{} returns List<{bret}> but {single} returns {sret}; the per-item result cannot \
-                 be derived from a batch element (only `{bret} x = <call>; return <expression of \
-                 x>;` is re-applied)",
-                ba.name.trim()
-            ));
-        };
-        // Renamed below once the companion's names are known.
-        post = Some((v, text_of(&btext, e).to_string()));
-    }
-
-    // Types as the helper's file writes them.
-    let nested = if hclass == bclass {
-        Vec::new()
+    let request_elem = request_element(t, hd, b, &elem, &stypes)?;
+    let post = if boxed(&squash(&sret)) != bret {
+        Some(answer_element(t, btext, sdecl, &bret, &sret)?)
     } else {
-        nested_types(&btext, broot, bclass)
+        None
     };
-    let same_pkg = package_of(&btext) == package_of(&htext);
-    let in_helper = |t: &str| -> Result<String, String> {
-        let mut out = String::new();
-        let mut word = String::new();
-        let flush = |w: &mut String, out: &mut String| -> Result<(), String> {
-            if w.is_empty() {
-                return Ok(());
-            }
-            let visible = nested.contains(w)
-                || PRIMITIVES.contains(&w.as_str())
-                || JAVA_LANG.contains(&w.as_str())
-                || w == "List"
-                || same_pkg
-                || htext.lines().any(|l| {
-                    let l = l.trim();
-                    l.starts_with("import ") && l.ends_with(&format!(".{w};"))
-                });
-            if !visible {
-                return Err(format!(
-                    "{} is not visible from {hclass}; add its import first",
-                    w
-                ));
-            }
-            if nested.contains(w) && !out.ends_with('.') {
-                out.push_str(bclass);
-                out.push('.');
-            }
-            out.push_str(w);
-            w.clear();
-            Ok(())
-        };
-        for ch in t.chars() {
-            if ch.is_alphanumeric() || ch == '_' || ch == '$' {
-                word.push(ch);
-            } else {
-                flush(&mut word, &mut out)?;
-                out.push(ch);
+    Ok(ApiDecl {
+        b,
+        sdecl,
+        elem,
+        bret,
+        request_elem,
+        post,
+    })
+}
+
+/// How one item becomes one element of the batch request: the item itself, or a constructor
+/// of the element type taking the single call's arguments.
+fn request_element(
+    t: &BatchTarget,
+    hd: &HelperDecl,
+    b: &Source,
+    elem: &str,
+    stypes: &[String],
+) -> Result<Option<String>, String> {
+    let elem_simple = elem.rsplit('.').next().unwrap_or(elem).to_string();
+    if stypes.len() == 1 && boxed(&stypes[0]) == elem && hd.sargs[0] == hd.pname {
+        Ok(None)
+    } else if constructors(&b.text, b.root(), &elem_simple)
+        .into_iter()
+        .chain(constructors(&hd.h.text, hd.h.root(), &elem_simple))
+        .any(|c| c == stypes)
+    {
+        Ok(Some(format!("new {{ELEM}}({})", hd.sargs.join(", "))))
+    } else {
+        Err(format!(
+            "{} takes List<{elem}> but {} takes ({}), and no {elem_simple}({}) \
+             constructor was found in the workspace; the batch request cannot carry every \
+             argument of the per-item call",
+            t.ba.name.trim(),
+            t.single,
+            stypes.join(", "),
+            stypes.join(", ")
+        ))
+    }
+}
+
+/// How one element of the batch answer becomes the helper's result: the single call's body
+/// `T x = <call>; return <expression of x>;` re-applied to the element.
+fn answer_element(
+    t: &BatchTarget,
+    btext: &str,
+    sdecl: Node,
+    bret: &str,
+    sret: &str,
+) -> Result<(String, String), String> {
+    let st = body_statements(sdecl);
+    let shape = match st.as_slice() {
+        [decl, ret]
+            if decl.kind() == "local_variable_declaration" && ret.kind() == "return_statement" =>
+        {
+            let dty = decl
+                .child_by_field_name("type")
+                .map(|t| squash(text_of(btext, t)))
+                .unwrap_or_default();
+            let mut c = decl.walk();
+            let ds: Vec<Node> = decl.children_by_field_name("declarator", &mut c).collect();
+            match (ds.as_slice(), ret.named_child(0)) {
+                ([d], Some(e)) if dty == bret && d.child_by_field_name("value").is_some() => {
+                    let v = d
+                        .child_by_field_name("name")
+                        .map(|n| text_of(btext, n).to_string())
+                        .unwrap_or_default();
+                    let mut names = Vec::new();
+                    free_names(btext, e, &mut names);
+                    names.iter().all(|n| *n == v).then_some((v, e))
+                }
+                _ => None,
             }
         }
-        flush(&mut word, &mut out)?;
-        Ok(out)
+        _ => None,
     };
-    let elem_h = in_helper(&elem)?;
-    let bret_h = in_helper(&bret)?;
-    let res_ty = boxed(&squash(&hret));
-    let item_ty = boxed(&squash(&ptype));
+    let Some((v, e)) = shape else {
+        return Err(format!(
+            "{} returns List<{bret}> but {} returns {sret}; the per-item result cannot \
+             be derived from a batch element (only `{bret} x = <call>; return <expression of \
+             x>;` is re-applied)",
+            t.ba.name.trim(),
+            t.single
+        ));
+    };
+    // Renamed in the plan once the companion's names are known.
+    Ok((v, text_of(btext, e).to_string()))
+}
 
-    // The limit.
-    let (limit_expr, limit_n, mut notes) = match java_limit_constant(&btext, broot, bclass) {
-        Some((name, v, false)) => (
-            if hclass == bclass {
+/// A type as the helper's file writes it: nested types of the batch API's class qualified,
+/// every other name visible there (same package, imported, java.lang, primitive).
+fn type_in_helper(
+    t: &BatchTarget,
+    hd: &HelperDecl,
+    api: &ApiDecl,
+    ty: &str,
+) -> Result<String, String> {
+    let htext = hd.h.text.as_str();
+    let nested = if t.hclass == t.bclass {
+        Vec::new()
+    } else {
+        nested_types(&api.b.text, api.b.root(), t.bclass)
+    };
+    let same_pkg = package_of(&api.b.text) == package_of(htext);
+    let mut out = String::new();
+    let mut word = String::new();
+    let flush = |w: &mut String, out: &mut String| -> Result<(), String> {
+        if w.is_empty() {
+            return Ok(());
+        }
+        let visible = nested.contains(w)
+            || PRIMITIVES.contains(&w.as_str())
+            || JAVA_LANG.contains(&w.as_str())
+            || w == "List"
+            || same_pkg
+            || htext.lines().any(|l| {
+                let l = l.trim();
+                l.starts_with("import ") && l.ends_with(&format!(".{w};"))
+            });
+        if !visible {
+            return Err(format!(
+                "{} is not visible from {}; add its import first",
+                w, t.hclass
+            ));
+        }
+        if nested.contains(w) && !out.ends_with('.') {
+            out.push_str(t.bclass);
+            out.push('.');
+        }
+        out.push_str(w);
+        w.clear();
+        Ok(())
+    };
+    for ch in ty.chars() {
+        if ch.is_alphanumeric() || ch == '_' || ch == '$' {
+            word.push(ch);
+        } else {
+            flush(&mut word, &mut out)?;
+            out.push(ch);
+        }
+    }
+    flush(&mut word, &mut out)?;
+    Ok(out)
+}
+
+/// Step 3 of the batch rewrite, everything the companion is built from.
+struct Helper<'s> {
+    lc: LoopCall<'s>,
+    hd: HelperDecl<'s>,
+    api: ApiDecl<'s>,
+    /// Types as the helper's file writes them.
+    elem_h: String,
+    bret_h: String,
+    res_ty: String,
+    item_ty: String,
+}
+
+fn batch_helper<'s>(cx: &Cx<'s>, t: &BatchTarget<'s>, s: &Site<'s>) -> Result<Helper<'s>, String> {
+    let lc = loop_call(cx.f, s)?;
+    let h = cx.src.get(Role::Helper, &t.hop.path)?;
+    let hd = helper_decl(t, h, &lc)?;
+    let b = cx.src.get(Role::Api, &t.ba.path)?;
+    let api = api_decl(t, &hd, b)?;
+    let elem_h = type_in_helper(t, &hd, &api, &api.elem)?;
+    let bret_h = type_in_helper(t, &hd, &api, &api.bret)?;
+    let res_ty = boxed(&squash(&hd.ret));
+    let item_ty = boxed(&squash(&hd.ptype));
+    Ok(Helper {
+        lc,
+        hd,
+        api,
+        elem_h,
+        bret_h,
+        res_ty,
+        item_ty,
+    })
+}
+
+/// Step 4: a `static final int` batch-size constant of the batch API's class, else the option.
+fn batch_limit(cx: &Cx, t: &BatchTarget, h: &Helper) -> Limit {
+    let (b, bclass) = (h.api.b, t.bclass);
+    match java_limit_constant(&b.text, b.root(), bclass) {
+        Some((name, v, false)) => Limit {
+            expr: if t.hclass == bclass {
                 name
             } else {
                 format!("{bclass}.{name}")
             },
-            v,
-            Vec::new(),
-        ),
-        Some((name, v, true)) => (
-            v.to_string(),
-            v,
-            vec![format!(
+            value: v,
+            notes: Vec::new(),
+            edits: Vec::new(),
+        },
+        Some((name, v, true)) => Limit {
+            expr: v.to_string(),
+            value: v,
+            notes: vec![format!(
                 "Chunk size {v} copied from the private {bclass}.{name}."
             )],
-        ),
-        None => (
-            opts.batch_limit.to_string(),
-            opts.batch_limit,
-            vec![format!(
+            edits: Vec::new(),
+        },
+        None => Limit {
+            expr: cx.opts.batch_limit.to_string(),
+            value: cx.opts.batch_limit,
+            notes: vec![format!(
                 "Assumed a batch limit of {} ({bclass} defines no static final int batch-size \
                  constant).",
-                opts.batch_limit
+                cx.opts.batch_limit
             )],
-        ),
-    };
+            edits: Vec::new(),
+        },
+    }
+}
 
-    // Names in the companion.
-    let hclass_node = ancestor_of_kind(hdecl, &["class_body", "interface_body", "enum_body"])
-        .ok_or("the helper is not in a class body")?;
-    let mut scope = format!(
-        "{} {}",
-        text_of(&htext, hclass_node),
-        post.as_ref().map(|p| p.1.as_str()).unwrap_or("")
-    );
-    let mut fresh = |base: &str| {
-        let n = fresh_name(&scope, base);
-        scope.push(' ');
-        scope.push_str(&n);
-        n
-    };
-    let plural = fresh(&format!("{pname}s"));
-    let started = fresh("started");
-    let results = fresh("results");
-    let fallbacks = fresh("fallbacks");
-    let start = fresh("start");
-    let chunk = fresh("chunk");
-    let requests = fresh("requests");
-    let batch_v = fresh("batch");
-    let failure = fresh("failure");
-    let idx = fresh("i");
-    let post = match post {
-        Some((v, e)) => {
-            let reserved = [
-                &plural, &started, &results, &fallbacks, &start, &chunk, &requests, &batch_v,
-                &failure, &idx,
-            ];
-            let v2 = if pnames.contains(&v.as_str()) || reserved.contains(&&v) {
-                fresh(&v)
-            } else {
-                v.clone()
-            };
-            // Re-parse the expression from the single method to rename its variable.
-            let st = body_statements(sdecl);
-            let en = st[1].named_child(0).ok_or("no return expression")?;
-            Some((v2.clone(), rename_in(&btext, en, &v, &v2), e))
+/// The companion's names and text, for `batch_companion.java.j2`.
+#[derive(Serialize)]
+struct CompanionCtx {
+    bname: String,
+    hname: String,
+    pname: String,
+    bmethod: String,
+    bret: String,
+    bret_h: String,
+    limit: String,
+    /// The helper's modifiers followed by a space, or "".
+    mods: String,
+    res_ty: String,
+    item_ty: String,
+    /// The companion's parameters: the helper's, with the item's replaced by the list.
+    params: String,
+    throws: String,
+    recv: String,
+    plural: String,
+    started: String,
+    results: String,
+    fallbacks: String,
+    start: String,
+    chunk: String,
+    batch: String,
+    failure: String,
+    idx: String,
+    /// Building the request list: `(list name, element type, element expression)`.
+    requests: Option<(String, String, String)>,
+    /// What the batch API is called with: the request list or the chunk.
+    request_list: String,
+    /// One answer element turned into the helper's result: `(variable, expression)`.
+    post: Option<(String, String)>,
+    fallback_args: String,
+    log: String,
+    /// How a warning is logged with an exception (`LOG.log(Level.WARNING, ` or `log.warn(`)
+    /// and without one; the message and `)` follow.
+    warn_exc: String,
+    warn: String,
+}
+
+/// The logger the companion reports with.
+struct Logger {
+    name: String,
+    jul: bool,
+    level: &'static str,
+    /// A `java.util.logging.Logger` field to add: (its type as written, the field's line).
+    added: Option<&'static str>,
+}
+
+/// The helper class's `Logger` field (static when the helper is): (name, is java.util.logging).
+fn logger_field(htext: &str, class_node: Node, is_static: bool) -> Option<(String, bool)> {
+    let mut c = class_node.walk();
+    for fd in class_node.named_children(&mut c) {
+        if fd.kind() != "field_declaration" {
+            continue;
         }
-        None => None,
-    };
-
-    // Logging: the class's Logger field, else java.util.logging.
-    let hnl = newline(&htext);
-    let unit = indent_unit(&htext, 4);
-    let mut logger: Option<(String, bool)> = None; // (name, is java.util.logging)
-    {
-        let mut c = hclass_node.walk();
-        for fd in hclass_node.named_children(&mut c) {
-            if fd.kind() != "field_declaration" {
-                continue;
-            }
-            let ty = fd
-                .child_by_field_name("type")
-                .map(|t| text_of(&htext, t).to_string())
-                .unwrap_or_default();
-            if ty != "Logger" && !ty.ends_with(".Logger") {
-                continue;
-            }
-            let fstatic = text_of(&htext, fd)
-                .split('=')
-                .next()
-                .unwrap_or("")
-                .contains("static");
-            if is_static && !fstatic {
-                continue;
-            }
-            let jul = ty == "java.util.logging.Logger"
-                || (ty == "Logger" && htext.contains("import java.util.logging.Logger;"));
-            let mut c2 = fd.walk();
-            if let Some(n) = fd
-                .children_by_field_name("declarator", &mut c2)
-                .next()
-                .and_then(|d| d.child_by_field_name("name"))
-            {
-                logger = Some((text_of(&htext, n).to_string(), jul));
-                break;
-            }
+        let ty = fd
+            .child_by_field_name("type")
+            .map(|t| text_of(htext, t).to_string())
+            .unwrap_or_default();
+        if ty != "Logger" && !ty.ends_with(".Logger") {
+            continue;
+        }
+        let fstatic = text_of(htext, fd)
+            .split('=')
+            .next()
+            .unwrap_or("")
+            .contains("static");
+        if is_static && !fstatic {
+            continue;
+        }
+        let jul = ty == "java.util.logging.Logger"
+            || (ty == "Logger" && htext.contains("import java.util.logging.Logger;"));
+        let mut c2 = fd.walk();
+        if let Some(n) = fd
+            .children_by_field_name("declarator", &mut c2)
+            .next()
+            .and_then(|d| d.child_by_field_name("name"))
+        {
+            return Some((text_of(htext, n).to_string(), jul));
         }
     }
-    let mut hedits: Vec<Edit> = Vec::new();
-    let mut himports = vec!["java.util.ArrayList", "java.util.List"];
+    None
+}
+
+/// Logging: the class's Logger field, else a java.util.logging one added (named `fresh`).
+fn choose_logger(
+    htext: &str,
+    class_node: Node,
+    is_static: bool,
+    fresh: &mut Fresh,
+    himports: &mut Vec<&'static str>,
+) -> Logger {
     let other_logger = htext.lines().any(|l| {
         let l = l.trim();
         l.starts_with("import ")
             && l.ends_with(".Logger;")
             && l != "import java.util.logging.Logger;"
     });
-    let (log, jul, level) = match logger {
-        Some((n, jul)) => (
-            n,
+    let logger = match logger_field(htext, class_node, is_static) {
+        Some((name, jul)) => Logger {
+            name,
             jul,
-            if jul && other_logger {
+            level: if jul && other_logger {
                 "java.util.logging.Level"
             } else {
                 "Level"
             },
-        ),
+            added: None,
+        },
         None => {
-            let name = fresh("LOG");
-            let (lt, lv) = if other_logger {
+            let name = fresh.take("LOG");
+            let (lt, level) = if other_logger {
                 ("java.util.logging.Logger", "java.util.logging.Level")
             } else {
                 himports.push("java.util.logging.Logger");
                 ("Logger", "Level")
             };
-            let open = hclass_node.start_byte() + 1;
-            let at = line_end_incl(&htext, open);
-            let base = leading_ws(&htext, line_start(&htext, hdecl.start_byte()));
-            hedits.push(Edit {
-                range: at..at,
-                new_text: format!(
-                    "{base}private static final {lt} {name} = {lt}.getLogger({hclass}.class.getName());{hnl}"
-                ),
-            });
-            notes.push(format!(
-                "{hclass} has no Logger field: added a java.util.logging Logger ({name})."
-            ));
-            (name, true, lv)
+            Logger {
+                name,
+                jul: true,
+                level,
+                added: Some(lt),
+            }
         }
     };
-    if jul && !level.contains('.') {
+    if logger.jul && !logger.level.contains('.') {
         himports.push("java.util.logging.Level");
     }
-    let warn = |msg: String, exc: Option<&str>| -> String {
-        match (jul, exc) {
-            (true, Some(e)) => format!("{log}.log({level}.WARNING, {msg}, {e});"),
-            (true, None) => format!("{log}.warning({msg});"),
-            (false, Some(e)) => format!("{log}.warn({msg}, {e});"),
-            (false, None) => format!("{log}.warn({msg});"),
-        }
-    };
+    logger
+}
 
-    // The companion, after the helper.
-    let other_params: Vec<String> = hparams
-        .iter()
-        .enumerate()
-        .map(|(i, (t, n))| {
-            if i == k {
-                format!("List<{item_ty}> {plural}")
-            } else {
-                format!("{t} {n}")
-            }
-        })
-        .collect();
-    let fallback_args: Vec<String> = hparams
-        .iter()
-        .enumerate()
-        .map(|(i, (_, n))| {
-            if i == k {
-                format!("{chunk}.get({idx})")
-            } else {
-                n.clone()
-            }
-        })
-        .collect();
-    let mod_text = if mods.is_empty() {
-        String::new()
-    } else {
-        format!("{} ", mods.join(" "))
+/// The loop site's names and text, for `batch_site.java.j2`.
+#[derive(Serialize)]
+struct BatchSiteCtx {
+    call_text: String,
+    /// The results list, unless the loop drops the call's value.
+    results: Option<String>,
+    rty: String,
+    index: Option<String>,
+}
+
+struct BatchPlan<'s> {
+    t: BatchTarget<'s>,
+    s: Site<'s>,
+    h: Helper<'s>,
+    notes: Vec<String>,
+    companion: CompanionCtx,
+    logger: Logger,
+    site: BatchSiteCtx,
+    /// The per-item read inside the loop (`skuResults.get(skuIndex++)`).
+    read_back: Option<String>,
+    himports: Vec<&'static str>,
+    limports: Vec<&'static str>,
+}
+
+/// The answer's variable, renamed when the companion's names or the helper's parameters
+/// take it, and the expression re-applied to each answer element.
+fn renamed_post(
+    hd: &HelperDecl,
+    api: &ApiDecl,
+    fresh: &mut Fresh,
+    reserved: &[&String],
+) -> Result<Option<(String, String)>, String> {
+    let Some((v, _)) = &api.post else {
+        return Ok(None);
     };
-    let mut b = Block::default();
-    b.blank()
-        .line(
-            0,
-            format!(
-                "// {bname} is {hname} for many {pname}s: one {bmethod} request per chunk of at most {limit_expr};"
-            ),
+    let taken = hd.params.iter().any(|(_, n)| n == v) || reserved.contains(&v);
+    let v2 = if taken { fresh.take(v) } else { v.clone() };
+    // Re-parse the expression from the single method to rename its variable.
+    let st = body_statements(api.sdecl);
+    let en = st
+        .get(1)
+        .and_then(|r| r.named_child(0))
+        .ok_or("no return expression")?;
+    let e = rename_in(&api.b.text, en, v, &v2);
+    Ok(Some((v2, e)))
+}
+
+/// The companion's parameters (the helper's, the item's replaced by the list) and the
+/// per-item fallback call's arguments.
+fn companion_params(h: &Helper, plural: &str, chunk: &str, idx: &str) -> (String, String) {
+    let k = h.lc.k;
+    let params: Vec<String> =
+        h.hd.params
+            .iter()
+            .enumerate()
+            .map(|(i, (ty, n))| {
+                if i == k {
+                    format!("List<{}> {plural}", h.item_ty)
+                } else {
+                    format!("{ty} {n}")
+                }
+            })
+            .collect();
+    let fallback_args: Vec<String> =
+        h.hd.params
+            .iter()
+            .enumerate()
+            .map(|(i, (_, n))| {
+                if i == k {
+                    format!("{chunk}.get({idx})")
+                } else {
+                    n.clone()
+                }
+            })
+            .collect();
+    (params.join(", "), fallback_args.join(", "))
+}
+
+/// Names in the companion: fresh in the helper's class (and the answer's expression).
+fn companion_names(
+    t: &BatchTarget,
+    h: &Helper,
+    limit: &Limit,
+    class_node: Node,
+) -> Result<(CompanionCtx, Fresh), String> {
+    let (hd, api) = (&h.hd, &h.api);
+    let htext = hd.h.text.as_str();
+    let mut fresh = Fresh(format!(
+        "{} {}",
+        text_of(htext, class_node),
+        api.post.as_ref().map(|p| p.1.as_str()).unwrap_or("")
+    ));
+    let pname = &hd.pname;
+    let plural = fresh.take(&format!("{pname}s"));
+    let [
+        started,
+        results,
+        fallbacks,
+        start,
+        chunk,
+        requests,
+        batch,
+        failure,
+        idx,
+    ] = [
+        "started",
+        "results",
+        "fallbacks",
+        "start",
+        "chunk",
+        "requests",
+        "batch",
+        "failure",
+        "i",
+    ]
+    .map(|b| fresh.take(b));
+    let reserved = [
+        &plural, &started, &results, &fallbacks, &start, &chunk, &requests, &batch, &failure, &idx,
+    ];
+    let post = renamed_post(hd, api, &mut fresh, &reserved)?;
+    let (params, fallback_args) = companion_params(h, &plural, &chunk, &idx);
+    let requests = api.request_elem.as_ref().map(|tmpl| {
+        (
+            requests.clone(),
+            h.elem_h.clone(),
+            tmpl.replace("{ELEM}", &h.elem_h),
         )
-        .line(
-            0,
-            format!(
-                "// a chunk whose request fails (or answers with another count) falls back to one {hname} call per {pname}."
-            ),
-        )
-        .line(
-            0,
-            format!(
-                "{mod_text}List<{res_ty}> {bname}({}){throws} {{",
-                other_params.join(", ")
-            ),
-        )
-        .line(1, format!("long {started} = System.nanoTime();"))
-        .line(
-            1,
-            format!("List<{res_ty}> {results} = new ArrayList<>({plural}.size());"),
-        )
-        .line(1, format!("int {fallbacks} = 0;"))
-        .line(
-            1,
-            format!(
-                "for (int {start} = 0; {start} < {plural}.size(); {start} += {limit_expr}) {{"
-            ),
-        )
-        .line(
-            2,
-            format!(
-                "List<{item_ty}> {chunk} = {plural}.subList({start}, Math.min({start} + {limit_expr}, {plural}.size()));"
-            ),
-        );
-    let request_list = match &request_elem {
-        Some(tmpl) => {
-            b.line(
-                2,
-                format!("List<{elem_h}> {requests} = new ArrayList<>({chunk}.size());"),
-            )
-            .line(2, format!("for ({item_ty} {pname} : {chunk}) {{"))
-            .line(
-                3,
-                format!("{requests}.add({});", tmpl.replace("{ELEM}", &elem_h)),
-            )
-            .line(2, "}");
-            requests.clone()
-        }
-        None => chunk.clone(),
-    };
-    b.line(2, format!("List<{bret_h}> {batch_v} = null;"))
-        .line(2, "try {")
-        .line(
-            3,
-            format!(
-                "// Guessed: {bmethod} returns one {bret} per request, in request order (checked below)."
-            ),
-        )
-        .line(
-            3,
-            format!(
-                "// debuglens: ignore[loop-remote-call] -- one {bmethod} request per chunk of {limit_expr}"
-            ),
-        )
-        .line(3, format!("{batch_v} = {recv}.{bmethod}({request_list});"))
-        .line(2, format!("}} catch (RuntimeException {failure}) {{"))
-        .line(
-            3,
-            warn(
-                format!(
-                    "\"{bmethod} failed for \" + {chunk}.size() + \" {pname}s; falling back to per-{pname} {hname} calls\""
-                ),
-                Some(&failure),
-            ),
-        )
-        .line(2, "}")
-        .line(
-            2,
-            format!("if ({batch_v} != null && {batch_v}.size() != {chunk}.size()) {{"),
-        )
-        .line(
-            3,
-            warn(
-                format!(
-                    "\"{bmethod} returned \" + {batch_v}.size() + \" results for \" + {chunk}.size() + \" {pname}s; falling back to per-{pname} {hname} calls\""
-                ),
-                None,
-            ),
-        )
-        .line(3, format!("{batch_v} = null;"))
-        .line(2, "}")
-        .line(
-            2,
-            format!("for (int {idx} = 0; {idx} < {chunk}.size(); {idx}++) {{"),
-        )
-        .line(3, format!("if ({batch_v} != null) {{"));
-    match &post {
-        Some((v, e, _)) => {
-            b.line(4, format!("{bret_h} {v} = {batch_v}.get({idx});"))
-                .line(4, format!("{results}.add({e});"));
-        }
-        None => {
-            b.line(4, format!("{results}.add({batch_v}.get({idx}));"));
-        }
-    }
-    b.line(3, "} else {")
-        .line(4, format!("{fallbacks}++;"))
-        .line(
-            4,
-            format!(
-                "// debuglens: ignore[loop-remote-call] -- fallback, runs only when {bmethod} fails for this chunk"
-            ),
-        )
-        .line(
-            4,
-            format!("{results}.add({hname}({}));", fallback_args.join(", ")),
-        )
-        .line(3, "}")
-        .line(2, "}")
-        .line(1, "}")
-        .line(
-            1,
-            format!(
-                "{log}.info(\"{bname}: \" + {plural}.size() + \" {pname}s via \" + ({fallbacks} == 0 ? \"batch\" : \"sequential\") + \" path (\" + {fallbacks} + \" per-{pname} fallbacks) in \" + (System.nanoTime() - {started}) / 1_000_000 + \" ms\");"
-            ),
-        )
-        .line(1, format!("return {results};"))
-        .line(0, "}");
-    let hbase = leading_ws(&htext, line_start(&htext, hdecl.start_byte()));
-    let at = line_end_incl(&htext, hdecl.end_byte().saturating_sub(1));
-    hedits.push(Edit {
-        range: at..at,
-        new_text: b.render(&hbase, &unit, hnl),
     });
+    let ctx = CompanionCtx {
+        bname: hd.bname.clone(),
+        hname: t.hname.to_string(),
+        pname: pname.clone(),
+        bmethod: t.bmethod.to_string(),
+        bret: api.bret.clone(),
+        bret_h: h.bret_h.clone(),
+        limit: limit.expr.clone(),
+        mods: hd.mods.iter().map(|m| format!("{m} ")).collect(),
+        res_ty: h.res_ty.clone(),
+        item_ty: h.item_ty.clone(),
+        params,
+        throws: hd.throws.clone(),
+        recv: hd.recv.clone(),
+        request_list: requests.as_ref().map_or(chunk.clone(), |r| r.0.clone()),
+        requests,
+        plural,
+        started,
+        results,
+        fallbacks,
+        start,
+        chunk,
+        batch,
+        failure,
+        idx,
+        post,
+        fallback_args,
+        log: String::new(),
+        warn_exc: String::new(),
+        warn: String::new(),
+    };
+    Ok((ctx, fresh))
+}
+
+/// The loop site: one companion call before the loop, per-item reads inside.
+fn batch_site_plan(
+    cx: &Cx,
+    s: &Site,
+    h: &Helper,
+    limports: &mut Vec<&'static str>,
+) -> Result<(BatchSiteCtx, Option<String>), String> {
+    let text = s.text;
+    let qual = s
+        .call
+        .child_by_field_name("object")
+        .map(|o| format!("{}.", text_of(text, o)))
+        .unwrap_or_default();
+    let bargs: Vec<String> =
+        h.lc.cargs
+            .iter()
+            .enumerate()
+            .map(|(i, a)| {
+                if i == h.lc.k {
+                    h.lc.list_expr.clone()
+                } else {
+                    text_of(text, *a).to_string()
+                }
+            })
+            .collect();
+    let call_text = format!("{qual}{}({})", h.hd.bname, bargs.join(", "));
+    let mut lscope = s.scope.clone();
+    let stem = s.header.stem();
+    let lres = fresh_name(&lscope, &format!("{stem}Results"));
+    lscope.push_str(&format!(" {lres}"));
+    if s.discard.is_some() {
+        let site = BatchSiteCtx {
+            call_text,
+            results: None,
+            rty: String::new(),
+            index: None,
+        };
+        return Ok((site, None));
+    }
+    let rty = return_type(cx.f, &|p| cx.src.raw(p), text, h.lc.cargs.len())?;
+    limports.push("java.util.List");
+    let (index, read_back) = match &s.header {
+        Header::Counted { var } => (None, format!("{lres}.get({var})")),
+        Header::Each { .. } => {
+            let li = fresh_name(&lscope, &format!("{stem}Index"));
+            let rb = format!("{lres}.get({li}++)");
+            (Some(li), rb)
+        }
+    };
+    let site = BatchSiteCtx {
+        call_text,
+        results: Some(lres),
+        rty,
+        index,
+    };
+    Ok((site, Some(read_back)))
+}
+
+/// Step 5 of the batch rewrite.
+fn batch_plan<'s>(
+    cx: &Cx<'s>,
+    t: BatchTarget<'s>,
+    s: Site<'s>,
+    h: Helper<'s>,
+    limit: Limit,
+) -> Result<BatchPlan<'s>, String> {
+    let hd = &h.hd;
+    let htext = hd.h.text.as_str();
+    let class_node = ancestor_of_kind(hd.decl, &["class_body", "interface_body", "enum_body"])
+        .ok_or("the helper is not in a class body")?;
+    let (mut companion, mut fresh) = companion_names(&t, &h, &limit, class_node)?;
+    let mut himports = vec!["java.util.ArrayList", "java.util.List"];
+    let logger = choose_logger(htext, class_node, hd.is_static, &mut fresh, &mut himports);
+    let mut notes = limit.notes;
+    if logger.added.is_some() {
+        notes.push(format!(
+            "{} has no Logger field: added a java.util.logging Logger ({}).",
+            t.hclass, logger.name
+        ));
+    }
+    let log = &logger.name;
+    (companion.warn_exc, companion.warn) = if logger.jul {
+        (
+            format!("{log}.log({}.WARNING, ", logger.level),
+            format!("{log}.warning("),
+        )
+    } else {
+        (format!("{log}.warn("), format!("{log}.warn("))
+    };
+    companion.log = log.clone();
     himports.sort();
     notes.push(format!(
-        "Guessed: {} returns one {bret} per request, in request order; a chunk whose answer has \
-         another size, or whose call throws, falls back to one {hname} call per {pname}.",
-        ba.name.trim()
+        "Guessed: {} returns one {} per request, in request order; a chunk whose answer has \
+         another size, or whose call throws, falls back to one {} call per {}.",
+        t.ba.name.trim(),
+        companion.bret,
+        t.hname,
+        companion.pname
     ));
-    if let Some((_, e, _)) = &post {
+    if let Some((_, e)) = &companion.post {
         notes.push(format!(
-            "Each {bret} of the batch answer is turned into {hname}'s result with `{e}`, as \
-             {single} does with its single answer."
+            "Each {} of the batch answer is turned into {}'s result with `{e}`, as \
+             {} does with its single answer.",
+            companion.bret, t.hname, t.single
         ));
     }
     notes.push(
@@ -1732,99 +1999,209 @@ pub(crate) fn batch(
          longer saves the remaining calls."
             .to_string(),
     );
-
-    // The loop site: one companion call before the loop, per-item reads inside.
-    let qual = call
-        .child_by_field_name("object")
-        .map(|o| format!("{}.", text_of(&text, o)))
-        .unwrap_or_default();
-    let bargs: Vec<String> = cargs
-        .iter()
-        .enumerate()
-        .map(|(i, a)| {
-            if i == k {
-                list_expr.clone()
-            } else {
-                text_of(&text, *a).to_string()
-            }
-        })
-        .collect();
-    let bcall = format!("{qual}{bname}({})", bargs.join(", "));
-    let mut lscope = s.scope.clone();
-    let stem = match &s.header {
-        Header::Each { var } => var.clone(),
-        Header::Counted { .. } => "item".into(),
-    };
-    let lres = fresh_name(&lscope, &format!("{stem}Results"));
-    lscope.push_str(&format!(" {lres}"));
-    let ls = line_start(&text, s.lnode.start_byte());
-    let mut ledits = Vec::new();
-    let mut pre = Block::default();
     let mut limports = Vec::new();
-    match s.discard {
-        Some(st) => {
-            pre.line(0, format!("{bcall};"));
-            ledits.extend(discarded_call_edits(
-                &text,
-                s.lnode,
-                st,
-                statement_count(s.body) == 1,
-                pre.render(&s.base, &s.unit, s.nl),
-            )?);
-        }
-        None => {
-            let rty = return_type(f, files, &text, cargs.len())?;
-            pre.line(0, format!("List<{rty}> {lres} = {bcall};"));
-            limports.push("java.util.List");
-            let read_back = match &s.header {
-                Header::Counted { var } => format!("{lres}.get({var})"),
-                Header::Each { .. } => {
-                    let li = fresh_name(&lscope, &format!("{stem}Index"));
-                    pre.line(0, format!("int {li} = 0;"));
-                    format!("{lres}.get({li}++)")
-                }
-            };
+    let (site, read_back) = batch_site_plan(cx, &s, &h, &mut limports)?;
+    Ok(BatchPlan {
+        t,
+        s,
+        h,
+        notes,
+        companion,
+        logger,
+        site,
+        read_back,
+        himports,
+        limports,
+    })
+}
+
+/// Step 6 of the batch rewrite: the logger field (when added) and the companion after the
+/// helper, then the loop site.
+fn batch_render(cx: &Cx, p: &BatchPlan) -> Result<Rendered, String> {
+    let hd = &p.h.hd;
+    let htext = hd.h.text.as_str();
+    let hnl = newline(htext);
+    let unit = indent_unit(htext, 4);
+    let hbase = leading_ws(htext, line_start(htext, hd.decl.start_byte()));
+    let mut hedits = Vec::new();
+    if let Some(ty) = p.logger.added {
+        let class_node = ancestor_of_kind(hd.decl, &["class_body", "interface_body", "enum_body"])
+            .ok_or("the helper is not in a class body")?;
+        let at = line_end_incl(htext, class_node.start_byte() + 1);
+        let ctx = serde_json::json!({"ty": ty, "name": p.logger.name, "class_name": p.t.hclass});
+        hedits.push(Edit {
+            range: at..at,
+            new_text: code(
+                "logger_field.java.j2",
+                LOGGER_FIELD,
+                ctx,
+                &hbase,
+                &unit,
+                hnl,
+            )?,
+        });
+    }
+    let at = line_end_incl(htext, hd.decl.end_byte().saturating_sub(1));
+    hedits.push(Edit {
+        range: at..at,
+        new_text: code(
+            "batch_companion.java.j2",
+            COMPANION,
+            &p.companion,
+            &hbase,
+            &unit,
+            hnl,
+        )?,
+    });
+    let s = &p.s;
+    let pre = code(
+        "batch_site.java.j2",
+        BATCH_SITE,
+        &p.site,
+        &s.base,
+        &s.unit,
+        s.nl,
+    )?;
+    let mut ledits = Vec::new();
+    match (s.discard, &p.read_back) {
+        (Some(st), _) => ledits.extend(discarded_call_edits(
+            s.text,
+            s.lnode,
+            st,
+            statement_count(s.body) == 1,
+            pre,
+        )?),
+        (None, read_back) => {
+            let ls = line_start(s.text, s.lnode.start_byte());
             ledits.push(Edit {
                 range: ls..ls,
-                new_text: pre.render(&s.base, &s.unit, s.nl),
+                new_text: pre,
             });
             ledits.push(Edit {
-                range: call.start_byte()..call.end_byte(),
-                new_text: read_back,
+                range: s.call.start_byte()..s.call.end_byte(),
+                new_text: read_back.clone().unwrap_or_default(),
             });
         }
     }
-    let mut out = Vec::new();
-    if hop.path == f.path {
-        let mut all = himports.clone();
-        all.extend(limports);
+    Ok(Rendered {
+        files: pipeline::loop_and_companion(&cx.f.path, ledits, &p.t.hop.path, hedits),
+        notes: p.notes.clone(),
+    })
+}
+
+/// Step 7 of the batch rewrite: the helper's and the loop's imports (once when they share a
+/// file).
+fn batch_imports(p: &BatchPlan, out: &mut Rendered) {
+    let text = p.s.text;
+    if let [one] = out.files.as_mut_slice() {
+        let mut all = p.himports.clone();
+        all.extend(p.limports.iter().copied());
         all.sort();
         all.dedup();
-        let mut e = ledits;
-        e.extend(hedits);
-        e.extend(add_imports(&text, &all));
-        out.push(FileEdits {
-            path: f.path.clone(),
-            edits: e,
-        });
-    } else {
-        ledits.extend(add_imports(&text, &limports));
-        out.push(FileEdits {
-            path: f.path.clone(),
-            edits: ledits,
-        });
-        hedits.extend(add_imports(&htext, &himports));
-        out.push(FileEdits {
-            path: hop.path.clone(),
-            edits: hedits,
-        });
+        one.edits.extend(add_imports(text, &all));
+    } else if let [l, h] = out.files.as_mut_slice() {
+        l.edits.extend(add_imports(text, &p.limports));
+        h.edits.extend(add_imports(&p.h.hd.h.text, &p.himports));
     }
-    Ok(Rewrite {
-        title: format!(
-            "Batch with {} (chunks of {limit_n}, falls back to per-item calls)",
-            ba.name.trim()
-        ),
-        files: out,
-        notes,
-    })
+}
+
+/// The Java hooks of the rewrite pipeline.
+struct Java;
+
+enum Plan<'s> {
+    Batch(Box<BatchPlan<'s>>),
+    Concurrent(Box<(Site<'s>, ConcurrentCtx)>),
+}
+
+impl RewriteHooks for Java {
+    type Target<'s> = Option<BatchTarget<'s>>;
+    type Site<'s> = Site<'s>;
+    type Helper<'s> = Helper<'s>;
+    type Plan<'s> = Plan<'s>;
+
+    fn lang(_path: &str) -> Result<Lang, String> {
+        Ok(Lang::Java)
+    }
+
+    fn target<'s>(cx: &Cx<'s>) -> Result<Self::Target<'s>, String> {
+        match cx.kind {
+            Kind::Batch => batch_target(cx.f).map(Some),
+            Kind::Concurrent => thread_safe(cx.f).map(|()| None),
+        }
+    }
+
+    fn site<'s>(cx: &Cx<'s>, _: &Self::Target<'s>) -> Result<Site<'s>, String> {
+        locate(cx.f, cx.loop_file()?)
+    }
+
+    fn guards<'s>(cx: &Cx<'s>, _: &Self::Target<'s>, s: &Site<'s>) -> Result<(), String> {
+        java_guards(cx, s)
+    }
+
+    fn helper<'s>(cx: &Cx<'s>, t: &Self::Target<'s>, s: &Site<'s>) -> Result<Helper<'s>, String> {
+        batch_helper(
+            cx,
+            t.as_ref().ok_or("no batch API was found for this call")?,
+            s,
+        )
+    }
+
+    fn limit<'s>(cx: &Cx<'s>, t: &Self::Target<'s>, h: &Helper<'s>) -> Result<Limit, String> {
+        let t = t.as_ref().ok_or("no batch API was found for this call")?;
+        Ok(batch_limit(cx, t, h))
+    }
+
+    fn plan<'s>(
+        cx: &Cx<'s>,
+        t: Self::Target<'s>,
+        s: Site<'s>,
+        helper: Option<(Helper<'s>, Limit)>,
+    ) -> Result<Plan<'s>, String> {
+        match (t, helper) {
+            (Some(t), Some((h, limit))) => {
+                Ok(Plan::Batch(Box::new(batch_plan(cx, t, s, h, limit)?)))
+            }
+            _ => {
+                let c = concurrent_plan(cx, &s)?;
+                Ok(Plan::Concurrent(Box::new((s, c))))
+            }
+        }
+    }
+
+    fn render<'s>(cx: &Cx<'s>, plan: &Plan<'s>) -> Result<Rendered, String> {
+        match plan {
+            Plan::Batch(p) => batch_render(cx, p),
+            Plan::Concurrent(b) => concurrent_render(cx, &b.0, &b.1),
+        }
+    }
+
+    fn imports<'s>(_: &Cx<'s>, plan: &Plan<'s>, out: &mut Rendered) -> Result<(), String> {
+        match plan {
+            Plan::Batch(p) => batch_imports(p, out),
+            Plan::Concurrent(b) => {
+                let mut classes = CONCURRENT_IMPORTS;
+                classes.sort();
+                if let Some(f) = out.files.first_mut() {
+                    f.edits.extend(add_imports(b.0.text, &classes));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+pub(crate) fn batch(
+    f: &Finding,
+    files: &dyn Fn(&str) -> Option<String>,
+    opts: &Options,
+) -> Result<Rewrite, String> {
+    pipeline::run::<Java>(Kind::Batch, f, files, opts)
+}
+
+pub(crate) fn concurrent(
+    f: &Finding,
+    files: &dyn Fn(&str) -> Option<String>,
+    opts: &Options,
+) -> Result<Rewrite, String> {
+    pipeline::run::<Java>(Kind::Concurrent, f, files, opts)
 }

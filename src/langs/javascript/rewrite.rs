@@ -1,13 +1,25 @@
-//! JavaScript/TypeScript: `Promise.all` over chunks of at most N items (no new dependency).
+//! JavaScript/TypeScript: `Promise.all` over chunks of at most N items (no new dependency), and
+//! a batched companion of the helper function that makes the single remote call. Both run
+//! through the shared pipeline ([`pipeline::run`]); the generated code's text is in
+//! `templates/rewrite/*.js.j2`.
 
-use crate::code::{Finding, Lang};
+use crate::code::{BatchAlternative, ChainHop, Finding, Lang};
+use crate::guidance::rewrite::pipeline::{
+    self, Cx, Kind, Limit, Rendered, RewriteHooks, Role, Source, code, verbatim,
+};
 use crate::guidance::rewrite::*;
+use serde::Serialize;
 use tree_sitter::Node;
 
 const IDENT: &[&str] = &["identifier", "shorthand_property_identifier"];
 
+const CONCURRENT: &str = include_str!("templates/rewrite/concurrent.js.j2");
+const COMPANION: &str = include_str!("templates/rewrite/batch_companion.js.j2");
+const BATCH_SITE: &str = include_str!("templates/rewrite/batch_site.js.j2");
+
 /// The `for...of` loop, the awaited call inside it and what the rewrites need about them.
 struct Site<'t> {
+    text: &'t str,
     lnode: Node<'t>,
     left: Node<'t>,
     right: Node<'t>,
@@ -18,8 +30,9 @@ struct Site<'t> {
     semi: &'static str,
 }
 
-fn site<'t>(f: &Finding, text: &'t str, root: Node<'t>) -> Result<Site<'t>, String> {
-    let text: &'t str = text;
+/// Step 1: the `for (const x of xs)` loop and the awaited call.
+fn locate<'t>(f: &Finding, src: &'t Source) -> Result<Site<'t>, String> {
+    let (text, root) = (src.text.as_str(), src.root());
     let call = node_of_kind(root, &f.span, &["call_expression"])
         .ok_or("the finding does not point at a call")?;
     let value = match call.parent() {
@@ -62,19 +75,54 @@ fn site<'t>(f: &Finding, text: &'t str, root: Node<'t>) -> Result<Site<'t>, Stri
     if !is_ancestor(body, value) {
         return Err("the call is not in the loop body".into());
     }
-    let assigned = |n: Node, out: &mut Vec<String>| {
-        let target = match n.kind() {
-            "variable_declarator" => n.child_by_field_name("name"),
-            "assignment_expression" | "augmented_assignment_expression" => {
-                n.child_by_field_name("left")
-            }
-            "update_expression" => n.child_by_field_name("argument"),
-            _ => None,
-        };
-        if let Some(t) = target {
-            identifiers(text, t, IDENT, out);
-        }
+    let scope_node = ancestor_of_kind(
+        lnode,
+        &[
+            "function_declaration",
+            "arrow_function",
+            "function_expression",
+            "function",
+            "method_definition",
+        ],
+    );
+    let semi = if text.lines().filter(|l| l.trim_end().ends_with(';')).count() > 0 {
+        ";"
+    } else {
+        ""
     };
+    Ok(Site {
+        text,
+        lnode,
+        left,
+        right,
+        body,
+        call,
+        value,
+        scope: scope_node.map(|n| text_of(text, n)).unwrap_or(text),
+        semi,
+    })
+}
+
+/// Names a statement assigns (declarations, assignments, `++`).
+fn statement_assigns(text: &str, n: Node, out: &mut Vec<String>) {
+    let target = match n.kind() {
+        "variable_declarator" => n.child_by_field_name("name"),
+        "assignment_expression" | "augmented_assignment_expression" => {
+            n.child_by_field_name("left")
+        }
+        "update_expression" => n.child_by_field_name("argument"),
+        _ => None,
+    };
+    if let Some(t) = target {
+        identifiers(text, t, IDENT, out);
+    }
+}
+
+/// Step 2: the shared statement-level checks with JavaScript's node kinds; the loop must
+/// start its own line.
+fn js_guards(s: &Site) -> Result<(), String> {
+    let text = s.text;
+    let assigned = |n: Node, out: &mut Vec<String>| statement_assigns(text, n, out);
     let g = Guards {
         conditional: &[
             "if_statement",
@@ -106,152 +154,133 @@ fn site<'t>(f: &Finding, text: &'t str, root: Node<'t>) -> Result<Site<'t>, Stri
         assigned: &assigned,
         ident_kinds: IDENT,
     };
-    check_guards(text, value, call, body, &g)?;
-    let ls = line_start(text, lnode.start_byte());
+    check_guards(text, s.value, s.call, s.body, &g)?;
+    let ls = line_start(text, s.lnode.start_byte());
     if !text
-        .get(ls..lnode.start_byte())
+        .get(ls..s.lnode.start_byte())
         .unwrap_or("x")
         .trim()
         .is_empty()
     {
         return Err("the loop does not start its own line".into());
     }
-    let scope_node = ancestor_of_kind(
-        lnode,
-        &[
-            "function_declaration",
-            "arrow_function",
-            "function_expression",
-            "function",
-            "method_definition",
-        ],
-    );
-    let scope = scope_node.map(|n| text_of(text, n)).unwrap_or(text);
-    let semi = if text.lines().filter(|l| l.trim_end().ends_with(';')).count() > 0 {
-        ";"
-    } else {
-        ""
-    };
-    Ok(Site {
-        lnode,
-        left,
-        right,
-        body,
-        call,
-        value,
-        scope,
-        semi,
-    })
+    Ok(())
 }
 
-pub(crate) fn concurrent(
-    f: &Finding,
-    files: &dyn Fn(&str) -> Option<String>,
-    opts: &Options,
-) -> Result<Rewrite, String> {
-    let lang = lang_of(f)?;
-    let text = read(files, &f.path)?;
-    let parsed = parse(lang, &text)?;
-    let root = parsed
-        .tree()
-        .map(|t| t.root_node())
-        .ok_or("could not parse the file")?;
-    let Site {
-        lnode,
-        left,
-        right,
-        body,
-        call,
-        value,
-        scope,
-        semi,
-    } = site(f, &text, root)?;
-    let ls = line_start(&text, lnode.start_byte());
-    let n = opts.concurrency;
-    let base = leading_ws(&text, ls);
-    let unit = indent_unit(&text, 2);
-    let nl = newline(&text);
-    let left_text = text_of(&text, left);
-    let right_text = text_of(&text, right);
-    let var = (left.kind() == "identifier").then_some(left_text);
+/// The loop site's names, shared by both rewrites: the results array, the index, the array
+/// walked (a copy `Array.from(xs)` when `xs` is not a plain name).
+#[derive(Serialize)]
+struct LoopNames {
+    many: String,
+    index: String,
+    iter: String,
+    /// `xs` when the loop walks a copy `iter = Array.from(xs)`.
+    copied: Option<String>,
+    left: String,
+    semi: &'static str,
+    keep: bool,
+}
+
+fn loop_names(s: &Site) -> LoopNames {
+    let left_text = text_of(s.text, s.left);
+    let right_text = text_of(s.text, s.right);
+    let var = (s.left.kind() == "identifier").then_some(left_text);
     let (_, many) = result_names(var, true);
-    let many = fresh_name(scope, &many);
-    let index = fresh_name(scope, &format!("{}Index", var.unwrap_or("item")));
-    let start = fresh_name(scope, "start");
-    let mut pre = Block::default();
-    let iter = if is_simple_path(right_text) {
-        right_text.to_string()
+    let many = fresh_name(s.scope, &many);
+    let index = fresh_name(s.scope, &format!("{}Index", var.unwrap_or("item")));
+    let (iter, copied) = if is_simple_path(right_text) {
+        (right_text.to_string(), None)
     } else {
-        let name = fresh_name(scope, &format!("{}List", var.unwrap_or("item")));
-        pre.line(0, format!("const {name} = Array.from({right_text}){semi}"));
-        name
+        let name = fresh_name(s.scope, &format!("{}List", var.unwrap_or("item")));
+        (name, Some(right_text.to_string()))
     };
-    let call_text = text_of(&text, call);
-    let discard = discarded_statement(value, "expression_statement");
-    let whole_loop =
-        discard.is_some() && (body.kind() != "statement_block" || statement_count(body) == 1);
-    if discard.is_none() {
-        pre.line(0, format!("const {many} = []{semi}"));
+    LoopNames {
+        many,
+        index,
+        iter,
+        copied,
+        left: left_text.to_string(),
+        semi: s.semi,
+        keep: discarded_statement(s.value, "expression_statement").is_none(),
     }
-    pre.line(
-        0,
-        format!("// At most {n} calls at a time; results keep input order; the first error"),
-    )
-    .line(
-        0,
-        "// propagates (calls already started in its chunk still finish).",
-    )
-    .line(
-        0,
-        format!("for (let {start} = 0; {start} < {iter}.length; {start} += {n}) {{"),
-    );
-    let all = format!(
-        "await Promise.all({iter}.slice({start}, {start} + {n}).map(({left_text}) => {call_text}))"
-    );
-    if discard.is_none() {
-        pre.line(1, format!("{many}.push(...({all})){semi}"));
-    } else {
-        pre.line(1, format!("{all}{semi}"));
+}
+
+/// The loop site's edits around `pre` (the generated lines before the loop): the loop becomes
+/// `for (const [i, x] of xs.entries())` and the call reads `results[i]`, or, when the call's
+/// value is dropped, the call's statement (or the whole loop) goes.
+fn loop_edits(s: &Site, ln: &LoopNames, pre: String) -> Result<Vec<Edit>, String> {
+    let text = s.text;
+    if let Some(st) = discarded_statement(s.value, "expression_statement") {
+        let whole_loop = s.body.kind() != "statement_block" || statement_count(s.body) == 1;
+        return discarded_call_edits(text, s.lnode, st, whole_loop, pre);
     }
-    pre.line(0, "}");
-    let pre_text = pre.render(&base, &unit, nl);
-    let mut edits = Vec::new();
-    match discard {
-        Some(st) => edits.extend(discarded_call_edits(
-            &text, lnode, st, whole_loop, pre_text,
-        )?),
-        None => {
-            edits.push(Edit {
-                range: ls..ls,
-                new_text: pre_text,
-            });
-            edits.push(Edit {
-                range: left.start_byte()..left.end_byte(),
-                new_text: format!("[{index}, {left_text}]"),
-            });
-            edits.push(Edit {
-                range: right.start_byte()..right.end_byte(),
-                new_text: format!("{iter}.entries()"),
-            });
-            edits.push(Edit {
-                range: value.start_byte()..value.end_byte(),
-                new_text: format!("{many}[{index}]"),
-            });
-        }
-    }
-    Ok(Rewrite {
-        title: concurrent_title(n),
+    let ls = line_start(text, s.lnode.start_byte());
+    Ok(vec![
+        Edit {
+            range: ls..ls,
+            new_text: pre,
+        },
+        Edit {
+            range: s.left.start_byte()..s.left.end_byte(),
+            new_text: format!("[{}, {}]", ln.index, ln.left),
+        },
+        Edit {
+            range: s.right.start_byte()..s.right.end_byte(),
+            new_text: format!("{}.entries()", ln.iter),
+        },
+        Edit {
+            range: s.value.start_byte()..s.value.end_byte(),
+            new_text: format!("{}[{}]", ln.many, ln.index),
+        },
+    ])
+}
+
+/// The concurrent rewrite's context, for `concurrent.js.j2`.
+#[derive(Serialize)]
+struct ConcurrentCtx {
+    #[serde(flatten)]
+    names: LoopNames,
+    n: usize,
+    start: String,
+    call_text: String,
+}
+
+/// Step 6 of the concurrent rewrite: chunks of `n` calls through `Promise.all`.
+fn concurrent_render(cx: &Cx, s: &Site, c: &ConcurrentCtx) -> Result<Rendered, String> {
+    let text = s.text;
+    let base = leading_ws(text, line_start(text, s.lnode.start_byte()));
+    let pre = code(
+        "concurrent.js.j2",
+        CONCURRENT,
+        c,
+        &base,
+        &indent_unit(text, 2),
+        newline(text),
+    )?;
+    Ok(Rendered {
         files: vec![FileEdits {
-            path: f.path.clone(),
-            edits,
+            path: cx.f.path.clone(),
+            edits: loop_edits(s, &c.names, pre)?,
         }],
         notes: vec![
-            format!("Assumes `{right_text}` is an array (uses .length, .slice and .entries)."),
+            format!(
+                "Assumes `{}` is an array (uses .length, .slice and .entries).",
+                text_of(text, s.right)
+            ),
             "Every item's call now starts before the loop body runs, so an early exit in the \
              body no longer saves the remaining calls."
                 .to_string(),
         ],
     })
+}
+
+fn concurrent_plan(cx: &Cx, s: &Site) -> ConcurrentCtx {
+    ConcurrentCtx {
+        names: loop_names(s),
+        n: cx.opts.concurrency,
+        start: fresh_name(s.scope, "start"),
+        call_text: text_of(s.text, s.call).to_string(),
+    }
 }
 
 fn quote_char(text: &str) -> char {
@@ -503,24 +532,23 @@ const COMPANION_LOCALS: &[&str] = &[
     "elapsedMs",
 ];
 
-pub(crate) fn batch(
-    f: &Finding,
-    files: &dyn Fn(&str) -> Option<String>,
-    opts: &Options,
-) -> Result<Rewrite, String> {
+/// Step 0 of the batch rewrite: the batch API and the helper the loop calls.
+struct BatchTarget<'s> {
+    ba: &'s BatchAlternative,
+    hop: &'s ChainHop,
+}
+
+fn batch_target(f: &Finding) -> Result<BatchTarget<'_>, String> {
     let ba = f
         .batch_alternative
         .as_ref()
         .ok_or("no batch API was found for this call")?;
     let hop = helper_hop(f, ba)?;
-    let lang = lang_of(f)?;
-    let text = read(files, &f.path)?;
-    let parsed = parse(lang, &text)?;
-    let root = parsed
-        .tree()
-        .map(|t| t.root_node())
-        .ok_or("could not parse the file")?;
-    let s = site(f, &text, root)?;
+    Ok(BatchTarget { ba, hop })
+}
+
+/// The loop's single item argument to the helper.
+fn loop_arg(f: &Finding, s: &Site) -> Result<String, String> {
     if f.callee.contains('.') {
         return Err(format!(
             "{} is a method; the batch rewrite handles helper functions called by name",
@@ -541,17 +569,25 @@ pub(crate) fn batch(
     if larg.kind() == "spread_element" {
         return Err(format!("{} is called with a spread argument", f.callee));
     }
-    let larg_text = text_of(&text, *larg).to_string();
+    Ok(text_of(s.text, *larg).to_string())
+}
 
-    // The helper that makes the single call.
-    let clang = lang_of_path(&hop.path)?;
-    let typed = matches!(clang, Lang::TypeScript | Lang::Tsx);
-    let ctext = read(files, &hop.path)?;
-    let cparsed = parse(clang, &ctext)?;
-    let croot = cparsed
-        .tree()
-        .map(|t| t.root_node())
-        .ok_or("could not parse the helper's file")?;
+/// The helper function: `function f(p) { ... <remote call> ... }`.
+struct HelperFn<'t> {
+    c: &'t Source,
+    typed: bool,
+    scall: Node<'t>,
+    svalue: Node<'t>,
+    fdef: Node<'t>,
+    fname: String,
+    p: String,
+    p_type: Option<String>,
+    ret_type: Option<String>,
+}
+
+fn helper_fn<'t>(f: &Finding, hop: &ChainHop, c: &'t Source) -> Result<HelperFn<'t>, String> {
+    let (ctext, croot) = (c.text.as_str(), c.root());
+    let typed = matches!(lang_of_path(&c.path)?, Lang::TypeScript | Lang::Tsx);
     let scall = node_of_kind(croot, &hop.span, &["call_expression"])
         .ok_or("the helper's remote call is not a call")?;
     let svalue = match scall.parent() {
@@ -578,7 +614,7 @@ pub(crate) fn batch(
     }
     let fname = fdef
         .child_by_field_name("name")
-        .map(|n| text_of(&ctext, n).to_string())
+        .map(|n| text_of(ctext, n).to_string())
         .unwrap_or_default();
     if fname != f.callee {
         return Err(format!(
@@ -596,18 +632,41 @@ pub(crate) fn batch(
             params.len()
         ));
     };
-    let (p, p_type) = param(&ctext, *p0)
+    let (p, p_type) = param(ctext, *p0)
         .ok_or_else(|| format!("{fname}'s parameter is a pattern or has a default value"))?;
     if COMPANION_LOCALS.contains(&p.as_str()) {
         return Err(format!(
             "{fname}'s parameter is called `{p}`, a name the batched companion uses itself"
         ));
     }
-    let ret_type = annotation(&ctext, fdef.child_by_field_name("return_type"));
+    Ok(HelperFn {
+        c,
+        typed,
+        scall,
+        svalue,
+        ret_type: annotation(ctext, fdef.child_by_field_name("return_type")),
+        fdef,
+        fname,
+        p,
+        p_type,
+    })
+}
 
-    // Its body: `return <call>` / `return f(await <call>)`, or `const r = await <call>; ...;
-    // return <expr>`.
-    let fbody = fdef
+/// One item's result from the batch: `binding` holds the batch's value for it, `post` (copied
+/// lines) and `ret_expr` are the helper's post-processing.
+struct PerItem {
+    binding: String,
+    post: Vec<String>,
+    ret_expr: String,
+}
+
+/// The helper's body: `return <call>` / `return f(await <call>)`, or
+/// `const r = await <call>; ...; return <expr>`.
+fn per_item(h: &HelperFn) -> Result<PerItem, String> {
+    let ctext = h.c.text.as_str();
+    let (fname, svalue) = (&h.fname, h.svalue);
+    let fbody = h
+        .fdef
         .child_by_field_name("body")
         .ok_or("the helper has no body")?;
     let stmts = named_kids(fbody);
@@ -618,22 +677,7 @@ pub(crate) fn batch(
              first"
         ));
     }
-    let rel = |outer: Node, inner: Node| {
-        let t = text_of(&ctext, outer);
-        (
-            t.get(..inner.start_byte() - outer.start_byte())
-                .unwrap_or("")
-                .to_string(),
-            t.get(inner.end_byte() - outer.start_byte()..)
-                .unwrap_or("")
-                .to_string(),
-        )
-    };
-    // `per_item`: an expression of `{p}` and `i` computing one item's result.
-    // One item's result: `binding` holds the batch's value for it, `post` and `ret_expr` are
-    // the helper's post-processing.
-    let fscope = text_of(&ctext, fdef).to_string();
-    let (binding, post, ret_expr): (String, Vec<String>, String) = match first.kind() {
+    match first.kind() {
         "return_statement" if stmts.len() == 1 => {
             let e = first.named_child(0).ok_or("bare return")?;
             if svalue.kind() != "await_expression" && svalue.id() != e.id() {
@@ -641,89 +685,114 @@ pub(crate) fn batch(
                     "{fname} post-processes the promise of its remote call without awaiting it"
                 ));
             }
-            let (a, b) = rel(e, svalue);
-            let r = fresh_name(&fscope, "result");
-            (r.clone(), Vec::new(), format!("{a}{r}{b}"))
+            let t = text_of(ctext, e);
+            let a = t.get(..svalue.start_byte() - e.start_byte()).unwrap_or("");
+            let b = t.get(svalue.end_byte() - e.start_byte()..).unwrap_or("");
+            let r = fresh_name(text_of(ctext, h.fdef), "result");
+            Ok(PerItem {
+                ret_expr: format!("{a}{r}{b}"),
+                binding: r,
+                post: Vec::new(),
+            })
         }
-        "lexical_declaration" | "variable_declaration" => {
-            let decls = named_kids(first);
-            let [d] = decls.as_slice() else {
-                return Err(format!(
-                    "{fname} declares several variables with its remote call"
-                ));
-            };
-            let (Some(name), Some(v)) = (
-                d.child_by_field_name("name"),
-                d.child_by_field_name("value"),
-            ) else {
-                return Err("unexpected declaration shape".into());
-            };
-            if name.kind() != "identifier"
-                || v.id() != svalue.id()
-                || svalue.kind() != "await_expression"
-            {
-                return Err(format!(
-                    "{fname} does more than `const r = await <call>` with its remote call"
-                ));
-            }
-            let last = *stmts.last().ok_or("empty body")?;
-            if last.kind() != "return_statement" || stmts.len() < 2 {
-                return Err(format!("{fname} does not end with `return <expr>`"));
-            }
-            let middle = &stmts[1..stmts.len() - 1];
-            if middle.iter().any(|m| {
-                any_kind_before(
-                    *m,
-                    &[
-                        "return_statement",
-                        "await_expression",
-                        "yield_expression",
-                        "function_declaration",
-                        "arrow_function",
-                        "function_expression",
-                        "class_declaration",
-                    ],
-                    usize::MAX,
-                )
-            }) {
-                return Err(format!(
-                    "{fname} awaits, returns early or defines nested code after its remote \
-                     call; its post-processing is not rewritten"
-                ));
-            }
-            let mut post = Vec::new();
-            if let (Some(a), Some(b)) = (middle.first(), middle.last()) {
-                post.extend(dedent_lines(&ctext, a.start_byte()..b.end_byte()));
-            }
-            let e = last
-                .named_child(0)
-                .map(|e| text_of(&ctext, e).to_string())
-                .unwrap_or_else(|| "undefined".into());
-            (text_of(&ctext, name).to_string(), post, e)
-        }
-        _ => {
-            return Err(format!(
-                "{fname}'s remote call has a shape the batch rewrite does not know"
-            ));
-        }
-    };
+        "lexical_declaration" | "variable_declaration" => declared_result(h, &stmts, first),
+        _ => Err(format!(
+            "{fname}'s remote call has a shape the batch rewrite does not know"
+        )),
+    }
+}
 
-    // The single call: receiver, method, arguments.
-    let sfunc = scall
+/// `const r = await <call>; <post-processing>; return <expr>`.
+fn declared_result(h: &HelperFn, stmts: &[Node], first: Node) -> Result<PerItem, String> {
+    let ctext = h.c.text.as_str();
+    let (fname, svalue) = (&h.fname, h.svalue);
+    let decls = named_kids(first);
+    let [d] = decls.as_slice() else {
+        return Err(format!(
+            "{fname} declares several variables with its remote call"
+        ));
+    };
+    let (Some(name), Some(v)) = (
+        d.child_by_field_name("name"),
+        d.child_by_field_name("value"),
+    ) else {
+        return Err("unexpected declaration shape".into());
+    };
+    if name.kind() != "identifier" || v.id() != svalue.id() || svalue.kind() != "await_expression" {
+        return Err(format!(
+            "{fname} does more than `const r = await <call>` with its remote call"
+        ));
+    }
+    let last = *stmts.last().ok_or("empty body")?;
+    if last.kind() != "return_statement" || stmts.len() < 2 {
+        return Err(format!("{fname} does not end with `return <expr>`"));
+    }
+    let middle = &stmts[1..stmts.len() - 1];
+    if middle.iter().any(|m| {
+        any_kind_before(
+            *m,
+            &[
+                "return_statement",
+                "await_expression",
+                "yield_expression",
+                "function_declaration",
+                "arrow_function",
+                "function_expression",
+                "class_declaration",
+            ],
+            usize::MAX,
+        )
+    }) {
+        return Err(format!(
+            "{fname} awaits, returns early or defines nested code after its remote \
+             call; its post-processing is not rewritten"
+        ));
+    }
+    let mut post = Vec::new();
+    if let (Some(a), Some(b)) = (middle.first(), middle.last()) {
+        post.extend(dedent_lines(ctext, a.start_byte()..b.end_byte()));
+    }
+    let ret_expr = last
+        .named_child(0)
+        .map(|e| text_of(ctext, e).to_string())
+        .unwrap_or_else(|| "undefined".into());
+    Ok(PerItem {
+        binding: text_of(ctext, name).to_string(),
+        post,
+        ret_expr,
+    })
+}
+
+/// The single call and the batch request built from it.
+struct Request<'t> {
+    b: &'t Source,
+    class: Option<&'t str>,
+    batch_method: &'t str,
+    single_method: String,
+    batch_callee: String,
+    element: String,
+    element_desc: String,
+}
+
+fn request<'s>(cx: &Cx<'s>, t: &BatchTarget<'s>, h: &HelperFn) -> Result<Request<'s>, String> {
+    let ctext = h.c.text.as_str();
+    let fname = &h.fname;
+    let sfunc = h
+        .scall
         .child_by_field_name("function")
         .filter(|n| n.kind() == "member_expression")
         .ok_or_else(|| format!("{fname}'s remote call is not a method call on a client"))?;
     let recv = sfunc
         .child_by_field_name("object")
-        .map(|n| text_of(&ctext, n).to_string())
+        .map(|n| text_of(ctext, n).to_string())
         .unwrap_or_default();
     let single_method = sfunc
         .child_by_field_name("property")
-        .map(|n| text_of(&ctext, n).to_string())
+        .map(|n| text_of(ctext, n).to_string())
         .unwrap_or_default();
-    let (class, batch_method) = split_qualified(&ba.name);
-    let batch_callee = format!("{recv}.{batch_method}");
-    let sargs = scall
+    let (class, batch_method) = split_qualified(&t.ba.name);
+    let sargs = h
+        .scall
         .child_by_field_name("arguments")
         .map(named_kids)
         .unwrap_or_default();
@@ -732,22 +801,15 @@ pub(crate) fn batch(
             "{recv}.{single_method} is called with no or spread arguments"
         ));
     }
-    let btext = files(&ba.path).unwrap_or_default();
-    let blang = lang_of_path(&ba.path)?;
-    let bparsed = parse(blang, &btext)?;
-    let broot = bparsed
-        .tree()
-        .map(|t| t.root_node())
-        .ok_or("could not parse the batch API's file")?;
+    let b = cx.src.get_or_empty(Role::Api, &t.ba.path)?;
     let (element, element_desc) = match sargs.as_slice() {
         [one] => {
-            let t = text_of(&ctext, *one).to_string();
-            let desc = t.clone();
-            (t, desc)
+            let t = text_of(ctext, *one).to_string();
+            (t.clone(), t)
         }
         many => {
             let names = class
-                .and_then(|c| method_params(&btext, broot, c, &single_method))
+                .and_then(|c| method_params(&b.text, b.root(), c, &single_method))
                 .filter(|n| n.len() == many.len())
                 .ok_or_else(|| {
                     format!(
@@ -759,7 +821,7 @@ pub(crate) fn batch(
                 .iter()
                 .zip(many)
                 .map(|(n, a)| {
-                    let a = text_of(&ctext, *a);
+                    let a = text_of(ctext, *a);
                     if a == n {
                         n.clone()
                     } else {
@@ -773,25 +835,51 @@ pub(crate) fn batch(
             )
         }
     };
-    let to_batch = if element == p {
-        "chunk".to_string()
-    } else {
-        format!("chunk.map(({p}) => {element})")
-    };
+    Ok(Request {
+        b,
+        class,
+        batch_method,
+        batch_callee: format!("{recv}.{batch_method}"),
+        single_method,
+        element,
+        element_desc,
+    })
+}
 
-    // The limit, the logger, the metrics object.
-    let mut cedits: Vec<Edit> = Vec::new();
+/// Step 3 of the batch rewrite.
+struct Helper<'s> {
+    larg: String,
+    h: HelperFn<'s>,
+    item: PerItem,
+    req: Request<'s>,
+}
+
+fn batch_helper<'s>(cx: &Cx<'s>, t: &BatchTarget<'s>, s: &Site<'s>) -> Result<Helper<'s>, String> {
+    let larg = loop_arg(cx.f, s)?;
+    let c = cx.src.get(Role::Helper, &t.hop.path)?;
+    let h = helper_fn(cx.f, t.hop, c)?;
+    let item = per_item(&h)?;
+    let req = request(cx, t, &h)?;
+    Ok(Helper { larg, h, item, req })
+}
+
+/// Step 4: a limit constant of the batch API's module, imported next to its class when the
+/// helper's file imports that, else copied; or the option.
+fn batch_limit(cx: &Cx, t: &BatchTarget, h: &Helper) -> Limit {
+    let (ctext, croot) = (h.h.c.text.as_str(), h.h.c.root());
+    let (ba, class) = (t.ba, h.req.class);
     let mut notes = Vec::new();
-    let (limit_expr, limit_n) = match limit_constant(&btext, class) {
+    let mut edits = Vec::new();
+    let (expr, value) = match limit_constant(&h.req.b.text, class) {
         Some((e, v, _))
-            if hop.path == ba.path
-                || e.contains('.') && word_occurs(&ctext, class.unwrap_or("")) =>
+            if t.hop.path == ba.path
+                || e.contains('.') && word_occurs(ctext, class.unwrap_or("")) =>
         {
             (e, v)
         }
-        Some((e, v, true)) => match class.and_then(|c| import_specifier(&ctext, croot, c)) {
-            Some(spec) if import_specifier(&ctext, croot, &e).is_none() => {
-                cedits.push(Edit {
+        Some((e, v, true)) => match class.and_then(|c| import_specifier(ctext, croot, c)) {
+            Some(spec) if import_specifier(ctext, croot, &e).is_none() => {
+                edits.push(Edit {
                     range: spec.end_byte()..spec.end_byte(),
                     new_text: format!(", {e}"),
                 });
@@ -801,142 +889,252 @@ pub(crate) fn batch(
             None => copied_limit(v, &e, &ba.path, "", &mut notes),
         },
         Some((e, v, false)) => copied_limit(v, &e, &ba.path, " (not exported)", &mut notes),
-        None => assumed_limit(opts, &ba.path, &mut notes),
+        None => assumed_limit(cx.opts, &ba.path, &mut notes),
     };
-    let logger = module_logger(&ctext).unwrap_or_else(|| "console".to_string());
-    let metrics = (ctext.contains("metrics.timing(")).then_some("metrics");
+    Limit {
+        expr,
+        value,
+        notes,
+        edits,
+    }
+}
 
-    // The companion.
+/// The companion's context, for `batch_companion.js.j2`.
+#[derive(Serialize)]
+struct CompanionCtx {
+    fname: String,
+    bname: String,
+    p: String,
+    plural: String,
+    limit: String,
+    export: &'static str,
+    sig_params: String,
+    sig_ret: String,
+    results_ty: String,
+    sc: &'static str,
+    q: char,
+    batch_method: String,
+    single_method: String,
+    batch_callee: String,
+    /// The batch request: `chunk` or `chunk.map((p) => element)`.
+    to_batch: String,
+    /// The item is passed as is (the comment says so).
+    element_is_item: bool,
+    element_desc: String,
+    /// One line pushing every result, when there is no per-item post-processing.
+    push_all: Option<String>,
+    /// `(p, i) =>` over the chunk or `(binding) =>` over the results.
+    mapper: String,
+    /// `const binding = batchResults[i]` when the post-processing uses the item.
+    decl: Option<String>,
+    post: Vec<String>,
+    ret_expr: String,
+    logger: String,
+    metrics: Option<&'static str>,
+}
+
+struct BatchPlan<'s> {
+    t: BatchTarget<'s>,
+    s: Site<'s>,
+    h: Helper<'s>,
+    limit: Limit,
+    companion: CompanionCtx,
+    /// The helper's export (`module.exports`) edit, if any.
+    export_edit: Option<Edit>,
+    names: LoopNames,
+    items_arg: String,
+    /// The loop file's import of the helper, renamed or extended with the companion.
+    import_edit: Option<Edit>,
+}
+
+/// The companion's signature types: `(params, return, results array)`.
+fn signature(h: &HelperFn, plural: &str) -> (String, String, String) {
+    if !h.typed {
+        return (plural.to_string(), String::new(), String::new());
+    }
+    let fname = &h.fname;
+    let item_ty = h
+        .p_type
+        .clone()
+        .unwrap_or_else(|| format!("Parameters<typeof {fname}>[0]"));
+    let res_ty = h
+        .ret_type
+        .as_deref()
+        .and_then(promised)
+        .or_else(|| h.ret_type.clone().filter(|t| !t.contains("Promise")))
+        .unwrap_or_else(|| format!("Awaited<ReturnType<typeof {fname}>>"));
+    (
+        format!("{plural}: {}", array_of(&item_ty)),
+        format!(": Promise<{}>", array_of(&res_ty)),
+        format!(": {}", array_of(&res_ty)),
+    )
+}
+
+/// The companion's name, export and text.
+fn companion(
+    cx: &Cx,
+    t: &BatchTarget,
+    h: &Helper,
+    limit: &Limit,
+) -> Result<(CompanionCtx, Option<Edit>), String> {
+    let (hf, item, req) = (&h.h, &h.item, &h.req);
+    let (ctext, p, fname) = (hf.c.text.as_str(), &hf.p, &hf.fname);
     let bname = format!("{fname}Batch");
-    if word_occurs(&ctext, &bname) || word_occurs(&text, &bname) {
-        return Err(format!("{bname} already exists in {}", hop.path));
+    if word_occurs(ctext, &bname) || word_occurs(&cx.loop_file()?.text, &bname) {
+        return Err(format!("{bname} already exists in {}", t.hop.path));
     }
     let plural = if p.ends_with('s') {
         format!("{p}List")
     } else {
         format!("{p}s")
     };
-    let q = quote_char(&ctext);
-    let sc = if uses_semicolons(&ctext) { ";" } else { "" };
-    let export = match exported(&ctext, croot, fdef, &fname, &bname) {
-        Exported::Es => "export ",
-        Exported::CommonJs(e) => {
-            cedits.push(e);
-            ""
-        }
-        Exported::No if hop.path != f.path => {
+    let sc = if uses_semicolons(ctext) { ";" } else { "" };
+    let (export, export_edit) = match exported(ctext, hf.c.root(), hf.fdef, fname, &bname) {
+        Exported::Es => ("export ", None),
+        Exported::CommonJs(e) => ("", Some(e)),
+        Exported::No if t.hop.path != cx.f.path => {
             return Err(format!(
                 "cannot tell how {fname} is exported from {} (no `export function` or \
                  `module.exports = {{ .. }}`)",
-                hop.path
+                t.hop.path
             ));
         }
-        Exported::No => "",
+        Exported::No => ("", None),
     };
-    let (sig_params, sig_ret, results_ty) = if typed {
-        let item_ty = p_type
-            .clone()
-            .unwrap_or_else(|| format!("Parameters<typeof {fname}>[0]"));
-        let res_ty = ret_type
-            .as_deref()
-            .and_then(promised)
-            .or_else(|| ret_type.clone().filter(|t| !t.contains("Promise")))
-            .unwrap_or_else(|| format!("Awaited<ReturnType<typeof {fname}>>"));
-        (
-            format!("{plural}: {}", array_of(&item_ty)),
-            format!(": Promise<{}>", array_of(&res_ty)),
-            format!(": {}", array_of(&res_ty)),
-        )
-    } else {
-        (plural.clone(), String::new(), String::new())
-    };
-    let unit = indent_unit(&ctext, 2);
-    let cnl = newline(&ctext);
-    let uses_item = post.iter().any(|l| word_occurs(l, &p)) || word_occurs(&ret_expr, &p);
-    let decl = if uses_item {
-        format!("const {binding} = batchResults[i]{sc}")
-    } else {
-        String::new()
-    };
+    let (sig_params, sig_ret, results_ty) = signature(hf, &plural);
+    let uses_item = item.post.iter().any(|l| word_occurs(l, p)) || word_occurs(&item.ret_expr, p);
+    let binding = &item.binding;
     let mapper = if uses_item {
         format!("chunk.map(({p}, i) =>")
     } else {
         format!("batchResults.map(({binding}) =>")
     };
-    let per_item_push = if post.is_empty() && !uses_item {
-        if ret_expr == binding {
+    let push_all = (item.post.is_empty() && !uses_item).then(|| {
+        if item.ret_expr == *binding {
             format!("results.push(...batchResults){sc}")
         } else {
-            format!("results.push(...{mapper} {ret_expr})){sc}")
+            format!("results.push(...{mapper} {})){sc}", item.ret_expr)
         }
-    } else {
-        String::new()
+    });
+    let ctx = CompanionCtx {
+        fname: fname.clone(),
+        bname,
+        p: p.clone(),
+        plural,
+        limit: limit.expr.clone(),
+        export,
+        sig_params,
+        sig_ret,
+        results_ty,
+        sc,
+        q: quote_char(ctext),
+        batch_method: req.batch_method.to_string(),
+        single_method: req.single_method.clone(),
+        batch_callee: req.batch_callee.clone(),
+        to_batch: if req.element == *p {
+            "chunk".to_string()
+        } else {
+            format!("chunk.map(({p}) => {})", req.element)
+        },
+        element_is_item: req.element == *p,
+        element_desc: req.element_desc.clone(),
+        push_all,
+        mapper,
+        decl: uses_item.then(|| format!("const {binding} = batchResults[i]{sc}")),
+        post: verbatim(&item.post),
+        ret_expr: item.ret_expr.clone(),
+        logger: module_logger(ctext).unwrap_or_else(|| "console".to_string()),
+        metrics: (ctext.contains("metrics.timing(")).then_some("metrics"),
     };
-    let mut b = Block::default();
-    b.blank()
-        .line(0, "/**")
-        .line(0, format!(" * {fname} for many {p}s: one {batch_method} request per chunk of at most {limit_expr}."))
-        .line(0, format!(" * A chunk whose batch request fails falls back to one {fname} call per {p}, in order."))
-        .line(0, " */")
-        .line(0, format!("{export}async function {bname}({sig_params}){sig_ret} {{"))
-        .line(1, format!("const started = performance.now(){sc}"))
-        .line(1, format!("const results{results_ty} = []{sc}"))
-        .line(1, format!("let fallbackChunks = 0{sc}"))
-        .line(1, format!("for (let start = 0; start < {plural}.length; start += {limit_expr}) {{"))
-        .line(2, format!("const chunk = {plural}.slice(start, start + {limit_expr}){sc}"))
-        .line(2, "try {")
-        .line(3, if element == p {
-            format!("// Guessed batch shape: {batch_method} takes the {p}s themselves (what {single_method} takes)")
-        } else {
-            format!("// Guessed batch shape: {batch_method} takes one {element_desc} per {p} (the arguments of")
-        })
-        .line(3, if element == p {
-            format!("// and returns one result per {p}, in request order.")
-        } else {
-            format!("// {single_method}) and returns one result per {p}, in request order.")
-        })
-        .line(3, format!("// debuglens: ignore[loop-remote-call] -- one request per chunk of {limit_expr}"))
-        .line(3, format!("const batchResults = await {batch_callee}({to_batch}){sc}"))
-        .line(3, "if (batchResults.length !== chunk.length) {")
-        .line(4, format!("throw new Error(`{batch_method} returned ${{batchResults.length}} results for ${{chunk.length}} {p}s`){sc}"))
-        .line(3, "}");
-    if !per_item_push.is_empty() {
-        b.line(3, per_item_push);
-    } else {
-        b.line(3, "results.push(")
-            .line(4, format!("...{mapper} {{"));
-        if !decl.is_empty() {
-            b.line(5, decl);
+    Ok((ctx, export_edit))
+}
+
+/// The loop file's import of the helper: renamed to the companion when the call is its only
+/// other use, else extended with it.
+fn import_edit(
+    cx: &Cx,
+    t: &BatchTarget,
+    s: &Site,
+    fname: &str,
+    bname: &str,
+) -> Result<Option<Edit>, String> {
+    if t.hop.path == cx.f.path {
+        return Ok(None);
+    }
+    let text = s.text;
+    let root = cx.loop_file()?.root();
+    let spec = import_specifier(text, root, fname).ok_or_else(|| {
+        format!(
+            "{fname} is not imported by name in {} (`import {{ {fname} }}` or `const {{ {fname} }} = require(..)`)",
+            cx.f.path
+        )
+    })?;
+    let only_use = word_count(text, fname, &['$']) == 2;
+    Ok(Some(if only_use {
+        Edit {
+            range: spec.start_byte()..spec.end_byte(),
+            new_text: bname.to_string(),
         }
-        b.raw(5, &post)
-            .line(5, format!("return {ret_expr}{sc}"))
-            .line(4, "}),")
-            .line(3, format!("){sc}"));
-    }
-    b.line(2, "} catch (err) {")
-        .line(3, format!("fallbackChunks += 1{sc}"))
-        .line(3, format!("{logger}.warn(`{batch_method} failed for ${{chunk.length}} {p}s; falling back to per-{p} {single_method} calls`, err){sc}"))
-        .line(3, format!("for (const {p} of chunk) {{"))
-        .line(4, format!("// debuglens: ignore[loop-remote-call] -- fallback, runs only when {batch_method} fails"))
-        .line(4, format!("results.push(await {fname}({p})){sc}"))
-        .line(3, "}")
-        .line(2, "}")
-        .line(1, "}")
-        .line(1, format!("const elapsedMs = performance.now() - started{sc}"))
-        .line(1, format!("{logger}.info("))
-        .line(2, format!("`{bname}: ${{{plural}.length}} {p}s via ${{fallbackChunks === 0 ? {q}batch{q} : {q}sequential{q}}} path (${{fallbackChunks}} chunk(s) fell back) in ${{elapsedMs.toFixed(1)}} ms`,"))
-        .line(1, format!("){sc}"));
-    if let Some(m) = metrics {
-        b.line(1, format!("{m}.timing({q}{bname}{q}, elapsedMs){sc}"));
-    }
-    b.line(1, format!("return results{sc}")).line(0, "}");
+    } else {
+        Edit {
+            range: spec.end_byte()..spec.end_byte(),
+            new_text: format!(", {bname}"),
+        }
+    }))
+}
+
+/// Step 5 of the batch rewrite.
+fn batch_plan<'s>(
+    cx: &Cx<'s>,
+    t: BatchTarget<'s>,
+    s: Site<'s>,
+    h: Helper<'s>,
+    limit: Limit,
+) -> Result<BatchPlan<'s>, String> {
+    let (companion, export_edit) = companion(cx, &t, &h, &limit)?;
+    let names = loop_names(&s);
+    let var = (s.left.kind() == "identifier").then_some(names.left.as_str());
+    let items_arg = if var == Some(h.larg.as_str()) {
+        names.iter.clone()
+    } else {
+        format!("{}.map(({}) => {})", names.iter, names.left, h.larg)
+    };
+    let import_edit = import_edit(cx, &t, &s, &h.h.fname, &companion.bname)?;
+    Ok(BatchPlan {
+        t,
+        s,
+        h,
+        limit,
+        companion,
+        export_edit,
+        names,
+        items_arg,
+        import_edit,
+    })
+}
+
+/// Step 6 of the batch rewrite: the companion after the helper, the loop site.
+fn batch_render(cx: &Cx, p: &BatchPlan) -> Result<Rendered, String> {
+    let c = p.h.h.c;
+    let ctext = c.text.as_str();
+    let mut cedits = p.limit.edits.clone();
+    cedits.extend(p.export_edit.clone());
+    let fdef = p.h.h.fdef;
     let fstart = fdef
         .parent()
         .filter(|p| p.kind() == "export_statement")
         .unwrap_or(fdef);
-    let fbase = leading_ws(&ctext, line_start(&ctext, fstart.start_byte()));
-    let at = line_end_incl(&ctext, fstart.end_byte().saturating_sub(1));
-    let mut rendered = b.render(&fbase, &unit, cnl);
+    let fbase = leading_ws(ctext, line_start(ctext, fstart.start_byte()));
+    let at = line_end_incl(ctext, fstart.end_byte().saturating_sub(1));
+    let cnl = newline(ctext);
+    let mut rendered = code(
+        "batch_companion.js.j2",
+        COMPANION,
+        &p.companion,
+        &fbase,
+        &indent_unit(ctext, 2),
+        cnl,
+    )?;
     if !ctext.ends_with('\n') && at == ctext.len() {
         rendered = format!("{cnl}{rendered}");
     }
@@ -944,110 +1142,150 @@ pub(crate) fn batch(
         range: at..at,
         new_text: rendered,
     });
+    let s = &p.s;
+    let text = s.text;
+    let ctx = serde_json::json!({
+        "copied": p.names.copied,
+        "iter": p.names.iter,
+        "semi": s.semi,
+        "keep": p.names.keep,
+        "many": p.names.many,
+        "bname": p.companion.bname,
+        "items_arg": p.items_arg,
+    });
+    let base = leading_ws(text, line_start(text, s.lnode.start_byte()));
+    let pre = code(
+        "batch_site.js.j2",
+        BATCH_SITE,
+        ctx,
+        &base,
+        &indent_unit(text, 2),
+        newline(text),
+    )?;
+    let mut ledits = loop_edits(s, &p.names, pre)?;
+    ledits.extend(p.import_edit.clone());
+    let notes = batch_notes(cx, p);
+    Ok(Rendered {
+        files: pipeline::loop_and_companion(&cx.f.path, ledits, &p.t.hop.path, cedits),
+        notes,
+    })
+}
+
+fn batch_notes(_cx: &Cx, p: &BatchPlan) -> Vec<String> {
+    let c = &p.companion;
+    let (bm, sm, desc, item) = (&c.batch_method, &c.single_method, &c.element_desc, &c.p);
+    let mut notes = p.limit.notes.clone();
     notes.push(format!(
-        "Guessed: {batch_method} takes an array of {element_desc} (one per {p}, what \
-         {single_method} takes) and returns one result per {p} in request order; a length \
-         mismatch or a failed request falls back to per-item calls."
+        "Guessed: {bm} takes an array of {desc} (one per {item}, what {sm} takes) and returns \
+         one result per {item} in request order; a length mismatch or a failed request falls \
+         back to per-item calls."
     ));
     notes.push(
         "Every item is checked before the loop body runs, so an early exit in the body no longer \
          saves the remaining checks."
             .to_string(),
     );
-    if metrics.is_none() {
+    if c.metrics.is_none() {
         notes.push(format!(
-            "Logs through {logger} (info/warn) and times with performance.now(); no metrics \
+            "Logs through {} (info/warn) and times with performance.now(); no metrics \
              object was found in {}.",
-            hop.path
+            c.logger, p.t.hop.path
         ));
     }
+    notes
+}
 
-    // The loop site.
-    let ls = line_start(&text, s.lnode.start_byte());
-    let base = leading_ws(&text, ls);
-    let lunit = indent_unit(&text, 2);
-    let nl = newline(&text);
-    let semi = s.semi;
-    let left_text = text_of(&text, s.left);
-    let right_text = text_of(&text, s.right);
-    let var = (s.left.kind() == "identifier").then_some(left_text);
-    let (_, many) = result_names(var, true);
-    let many = fresh_name(s.scope, &many);
-    let index = fresh_name(s.scope, &format!("{}Index", var.unwrap_or("item")));
-    let mut pre = Block::default();
-    let iter = if is_simple_path(right_text) {
-        right_text.to_string()
-    } else {
-        let name = fresh_name(s.scope, &format!("{}List", var.unwrap_or("item")));
-        pre.line(0, format!("const {name} = Array.from({right_text}){semi}"));
-        name
-    };
-    let items_arg = if var == Some(larg_text.as_str()) {
-        iter.clone()
-    } else {
-        format!("{iter}.map(({left_text}) => {larg_text})")
-    };
-    let discard = discarded_statement(s.value, "expression_statement");
-    let whole_loop =
-        discard.is_some() && (s.body.kind() != "statement_block" || statement_count(s.body) == 1);
-    if discard.is_some() {
-        pre.line(0, format!("await {bname}({items_arg}){semi}"));
-    } else {
-        pre.line(
-            0,
-            format!("const {many} = await {bname}({items_arg}){semi}"),
-        );
+/// The JavaScript/TypeScript hooks of the rewrite pipeline.
+struct JavaScript;
+
+enum Plan<'s> {
+    Batch(Box<BatchPlan<'s>>),
+    Concurrent(Box<(Site<'s>, ConcurrentCtx)>),
+}
+
+impl RewriteHooks for JavaScript {
+    type Target<'s> = Option<BatchTarget<'s>>;
+    type Site<'s> = Site<'s>;
+    type Helper<'s> = Helper<'s>;
+    type Plan<'s> = Plan<'s>;
+
+    fn lang(path: &str) -> Result<Lang, String> {
+        lang_of_path(path)
     }
-    let pre_text = pre.render(&base, &lunit, nl);
-    let mut ledits = Vec::new();
-    match discard {
-        Some(st) => {
-            ledits.extend(discarded_call_edits(
-                &text, s.lnode, st, whole_loop, pre_text,
-            )?);
-        }
-        None => {
-            ledits.push(Edit {
-                range: ls..ls,
-                new_text: pre_text,
-            });
-            ledits.push(Edit {
-                range: s.left.start_byte()..s.left.end_byte(),
-                new_text: format!("[{index}, {left_text}]"),
-            });
-            ledits.push(Edit {
-                range: s.right.start_byte()..s.right.end_byte(),
-                new_text: format!("{iter}.entries()"),
-            });
-            ledits.push(Edit {
-                range: s.value.start_byte()..s.value.end_byte(),
-                new_text: format!("{many}[{index}]"),
-            });
+
+    fn target<'s>(cx: &Cx<'s>) -> Result<Self::Target<'s>, String> {
+        match cx.kind {
+            Kind::Batch => batch_target(cx.f).map(Some),
+            Kind::Concurrent => Ok(None),
         }
     }
-    if hop.path != f.path {
-        let spec = import_specifier(&text, root, &fname).ok_or_else(|| {
-            format!("{fname} is not imported by name in {} (`import {{ {fname} }}` or `const {{ {fname} }} = require(..)`)", f.path)
-        })?;
-        let only_use = word_count(&text, &fname, &['$']) == 2;
-        if only_use {
-            ledits.push(Edit {
-                range: spec.start_byte()..spec.end_byte(),
-                new_text: bname.clone(),
-            });
-        } else {
-            ledits.push(Edit {
-                range: spec.end_byte()..spec.end_byte(),
-                new_text: format!(", {bname}"),
-            });
+
+    fn site<'s>(cx: &Cx<'s>, _: &Self::Target<'s>) -> Result<Site<'s>, String> {
+        locate(cx.f, cx.loop_file()?)
+    }
+
+    fn guards<'s>(_: &Cx<'s>, _: &Self::Target<'s>, s: &Site<'s>) -> Result<(), String> {
+        js_guards(s)
+    }
+
+    fn helper<'s>(cx: &Cx<'s>, t: &Self::Target<'s>, s: &Site<'s>) -> Result<Helper<'s>, String> {
+        batch_helper(
+            cx,
+            t.as_ref().ok_or("no batch API was found for this call")?,
+            s,
+        )
+    }
+
+    fn limit<'s>(cx: &Cx<'s>, t: &Self::Target<'s>, h: &Helper<'s>) -> Result<Limit, String> {
+        let t = t.as_ref().ok_or("no batch API was found for this call")?;
+        Ok(batch_limit(cx, t, h))
+    }
+
+    fn plan<'s>(
+        cx: &Cx<'s>,
+        t: Self::Target<'s>,
+        s: Site<'s>,
+        helper: Option<(Helper<'s>, Limit)>,
+    ) -> Result<Plan<'s>, String> {
+        match (t, helper) {
+            (Some(t), Some((h, limit))) => {
+                Ok(Plan::Batch(Box::new(batch_plan(cx, t, s, h, limit)?)))
+            }
+            _ => {
+                let c = concurrent_plan(cx, &s);
+                Ok(Plan::Concurrent(Box::new((s, c))))
+            }
         }
     }
-    if s.value.kind() != "await_expression" {
-        return Err("the call is not awaited".into());
+
+    fn render<'s>(cx: &Cx<'s>, plan: &Plan<'s>) -> Result<Rendered, String> {
+        match plan {
+            Plan::Batch(p) => batch_render(cx, p),
+            Plan::Concurrent(b) => concurrent_render(cx, &b.0, &b.1),
+        }
     }
-    Ok(batch_result(
-        &f.path, ledits, &hop.path, cedits, &ba.name, limit_n, notes,
-    ))
+
+    /// The companion is imported by editing the helper's import in `render`; the concurrent
+    /// rewrite needs nothing.
+    fn imports<'s>(_: &Cx<'s>, _: &Plan<'s>, _: &mut Rendered) -> Result<(), String> {
+        Ok(())
+    }
+}
+
+pub(crate) fn batch(
+    f: &Finding,
+    files: &dyn Fn(&str) -> Option<String>,
+    opts: &Options,
+) -> Result<Rewrite, String> {
+    pipeline::run::<JavaScript>(Kind::Batch, f, files, opts)
+}
+
+pub(crate) fn concurrent(
+    f: &Finding,
+    files: &dyn Fn(&str) -> Option<String>,
+    opts: &Options,
+) -> Result<Rewrite, String> {
+    pipeline::run::<JavaScript>(Kind::Concurrent, f, files, opts)
 }
 
 fn lang_of_path(path: &str) -> Result<Lang, String> {

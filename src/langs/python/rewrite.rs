@@ -1,12 +1,21 @@
 //! Python rewrites: `asyncio.gather` with a semaphore / `ThreadPoolExecutor.map`, and a batched
-//! companion of the helper that makes the single remote call.
+//! companion of the helper that makes the single remote call. Both run through the shared
+//! pipeline ([`pipeline::run`]); the generated code's text is in `templates/rewrite/*.py.j2`.
 
 use crate::code::{BatchAlternative, ChainHop, Finding, Lang};
+use crate::guidance::rewrite::pipeline::{
+    self, Cx, Kind, Limit, Rendered, RewriteHooks, Role, Source, code, verbatim,
+};
 use crate::guidance::rewrite::*;
+use serde::Serialize;
 use std::ops::Range;
 use tree_sitter::Node;
 
 const IDENT: &[&str] = &["identifier"];
+
+const CONCURRENT: &str = include_str!("templates/rewrite/concurrent.py.j2");
+const COMPANION: &str = include_str!("templates/rewrite/batch_companion.py.j2");
+const BATCH_SITE: &str = include_str!("templates/rewrite/batch_site.py.j2");
 
 fn guards() -> Guards<'static> {
     Guards {
@@ -42,7 +51,7 @@ fn guards() -> Guards<'static> {
 }
 
 /// The loop, the call inside it and everything the rewrite needs to know about them.
-struct Site {
+struct Loop {
     text: String,
     /// The node the precomputation goes before (the loop, or the statement holding the
     /// comprehension).
@@ -70,18 +79,8 @@ struct Site {
     simple_var: Option<String>,
 }
 
-fn site(f: &Finding, text: &str) -> Result<Site, String> {
-    let parsed = parse(Lang::Python, text)?;
-    let root = parsed
-        .tree()
-        .map(|t| t.root_node())
-        .ok_or("could not parse the file")?;
-    let call =
-        node_of_kind(root, &f.span, &["call"]).ok_or("the finding does not point at a call")?;
-    let value = match call.parent() {
-        Some(p) if p.kind() == "await" => p,
-        _ => call,
-    };
+/// The loop of the finding, its header and body, and whether it is a comprehension.
+fn loop_parts<'t>(f: &Finding, text: &str, root: Node<'t>) -> Result<[Node<'t>; 4], String> {
     let lp = f.loops.first().ok_or("the finding has no loop")?;
     let lnode = node_of_kind(
         root,
@@ -96,7 +95,7 @@ fn site(f: &Finding, text: &str) -> Result<Site, String> {
         ],
     )
     .ok_or("the loop is not a for loop or comprehension")?;
-    let (left, right, body, is_comp) = match lnode.kind() {
+    let (left, right, body) = match lnode.kind() {
         "for_statement" => {
             if text_of(text, lnode).starts_with("async") {
                 return Err("`async for` loops are not rewritten".into());
@@ -105,7 +104,6 @@ fn site(f: &Finding, text: &str) -> Result<Site, String> {
                 lnode.child_by_field_name("left"),
                 lnode.child_by_field_name("right"),
                 lnode.child_by_field_name("body"),
-                false,
             )
         }
         "while_statement" => {
@@ -131,40 +129,98 @@ fn site(f: &Finding, text: &str) -> Result<Site, String> {
                 fc.child_by_field_name("left"),
                 fc.child_by_field_name("right"),
                 lnode.child_by_field_name("body"),
-                true,
             )
         }
     };
     let (Some(left), Some(right), Some(body)) = (left, right, body) else {
         return Err("the loop header is incomplete".into());
     };
+    Ok([lnode, left, right, body])
+}
+
+/// The statement the precomputation goes before: the loop, or the statement holding the
+/// comprehension (refused when that is evaluated only conditionally).
+fn precompute_before<'t>(lnode: Node<'t>, is_comp: bool) -> Result<Node<'t>, String> {
+    if !is_comp {
+        return Ok(lnode);
+    }
+    let mut n = lnode;
+    while let Some(p) = n.parent() {
+        if matches!(p.kind(), "block" | "module") {
+            break;
+        }
+        if matches!(
+            p.kind(),
+            "lambda" | "elif_clause" | "else_clause" | "conditional_expression"
+        ) || (p.kind() == "boolean_operator"
+            && p.child_by_field_name("right")
+                .is_some_and(|r| is_ancestor(r, n)))
+        {
+            return Err("the comprehension is evaluated only conditionally".into());
+        }
+        n = p;
+    }
+    Ok(n)
+}
+
+/// The call's single positional argument, if it has exactly one.
+fn single_arg(text: &str, call: Node) -> Option<String> {
+    let a = call.child_by_field_name("arguments")?;
+    let mut c = a.walk();
+    let named: Vec<Node> = a
+        .named_children(&mut c)
+        .filter(|n| n.kind() != "comment")
+        .collect();
+    (named.len() == 1
+        && !matches!(
+            named[0].kind(),
+            "keyword_argument" | "list_splat" | "dictionary_splat"
+        ))
+    .then(|| text_of(text, named[0]).to_string())
+}
+
+/// Step 1: the loop (or comprehension) and the call, as nodes.
+struct Site<'t> {
+    src: &'t Source,
+    call: Node<'t>,
+    value: Node<'t>,
+    lnode: Node<'t>,
+    left: Node<'t>,
+    right: Node<'t>,
+    body: Node<'t>,
+}
+
+fn locate<'t>(f: &Finding, src: &'t Source) -> Result<Site<'t>, String> {
+    let (text, root) = (src.text.as_str(), src.root());
+    let call =
+        node_of_kind(root, &f.span, &["call"]).ok_or("the finding does not point at a call")?;
+    let value = match call.parent() {
+        Some(p) if p.kind() == "await" => p,
+        _ => call,
+    };
+    let [lnode, left, right, body] = loop_parts(f, text, root)?;
     if !is_ancestor(body, value) {
         return Err("the call is not in the loop body".into());
     }
-    check_guards_py(text, value, call, body)?;
+    Ok(Site {
+        src,
+        call,
+        value,
+        lnode,
+        left,
+        right,
+        body,
+    })
+}
 
-    // The statement the precomputation goes before.
-    let stmt = if is_comp {
-        let mut n = lnode;
-        while let Some(p) = n.parent() {
-            if matches!(p.kind(), "block" | "module") {
-                break;
-            }
-            if matches!(
-                p.kind(),
-                "lambda" | "elif_clause" | "else_clause" | "conditional_expression"
-            ) || (p.kind() == "boolean_operator"
-                && p.child_by_field_name("right")
-                    .is_some_and(|r| is_ancestor(r, n)))
-            {
-                return Err("the comprehension is evaluated only conditionally".into());
-            }
-            n = p;
-        }
-        n
-    } else {
-        lnode
-    };
+/// Everything the rewrites read from the site: where the precomputation goes, the header's
+/// text, the call, and whether its value is dropped. Its refusals are part of step 2 (the
+/// guards run it once; later steps read it again).
+fn resolve(s: &Site) -> Result<Loop, String> {
+    let text = s.src.text.as_str();
+    let (lnode, value, left, right) = (s.lnode, s.value, s.left, s.right);
+    let is_comp = lnode.kind() != "for_statement";
+    let stmt = precompute_before(lnode, is_comp)?;
     let ls = line_start(text, stmt.start_byte());
     if !text
         .get(ls..stmt.start_byte())
@@ -180,32 +236,17 @@ fn site(f: &Finding, text: &str) -> Result<Site, String> {
         return Err("`await` outside an async function".into());
     }
     let scope = func.map(|n| text_of(text, n)).unwrap_or(text).to_string();
-
     let (mut discard, mut discard_whole_loop) = (None, false);
     if !is_comp && let Some(st) = discarded_statement(value, "expression_statement") {
-        if statement_count(body) == 1 {
+        if statement_count(s.body) == 1 {
             discard = Some(whole_lines(text, lnode));
             discard_whole_loop = true;
         } else {
             discard = Some(own_lines(text, st)?);
         }
     }
-    let args = call.child_by_field_name("arguments");
-    let single_arg = args.and_then(|a| {
-        let mut c = a.walk();
-        let named: Vec<Node> = a
-            .named_children(&mut c)
-            .filter(|n| n.kind() != "comment")
-            .collect();
-        (named.len() == 1
-            && !matches!(
-                named[0].kind(),
-                "keyword_argument" | "list_splat" | "dictionary_splat"
-            ))
-        .then(|| text_of(text, named[0]).to_string())
-    });
     let left_text = text_of(text, left).to_string();
-    Ok(Site {
+    Ok(Loop {
         text: text.to_string(),
         stmt: stmt.start_byte()..stmt.end_byte(),
         base_indent: leading_ws(text, ls),
@@ -217,13 +258,19 @@ fn site(f: &Finding, text: &str) -> Result<Site, String> {
         left_text,
         right_text: text_of(text, right).to_string(),
         value: value.start_byte()..value.end_byte(),
-        call_text: text_of(text, call).to_string(),
+        call_text: text_of(text, s.call).to_string(),
         awaited: value.kind() == "await",
         discard,
         discard_whole_loop,
         scope,
-        single_arg,
+        single_arg: single_arg(text, s.call),
     })
+}
+
+/// Step 2: the shared statement-level checks with Python's node kinds, then `resolve`'s.
+fn py_guards(s: &Site) -> Result<(), String> {
+    check_guards_py(&s.src.text, s.value, s.call, s.body)?;
+    resolve(s).map(|_| ())
 }
 
 fn check_guards_py(text: &str, value: Node, call: Node, body: Node) -> Result<(), String> {
@@ -248,7 +295,7 @@ fn check_guards_py(text: &str, value: Node, call: Node, body: Node) -> Result<()
     check_guards(text, value, call, body, &g)
 }
 
-impl Site {
+impl Loop {
     fn q(&self) -> char {
         quote_char(&self.text)
     }
@@ -273,8 +320,7 @@ impl Site {
     }
     /// The loop-site edits: precomputation before the statement, loop header over `zip`, the
     /// call replaced by the per-item result.
-    fn loop_edits(&self, pre: &Block, results: &str, one: &str, iter: &str) -> Vec<Edit> {
-        let pre_text = pre.render(&self.base_indent, &self.unit, self.nl);
+    fn loop_edits(&self, pre_text: String, results: &str, one: &str, iter: &str) -> Vec<Edit> {
         let ls = line_start(&self.text, self.stmt.start);
         let mut edits = Vec::new();
         match (&self.discard, self.discard_whole_loop) {
@@ -322,97 +368,88 @@ fn quote_char(text: &str) -> char {
     if s > d { '\'' } else { '"' }
 }
 
-pub(crate) fn concurrent(
-    f: &Finding,
-    files: &dyn Fn(&str) -> Option<String>,
-    opts: &Options,
-) -> Result<Rewrite, String> {
-    let text = read(files, &f.path)?;
-    let s = site(f, &text)?;
-    let n = opts.concurrency;
-    let q = s.q();
-    let (one, many) = s.names();
-    let (iter, bind) = s.iterable();
-    let keep = s.discard.is_none();
-    let mut pre = Block::default();
-    if let Some(b) = &bind {
-        pre.line(0, b.clone());
+/// The concurrent rewrite's context, for `concurrent.py.j2`.
+#[derive(Serialize)]
+struct ConcurrentCtx {
+    n: usize,
+    awaited: bool,
+    keep: bool,
+    bind: Option<String>,
+    many: String,
+    #[serde(skip)]
+    one: String,
+    iter: String,
+    call_text: String,
+    left: String,
+    /// asyncio: the semaphore and the wrapper bounding each call.
+    sem: String,
+    bounded: String,
+    /// Threads: the executor and the loop variable.
+    ex: String,
+    var: String,
+}
+
+fn concurrent_plan(cx: &Cx, l: &Loop) -> Result<ConcurrentCtx, String> {
+    let (one, many) = l.names();
+    let (iter, bind) = l.iterable();
+    let (mut sem, mut bounded, mut ex, mut var) = Default::default();
+    if l.awaited {
+        sem = fresh_name(&l.scope, "semaphore");
+        bounded = fresh_name(&l.scope, "bounded");
+    } else {
+        let Some(v) = &l.simple_var else {
+            return Err(
+                "the loop variable is a pattern; the thread-pool rewrite needs a name".into(),
+            );
+        };
+        var = v.clone();
+        ex = fresh_name(&l.scope, "executor");
     }
-    let mut edits = Vec::new();
+    Ok(ConcurrentCtx {
+        n: cx.opts.concurrency,
+        awaited: l.awaited,
+        keep: l.discard.is_none(),
+        bind,
+        many,
+        one,
+        iter,
+        call_text: l.call_text.clone(),
+        left: l.left_text.clone(),
+        sem,
+        bounded,
+        ex,
+        var,
+    })
+}
+
+/// Step 6 of the concurrent rewrite: the bounded gather / thread pool before the loop.
+fn concurrent_render(cx: &Cx, l: &Loop, c: &ConcurrentCtx) -> Result<Rendered, String> {
+    let pre = code(
+        "concurrent.py.j2",
+        CONCURRENT,
+        c,
+        &l.base_indent,
+        &l.unit,
+        l.nl,
+    )?;
     let mut notes = vec![
         "Every item's call now starts before the loop body runs, so an early exit in the body \
          (raise/return) no longer saves the remaining calls."
             .to_string(),
     ];
-    let module;
-    if s.awaited {
-        module = "asyncio";
-        let sem = fresh_name(&s.scope, "semaphore");
-        let bounded = fresh_name(&s.scope, "bounded");
-        pre.line(0, format!("{sem} = asyncio.Semaphore({n})"))
-            .blank()
-            .line(0, format!("async def {bounded}(call):"))
-            .line(1, format!("async with {sem}:"))
-            .line(2, "return await call")
-            .blank()
-            .line(
-                0,
-                format!("# At most {n} calls at a time; results keep input order; the first"),
-            )
-            .line(
-                0,
-                "# error propagates (calls already started still finish).",
-            );
-        let gather = format!(
-            "await asyncio.gather(*({bounded}({}) for {} in {iter}))",
-            s.call_text, s.left_text
-        );
-        if keep {
-            pre.line(0, format!("{many} = {gather}"));
-        } else {
-            pre.line(0, gather);
-        }
-        notes.push(format!(
-            "asyncio.gather runs the calls as tasks, at most {n} at once ({q}asyncio.Semaphore{q})."
-        ));
-    } else {
-        module = "concurrent.futures";
-        let Some(var) = &s.simple_var else {
-            return Err(
-                "the loop variable is a pattern; the thread-pool rewrite needs a name".into(),
-            );
-        };
-        let ex = fresh_name(&s.scope, "executor");
-        pre.line(
-            0,
-            format!(
-                "# At most {n} calls at a time; results keep input order; the first error \
-                 propagates."
-            ),
+    let q = l.q();
+    notes.push(if c.awaited {
+        format!(
+            "asyncio.gather runs the calls as tasks, at most {} at once ({q}asyncio.Semaphore{q}).",
+            c.n
         )
-        .line(
-            0,
-            format!("with concurrent.futures.ThreadPoolExecutor(max_workers={n}) as {ex}:"),
-        );
-        let map = format!("list({ex}.map(lambda {var}: {}, {iter}))", s.call_text);
-        if keep {
-            pre.line(1, format!("{many} = {map}"));
-        } else {
-            pre.line(1, map);
-        }
-        notes.push(
-            "The calls run on worker threads: the client they use must be thread-safe.".to_string(),
-        );
-    }
-    edits.extend(s.loop_edits(&pre, &many, &one, &iter));
-    if let Some(e) = add_import(&text, module) {
-        edits.push(e);
-    }
-    Ok(Rewrite {
-        title: concurrent_title(n),
+    } else {
+        "The calls run on worker threads: the client they use must be thread-safe.".to_string()
+    });
+    Ok(Rendered {
         files: vec![FileEdits {
-            path: f.path.clone(),
-            edits,
+            path: cx.f.path.clone(),
+            edits: l.loop_edits(pre, &c.many, &c.one, &c.iter),
         }],
         notes,
     })
@@ -578,11 +615,13 @@ fn single_call_hop<'a>(f: &'a Finding, ba: &BatchAlternative) -> Result<&'a Chai
         .ok_or_else(|| format!("no helper in the call chain calls {} directly", ba.name))
 }
 
-pub(crate) fn batch(
-    f: &Finding,
-    files: &dyn Fn(&str) -> Option<String>,
-    opts: &Options,
-) -> Result<Rewrite, String> {
+/// Step 0 of the batch rewrite: the batch API and the helper that makes the single call.
+struct BatchTarget<'s> {
+    ba: &'s BatchAlternative,
+    hop: &'s ChainHop,
+}
+
+fn batch_target(f: &Finding) -> Result<BatchTarget<'_>, String> {
     let ba = f
         .batch_alternative
         .as_ref()
@@ -595,24 +634,27 @@ pub(crate) fn batch(
             f.callee
         ));
     }
-    let text = read(files, &f.path)?;
-    let s = site(f, &text)?;
-    let Some(arg) = s.single_arg.clone() else {
-        return Err(format!(
-            "{} is not called with exactly one item argument",
-            f.callee
-        ));
-    };
+    Ok(BatchTarget { ba, hop })
+}
 
-    // The helper that makes the single call.
-    let ctext = read(files, &hop.path)?;
-    let cparsed = parse(Lang::Python, &ctext)?;
-    let croot = cparsed
-        .tree()
-        .map(|t| t.root_node())
-        .ok_or("could not parse the helper's file")?;
+/// The helper function and its single parameter (besides `self` / `cls`).
+struct HelperFn<'t> {
+    c: &'t Source,
+    scall: Node<'t>,
+    svalue: Node<'t>,
+    fdef: Node<'t>,
+    fname: String,
+    is_async: bool,
+    self_param: Option<String>,
+    p: String,
+    p_type: Option<String>,
+    ret_type: Option<String>,
+}
+
+fn helper_fn<'t>(f: &Finding, hop: &ChainHop, c: &'t Source) -> Result<HelperFn<'t>, String> {
+    let ctext = c.text.as_str();
     let scall =
-        node_of_kind(croot, &hop.span, &["call"]).ok_or("the helper's call is not a call")?;
+        node_of_kind(c.root(), &hop.span, &["call"]).ok_or("the helper's call is not a call")?;
     let svalue = match scall.parent() {
         Some(p) if p.kind() == "await" => p,
         _ => scall,
@@ -621,7 +663,7 @@ pub(crate) fn batch(
         .ok_or("the helper's call is not in a function")?;
     let fname = fdef
         .child_by_field_name("name")
-        .map(|n| text_of(&ctext, n).to_string())
+        .map(|n| text_of(ctext, n).to_string())
         .unwrap_or_default();
     let callee_last = f.callee.rsplit('.').next().unwrap_or(&f.callee);
     if fname != callee_last {
@@ -630,7 +672,6 @@ pub(crate) fn batch(
             f.callee
         ));
     }
-    let is_async = text_of(&ctext, fdef).starts_with("async");
     let params = fdef
         .child_by_field_name("parameters")
         .ok_or("the helper has no parameter list")?;
@@ -638,11 +679,11 @@ pub(crate) fn batch(
     let plist: Vec<Node> = params.named_children(&mut pc).collect();
     let pname = |n: Node| -> String {
         match n.kind() {
-            "identifier" => text_of(&ctext, n).to_string(),
+            "identifier" => text_of(ctext, n).to_string(),
             _ => n
                 .child_by_field_name("name")
                 .or_else(|| n.named_child(0))
-                .map(|x| text_of(&ctext, x).to_string())
+                .map(|x| text_of(ctext, x).to_string())
                 .unwrap_or_default(),
         }
     };
@@ -652,7 +693,7 @@ pub(crate) fn batch(
             (
                 pname(*p),
                 p.child_by_field_name("type")
-                    .map(|t| text_of(&ctext, t).to_string()),
+                    .map(|t| text_of(ctext, t).to_string()),
             )
         })
         .collect();
@@ -669,13 +710,37 @@ pub(crate) fn batch(
             names.len()
         ));
     };
-    let (p, p_type) = (p.clone(), p_type.clone());
-    let ret_type = fdef
-        .child_by_field_name("return_type")
-        .map(|t| text_of(&ctext, t).to_string());
+    Ok(HelperFn {
+        c,
+        scall,
+        svalue,
+        is_async: text_of(ctext, fdef).starts_with("async"),
+        ret_type: fdef
+            .child_by_field_name("return_type")
+            .map(|t| text_of(ctext, t).to_string()),
+        fdef,
+        fname,
+        self_param,
+        p: p.clone(),
+        p_type: p_type.clone(),
+    })
+}
 
-    // Its body: `R = await single(...)`, post-processing, `return E` -- or `return E(single)`.
-    let fbody = fdef
+/// One item's result from the batch: `r` holds the batch's value for it, `post` (copied
+/// lines) and `ret_expr` are the helper's post-processing.
+struct PerItem {
+    r: String,
+    post: Vec<String>,
+    ret_expr: String,
+}
+
+/// The helper's body: `R = await single(...)`, post-processing, `return E` -- or
+/// `return E(single)`.
+fn per_item(h: &HelperFn) -> Result<PerItem, String> {
+    let ctext = h.c.text.as_str();
+    let (fname, svalue) = (&h.fname, h.svalue);
+    let fbody = h
+        .fdef
         .child_by_field_name("body")
         .ok_or("the helper has no body")?;
     let mut bc = fbody.walk();
@@ -695,79 +760,100 @@ pub(crate) fn batch(
              first"
         ));
     }
-    let cscope = text_of(&ctext, fdef).to_string();
-    let r_default = fresh_name(&cscope, "result");
-    let (r, post_lines, ret_expr) = match first.kind() {
-        "expression_statement" => {
-            let asg = first
-                .named_child(0)
-                .filter(|a| a.kind() == "assignment")
-                .ok_or_else(|| format!("{fname} does not assign the remote call's result"))?;
-            let (Some(l), Some(rv)) = (
-                asg.child_by_field_name("left"),
-                asg.child_by_field_name("right"),
-            ) else {
-                return Err("unexpected assignment shape".into());
-            };
-            if l.kind() != "identifier" || rv.id() != svalue.id() {
-                return Err(format!(
-                    "{fname} does more than assign the remote call's result to a name"
-                ));
-            }
-            let last = *stmts.last().ok_or("empty body")?;
-            if last.kind() != "return_statement" || stmts.len() < 2 {
-                return Err(format!("{fname} does not end with `return <expr>`"));
-            }
-            let middle = &stmts[1..stmts.len() - 1];
-            for m in middle {
-                if any_kind_before(
-                    *m,
-                    &[
-                        "return_statement",
-                        "yield",
-                        "function_definition",
-                        "class_definition",
-                    ],
-                    usize::MAX,
-                ) {
-                    return Err(format!(
-                        "{fname} returns early or defines nested code; its post-processing is not rewritten"
-                    ));
-                }
-            }
-            let post = match (middle.first(), middle.last()) {
-                (Some(a), Some(b)) => dedent_lines(&ctext, a.start_byte()..b.end_byte()),
-                _ => Vec::new(),
-            };
-            let e = last
-                .named_child(0)
-                .map(|e| text_of(&ctext, e).to_string())
-                .unwrap_or_else(|| "None".into());
-            (text_of(&ctext, l).to_string(), post, e)
-        }
+    let r_default = fresh_name(text_of(ctext, h.fdef), "result");
+    match first.kind() {
+        "expression_statement" => assigned_result(h, &stmts, first),
         "return_statement" if stmts.len() == 1 => {
             let e = first.named_child(0).ok_or("bare return")?;
             let rel = (svalue.start_byte() - e.start_byte())..(svalue.end_byte() - e.start_byte());
-            let et = text_of(&ctext, e);
-            let expr = format!(
+            let et = text_of(ctext, e);
+            let ret_expr = format!(
                 "{}{}{}",
                 et.get(..rel.start).unwrap_or(""),
                 r_default,
                 et.get(rel.end..).unwrap_or("")
             );
-            (r_default.clone(), Vec::new(), expr)
+            Ok(PerItem {
+                r: r_default,
+                post: Vec::new(),
+                ret_expr,
+            })
         }
-        _ => {
+        _ => Err(format!(
+            "{fname}'s remote call has a shape the batch rewrite does not know"
+        )),
+    }
+}
+
+/// `r = await single(...)`, post-processing without early exits, `return E`.
+fn assigned_result(h: &HelperFn, stmts: &[Node], first: Node) -> Result<PerItem, String> {
+    let ctext = h.c.text.as_str();
+    let fname = &h.fname;
+    let asg = first
+        .named_child(0)
+        .filter(|a| a.kind() == "assignment")
+        .ok_or_else(|| format!("{fname} does not assign the remote call's result"))?;
+    let (Some(l), Some(rv)) = (
+        asg.child_by_field_name("left"),
+        asg.child_by_field_name("right"),
+    ) else {
+        return Err("unexpected assignment shape".into());
+    };
+    if l.kind() != "identifier" || rv.id() != h.svalue.id() {
+        return Err(format!(
+            "{fname} does more than assign the remote call's result to a name"
+        ));
+    }
+    let last = *stmts.last().ok_or("empty body")?;
+    if last.kind() != "return_statement" || stmts.len() < 2 {
+        return Err(format!("{fname} does not end with `return <expr>`"));
+    }
+    let middle = &stmts[1..stmts.len() - 1];
+    for m in middle {
+        if any_kind_before(
+            *m,
+            &[
+                "return_statement",
+                "yield",
+                "function_definition",
+                "class_definition",
+            ],
+            usize::MAX,
+        ) {
             return Err(format!(
-                "{fname}'s remote call has a shape the batch rewrite does not know"
+                "{fname} returns early or defines nested code; its post-processing is not rewritten"
             ));
         }
+    }
+    let post = match (middle.first(), middle.last()) {
+        (Some(a), Some(b)) => dedent_lines(ctext, a.start_byte()..b.end_byte()),
+        _ => Vec::new(),
     };
+    let ret_expr = last
+        .named_child(0)
+        .map(|e| text_of(ctext, e).to_string())
+        .unwrap_or_else(|| "None".into());
+    Ok(PerItem {
+        r: text_of(ctext, l).to_string(),
+        post,
+        ret_expr,
+    })
+}
 
-    // The single call's receiver and arguments.
-    let sfunc = scall
+/// The single call's receiver and arguments: the batch callee and one request element.
+struct Request {
+    batch_method: String,
+    single_method: String,
+    batch_callee: String,
+    per_item: String,
+}
+
+fn request(ba: &BatchAlternative, h: &HelperFn) -> Result<Request, String> {
+    let ctext = h.c.text.as_str();
+    let sfunc = h
+        .scall
         .child_by_field_name("function")
-        .map(|n| text_of(&ctext, n).to_string())
+        .map(|n| text_of(ctext, n).to_string())
         .unwrap_or_default();
     let batch_method = ba.name.rsplit('.').next().unwrap_or(&ba.name).to_string();
     let single_method = sfunc.rsplit('.').next().unwrap_or(&sfunc).to_string();
@@ -775,7 +861,8 @@ pub(crate) fn batch(
         Some((recv, _)) => format!("{recv}.{batch_method}"),
         None => batch_method.clone(),
     };
-    let sargs = scall
+    let sargs = h
+        .scall
         .child_by_field_name("arguments")
         .ok_or("no arguments")?;
     let mut sac = sargs.walk();
@@ -788,115 +875,200 @@ pub(crate) fn batch(
         match a.kind() {
             "keyword_argument" => arg_texts.push(
                 a.child_by_field_name("value")
-                    .map(|v| text_of(&ctext, v).to_string())
+                    .map(|v| text_of(ctext, v).to_string())
                     .unwrap_or_default(),
             ),
             "list_splat" | "dictionary_splat" => {
                 return Err(format!("{sfunc} is called with *args/**kwargs"));
             }
-            _ => arg_texts.push(text_of(&ctext, *a).to_string()),
+            _ => arg_texts.push(text_of(ctext, *a).to_string()),
         }
     }
     let per_item = match arg_texts.as_slice() {
         [one] => one.clone(),
         many => format!("({})", many.join(", ")),
     };
+    Ok(Request {
+        batch_method,
+        single_method,
+        batch_callee,
+        per_item,
+    })
+}
 
-    // The limit, the logger, the metrics object.
-    let batch_text = files(&ba.path).unwrap_or_default();
-    let mut cedits: Vec<Edit> = Vec::new();
+/// Step 3 of the batch rewrite.
+struct Helper<'s> {
+    arg: String,
+    h: HelperFn<'s>,
+    item: PerItem,
+    req: Request,
+}
+
+fn batch_helper<'s>(cx: &Cx<'s>, t: &BatchTarget<'s>, s: &Site<'s>) -> Result<Helper<'s>, String> {
+    let Some(arg) = resolve(s)?.single_arg else {
+        return Err(format!(
+            "{} is not called with exactly one item argument",
+            cx.f.callee
+        ));
+    };
+    let c = cx.src.get(Role::Helper, &t.hop.path)?;
+    let h = helper_fn(cx.f, t.hop, c)?;
+    let item = per_item(&h)?;
+    let req = request(t.ba, &h)?;
+    Ok(Helper { arg, h, item, req })
+}
+
+/// Step 4: a top-level limit constant of the batch API's module, imported next to its class
+/// when the helper imports that, else copied; or the option.
+fn batch_limit(cx: &Cx, t: &BatchTarget, h: &Helper) -> Limit {
+    let (ba, hop) = (t.ba, t.hop);
+    let (ctext, croot) = (h.h.c.text.as_str(), h.h.c.root());
+    let batch_text = cx.src.raw(&ba.path).unwrap_or_default();
     let mut notes = Vec::new();
+    let mut edits = Vec::new();
     let class = ba.name.rsplit_once('.').map(|(c, _)| c.to_string());
-    let (limit_expr, limit_n) = match limit_constant(&batch_text) {
+    let (expr, value) = match limit_constant(&batch_text) {
         Some((name, v)) if hop.path == ba.path => (name, v),
         Some((name, v)) => {
             let imported = class
                 .as_deref()
-                .and_then(|c| extend_from_import(&ctext, croot, c, &name));
+                .and_then(|c| extend_from_import(ctext, croot, c, &name));
             match imported {
                 Some(e) => {
                     if !e.new_text.is_empty() {
-                        cedits.push(e);
+                        edits.push(e);
                     }
                     (name, v)
                 }
                 None => copied_limit(v, &name, &ba.path, "", &mut notes),
             }
         }
-        None => assumed_limit(opts, &ba.path, &mut notes),
+        None => assumed_limit(cx.opts, &ba.path, &mut notes),
     };
-    let cnl = newline(&ctext);
-    let logger = match top_level_logger(&ctext) {
-        Some(l) => l,
-        None => {
-            let l = fresh_name(&ctext, "logger");
-            if let Some(e) = add_import(&ctext, "logging") {
-                cedits.push(e);
-            }
-            let at = insert_after_last(
-                &ctext,
-                &|l: &str| l.starts_with("import ") || l.starts_with("from "),
-                0,
-            );
-            cedits.push(Edit {
-                range: at..at,
-                new_text: format!("{cnl}{l} = logging.getLogger(__name__){cnl}"),
-            });
-            l
-        }
-    };
-    let loop_root = parse(Lang::Python, &text)?;
-    let loop_root_node = loop_root.tree().map(|t| t.root_node()).ok_or("parse")?;
-    let fmodule = from_module_of(&text, loop_root_node, callee_last);
-    let metrics_ok = has_top_import(&ctext, "metrics") || {
-        let root_dir = fmodule.as_ref().and_then(|m| {
-            let rel = format!("{}.py", m.replace('.', "/"));
-            hop.path.strip_suffix(&rel).map(str::to_string)
-        });
-        has_top_import(&text, "metrics")
-            && root_dir
-                .and_then(|d| files(&format!("{d}metrics.py")))
-                .is_some_and(|m| m.contains("def timing("))
-    };
-    if metrics_ok && !has_top_import(&ctext, "metrics") {
+    Limit {
+        expr,
+        value,
+        notes,
+        edits,
+    }
+}
+
+/// The companion's context, for `batch_companion.py.j2`.
+#[derive(Serialize)]
+struct CompanionCtx {
+    asy: &'static str,
+    aw: &'static str,
+    bname: String,
+    fname: String,
+    self_arg: String,
+    self_prefix: String,
+    p: String,
+    plural: String,
+    ptype: String,
+    rtype: String,
+    rlist: String,
+    q: char,
+    limit: String,
+    batch_method: String,
+    single_method: String,
+    batch_callee: String,
+    per_item: String,
+    logger: String,
+    r: String,
+    post: Vec<String>,
+    ret_expr: String,
+    metrics: bool,
+}
+
+/// The helper file's logger: its top-level `logging.getLogger` name, else a new one (with
+/// the edits adding it).
+fn helper_logger(ctext: &str, cnl: &str, edits: &mut Vec<Edit>) -> String {
+    if let Some(l) = top_level_logger(ctext) {
+        return l;
+    }
+    let l = fresh_name(ctext, "logger");
+    if let Some(e) = add_import(ctext, "logging") {
+        edits.push(e);
+    }
+    let at = insert_after_last(
+        ctext,
+        &|l: &str| l.starts_with("import ") || l.starts_with("from "),
+        0,
+    );
+    edits.push(Edit {
+        range: at..at,
+        new_text: format!("{cnl}{l} = logging.getLogger(__name__){cnl}"),
+    });
+    l
+}
+
+/// Whether the companion reports to the project's `metrics` module: the helper imports it,
+/// or the loop's file does and a `metrics.py` with `def timing(` sits at the root the
+/// helper's module path starts from.
+fn uses_metrics(cx: &Cx, hop: &ChainHop, ctext: &str) -> Result<bool, String> {
+    if has_top_import(ctext, "metrics") {
+        return Ok(true);
+    }
+    let lf = cx.loop_file()?;
+    let callee_last = cx.f.callee.rsplit('.').next().unwrap_or(&cx.f.callee);
+    let fmodule = from_module_of(&lf.text, lf.root(), callee_last);
+    let root_dir = fmodule.as_ref().and_then(|m| {
+        let rel = format!("{}.py", m.replace('.', "/"));
+        hop.path.strip_suffix(&rel).map(str::to_string)
+    });
+    Ok(has_top_import(&lf.text, "metrics")
+        && root_dir
+            .and_then(|d| cx.src.raw(&format!("{d}metrics.py")))
+            .is_some_and(|m| m.contains("def timing(")))
+}
+
+/// The helper file's edits before the companion: the logger, `import metrics`, `import time`.
+fn helper_prelude(
+    cx: &Cx,
+    t: &BatchTarget,
+    h: &Helper,
+) -> Result<(Vec<Edit>, String, bool), String> {
+    let ctext = h.h.c.text.as_str();
+    let cnl = newline(ctext);
+    let mut edits = Vec::new();
+    let logger = helper_logger(ctext, cnl, &mut edits);
+    let metrics = uses_metrics(cx, t.hop, ctext)?;
+    if metrics && !has_top_import(ctext, "metrics") {
         // After the module's own imports, as a first-party import.
         let at = insert_after_last(
-            &ctext,
+            ctext,
             &|l: &str| l.starts_with("import ") || l.starts_with("from "),
             0,
         );
-        cedits.push(Edit {
+        edits.push(Edit {
             range: at..at,
             new_text: format!("import metrics{cnl}"),
         });
     }
-    if let Some(e) = add_import(&ctext, "time") {
-        cedits.push(e);
+    if let Some(e) = add_import(ctext, "time") {
+        edits.push(e);
     }
+    Ok((edits, logger, metrics))
+}
 
-    // The companion.
+fn companion(
+    t: &BatchTarget,
+    h: &Helper,
+    limit: &Limit,
+    logger: String,
+    metrics: bool,
+) -> Result<CompanionCtx, String> {
+    let (hf, item, req) = (&h.h, &h.item, &h.req);
+    let ctext = hf.c.text.as_str();
+    let (fname, p) = (&hf.fname, &hf.p);
     let bname = format!("{fname}_batch");
-    if cscope.contains(&format!("def {bname}(")) || ctext.contains(&format!("def {bname}(")) {
-        return Err(format!("{bname} already exists in {}", hop.path));
+    if text_of(ctext, hf.fdef).contains(&format!("def {bname}("))
+        || ctext.contains(&format!("def {bname}("))
+    {
+        return Err(format!("{bname} already exists in {}", t.hop.path));
     }
-    let plural = if p.ends_with('s') {
-        format!("{p}_list")
-    } else {
-        format!("{p}s")
-    };
     let future = ctext.contains("from __future__ import annotations");
-    let q = quote_char(&ctext);
-    let aw = if is_async { "await " } else { "" };
-    let asy = if is_async { "async " } else { "" };
-    let self_prefix = self_param
-        .as_ref()
-        .map(|s| format!("{s}."))
-        .unwrap_or_default();
-    let self_arg = self_param
-        .as_ref()
-        .map(|s| format!("{s}, "))
-        .unwrap_or_default();
-    let (ptype, rtype, rlist) = match (&p_type, &ret_type, future) {
+    let (ptype, rtype, rlist) = match (&hf.p_type, &hf.ret_type, future) {
         (Some(t), Some(rt), true) => (
             format!(": list[{t}]"),
             format!(" -> list[{rt}]"),
@@ -905,126 +1077,307 @@ pub(crate) fn batch(
         (Some(t), None, true) => (format!(": list[{t}]"), String::new(), String::new()),
         _ => (String::new(), String::new(), String::new()),
     };
-    let unit = indent_unit(&ctext, 4);
-    let mut b = Block::default();
-    b.blank()
-        .blank()
-        .line(0, format!("{asy}def {bname}({self_arg}{plural}{ptype}){rtype}:"))
-        .line(1, format!("{q}{q}{q}{fname} for many {p}s: one {batch_method} request per chunk of at most {limit_expr}."))
-        .blank()
-        .line(1, format!("A chunk whose batch request fails falls back to one {fname} call per {p}, in order."))
-        .line(1, format!("{q}{q}{q}"))
-        .line(1, "started = time.perf_counter()")
-        .line(1, format!("results{rlist} = []"))
-        .line(1, "fallback_chunks = 0")
-        .line(1, format!("for start in range(0, len({plural}), {limit_expr}):"))
-        .line(2, format!("chunk = {plural}[start : start + {limit_expr}]"))
-        .line(2, "try:")
-        .line(3, format!("# Guessed batch shape: {batch_method} takes one {per_item} per {p} (the"))
-        .line(3, format!("# arguments of {single_method}) and returns one result per {p}, in request order."))
-        .line(3, format!("# debuglens: ignore[loop-remote-call] -- one request per chunk of {limit_expr}"))
-        .line(3, format!("batch_results = {aw}{batch_callee}([{per_item} for {p} in chunk])"))
-        .line(3, "if len(batch_results) != len(chunk):")
-        .line(4, format!("raise ValueError(f{q}{batch_method} returned {{len(batch_results)}} results for {{len(chunk)}} {p}s{q})"))
-        .line(2, "except Exception:")
-        .line(3, "fallback_chunks += 1")
-        .line(3, format!("{logger}.warning("))
-        .line(4, format!("{q}{batch_method} failed for %d {p}s; falling back to per-{p} {single_method} calls{q},"))
-        .line(4, "len(chunk),")
-        .line(4, "exc_info=True,")
-        .line(3, ")")
-        .line(3, format!("for {p} in chunk:"))
-        .line(4, format!("# debuglens: ignore[loop-remote-call] -- fallback, runs only when {batch_method} fails"))
-        .line(4, format!("results.append({aw}{self_prefix}{fname}({p}))"))
-        .line(3, "continue")
-        .line(2, format!("for {p}, {r} in zip(chunk, batch_results):"))
-        .raw(3, &post_lines)
-        .line(3, format!("results.append({ret_expr})"))
-        .line(1, "elapsed_ms = (time.perf_counter() - started) * 1000")
-        .line(1, format!("path = {q}batch{q} if fallback_chunks == 0 else {q}sequential{q}"))
-        .line(1, format!("{logger}.info("))
-        .line(2, format!("{q}{bname}: %d {p}s via %s path (%d chunk(s) fell back) in %.1f ms{q},"))
-        .line(2, format!("len({plural}),"))
-        .line(2, "path,")
-        .line(2, "fallback_chunks,")
-        .line(2, "elapsed_ms,")
-        .line(1, ")");
-    if metrics_ok {
-        b.line(1, format!("metrics.timing({q}{bname}{q}, elapsed_ms)"));
+    let selfp = hf.self_param.as_ref();
+    Ok(CompanionCtx {
+        asy: if hf.is_async { "async " } else { "" },
+        aw: if hf.is_async { "await " } else { "" },
+        bname,
+        fname: fname.clone(),
+        self_arg: selfp.map(|s| format!("{s}, ")).unwrap_or_default(),
+        self_prefix: selfp.map(|s| format!("{s}.")).unwrap_or_default(),
+        p: p.clone(),
+        plural: if p.ends_with('s') {
+            format!("{p}_list")
+        } else {
+            format!("{p}s")
+        },
+        ptype,
+        rtype,
+        rlist,
+        q: quote_char(ctext),
+        limit: limit.expr.clone(),
+        batch_method: req.batch_method.clone(),
+        single_method: req.single_method.clone(),
+        batch_callee: req.batch_callee.clone(),
+        per_item: req.per_item.clone(),
+        logger,
+        r: item.r.clone(),
+        post: verbatim(&item.post),
+        ret_expr: item.ret_expr.clone(),
+        metrics,
+    })
+}
+
+/// The loop site's context, for `batch_site.py.j2`.
+#[derive(Serialize)]
+struct SiteCtx {
+    bind: Option<String>,
+    keep: bool,
+    many: String,
+    laws: &'static str,
+    bcallee: String,
+    items_arg: String,
+    #[serde(skip)]
+    one: String,
+    #[serde(skip)]
+    iter: String,
+}
+
+fn site_plan(cx: &Cx, l: &Loop, h: &Helper, bname: &str) -> Result<SiteCtx, String> {
+    let (one, many) = l.names();
+    let (iter, bind) = l.iterable();
+    let bcallee = match cx.f.callee.rsplit_once('.') {
+        Some((recv, _)) => format!("{recv}.{bname}"),
+        None => bname.to_string(),
+    };
+    let items_arg = if l.simple_var.as_deref() == Some(h.arg.as_str()) {
+        iter.clone()
+    } else {
+        format!("[{} for {} in {iter}]", h.arg, l.left_text)
+    };
+    if h.h.is_async && !l.awaited {
+        return Err(format!(
+            "{} is async but the loop does not await it",
+            h.h.fname
+        ));
     }
-    b.line(1, "return results");
-    // Method companions go right after the method, at its indentation.
-    let fstart = fdef
+    Ok(SiteCtx {
+        bind,
+        keep: l.discard.is_none(),
+        many,
+        laws: if l.awaited { "await " } else { "" },
+        bcallee,
+        items_arg,
+        one,
+        iter,
+    })
+}
+
+struct BatchPlan<'s> {
+    t: BatchTarget<'s>,
+    l: Loop,
+    h: Helper<'s>,
+    limit: Limit,
+    prelude: Vec<Edit>,
+    companion: CompanionCtx,
+    site: SiteCtx,
+}
+
+/// Step 5 of the batch rewrite.
+fn batch_plan<'s>(
+    cx: &Cx<'s>,
+    t: BatchTarget<'s>,
+    s: Site<'s>,
+    h: Helper<'s>,
+    limit: Limit,
+) -> Result<BatchPlan<'s>, String> {
+    let (prelude, logger, metrics) = helper_prelude(cx, &t, &h)?;
+    let companion = companion(&t, &h, &limit, logger, metrics)?;
+    let l = resolve(&s)?;
+    let site = site_plan(cx, &l, &h, &companion.bname)?;
+    Ok(BatchPlan {
+        t,
+        l,
+        h,
+        limit,
+        prelude,
+        companion,
+        site,
+    })
+}
+
+/// The loop file's import of the helper: swapped for the companion when the loop was its only
+/// user, else extended with it (or a note when there is no `from ... import`).
+fn import_edit(cx: &Cx, p: &BatchPlan, notes: &mut Vec<String>) -> Result<Option<Edit>, String> {
+    let f = cx.f;
+    if p.t.hop.path == f.path || f.callee.contains('.') {
+        return Ok(None);
+    }
+    let lf = cx.loop_file()?;
+    let callee_last = f.callee.rsplit('.').next().unwrap_or(&f.callee);
+    let bname = &p.companion.bname;
+    let only_use = word_count(&lf.text, callee_last, &[]) == 2;
+    Ok(
+        match extend_from_import(&lf.text, lf.root(), callee_last, bname) {
+            Some(mut e) if only_use && !e.new_text.is_empty() => {
+                e.range = (e.range.start - callee_last.len())..e.range.end;
+                e.new_text = bname.clone();
+                Some(e)
+            }
+            Some(e) if !e.new_text.is_empty() => Some(e),
+            Some(_) => None,
+            None => {
+                notes.push(format!(
+                    "Import {bname} next to {} (no `from ... import {}` found).",
+                    p.h.h.fname, p.h.h.fname
+                ));
+                None
+            }
+        },
+    )
+}
+
+/// Step 6 of the batch rewrite: the helper file's prelude and the companion after the
+/// helper (methods' companions at the method's indentation), then the loop site.
+fn batch_render(cx: &Cx, p: &BatchPlan) -> Result<Rendered, String> {
+    let hf = &p.h.h;
+    let ctext = hf.c.text.as_str();
+    let cnl = newline(ctext);
+    let mut cedits = p.limit.edits.clone();
+    cedits.extend(p.prelude.iter().cloned());
+    let fstart = hf
+        .fdef
         .parent()
         .filter(|p| p.kind() == "decorated_definition")
-        .unwrap_or(fdef);
-    let fbase = leading_ws(&ctext, line_start(&ctext, fstart.start_byte()));
-    let at = line_end_incl(&ctext, fdef.end_byte().saturating_sub(1));
-    let mut rendered = b.render(&fbase, &unit, cnl);
-    if fbase.is_empty() {
-        // Module level: PEP 8's two blank lines already come first; drop the one we would
-        // leave at the end of a file.
-    } else {
+        .unwrap_or(hf.fdef);
+    let fbase = leading_ws(ctext, line_start(ctext, fstart.start_byte()));
+    let at = line_end_incl(ctext, hf.fdef.end_byte().saturating_sub(1));
+    let mut rendered = code(
+        "batch_companion.py.j2",
+        COMPANION,
+        &p.companion,
+        &fbase,
+        &indent_unit(ctext, 4),
+        cnl,
+    )?;
+    if !fbase.is_empty() {
+        // A method: one blank line before it, not PEP 8's two of module level.
         rendered = rendered.replacen(&format!("{cnl}{cnl}"), cnl, 1);
     }
     cedits.push(Edit {
         range: at..at,
         new_text: rendered,
     });
+    let c = &p.companion;
+    let mut notes = p.limit.notes.clone();
     notes.push(format!(
-        "Guessed: {batch_method} takes a list of {per_item} (one per {p}, the arguments {single_method} \
-         takes) and returns one result per {p} in request order; a length mismatch falls back to \
-         per-item calls."
+        "Guessed: {} takes a list of {} (one per {}, the arguments {} \
+         takes) and returns one result per {} in request order; a length mismatch falls back to \
+         per-item calls.",
+        c.batch_method, c.per_item, c.p, c.single_method, c.p
     ));
     notes.push(
         "Every item is checked before the loop body runs, so an early exit in the body no longer \
          saves the remaining checks."
             .to_string(),
     );
+    let l = &p.l;
+    let pre = code(
+        "batch_site.py.j2",
+        BATCH_SITE,
+        &p.site,
+        &l.base_indent,
+        &l.unit,
+        l.nl,
+    )?;
+    let mut ledits = l.loop_edits(pre, &p.site.many, &p.site.one, &p.site.iter);
+    ledits.extend(import_edit(cx, p, &mut notes)?);
+    Ok(Rendered {
+        files: pipeline::loop_and_companion(&cx.f.path, ledits, &p.t.hop.path, cedits),
+        notes,
+    })
+}
 
-    // The loop site.
-    let (one, many) = s.names();
-    let (iter, bind) = s.iterable();
-    let bcallee = match f.callee.rsplit_once('.') {
-        Some((recv, _)) => format!("{recv}.{bname}"),
-        None => bname.clone(),
-    };
-    let items_arg = if s.simple_var.as_deref() == Some(arg.as_str()) {
-        iter.clone()
-    } else {
-        format!("[{arg} for {} in {iter}]", s.left_text)
-    };
-    let laws = if s.awaited { "await " } else { "" };
-    if is_async && !s.awaited {
-        return Err(format!("{fname} is async but the loop does not await it"));
+/// The Python hooks of the rewrite pipeline.
+struct Python;
+
+enum Plan<'s> {
+    Batch(Box<BatchPlan<'s>>),
+    Concurrent(Box<(Loop, ConcurrentCtx)>),
+}
+
+impl RewriteHooks for Python {
+    type Target<'s> = Option<BatchTarget<'s>>;
+    type Site<'s> = Site<'s>;
+    type Helper<'s> = Helper<'s>;
+    type Plan<'s> = Plan<'s>;
+
+    fn lang(_path: &str) -> Result<Lang, String> {
+        Ok(Lang::Python)
     }
-    let mut pre = Block::default();
-    if let Some(bd) = bind {
-        pre.line(0, bd);
-    }
-    if s.discard.is_some() {
-        pre.line(0, format!("{laws}{bcallee}({items_arg})"));
-    } else {
-        pre.line(0, format!("{many} = {laws}{bcallee}({items_arg})"));
-    }
-    let mut ledits = s.loop_edits(&pre, &many, &one, &iter);
-    if hop.path != f.path && !f.callee.contains('.') {
-        // The loop was the helper's only user in this file: import the companion instead.
-        let only_use = word_count(&text, callee_last, &[]) == 2;
-        match extend_from_import(&text, loop_root_node, callee_last, &bname) {
-            Some(mut e) if only_use && !e.new_text.is_empty() => {
-                e.range = (e.range.start - callee_last.len())..e.range.end;
-                e.new_text = bname.clone();
-                ledits.push(e)
-            }
-            Some(e) if !e.new_text.is_empty() => ledits.push(e),
-            Some(_) => {}
-            None => notes.push(format!(
-                "Import {bname} next to {fname} (no `from ... import {fname}` found)."
-            )),
+
+    fn target<'s>(cx: &Cx<'s>) -> Result<Self::Target<'s>, String> {
+        match cx.kind {
+            Kind::Batch => batch_target(cx.f).map(Some),
+            Kind::Concurrent => Ok(None),
         }
     }
-    Ok(batch_result(
-        &f.path, ledits, &hop.path, cedits, &ba.name, limit_n, notes,
-    ))
+
+    fn site<'s>(cx: &Cx<'s>, _: &Self::Target<'s>) -> Result<Site<'s>, String> {
+        locate(cx.f, cx.loop_file()?)
+    }
+
+    fn guards<'s>(_: &Cx<'s>, _: &Self::Target<'s>, s: &Site<'s>) -> Result<(), String> {
+        py_guards(s)
+    }
+
+    fn helper<'s>(cx: &Cx<'s>, t: &Self::Target<'s>, s: &Site<'s>) -> Result<Helper<'s>, String> {
+        batch_helper(
+            cx,
+            t.as_ref().ok_or("no batch API was found for this call")?,
+            s,
+        )
+    }
+
+    fn limit<'s>(cx: &Cx<'s>, t: &Self::Target<'s>, h: &Helper<'s>) -> Result<Limit, String> {
+        let t = t.as_ref().ok_or("no batch API was found for this call")?;
+        Ok(batch_limit(cx, t, h))
+    }
+
+    fn plan<'s>(
+        cx: &Cx<'s>,
+        t: Self::Target<'s>,
+        s: Site<'s>,
+        helper: Option<(Helper<'s>, Limit)>,
+    ) -> Result<Plan<'s>, String> {
+        match (t, helper) {
+            (Some(t), Some((h, limit))) => {
+                Ok(Plan::Batch(Box::new(batch_plan(cx, t, s, h, limit)?)))
+            }
+            _ => {
+                let l = resolve(&s)?;
+                let c = concurrent_plan(cx, &l)?;
+                Ok(Plan::Concurrent(Box::new((l, c))))
+            }
+        }
+    }
+
+    fn render<'s>(cx: &Cx<'s>, plan: &Plan<'s>) -> Result<Rendered, String> {
+        match plan {
+            Plan::Batch(p) => batch_render(cx, p),
+            Plan::Concurrent(b) => concurrent_render(cx, &b.0, &b.1),
+        }
+    }
+
+    /// The concurrent rewrite's `import asyncio` / `import concurrent.futures`. The batch
+    /// rewrite's imports (logging, time, metrics) go in `render`, before the companion, in the
+    /// helper's file.
+    fn imports<'s>(_: &Cx<'s>, plan: &Plan<'s>, out: &mut Rendered) -> Result<(), String> {
+        if let (Plan::Concurrent(b), Some(f)) = (plan, out.files.first_mut()) {
+            let (l, c) = &**b;
+            let module = if c.awaited {
+                "asyncio"
+            } else {
+                "concurrent.futures"
+            };
+            f.edits.extend(add_import(&l.text, module));
+        }
+        Ok(())
+    }
+}
+
+pub(crate) fn batch(
+    f: &Finding,
+    files: &dyn Fn(&str) -> Option<String>,
+    opts: &Options,
+) -> Result<Rewrite, String> {
+    pipeline::run::<Python>(Kind::Batch, f, files, opts)
+}
+
+pub(crate) fn concurrent(
+    f: &Finding,
+    files: &dyn Fn(&str) -> Option<String>,
+    opts: &Options,
+) -> Result<Rewrite, String> {
+    pipeline::run::<Python>(Kind::Concurrent, f, files, opts)
 }

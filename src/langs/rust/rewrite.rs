@@ -1,11 +1,21 @@
 //! Rust rewrites: `futures::stream::iter(..).buffered(n)` for `.await`ed calls in `for` loops,
-//! and a batched companion of the helper that makes the single remote call.
+//! and a batched companion of the helper that makes the single remote call. Both run through
+//! the shared pipeline ([`pipeline::run`]); the generated code's text is in
+//! `templates/rewrite/*.rs.j2`.
 
 use crate::code::{BatchAlternative, ChainHop, Finding, Lang};
+use crate::guidance::rewrite::pipeline::{
+    self, Cx, Kind, Limit, Rendered, RewriteHooks, Role, Source, code,
+};
 use crate::guidance::rewrite::*;
+use serde::Serialize;
 use tree_sitter::Node;
 
 const IDENT: &[&str] = &["identifier"];
+
+const CONCURRENT: &str = include_str!("templates/rewrite/concurrent.rs.j2");
+const COMPANION: &str = include_str!("templates/rewrite/batch_companion.rs.j2");
+const BATCH_SITE: &str = include_str!("templates/rewrite/batch_site.rs.j2");
 
 fn guards() -> Guards<'static> {
     Guards {
@@ -45,7 +55,10 @@ fn assigned_names(text: &str, n: Node, out: &mut Vec<String>) {
 /// The loop, the call inside it and everything the rewrites need to know about them.
 struct Site<'t> {
     text: &'t str,
+    root: Node<'t>,
     lnode: Node<'t>,
+    /// The call the finding points at.
+    call: Node<'t>,
     pattern: Node<'t>,
     iter: Node<'t>,
     body: Node<'t>,
@@ -62,45 +75,15 @@ struct Site<'t> {
     discard: Option<(Node<'t>, Option<String>)>,
 }
 
-fn site<'t>(f: &Finding, text: &'t str, root: Node<'t>) -> Result<Site<'t>, String> {
+/// Step 1: the `for` loop and the awaited call (climbing its method chain).
+fn locate<'t>(f: &Finding, src: &'t Source) -> Result<Site<'t>, String> {
+    let (text, root) = (src.text.as_str(), src.root());
     let call = node_of_kind(root, &f.span, &["call_expression", "macro_invocation"])
         .ok_or("the finding does not point at a call")?;
     if call.kind() == "macro_invocation" {
         return Err("the call is a macro invocation; it is not rewritten".into());
     }
-    let lp = f.loops.first().ok_or("the finding has no loop")?;
-    let lnode = node_of_kind(
-        root,
-        &lp.span,
-        &[
-            "for_expression",
-            "while_expression",
-            "loop_expression",
-            "closure_expression",
-            "call_expression",
-        ],
-    )
-    .ok_or("the loop is not a `for` loop")?;
-    match lnode.kind() {
-        "for_expression" => {}
-        "while_expression" | "loop_expression" => {
-            return Err(format!(
-                "only `for` loops are rewritten, not `{}` loops (no item list to run up front)",
-                if lnode.kind() == "loop_expression" {
-                    "loop"
-                } else {
-                    "while"
-                }
-            ));
-        }
-        _ => {
-            return Err(
-                "the call sits in an iterator closure (`.map`/`.for_each`); only `for` loops are \
-                 rewritten"
-                    .into(),
-            );
-        }
-    }
+    let lnode = for_loop(f, root)?;
     let (Some(pattern), Some(iter), Some(body)) = (
         lnode.child_by_field_name("pattern"),
         lnode.child_by_field_name("value"),
@@ -140,33 +123,103 @@ fn site<'t>(f: &Finding, text: &'t str, root: Node<'t>) -> Result<Site<'t>, Stri
     if !is_ancestor(body, value) {
         return Err("the call is not in the loop body".into());
     }
+    Ok(Site {
+        text,
+        root,
+        lnode,
+        pattern,
+        iter,
+        body,
+        call,
+        value,
+        future,
+        awaited: aw,
+        tried,
+        func: ancestor_of_kind(lnode, &["function_item"]),
+        discard: discard_of(text, value),
+    })
+}
+
+/// The loop of the finding, refused unless it is a `for` loop.
+fn for_loop<'t>(f: &Finding, root: Node<'t>) -> Result<Node<'t>, String> {
+    let lp = f.loops.first().ok_or("the finding has no loop")?;
+    let lnode = node_of_kind(
+        root,
+        &lp.span,
+        &[
+            "for_expression",
+            "while_expression",
+            "loop_expression",
+            "closure_expression",
+            "call_expression",
+        ],
+    )
+    .ok_or("the loop is not a `for` loop")?;
+    match lnode.kind() {
+        "for_expression" => Ok(lnode),
+        "while_expression" | "loop_expression" => Err(format!(
+            "only `for` loops are rewritten, not `{}` loops (no item list to run up front)",
+            if lnode.kind() == "loop_expression" {
+                "loop"
+            } else {
+                "while"
+            }
+        )),
+        _ => Err(
+            "the call sits in an iterator closure (`.map`/`.for_each`); only `for` loops are \
+             rewritten"
+                .into(),
+        ),
+    }
+}
+
+/// Step 2: the shared checks with Rust's node kinds, then values changed after the call, a
+/// receiver held mutably, the loop's own line and value, `?` on a Result, and a header that
+/// can be iterated twice.
+fn rust_guards(s: &Site) -> Result<(), String> {
+    let text = s.text;
     let assigned = |n: Node, out: &mut Vec<String>| assigned_names(text, n, out);
     let g = Guards {
         assigned: &assigned,
         ..guards()
     };
-    check_guards(text, value, call, body, &g)?;
+    check_guards(text, s.value, s.call, s.body, &g)?;
     // Values the loop changes after the call are seen by the next iteration's call.
     let mut changed = Vec::new();
-    collect_assigned_before(body, usize::MAX, &g, &mut changed);
+    collect_assigned_before(s.body, usize::MAX, &g, &mut changed);
     let mut used = Vec::new();
-    identifiers(text, future, IDENT, &mut used);
+    identifiers(text, s.future, IDENT, &mut used);
     if let Some(name) = used.iter().find(|u| changed.contains(u)) {
         return Err(format!(
             "the call's arguments use `{name}`, which the loop body changes; later calls would \
              see a different value"
         ));
     }
-    let func = ancestor_of_kind(lnode, &["function_item"]);
-    // A receiver held mutably (a connection, `&mut self`) cannot serve several calls at once.
-    if let Some(recv) = future
+    mutable_receiver(s)?;
+    loop_statement(s)?;
+    let iter_text = text_of(text, s.iter);
+    if !yields_refs(text, s.iter, s.lnode, s.func) {
+        return Err(format!(
+            "cannot tell whether `{iter_text}` yields references that can be iterated twice; \
+             loop over `&{iter_text}` or `{iter_text}.iter()` (or a `&[T]` parameter) to get \
+             this rewrite"
+        ));
+    }
+    Ok(())
+}
+
+/// A receiver held mutably (a connection, `&mut self`) cannot serve several calls at once.
+fn mutable_receiver(s: &Site) -> Result<(), String> {
+    let text = s.text;
+    if let Some(recv) = s
+        .future
         .child_by_field_name("function")
         .filter(|fnode| fnode.kind() == "field_expression")
         .and_then(|fnode| fnode.child_by_field_name("value"))
     {
         let r = text_of(text, recv);
         let root_name = r.split(['.', '(']).next().unwrap_or(r);
-        let ftext = func.map(|n| text_of(text, n)).unwrap_or(text);
+        let ftext = s.func.map(|n| text_of(text, n)).unwrap_or(text);
         if ftext.contains(&format!("let mut {root_name} "))
             || ftext.contains(&format!("let mut {root_name}:"))
             || ftext.contains(&format!("{root_name}: &mut "))
@@ -178,6 +231,12 @@ fn site<'t>(f: &Finding, text: &'t str, root: Node<'t>) -> Result<Site<'t>, Stri
             ));
         }
     }
+    Ok(())
+}
+
+/// The loop starts its own line, is a statement, and a `?` in it propagates a Result.
+fn loop_statement(s: &Site) -> Result<(), String> {
+    let (text, lnode) = (s.text, s.lnode);
     let ls = line_start(text, lnode.start_byte());
     if !text
         .get(ls..lnode.start_byte())
@@ -193,8 +252,8 @@ fn site<'t>(f: &Finding, text: &'t str, root: Node<'t>) -> Result<Site<'t>, Stri
     {
         return Err("the loop's value is used (it is not a statement)".into());
     }
-    if tried
-        && func
+    if s.tried
+        && s.func
             .and_then(|fnode| fnode.child_by_field_name("return_type"))
             .is_some_and(|r| !text_of(text, r).contains("Result"))
     {
@@ -204,20 +263,7 @@ fn site<'t>(f: &Finding, text: &'t str, root: Node<'t>) -> Result<Site<'t>, Stri
                 .into(),
         );
     }
-    let discard = discard_of(text, value);
-    Ok(Site {
-        text,
-        lnode,
-        pattern,
-        iter,
-        body,
-        value,
-        future,
-        awaited: aw,
-        tried,
-        func,
-        discard,
-    })
+    Ok(())
 }
 
 /// `value;` or `let _ = value;` / `let _: T = value;`: the statement and the annotation.
@@ -375,90 +421,91 @@ fn stream_imports(text: &str, root: Node, need_try: bool) -> Option<Edit> {
     }
 }
 
-pub(crate) fn concurrent(
-    f: &Finding,
-    files: &dyn Fn(&str) -> Option<String>,
-    opts: &Options,
-) -> Result<Rewrite, String> {
-    let text = read(files, &f.path)?;
-    let parsed = parse(Lang::Rust, &text)?;
-    let root = parsed
-        .tree()
-        .map(|t| t.root_node())
-        .ok_or("could not parse the file")?;
-    let s = site(f, &text, root)?;
-    let n = opts.concurrency;
+/// The concurrent rewrite's context, for `concurrent.rs.j2`.
+#[derive(Serialize)]
+struct ConcurrentCtx {
+    n: usize,
+    tried: bool,
+    /// `let results: Vec<_>`, or `let _: Vec<T>` when the loop drops the value.
+    binding: String,
+    iter: String,
+    pat: String,
+    future: String,
+    one: String,
+    many: String,
+}
+
+fn concurrent_plan(cx: &Cx, s: &Site) -> ConcurrentCtx {
     let t = s.text;
-    let iter_text = text_of(t, s.iter);
-    if !yields_refs(t, s.iter, s.lnode, s.func) {
-        return Err(format!(
-            "cannot tell whether `{iter_text}` yields references that can be iterated twice; \
-             loop over `&{iter_text}` or `{iter_text}.iter()` (or a `&[T]` parameter) to get \
-             this rewrite"
-        ));
-    }
     let scope = s.func.map(|n| text_of(t, n)).unwrap_or(t);
     let pat = text_of(t, s.pattern);
     let var = (s.pattern.kind() == "identifier").then_some(pat);
     let (one, many) = result_names(var, false);
     let (one, many) = (fresh_name(scope, &one), fresh_name(scope, &many));
-    let future = text_of(t, s.future);
-    let whole_loop = s.discard.is_some() && statement_count(s.body) == 1;
-    let ls = line_start(t, s.lnode.start_byte());
-    let base = leading_ws(t, ls);
-    let unit = indent_unit(t, 4);
-    let nl = newline(t);
-
-    let mut pre = Block::default();
-    if s.tried {
-        pre.line(
-            0,
-            format!("// At most {n} calls at a time; results keep input order; the first error"),
-        )
-        .line(
-            0,
-            "// (in input order) propagates and drops the calls still running.",
-        );
-    } else {
-        pre.line(
-            0,
-            format!("// At most {n} calls at a time; results keep input order."),
-        );
-    }
     let binding = match &s.discard {
         Some((_, Some(ty))) => format!("let _: Vec<{ty}>"),
         Some((_, None)) => "let _: Vec<_>".to_string(),
         None => format!("let {many}: Vec<_>"),
     };
-    pre.line(0, format!("{binding} = futures::stream::iter({iter_text})"))
-        .line(1, format!(".map(|{pat}| {future})"))
-        .line(1, format!(".buffered({n})"));
-    if s.tried {
-        pre.line(1, ".try_collect()").line(1, ".await?;");
-    } else {
-        pre.line(1, ".collect()").line(1, ".await;");
+    ConcurrentCtx {
+        n: cx.opts.concurrency,
+        tried: s.tried,
+        binding,
+        iter: text_of(t, s.iter).to_string(),
+        pat: pat.to_string(),
+        future: text_of(t, s.future).to_string(),
+        one,
+        many,
     }
-    let pre_text = pre.render(&base, &unit, nl);
-    let mut edits = Vec::new();
-    match &s.discard {
-        Some((st, _)) => edits.extend(discarded_call_edits(t, s.lnode, *st, whole_loop, pre_text)?),
-        None => {
-            edits.push(Edit {
-                range: ls..ls,
-                new_text: pre_text,
-            });
-            let kept = kept_pattern(t, s.pattern, s.body, s.value);
-            edits.push(Edit {
-                range: s.pattern.start_byte()..s.iter.end_byte(),
-                new_text: format!("({kept}, {one}) in std::iter::zip({iter_text}, {many})"),
-            });
-            edits.push(Edit {
-                range: s.value.start_byte()..s.value.end_byte(),
-                new_text: one.clone(),
-            });
-        }
+}
+
+/// The loop site's edits around `pre` (the generated lines before the loop): the header
+/// zips the items with the results and `read` (the call) reads one result, or, when the value
+/// is dropped, the call's statement (or the whole loop) goes.
+fn loop_edits(
+    s: &Site,
+    pre: String,
+    read: Node,
+    one: &str,
+    many: &str,
+) -> Result<Vec<Edit>, String> {
+    let t = s.text;
+    if let Some((st, _)) = &s.discard {
+        let whole_loop = statement_count(s.body) == 1;
+        return discarded_call_edits(t, s.lnode, *st, whole_loop, pre);
     }
-    edits.extend(stream_imports(t, root, s.tried));
+    let ls = line_start(t, s.lnode.start_byte());
+    let kept = kept_pattern(t, s.pattern, s.body, read);
+    let iter_text = text_of(t, s.iter);
+    Ok(vec![
+        Edit {
+            range: ls..ls,
+            new_text: pre,
+        },
+        Edit {
+            range: s.pattern.start_byte()..s.iter.end_byte(),
+            new_text: format!("({kept}, {one}) in std::iter::zip({iter_text}, {many})"),
+        },
+        Edit {
+            range: read.start_byte()..read.end_byte(),
+            new_text: one.to_string(),
+        },
+    ])
+}
+
+/// Step 6 of the concurrent rewrite: a buffered stream before the loop.
+fn concurrent_render(cx: &Cx, s: &Site, c: &ConcurrentCtx) -> Result<Rendered, String> {
+    let t = s.text;
+    let base = leading_ws(t, line_start(t, s.lnode.start_byte()));
+    let pre = code(
+        "concurrent.rs.j2",
+        CONCURRENT,
+        c,
+        &base,
+        &indent_unit(t, 4),
+        newline(t),
+    )?;
+    let edits = loop_edits(s, pre, s.value, &c.one, &c.many)?;
     let mut notes = vec![
         format!(
             "Needs the `futures` crate (futures = \"0.3\" in Cargo.toml) for stream::iter, \
@@ -479,10 +526,9 @@ pub(crate) fn concurrent(
     if s.discard.is_none() {
         notes.push("The loop reads the results with std::iter::zip (Rust 1.59+).".to_string());
     }
-    Ok(Rewrite {
-        title: concurrent_title(n),
+    Ok(Rendered {
         files: vec![FileEdits {
-            path: f.path.clone(),
+            path: cx.f.path.clone(),
             edits,
         }],
         notes,
@@ -765,32 +811,20 @@ const COMPANION_LOCALS: &[&str] = &[
     "path",
 ];
 
-pub(crate) fn batch(
-    f: &Finding,
-    files: &dyn Fn(&str) -> Option<String>,
-    opts: &Options,
-) -> Result<Rewrite, String> {
-    let ba: &BatchAlternative = f
-        .batch_alternative
-        .as_ref()
-        .ok_or("no batch API was found for this call")?;
-    let hop: &ChainHop = helper_hop(f, ba)?;
-    let text = read(files, &f.path)?;
-    let parsed = parse(Lang::Rust, &text)?;
-    let root = parsed
-        .tree()
-        .map(|t| t.root_node())
-        .ok_or("could not parse the file")?;
-    let s = site(f, &text, root)?;
-    let t = text.as_str();
-    let iter_text = text_of(t, s.iter);
-    if !yields_refs(t, s.iter, s.lnode, s.func) {
-        return Err(format!(
-            "cannot tell whether `{iter_text}` yields references that can be iterated twice; \
-             loop over `&{iter_text}` or `{iter_text}.iter()` (or a `&[T]` parameter) to get \
-             this rewrite"
-        ));
-    }
+/// Step 0 of the batch rewrite: the batch API and the helper the loop calls.
+struct BatchTarget<'s> {
+    ba: &'s BatchAlternative,
+    hop: &'s ChainHop,
+}
+
+/// The loop's call of the helper: its arguments and which depend on the loop variable.
+struct LoopCall<'t> {
+    largs: Vec<Node<'t>>,
+    varies: Vec<bool>,
+}
+
+fn loop_call<'t>(f: &Finding, s: &Site<'t>) -> Result<LoopCall<'t>, String> {
+    let t = s.text;
     if s.future.kind() != "call_expression"
         || s.future
             .child_by_field_name("function")
@@ -813,16 +847,42 @@ pub(crate) fn batch(
                 .collect()
         })
         .unwrap_or_default();
+    let varies = largs
+        .iter()
+        .map(|a| {
+            let mut used = Vec::new();
+            identifiers(t, *a, IDENT, &mut used);
+            used.iter().any(|u| loop_vars.contains(u))
+        })
+        .collect();
+    Ok(LoopCall { largs, varies })
+}
 
-    // The helper.
-    let ctext = read(files, &hop.path)?;
-    let cparsed = parse(Lang::Rust, &ctext)?;
-    let croot = cparsed
-        .tree()
-        .map(|t| t.root_node())
-        .ok_or("could not parse the helper's file")?;
-    let ct = ctext.as_str();
-    let scall = node_of_kind(croot, &hop.span, &["call_expression"])
+/// The helper: a free `async fn` whose body is its remote call, awaited, plus a known tail.
+struct HelperFn<'t> {
+    c: &'t Source,
+    fdef: Node<'t>,
+    fname: String,
+    params: Vec<(String, String)>,
+    ret: String,
+    /// How one batch element becomes the helper's result (`Ok`, `Some`, or as is).
+    wrap: &'static str,
+    recv: String,
+    single_method: String,
+    /// Which parameters the single call takes (one batch element each).
+    per_item: Vec<bool>,
+    /// The per-item parameters in the single call's argument order.
+    order: Vec<usize>,
+}
+
+fn helper_fn<'t>(
+    f: &Finding,
+    hop: &ChainHop,
+    c: &'t Source,
+    lc: &LoopCall,
+) -> Result<HelperFn<'t>, String> {
+    let ct = c.text.as_str();
+    let scall = node_of_kind(c.root(), &hop.span, &["call_expression"])
         .ok_or("the helper's remote call is not a call")?;
     let fdef = ancestor_of_kind(scall, &["function_item", "closure_expression"])
         .filter(|n| n.kind() == "function_item")
@@ -831,6 +891,53 @@ pub(crate) fn batch(
         .child_by_field_name("name")
         .map(|n| text_of(ct, n).to_string())
         .unwrap_or_default();
+    let (params, ret) = helper_signature(f, ct, fdef, &fname, lc)?;
+    let wrap = helper_tail(ct, fdef, scall, &fname)?;
+    let sfunc = scall
+        .child_by_field_name("function")
+        .filter(|n| n.kind() == "field_expression")
+        .ok_or_else(|| format!("{fname}'s remote call is not a method call on a client"))?;
+    let recv = sfunc
+        .child_by_field_name("value")
+        .map(|n| text_of(ct, n).to_string())
+        .unwrap_or_default();
+    let single_method = sfunc
+        .child_by_field_name("field")
+        .map(|n| text_of(ct, n).to_string())
+        .unwrap_or_default();
+    let sargs: Vec<String> = scall
+        .child_by_field_name("arguments")
+        .map(|a| {
+            let mut c = a.walk();
+            a.named_children(&mut c)
+                .filter(|n| !n.kind().contains("comment"))
+                .map(|n| text_of(ct, n).to_string())
+                .collect()
+        })
+        .unwrap_or_default();
+    let (per_item, order) = item_arguments(&fname, &params, lc, &recv, &single_method, &sargs)?;
+    Ok(HelperFn {
+        c,
+        fdef,
+        fname,
+        params,
+        ret,
+        wrap,
+        recv,
+        single_method,
+        per_item,
+        order,
+    })
+}
+
+/// The helper is the loop's callee, a free async fn; its parameters and return type.
+fn helper_signature(
+    f: &Finding,
+    ct: &str,
+    fdef: Node,
+    fname: &str,
+    lc: &LoopCall,
+) -> Result<(Vec<(String, String)>, String), String> {
     let callee_last = f.callee.rsplit("::").next().unwrap_or(&f.callee);
     if fname != callee_last {
         return Err(format!(
@@ -857,7 +964,7 @@ pub(crate) fn batch(
     }
     let (params, _) = fn_params(ct, fdef)
         .ok_or_else(|| format!("{fname}'s parameters are patterns the rewrite does not read"))?;
-    if params.len() != largs.len() {
+    if params.len() != lc.largs.len() {
         return Err(format!(
             "{} is called with a different number of arguments than {fname} takes",
             f.callee
@@ -876,23 +983,18 @@ pub(crate) fn batch(
             p.0
         ));
     }
-    // Which loop arguments depend on the loop variable.
-    let varies: Vec<bool> = largs
-        .iter()
-        .map(|a| {
-            let mut used = Vec::new();
-            identifiers(t, *a, IDENT, &mut used);
-            used.iter().any(|u| loop_vars.contains(u))
-        })
-        .collect();
-    if !varies.iter().any(|x| *x) {
+    if !lc.varies.iter().any(|x| *x) {
         return Err(format!(
             "no argument of {} depends on the loop variable",
             f.callee
         ));
     }
+    Ok((params, ret))
+}
 
-    // The helper's body: exactly `<client>.<single>(<params>).await` plus a known tail.
+/// The helper's body: exactly `<client>.<single>(<params>).await` plus a known tail; how one
+/// batch element becomes its result.
+fn helper_tail(ct: &str, fdef: Node, scall: Node, fname: &str) -> Result<&'static str, String> {
     let fbody = fdef
         .child_by_field_name("body")
         .ok_or("the helper has no body")?;
@@ -919,49 +1021,35 @@ pub(crate) fn batch(
             "{fname} post-processes its remote call in a way not rewritten"
         ));
     }
-    let wrap = match after.trim() {
-        "" => "Ok",
-        ".ok()" => "Some",
+    match after.trim() {
+        "" => Ok("Ok"),
+        ".ok()" => Ok("Some"),
         a if a.starts_with(".unwrap_or(")
             || a == ".unwrap_or_default()"
             || a.starts_with(".unwrap_or_else(") =>
         {
-            ""
+            Ok("")
         }
-        _ => {
-            return Err(format!(
-                "{fname} post-processes its remote call with `{}`; only `.unwrap_or(..)`, \
-                 `.unwrap_or_default()`, `.ok()` or the bare result are rewritten",
-                after.trim()
-            ));
-        }
-    };
-    let sfunc = scall
-        .child_by_field_name("function")
-        .filter(|n| n.kind() == "field_expression")
-        .ok_or_else(|| format!("{fname}'s remote call is not a method call on a client"))?;
-    let recv = sfunc
-        .child_by_field_name("value")
-        .map(|n| text_of(ct, n).to_string())
-        .unwrap_or_default();
-    let single_method = sfunc
-        .child_by_field_name("field")
-        .map(|n| text_of(ct, n).to_string())
-        .unwrap_or_default();
-    let sargs: Vec<String> = scall
-        .child_by_field_name("arguments")
-        .map(|a| {
-            let mut c = a.walk();
-            a.named_children(&mut c)
-                .filter(|n| !n.kind().contains("comment"))
-                .map(|n| text_of(ct, n).to_string())
-                .collect()
-        })
-        .unwrap_or_default();
-    // The helper's parameters the single call takes (one batch element each); the others
-    // (the client) are passed once.
+        _ => Err(format!(
+            "{fname} post-processes its remote call with `{}`; only `.unwrap_or(..)`, \
+             `.unwrap_or_default()`, `.ok()` or the bare result are rewritten",
+            after.trim()
+        )),
+    }
+}
+
+/// Which helper parameters the single call takes, and their order in it; the others (the
+/// client) are passed once.
+fn item_arguments(
+    fname: &str,
+    params: &[(String, String)],
+    lc: &LoopCall,
+    recv: &str,
+    single_method: &str,
+    sargs: &[String],
+) -> Result<(Vec<bool>, Vec<usize>), String> {
     let per_item: Vec<bool> = params.iter().map(|(n, _)| sargs.contains(n)).collect();
-    if let Some(i) = (0..params.len()).find(|i| !per_item[*i] && varies[*i]) {
+    if let Some(i) = (0..params.len()).find(|i| !per_item[*i] && lc.varies[*i]) {
         return Err(format!(
             "{fname}'s `{}` depends on the loop variable but is not an argument of \
              {single_method}; the rewrite cannot pass it once",
@@ -974,7 +1062,7 @@ pub(crate) fn batch(
         .filter(|(_, pi)| !**pi)
         .map(|(p, _)| p.0.as_str())
         .collect();
-    let recv_root = recv.split(['.', '(']).next().unwrap_or(&recv);
+    let recv_root = recv.split(['.', '(']).next().unwrap_or(recv);
     if !shared_names.contains(&recv_root) {
         return Err(format!(
             "{fname} calls {single_method} on `{recv}`, which is not one of its parameters"
@@ -1002,18 +1090,25 @@ pub(crate) fn batch(
                  parameters as they are; the batch element cannot be read from it"
             )
         })?;
+    Ok((per_item, order))
+}
 
-    // The batch API: one slice parameter whose elements are the single call's arguments.
-    let btext = read(files, &ba.path)?;
-    let bparsed = parse(Lang::Rust, &btext)?;
-    let broot = bparsed
-        .tree()
-        .map(|t| t.root_node())
-        .ok_or("could not parse the batch API's file")?;
-    let bdef = node_of_kind(broot, &ba.span, &["function_item"])
+/// The batch API: one slice parameter whose elements are the single call's arguments, and a
+/// `Result<Vec<..>>`.
+struct Api<'t> {
+    b: &'t Source,
+    class: Option<&'t str>,
+    batch_method: &'t str,
+    elem: String,
+    owned: bool,
+    parts: Vec<String>,
+}
+
+fn api<'t>(ba: &'t BatchAlternative, b: &'t Source, h: &HelperFn) -> Result<Api<'t>, String> {
+    let btext = b.text.as_str();
+    let bdef = node_of_kind(b.root(), &ba.span, &["function_item"])
         .ok_or("the batch API is not a function")?;
-    let (bparams, _) =
-        fn_params(&btext, bdef).ok_or("the batch API's parameters cannot be read")?;
+    let (bparams, _) = fn_params(btext, bdef).ok_or("the batch API's parameters cannot be read")?;
     let (class, batch_method) = split_qualified(&ba.name);
     let [(_, bty)] = bparams.as_slice() else {
         return Err(format!(
@@ -1025,15 +1120,15 @@ pub(crate) fn batch(
     let (elem, owned) = element_of(bty)
         .ok_or_else(|| format!("{}'s parameter `{bty}` is not a slice or Vec", ba.name))?;
     let parts = tuple_parts(&elem);
-    if parts.len() != order.len() {
+    if parts.len() != h.order.len() {
         return Err(format!(
-            "{}'s items `{elem}` do not have one field per argument of {single_method}",
-            ba.name
+            "{}'s items `{elem}` do not have one field per argument of {}",
+            ba.name, h.single_method
         ));
     }
     let bret = bdef
         .child_by_field_name("return_type")
-        .map(|n| text_of(&btext, n).to_string())
+        .map(|n| text_of(btext, n).to_string())
         .unwrap_or_default();
     if !(bret.contains("Result<Vec<") || bret.starts_with("Result<Vec")) {
         return Err(format!(
@@ -1042,11 +1137,37 @@ pub(crate) fn batch(
             ba.name
         ));
     }
+    Ok(Api {
+        b,
+        class,
+        batch_method,
+        elem,
+        owned,
+        parts,
+    })
+}
 
-    // Limit, logging.
+/// Step 3 of the batch rewrite.
+struct Helper<'s> {
+    lc: LoopCall<'s>,
+    h: HelperFn<'s>,
+    api: Api<'s>,
+}
+
+fn batch_helper<'s>(cx: &Cx<'s>, t: &BatchTarget<'s>, s: &Site<'s>) -> Result<Helper<'s>, String> {
+    let lc = loop_call(cx.f, s)?;
+    let c = cx.src.get(Role::Helper, &t.hop.path)?;
+    let h = helper_fn(cx.f, t.hop, c, &lc)?;
+    let b = cx.src.get(Role::Api, &t.ba.path)?;
+    let api = api(t.ba, b, &h)?;
+    Ok(Helper { lc, h, api })
+}
+
+/// Step 4: a limit constant next to the batch API (by path when public), else the option.
+fn batch_limit(cx: &Cx, t: &BatchTarget, h: &Helper) -> Limit {
+    let (ba, hop) = (t.ba, t.hop);
     let mut notes = Vec::new();
-    let mut cedits = Vec::new();
-    let (limit_expr, limit_n) = match limit_constant(&btext, broot, class) {
+    let limit = match limit_constant(&h.api.b.text, h.api.b.root(), h.api.class) {
         Some((e, v, _)) if hop.path == ba.path => (e, v),
         Some((e, v, true)) if e.contains("::") => (e, v),
         Some((e, v, true)) => match module_path(&ba.path) {
@@ -1054,51 +1175,103 @@ pub(crate) fn batch(
             None => copied_limit(v, &e, &ba.path, "", &mut notes),
         },
         Some((e, v, false)) => copied_limit(v, &e, &ba.path, " (it is private there)", &mut notes),
-        None => assumed_limit(opts, &ba.path, &mut notes),
+        None => assumed_limit(cx.opts, &ba.path, &mut notes),
     };
-    let cargo = files("Cargo.toml").unwrap_or_default();
-    let (warn, info) = log_macros(&[ct, t, &cargo]);
+    Limit::new(limit, notes)
+}
 
-    // The companion.
+/// The companion's context, for `batch_companion.rs.j2`.
+#[derive(Serialize)]
+struct CompanionCtx {
+    fname: String,
+    bname: String,
+    vis: String,
+    sig: String,
+    res_ty: String,
+    limit: String,
+    limit_n: usize,
+    batch_method: String,
+    single_method: String,
+    recv: String,
+    elem_pat: String,
+    chunk_arg: &'static str,
+    /// How a batch answer is added to the results.
+    extend: String,
+    per_call: String,
+    warn: &'static str,
+    info: &'static str,
+}
+
+/// The loop site's context, for `batch_site.rs.j2`.
+#[derive(Serialize)]
+struct SiteCtx {
+    list: String,
+    elem: String,
+    iter_expr: String,
+    pat: String,
+    elem_expr: String,
+    companion_call: String,
+    /// The results, unless the loop drops the value.
+    many: Option<String>,
+    #[serde(skip)]
+    one: String,
+    #[serde(skip)]
+    many_name: String,
+}
+
+struct BatchPlan<'s> {
+    t: BatchTarget<'s>,
+    s: Site<'s>,
+    h: Helper<'s>,
+    limit: Limit,
+    companion: CompanionCtx,
+    site: SiteCtx,
+    /// The loop file's `use` of the helper, extended with (or swapped for) the companion.
+    use_edit: Option<Edit>,
+}
+
+/// The companion's name and text.
+fn companion(cx: &Cx, t: &BatchTarget, h: &Helper, limit: &Limit) -> Result<CompanionCtx, String> {
+    let (hf, api) = (&h.h, &h.api);
+    let (ct, fname, params) = (hf.c.text.as_str(), &hf.fname, &hf.params);
+    let lt = cx.loop_file()?.text.as_str();
+    let cargo = cx.src.raw("Cargo.toml").unwrap_or_default();
+    let (warn, info) = log_macros(&[ct, lt, &cargo]);
     let bname = format!("{fname}_batch");
-    if word_occurs(ct, &bname) || word_occurs(t, &bname) {
-        return Err(format!("{bname} already exists in {}", hop.path));
+    if word_occurs(ct, &bname) || word_occurs(lt, &bname) {
+        return Err(format!("{bname} already exists in {}", t.hop.path));
     }
     let vis = {
-        let mut c = fdef.walk();
-        let v = fdef
+        let mut c = hf.fdef.walk();
+        let v = hf
+            .fdef
             .children(&mut c)
             .find(|k| k.kind() == "visibility_modifier")
             .map(|k| format!("{} ", text_of(ct, k)));
         v.unwrap_or_default()
     };
-    let shared_decls: Vec<String> = params
+    let items_ty = if api.owned {
+        format!("Vec<{}>", api.elem)
+    } else {
+        format!("&[{}]", api.elem)
+    };
+    let sig = params
         .iter()
-        .zip(&per_item)
+        .zip(&hf.per_item)
         .filter(|(_, pi)| !**pi)
         .map(|((n, ty), _)| format!("{n}: {ty}"))
-        .collect();
-    let items_ty = if owned {
-        format!("Vec<{elem}>")
-    } else {
-        format!("&[{elem}]")
-    };
-    let sig = shared_decls
-        .iter()
-        .cloned()
         .chain(std::iter::once(format!("items: {items_ty}")))
         .collect::<Vec<_>>()
         .join(", ");
-    let res_ty = ret.trim().to_string();
     // The element pattern in the fallback loop: one name per field, in single-call order.
-    let field_names: Vec<&str> = order.iter().map(|i| params[*i].0.as_str()).collect();
+    let field_names: Vec<&str> = hf.order.iter().map(|i| params[*i].0.as_str()).collect();
     let elem_pat = match field_names.as_slice() {
         [one] => one.to_string(),
         many => format!("({})", many.join(", ")),
     };
     let fallback_args: Vec<String> = params
         .iter()
-        .zip(&per_item)
+        .zip(&hf.per_item)
         .map(|((n, ty), pi)| {
             if !*pi || ty.starts_with('&') {
                 n.clone()
@@ -1109,68 +1282,206 @@ pub(crate) fn batch(
             }
         })
         .collect();
-    let chunk_arg = if owned { "chunk.to_vec()" } else { "chunk" };
-    let extend = match wrap {
-        "" => "results.extend(batch);".to_string(),
-        w => format!("results.extend(batch.into_iter().map({w}));"),
+    Ok(CompanionCtx {
+        fname: fname.clone(),
+        bname,
+        vis,
+        sig,
+        res_ty: hf.ret.trim().to_string(),
+        limit: limit.expr.clone(),
+        limit_n: limit.value,
+        batch_method: api.batch_method.to_string(),
+        single_method: hf.single_method.clone(),
+        recv: hf.recv.clone(),
+        elem_pat,
+        chunk_arg: if api.owned { "chunk.to_vec()" } else { "chunk" },
+        extend: match hf.wrap {
+            "" => "results.extend(batch);".to_string(),
+            w => format!("results.extend(batch.into_iter().map({w}));"),
+        },
+        per_call: format!("{fname}({})", fallback_args.join(", ")),
+        warn,
+        info,
+    })
+}
+
+/// One batch element built from the loop's arguments (borrowed ones copied with `.to_owned()`).
+fn element_expr(t: &str, h: &Helper) -> String {
+    let params = &h.h.params;
+    let fields: Vec<String> =
+        h.h.order
+            .iter()
+            .zip(&h.api.parts)
+            .map(|(i, ety)| {
+                let a = text_of(t, h.lc.largs[*i]);
+                let pty = &params[*i].1;
+                if pty.starts_with('&') && !ety.starts_with('&') {
+                    if a.chars()
+                        .all(|c| c.is_alphanumeric() || c == '_' || c == '.')
+                    {
+                        format!("{a}.to_owned()")
+                    } else {
+                        format!("({a}).to_owned()")
+                    }
+                } else {
+                    a.to_string()
+                }
+            })
+            .collect();
+    match fields.as_slice() {
+        [one] => one.clone(),
+        many => format!("({})", many.join(", ")),
+    }
+}
+
+/// The loop site: build the batch items, call the companion, read its results.
+fn site_plan(cx: &Cx, s: &Site, h: &Helper, bname: &str) -> Result<SiteCtx, String> {
+    let t = s.text;
+    let iter_text = text_of(t, s.iter);
+    let scope = s.func.map(|n| text_of(t, n)).unwrap_or(t);
+    let pat = text_of(t, s.pattern);
+    let var = (s.pattern.kind() == "identifier").then_some(pat);
+    let (one, many) = result_names(var, false);
+    let (one, many) = (fresh_name(scope, &one), fresh_name(scope, &many));
+    let list = fresh_name(scope, "batch_items");
+    let iter_expr = if let Some(r) = iter_text.strip_prefix('&') {
+        format!("{}.iter()", r.trim())
+    } else if iter_text.ends_with(".iter()") {
+        iter_text.to_string()
+    } else {
+        format!("{iter_text}.iter()")
     };
-    let per_call = format!("{fname}({})", fallback_args.join(", "));
-    let unit = indent_unit(ct, 4);
+    let callee_path = match cx.f.callee.rsplit_once("::") {
+        Some((m, _)) => format!("{m}::{bname}"),
+        None => bname.to_string(),
+    };
+    let call_args =
+        h.lc.largs
+            .iter()
+            .zip(&h.h.per_item)
+            .filter(|(_, pi)| !**pi)
+            .map(|(a, _)| text_of(t, *a).to_string())
+            .chain(std::iter::once(if h.api.owned {
+                list.clone()
+            } else {
+                format!("&{list}")
+            }))
+            .collect::<Vec<_>>()
+            .join(", ");
+    if s.discard.is_some() && s.tried {
+        return Err(format!(
+            "the loop propagates {}'s error with `?` and drops the value; the \
+             batch rewrite does not rewrite that shape",
+            h.h.fname
+        ));
+    }
+    Ok(SiteCtx {
+        list,
+        elem: h.api.elem.clone(),
+        iter_expr,
+        pat: pat.to_string(),
+        elem_expr: element_expr(t, h),
+        companion_call: format!("{callee_path}({call_args}).await"),
+        many: s.discard.is_none().then(|| many.clone()),
+        one,
+        many_name: many,
+    })
+}
+
+/// The loop file's `use` of the helper: extended with the companion, or swapped for it when
+/// the call is its only other use.
+fn use_edit(
+    cx: &Cx,
+    t: &BatchTarget,
+    s: &Site,
+    fname: &str,
+    bname: &str,
+) -> Result<Option<Edit>, String> {
+    if t.hop.path == cx.f.path || cx.f.callee.contains("::") {
+        return Ok(None);
+    }
+    let only_use = word_count(s.text, fname, &[]) == 2;
+    match extend_use(s.text, s.root, fname, bname, only_use) {
+        Some(e) => Ok(Some(e)),
+        None => Err(format!(
+            "cannot find the `use` that imports {fname} in {}",
+            cx.f.path
+        )),
+    }
+}
+
+/// Step 5 of the batch rewrite.
+fn batch_plan<'s>(
+    cx: &Cx<'s>,
+    t: BatchTarget<'s>,
+    s: Site<'s>,
+    h: Helper<'s>,
+    limit: Limit,
+) -> Result<BatchPlan<'s>, String> {
+    let companion = companion(cx, &t, &h, &limit)?;
+    let site = site_plan(cx, &s, &h, &companion.bname)?;
+    let use_edit = use_edit(cx, &t, &s, &h.h.fname, &companion.bname)?;
+    Ok(BatchPlan {
+        t,
+        s,
+        h,
+        limit,
+        companion,
+        site,
+        use_edit,
+    })
+}
+
+/// Step 6 of the batch rewrite: the companion after the helper, the loop site.
+fn batch_render(cx: &Cx, p: &BatchPlan) -> Result<Rendered, String> {
+    let hf = &p.h.h;
+    let ct = hf.c.text.as_str();
+    let fbase = leading_ws(ct, line_start(ct, hf.fdef.start_byte()));
+    let at = line_end_incl(ct, hf.fdef.end_byte().saturating_sub(1));
     let cnl = newline(ct);
-    let mut b = Block::default();
-    b.blank()
-        .line(0, format!("/// `{fname}` for many items: one `{batch_method}` request per chunk of at most {limit_n}."))
-        .line(0, "///")
-        .line(0, format!("/// A chunk whose batch request fails falls back to one `{fname}` call per item, in order."))
-        .line(0, format!("{vis}async fn {bname}({sig}) -> Vec<{res_ty}> {{"))
-        .line(1, "let started = std::time::Instant::now();")
-        .line(1, "let mut results = Vec::with_capacity(items.len());")
-        .line(1, "let mut fallback_chunks = 0;")
-        .line(1, format!("for chunk in items.chunks({limit_expr}) {{"))
-        .line(2, format!("// Guessed batch shape: {batch_method} takes one {elem_pat} per item (the arguments of"))
-        .line(2, format!("// {single_method}) and returns one result per item, in request order."))
-        .line(2, format!("// debuglens: ignore[loop-remote-call] -- one request per chunk of {limit_n}"))
-        .line(2, format!("match {recv}.{batch_method}({chunk_arg}).await {{"))
-        .line(3, "Ok(batch) if batch.len() == chunk.len() => {")
-        .line(4, extend)
-        .line(3, "}")
-        .line(3, "outcome => {")
-        .line(4, "let why = match &outcome {")
-        .line(5, "Ok(batch) => format!(\"{} results for {} items\", batch.len(), chunk.len()),")
-        .line(5, "Err(e) => format!(\"{e:?}\"),")
-        .line(4, "};")
-        .line(4, "fallback_chunks += 1;")
-        .line(4, format!("{warn}(\"{batch_method} failed ({{why}}); falling back to per-item {single_method} calls\");"))
-        .line(4, format!("for {elem_pat} in chunk {{"))
-        .line(5, format!("// debuglens: ignore[loop-remote-call] -- fallback, runs only when {batch_method} fails"))
-        .line(5, format!("results.push({per_call}.await);"))
-        .line(4, "}")
-        .line(3, "}")
-        .line(2, "}")
-        .line(1, "}")
-        .line(1, "let path = if fallback_chunks == 0 { \"batch\" } else { \"sequential\" };")
-        .line(1, format!("{info}("))
-        .line(2, format!("\"{bname}: {{}} items via {{path}} path ({{fallback_chunks}} chunk(s) fell back) in {{:?}}\","))
-        .line(2, "items.len(),")
-        .line(2, "started.elapsed()")
-        .line(1, ");")
-        .line(1, "results")
-        .line(0, "}");
-    let fbase = leading_ws(ct, line_start(ct, fdef.start_byte()));
-    let at = line_end_incl(ct, fdef.end_byte().saturating_sub(1));
-    let mut rendered = b.render(&fbase, &unit, cnl);
+    let mut rendered = code(
+        "batch_companion.rs.j2",
+        COMPANION,
+        &p.companion,
+        &fbase,
+        &indent_unit(ct, 4),
+        cnl,
+    )?;
     if at == ct.len() && !ct.ends_with('\n') {
         rendered = format!("{cnl}{rendered}");
     }
-    cedits.push(Edit {
+    let cedits = vec![Edit {
         range: at..at,
         new_text: rendered,
-    });
+    }];
+    let s = &p.s;
+    let t = s.text;
+    let base = leading_ws(t, line_start(t, s.lnode.start_byte()));
+    let pre = code(
+        "batch_site.rs.j2",
+        BATCH_SITE,
+        &p.site,
+        &base,
+        &indent_unit(t, 4),
+        newline(t),
+    )?;
+    let mut edits = loop_edits(s, pre, s.awaited, &p.site.one, &p.site.many_name)?;
+    edits.extend(p.use_edit.clone());
+    Ok(Rendered {
+        files: pipeline::loop_and_companion(&cx.f.path, edits, &p.t.hop.path, cedits),
+        notes: batch_notes(p),
+    })
+}
+
+fn batch_notes(p: &BatchPlan) -> Vec<String> {
+    let c = &p.companion;
+    let elem = &p.h.api.elem;
+    let mut notes = p.limit.notes.clone();
     notes.push(format!(
-        "Guessed: {} takes one {elem} per item (the arguments {single_method} takes, in order) \
+        "Guessed: {} takes one {elem} per item (the arguments {} takes, in order) \
          and returns one result per item in request order; an error or a length mismatch falls \
-         back to per-item {fname} calls.",
-        ba.name
+         back to per-item {} calls.",
+        p.t.ba.name, c.single_method, c.fname
     ));
     notes.push(
         "Every item is checked before the loop body runs, so an early exit in the body no longer \
@@ -1181,125 +1492,116 @@ pub(crate) fn batch(
         "The loop collects its items as Vec<{elem}> (the batch API's element type); borrowed \
          arguments are copied with .to_owned()."
     ));
-    if warn == "eprintln!" {
+    if c.warn == "eprintln!" {
         notes.push(
             "Logs with eprintln! (the code uses neither tracing nor log) and times with \
              std::time::Instant."
                 .to_string(),
         );
     }
+    notes
+}
 
-    // The loop site: build the batch items, call the companion, read its results.
-    let scope = s.func.map(|n| text_of(t, n)).unwrap_or(t);
-    let pat = text_of(t, s.pattern);
-    let var = (s.pattern.kind() == "identifier").then_some(pat);
-    let (one, many) = result_names(var, false);
-    let (one, many) = (fresh_name(scope, &one), fresh_name(scope, &many));
-    let list = fresh_name(scope, "batch_items");
-    let fields: Vec<String> = order
-        .iter()
-        .zip(&parts)
-        .map(|(i, ety)| {
-            let a = text_of(t, largs[*i]);
-            let pty = &params[*i].1;
-            if pty.starts_with('&') && !ety.starts_with('&') {
-                if a.chars()
-                    .all(|c| c.is_alphanumeric() || c == '_' || c == '.')
-                {
-                    format!("{a}.to_owned()")
-                } else {
-                    format!("({a}).to_owned()")
-                }
-            } else {
-                a.to_string()
+/// The Rust hooks of the rewrite pipeline.
+struct Rust;
+
+enum Plan<'s> {
+    Batch(Box<BatchPlan<'s>>),
+    Concurrent(Box<(Site<'s>, ConcurrentCtx)>),
+}
+
+impl RewriteHooks for Rust {
+    type Target<'s> = Option<BatchTarget<'s>>;
+    type Site<'s> = Site<'s>;
+    type Helper<'s> = Helper<'s>;
+    type Plan<'s> = Plan<'s>;
+
+    fn lang(_path: &str) -> Result<Lang, String> {
+        Ok(Lang::Rust)
+    }
+
+    fn target<'s>(cx: &Cx<'s>) -> Result<Self::Target<'s>, String> {
+        match cx.kind {
+            Kind::Batch => {
+                let ba =
+                    cx.f.batch_alternative
+                        .as_ref()
+                        .ok_or("no batch API was found for this call")?;
+                let hop = helper_hop(cx.f, ba)?;
+                Ok(Some(BatchTarget { ba, hop }))
             }
-        })
-        .collect();
-    let elem_expr = match fields.as_slice() {
-        [one] => one.clone(),
-        many => format!("({})", many.join(", ")),
-    };
-    let iter_expr = if let Some(r) = iter_text.strip_prefix('&') {
-        format!("{}.iter()", r.trim())
-    } else if iter_text.ends_with(".iter()") {
-        iter_text.to_string()
-    } else {
-        format!("{iter_text}.iter()")
-    };
-    let callee_path = match f.callee.rsplit_once("::") {
-        Some((m, _)) => format!("{m}::{bname}"),
-        None => bname.clone(),
-    };
-    let shared_args: Vec<&str> = largs
-        .iter()
-        .zip(&per_item)
-        .filter(|(_, pi)| !**pi)
-        .map(|(a, _)| text_of(t, *a))
-        .collect();
-    let call_args = shared_args
-        .iter()
-        .map(|s| s.to_string())
-        .chain(std::iter::once(if owned {
-            list.clone()
-        } else {
-            format!("&{list}")
-        }))
-        .collect::<Vec<_>>()
-        .join(", ");
-    let ls = line_start(t, s.lnode.start_byte());
-    let base = leading_ws(t, ls);
-    let lunit = indent_unit(t, 4);
-    let nl = newline(t);
-    let whole_loop = s.discard.is_some() && statement_count(s.body) == 1;
-    let mut pre = Block::default();
-    pre.line(
-        0,
-        format!("let {list}: Vec<{elem}> = {iter_expr}.map(|{pat}| {elem_expr}).collect();"),
-    );
-    let companion_call = format!("{callee_path}({call_args}).await");
-    let mut edits = Vec::new();
-    match &s.discard {
-        Some((st, _)) => {
-            if s.tried {
-                return Err(format!(
-                    "the loop propagates {fname}'s error with `?` and drops the value; the \
-                     batch rewrite does not rewrite that shape"
-                ));
-            }
-            pre.line(0, format!("let _ = {companion_call};"));
-            let pre_text = pre.render(&base, &lunit, nl);
-            edits.extend(discarded_call_edits(t, s.lnode, *st, whole_loop, pre_text)?);
-        }
-        None => {
-            pre.line(0, format!("let {many} = {companion_call};"));
-            edits.push(Edit {
-                range: ls..ls,
-                new_text: pre.render(&base, &lunit, nl),
-            });
-            let kept = kept_pattern(t, s.pattern, s.body, s.awaited);
-            edits.push(Edit {
-                range: s.pattern.start_byte()..s.iter.end_byte(),
-                new_text: format!("({kept}, {one}) in std::iter::zip({iter_text}, {many})"),
-            });
-            edits.push(Edit {
-                range: s.awaited.start_byte()..s.awaited.end_byte(),
-                new_text: one.clone(),
-            });
+            Kind::Concurrent => Ok(None),
         }
     }
-    if hop.path != f.path && !f.callee.contains("::") {
-        let only_use = word_count(t, &fname, &[]) == 2;
-        match extend_use(t, root, &fname, &bname, only_use) {
-            Some(e) => edits.push(e),
-            None => {
-                return Err(format!(
-                    "cannot find the `use` that imports {fname} in {}",
-                    f.path
-                ));
+
+    fn site<'s>(cx: &Cx<'s>, _: &Self::Target<'s>) -> Result<Site<'s>, String> {
+        locate(cx.f, cx.loop_file()?)
+    }
+
+    fn guards<'s>(_: &Cx<'s>, _: &Self::Target<'s>, s: &Site<'s>) -> Result<(), String> {
+        rust_guards(s)
+    }
+
+    fn helper<'s>(cx: &Cx<'s>, t: &Self::Target<'s>, s: &Site<'s>) -> Result<Helper<'s>, String> {
+        batch_helper(
+            cx,
+            t.as_ref().ok_or("no batch API was found for this call")?,
+            s,
+        )
+    }
+
+    fn limit<'s>(cx: &Cx<'s>, t: &Self::Target<'s>, h: &Helper<'s>) -> Result<Limit, String> {
+        let t = t.as_ref().ok_or("no batch API was found for this call")?;
+        Ok(batch_limit(cx, t, h))
+    }
+
+    fn plan<'s>(
+        cx: &Cx<'s>,
+        t: Self::Target<'s>,
+        s: Site<'s>,
+        helper: Option<(Helper<'s>, Limit)>,
+    ) -> Result<Plan<'s>, String> {
+        match (t, helper) {
+            (Some(t), Some((h, limit))) => {
+                Ok(Plan::Batch(Box::new(batch_plan(cx, t, s, h, limit)?)))
+            }
+            _ => {
+                let c = concurrent_plan(cx, &s);
+                Ok(Plan::Concurrent(Box::new((s, c))))
             }
         }
     }
-    Ok(batch_result(
-        &f.path, edits, &hop.path, cedits, &ba.name, limit_n, notes,
-    ))
+
+    fn render<'s>(cx: &Cx<'s>, plan: &Plan<'s>) -> Result<Rendered, String> {
+        match plan {
+            Plan::Batch(p) => batch_render(cx, p),
+            Plan::Concurrent(b) => concurrent_render(cx, &b.0, &b.1),
+        }
+    }
+
+    /// The concurrent rewrite's `StreamExt` / `TryStreamExt`; the companion is imported by
+    /// editing the helper's `use` in `render`.
+    fn imports<'s>(_: &Cx<'s>, plan: &Plan<'s>, out: &mut Rendered) -> Result<(), String> {
+        if let (Plan::Concurrent(b), Some(f)) = (plan, out.files.first_mut()) {
+            let s = &b.0;
+            f.edits.extend(stream_imports(s.text, s.root, s.tried));
+        }
+        Ok(())
+    }
+}
+
+pub(crate) fn batch(
+    f: &Finding,
+    files: &dyn Fn(&str) -> Option<String>,
+    opts: &Options,
+) -> Result<Rewrite, String> {
+    pipeline::run::<Rust>(Kind::Batch, f, files, opts)
+}
+
+pub(crate) fn concurrent(
+    f: &Finding,
+    files: &dyn Fn(&str) -> Option<String>,
+    opts: &Options,
+) -> Result<Rewrite, String> {
+    pipeline::run::<Rust>(Kind::Concurrent, f, files, opts)
 }
