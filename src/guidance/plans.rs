@@ -45,14 +45,18 @@ pub fn secs(ms: u64) -> String {
 /// The client timeout in milliseconds, from the finding's literal (`timeout=5`, `5000` in JS
 /// clients, `5 * time.Second`, `Duration::from_secs(5)`).
 pub fn timeout_ms(finding: &Finding) -> Option<u64> {
+    use crate::code::catalog::{TimeUnit, timeout_unit};
     let t = finding.timeout.as_deref()?;
     let v = t.split_once('=').map(|(_, v)| v).unwrap_or(t).trim();
-    let v = v
-        .strip_prefix("Duration::from_secs(")
-        .or_else(|| v.strip_prefix("Duration.ofSeconds("))
-        .unwrap_or(v);
-    let millis_hint =
-        v.contains("from_millis") || v.contains("ofMillis") || v.contains("Millisecond");
+    // The catalog knows the language's idioms (`Duration::from_millis(`) and each client's
+    // unit for a bare number (`timeout: 5000` in axios is milliseconds).
+    let unit = crate::code::Lang::from_path(&finding.path).and_then(|l| {
+        timeout_unit(
+            l.family(),
+            finding.chain.iter().find_map(|h| h.api.as_deref()),
+            v,
+        )
+    });
     let v = v.trim_start_matches(|c: char| !c.is_ascii_digit());
     let num: String = v
         .chars()
@@ -60,9 +64,14 @@ pub fn timeout_ms(finding: &Finding) -> Option<u64> {
         .collect();
     let n: f64 = num.parse().ok()?;
     let rest = v.get(num.len()..).unwrap_or("").trim_start();
-    let is_ms = millis_hint
-        || rest.starts_with("ms")
-        || (rest.is_empty() && n >= 100.0 && !matches!(finding.kind, ApiKind::Db));
+    let is_ms = match unit {
+        Some(TimeUnit::Millis) => true,
+        Some(TimeUnit::Seconds) => false,
+        None => {
+            rest.starts_with("ms")
+                || (rest.is_empty() && n >= 100.0 && !matches!(finding.kind, ApiKind::Db))
+        }
+    };
     let ms = if is_ms { n } else { n * 1000.0 };
     (ms.is_finite() && ms > 0.0).then_some(ms.round() as u64)
 }

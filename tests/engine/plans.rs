@@ -57,17 +57,42 @@ fn demo_trace() -> (Trace, Explanation, usize) {
 }
 
 #[test]
-fn timeout_literals_become_milliseconds() {
-    let mut f = demo_finding();
-    assert_eq!(timeout_ms(&f), Some(5000));
-    f.timeout = Some("timeout: 5000".into());
-    assert_eq!(timeout_ms(&f), Some(5000));
-    f.timeout = Some("Timeout: 5 * time.Second".into());
-    assert_eq!(timeout_ms(&f), Some(5000));
-    f.timeout = Some("timeout(Duration::from_millis(750))".into());
-    assert_eq!(timeout_ms(&f), Some(750));
-    f.timeout = None;
-    assert_eq!(timeout_ms(&f), None);
+fn timeout_literals_become_milliseconds_in_the_unit_of_their_language_and_client() {
+    let demo = demo_finding();
+    // The same finding as if its call were in another file, through another client.
+    let at = |path: &str, api: &str, literal: &str| {
+        let mut f = demo.clone();
+        f.path = path.into();
+        for hop in &mut f.chain {
+            if hop.api.is_some() {
+                hop.api = Some(api.into());
+            }
+        }
+        f.timeout = Some(literal.into());
+        timeout_ms(&f)
+    };
+    assert_eq!(timeout_ms(&demo), Some(5000));
+    assert_eq!(at("src/x.js", "axios.get", "timeout: 5000"), Some(5000));
+    assert_eq!(
+        at("x.go", "net/http.Client.Do", "Timeout: 5 * time.Second"),
+        Some(5000)
+    );
+    assert_eq!(
+        at(
+            "src/x.rs",
+            "reqwest.Client.get",
+            "timeout(Duration::from_millis(750))"
+        ),
+        Some(750)
+    );
+    assert_eq!(
+        at("app/x.py", "requests.get", "timeout=300"),
+        Some(300_000),
+        "requests takes seconds"
+    );
+    let mut none = demo.clone();
+    none.timeout = None;
+    assert_eq!(timeout_ms(&none), None);
     assert_eq!(secs(10_500), "10.5 s");
     assert_eq!(secs(75_000), "75 s");
 }

@@ -331,8 +331,8 @@ const VALUE_NEWLINE: char = '\u{2}';
 /// lines, already indented relative to their level). Newlines inside context values (a call
 /// spanning lines) are copied as they are, not laid out.
 pub(crate) fn code<S: Serialize>(
-    name: &str,
-    source: &str,
+    name: &'static str,
+    source: &'static str,
     ctx: S,
     base: &str,
     unit: &str,

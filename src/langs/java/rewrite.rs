@@ -13,15 +13,6 @@ use tree_sitter::Node;
 
 const IDENT: &[&str] = &["identifier"];
 
-/// Clients that must not be shared between threads: the rewrite would run them on a pool.
-const NOT_THREAD_SAFE: &[&str] = &[
-    "jakarta.persistence.EntityManager",
-    "javax.persistence.EntityManager",
-    "org.hibernate.Session",
-    "redis.clients.jedis.Jedis.",
-    "java.sql.",
-];
-
 const COMPANION: &str = include_str!("templates/rewrite/batch_companion.java.j2");
 const BATCH_SITE: &str = include_str!("templates/rewrite/batch_site.java.j2");
 const LOGGER_FIELD: &str = include_str!("templates/rewrite/logger_field.java.j2");
@@ -115,7 +106,7 @@ fn assigned_names(text: &str, n: Node, out: &mut Vec<String>) {
 /// The concurrent rewrite runs the calls on a pool: refuse clients that are not thread-safe.
 fn thread_safe(f: &Finding) -> Result<(), String> {
     if let Some(api) = f.chain.iter().find_map(|h| h.api.as_deref())
-        && NOT_THREAD_SAFE.iter().any(|p| api.starts_with(p))
+        && !crate::code::catalog::is_thread_safe("java", api)
     {
         return Err(format!(
             "{api} is not thread-safe; running the calls on a pool would share one instance \

@@ -438,17 +438,18 @@ fn guess_value(name: &str, indexed: bool) -> String {
     }
 }
 
-fn timeout_error(api: Option<&str>, is_async: bool) -> (Option<&'static str>, &'static str) {
-    let api = api.unwrap_or("");
-    if api.starts_with("requests") {
-        (Some("requests"), "requests.Timeout(\"read timed out\")")
-    } else if api.starts_with("httpx") {
-        (Some("httpx"), "httpx.ReadTimeout(\"read timed out\")")
-    } else if is_async || api.starts_with("aiohttp") {
-        (Some("asyncio"), "asyncio.TimeoutError()")
+fn timeout_error(api: Option<&str>, is_async: bool) -> (Option<&'static str>, String) {
+    let exc =
+        crate::code::catalog::timeout_error("python", api, is_async).unwrap_or("TimeoutError");
+    let args = if exc == "asyncio.TimeoutError" {
+        ""
     } else {
-        (None, "TimeoutError(\"read timed out\")")
-    }
+        "\"read timed out\""
+    };
+    (
+        exc.rsplit_once('.').map(|(m, _)| m),
+        format!("{exc}({args})"),
+    )
 }
 
 /// What the test calls: `await f(...)` or `asyncio.run(f(...))` or `f(...)`.
@@ -537,7 +538,7 @@ pub fn generate(
             .next()
             .unwrap_or("TimeoutError")
             .to_owned(),
-        timeout_expr: timeout_expr.to_owned(),
+        timeout_expr,
         handles_timeout: handles_timeout(s),
         test_class: format!(
             "{}NPlusOneTest",
