@@ -103,6 +103,8 @@ pub struct CodeLanguage {
     pub catalog: &'static str,
     /// `queries.scm`: the suppression-comment query.
     pub queries: &'static str,
+    /// What starts a line comment (`#`, `//`): the suppression comment's marker.
+    pub line_comment: &'static str,
     /// Names a method's receiver goes by (`self`, `this`).
     pub self_names: &'static [&'static str],
     /// The trace format this language's programs print.

@@ -105,10 +105,8 @@ pub fn concurrent(
 pub fn suppress(f: &Finding, text: &str) -> Edit {
     let at = line_start(text, f.span.start.byte.min(text.len()));
     let indent = leading_ws(text, at);
-    let marker = match Lang::from_path(&f.path) {
-        Some(Lang::Python) | None => "#",
-        Some(_) => "//",
-    };
+    let marker =
+        Lang::from_path(&f.path).map_or("#", |l| crate::langs::code_language(l).line_comment);
     Edit {
         range: at..at,
         new_text: format!("{indent}{marker} {SUPPRESS_TEXT}{}", newline(text)),

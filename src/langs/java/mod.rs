@@ -49,6 +49,7 @@ pub static CODE: CodeLanguage = CodeLanguage {
     }],
     catalog: include_str!("catalog.toml"),
     queries: include_str!("queries.scm"),
+    line_comment: "//",
     self_names: &["this"],
     trace: &TRACE,
     summarize: crate::code::summary::walk::<hooks::Java>,

@@ -36,6 +36,7 @@ pub static CODE: CodeLanguage = CodeLanguage {
     }],
     catalog: include_str!("catalog.toml"),
     queries: include_str!("queries.scm"),
+    line_comment: "#",
     self_names: &["self", "cls"],
     trace: &TRACE,
     summarize: crate::code::summary::walk::<hooks::Python>,
