@@ -399,12 +399,9 @@ impl Catalog {
     pub fn with_user_entries(user: Vec<UserEntry>) -> Catalog {
         let mut c = Catalog::builtin();
         for u in user {
-            let language = match u.language.as_str() {
-                "typescript" | "ts" | "tsx" | "js" => "javascript".to_string(),
-                "py" => "python".into(),
-                "rs" => "rust".into(),
-                other => other.to_string(),
-            };
+            // `typescript`, `ts`, `py`: a dialect's fence or extension names its language.
+            let language = crate::langs::code_language_named(&u.language)
+                .map_or_else(|| u.language.clone(), |c| c.key.to_string());
             let methods = vec![u.method.clone().unwrap_or_else(|| "*".into())];
             let mut e = ApiEntry {
                 language,
@@ -476,7 +473,8 @@ impl Catalog {
         let type_q = type_q.trim_end_matches("()");
         for (i, e) in self.entries_for(family) {
             if e.types.iter().any(|t| qmatch(t, type_q)) && Self::method_ok(e, method) {
-                let sep = if family == "rust" { "::" } else { "." };
+                let sep = crate::langs::code_language_by_key(family)
+                    .map_or(".", |c| c.resolve.path_separator());
                 let tname = last_seg(type_q);
                 let module = type_q
                     .strip_suffix(tname)

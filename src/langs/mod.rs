@@ -185,6 +185,18 @@ pub fn code_language_by_key(key: &str) -> Option<&'static CodeLanguage> {
     CODE_LANGUAGES.iter().copied().find(|c| c.key == key)
 }
 
+/// The code language a person names: its key, or one of its dialects' fences or extensions
+/// (`typescript`, `ts`, `py`), ignoring case.
+pub fn code_language_named(name: &str) -> Option<&'static CodeLanguage> {
+    let name = name.to_ascii_lowercase();
+    CODE_LANGUAGES.iter().copied().find(|c| {
+        c.key == name
+            || c.dialects
+                .iter()
+                .any(|d| d.fence == name || d.extensions.contains(&name.as_str()))
+    })
+}
+
 /// The Markdown fence for a source file named in a trace, by extension: a code language's
 /// dialect, else a trace format's `other_sources`; "" when unknown.
 pub fn fence_for_extension(ext: &str) -> &'static str {
@@ -201,6 +213,18 @@ pub fn fence_for_extension(ext: &str) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_language_is_named_by_its_key_or_a_dialects_fence_or_extension() {
+        let named = |n| code_language_named(n).map(|c| c.key);
+        assert_eq!(named("TypeScript"), Some("javascript"));
+        assert_eq!(named("tsx"), Some("javascript"));
+        assert_eq!(named("js"), Some("javascript"));
+        assert_eq!(named("py"), Some("python"));
+        assert_eq!(named("rs"), Some("rust"));
+        assert_eq!(named("go"), Some("go"));
+        assert_eq!(named("kotlin"), None);
+    }
 
     #[test]
     fn every_runtime_has_one_trace_format_with_a_unique_key() {
