@@ -26,54 +26,116 @@ pub enum FrameError {
     BadHeader(String),
 }
 
-/// Reads one frame's body. Header names are case-insensitive; `Content-Type` is ignored.
-pub async fn read_frame<R: AsyncBufRead + Unpin>(reader: &mut R) -> Result<Vec<u8>, FrameError> {
-    let mut content_length: Option<usize> = None;
-    let mut saw_header = false;
-    let mut line = Vec::new();
-    loop {
+/// The longest header line kept; a longer one is garbage, read on in pieces.
+const MAX_HEADER_LINE: u64 = 64 * 1024;
+
+/// Reads `Content-Length` frames, resynchronising after a broken one: a header without a
+/// usable length (missing, negative, not a number, too large), or without the blank line that
+/// ends it, is reported as [`FrameError::BadHeader`], and reading resumes at the next
+/// `Content-Length:` header even when it follows the broken frame's body on the same line.
+/// Header names are case-insensitive; `Content-Type` is ignored.
+pub struct FrameReader<R> {
+    reader: R,
+    /// A line that starts the next frame's header, found while reading a broken one.
+    pending: Option<Vec<u8>>,
+}
+
+/// Where a `Content-Length` header starts in `line`, ignoring case.
+fn header_start(line: &[u8]) -> Option<usize> {
+    const NAME: &[u8] = b"content-length";
+    line.windows(NAME.len())
+        .position(|w| w.eq_ignore_ascii_case(NAME))
+}
+
+impl<R: AsyncBufRead + Unpin> FrameReader<R> {
+    pub fn new(reader: R) -> FrameReader<R> {
+        FrameReader {
+            reader,
+            pending: None,
+        }
+    }
+
+    async fn line(&mut self, line: &mut Vec<u8>) -> Result<usize, FrameError> {
         line.clear();
-        let n = reader
-            .read_until(b'\n', &mut line)
+        if let Some(p) = self.pending.take() {
+            *line = p;
+            return Ok(line.len());
+        }
+        (&mut self.reader)
+            .take(MAX_HEADER_LINE)
+            .read_until(b'\n', line)
+            .await
+            .map_err(FrameError::Io)
+    }
+
+    /// Reads one frame's body.
+    pub async fn next(&mut self) -> Result<Vec<u8>, FrameError> {
+        let mut content_length: Option<Result<usize, String>> = None;
+        let mut saw_header = false;
+        let mut line = Vec::new();
+        loop {
+            let n = self.line(&mut line).await?;
+            if n == 0 {
+                return Err(if saw_header {
+                    FrameError::BadHeader("stream ended inside a header".into())
+                } else {
+                    FrameError::Eof
+                });
+            }
+            // A header inside this line, after other bytes: the rest of a broken frame
+            // (its body, garbage) ends here and the next frame starts.
+            if let Some(at) = header_start(&line).filter(|&at| at > 0) {
+                let rest = line.split_off(at);
+                if saw_header {
+                    self.pending = Some(rest);
+                    return Err(FrameError::BadHeader(
+                        "header not ended by a blank line".into(),
+                    ));
+                }
+                line = rest;
+            }
+            let text = String::from_utf8_lossy(&line);
+            let text = text.trim_end_matches(['\r', '\n']);
+            if text.is_empty() {
+                if !saw_header {
+                    continue; // stray blank line between frames
+                }
+                break;
+            }
+            saw_header = true;
+            if let Some((name, value)) = text.split_once(':') {
+                if name.trim().eq_ignore_ascii_case("content-length") {
+                    let value = value.trim();
+                    content_length = Some(
+                        value
+                            .parse()
+                            .map_err(|_| format!("invalid Content-Length {value:?}")),
+                    );
+                }
+            }
+        }
+        let len = match content_length {
+            Some(Ok(len)) => len,
+            Some(Err(reason)) => return Err(FrameError::BadHeader(reason)),
+            None => return Err(FrameError::BadHeader("missing Content-Length".into())),
+        };
+        if len > MAX_BODY {
+            // Drain the body so the next frame starts where it should.
+            let mut sink = tokio::io::sink();
+            tokio::io::copy(&mut (&mut self.reader).take(len as u64), &mut sink)
+                .await
+                .map_err(FrameError::Io)?;
+            return Err(FrameError::BadHeader(format!(
+                "message of {len} bytes exceeds the {MAX_BODY}-byte limit"
+            )));
+        }
+        let mut body = vec![0u8; len];
+        self.reader
+            .read_exact(&mut body)
             .await
             .map_err(FrameError::Io)?;
-        if n == 0 {
-            return Err(if saw_header {
-                FrameError::BadHeader("stream ended inside a header".into())
-            } else {
-                FrameError::Eof
-            });
-        }
-        let text = String::from_utf8_lossy(&line);
-        let text = text.trim_end_matches(['\r', '\n']);
-        if text.is_empty() {
-            if !saw_header {
-                continue; // stray blank line between frames
-            }
-            break;
-        }
-        saw_header = true;
-        if let Some((name, value)) = text.split_once(':') {
-            if name.trim().eq_ignore_ascii_case("content-length") {
-                content_length = value.trim().parse().ok();
-            }
-        }
+        Ok(body)
     }
-    let len = content_length
-        .ok_or_else(|| FrameError::BadHeader("missing or invalid Content-Length".into()))?;
-    if len > MAX_BODY {
-        // Drain the body so the next frame starts where it should.
-        let mut sink = tokio::io::sink();
-        tokio::io::copy(&mut reader.take(len as u64), &mut sink)
-            .await
-            .map_err(FrameError::Io)?;
-        return Err(FrameError::BadHeader(format!(
-            "message of {len} bytes exceeds the {MAX_BODY}-byte limit"
-        )));
-    }
-    let mut body = vec![0u8; len];
-    reader.read_exact(&mut body).await.map_err(FrameError::Io)?;
-    Ok(body)
 }
 
 pub fn frame(body: &[u8]) -> Vec<u8> {
@@ -106,7 +168,13 @@ pub fn check(body: &[u8]) -> Verdict {
         }
     };
     let id = value.get("id").cloned().unwrap_or(Value::Null);
-    let valid_id = matches!(id, Value::Null | Value::Number(_) | Value::String(_));
+    // The LSP library reads an id as an integer or a string; any other number (`1.5`, `1e3`,
+    // beyond i64) would end its input stream, and with it the session.
+    let valid_id = match &id {
+        Value::Null | Value::String(_) => true,
+        Value::Number(n) => n.as_i64().is_some(),
+        _ => false,
+    };
     let Some(obj) = value.as_object() else {
         return Verdict::Reject(error_response(
             Value::Null,
@@ -175,9 +243,9 @@ pub async fn pump_input<R, W>(
     R: AsyncRead + Unpin,
     W: AsyncWrite + Unpin,
 {
-    let mut reader = tokio::io::BufReader::with_capacity(64 * 1024, input);
+    let mut reader = FrameReader::new(tokio::io::BufReader::with_capacity(64 * 1024, input));
     loop {
-        match read_frame(&mut reader).await {
+        match reader.next().await {
             Ok(body) => match check(&body) {
                 Verdict::Pass { exit } => {
                     if exit {
@@ -221,12 +289,12 @@ pub async fn pump_output<R, W>(
     R: AsyncRead + Unpin,
     W: AsyncWrite + Unpin,
 {
-    let mut reader = tokio::io::BufReader::with_capacity(64 * 1024, from_server);
+    let mut reader = FrameReader::new(tokio::io::BufReader::with_capacity(64 * 1024, from_server));
     let mut rejects_open = true;
     loop {
         let body = tokio::select! {
             biased;
-            frame = read_frame(&mut reader) => match frame {
+            frame = reader.next() => match frame {
                 Ok(body) => body,
                 Err(FrameError::BadHeader(reason)) => {
                     tracing::error!("server produced a malformed frame: {reason}");
@@ -293,20 +361,72 @@ mod tests {
     async fn frames_are_read_back_to_back_with_case_insensitive_headers() {
         let input =
             b"content-length: 2\r\nContent-Type: x\r\n\r\n{}Content-Length: 4\r\n\r\nnull".to_vec();
-        let mut r = tokio::io::BufReader::new(&input[..]);
-        assert_eq!(read_frame(&mut r).await.unwrap(), b"{}");
-        assert_eq!(read_frame(&mut r).await.unwrap(), b"null");
-        assert!(matches!(read_frame(&mut r).await, Err(FrameError::Eof)));
+        let mut r = FrameReader::new(&input[..]);
+        assert_eq!(r.next().await.unwrap(), b"{}");
+        assert_eq!(r.next().await.unwrap(), b"null");
+        assert!(matches!(r.next().await, Err(FrameError::Eof)));
     }
 
     #[tokio::test]
     async fn a_header_without_length_is_skipped_and_reading_continues() {
         let input = b"X: 1\r\n\r\nContent-Length: 2\r\n\r\n{}".to_vec();
-        let mut r = tokio::io::BufReader::new(&input[..]);
-        assert!(matches!(
-            read_frame(&mut r).await,
-            Err(FrameError::BadHeader(_))
-        ));
-        assert_eq!(read_frame(&mut r).await.unwrap(), b"{}");
+        let mut r = FrameReader::new(&input[..]);
+        assert!(matches!(r.next().await, Err(FrameError::BadHeader(_))));
+        assert_eq!(r.next().await.unwrap(), b"{}");
+    }
+
+    /// Reads every frame of `input`: bodies, and `!` for each broken frame.
+    async fn frames(input: &[u8]) -> Vec<String> {
+        let mut r = FrameReader::new(input);
+        let mut out = Vec::new();
+        loop {
+            match r.next().await {
+                Ok(body) => out.push(String::from_utf8_lossy(&body).into_owned()),
+                Err(FrameError::BadHeader(_)) => out.push("!".into()),
+                Err(_) => return out,
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn after_any_broken_header_the_next_frame_is_read() {
+        let next = "Content-Length: 2\r\n\r\n{}";
+        for broken in [
+            "X-Other: 1\r\n\r\n{\"jsonrpc\":\"2.0\",\"method\":\"a\"}",
+            "Content-Length: -5\r\n\r\n{\"jsonrpc\":\"2.0\"}",
+            "Content-Length: ten\r\n\r\n{\"jsonrpc\":\"2.0\"}",
+            "Content-Length: 99999999999999999999999\r\n\r\n{}",
+            "Content-Length: 5\r\n{\"a\":1}",
+            "\u{0}\u{1}binary\u{7f}garbage",
+            "{\n  \"pretty\": true\n}",
+        ] {
+            let input = format!("{broken}{next}{next}");
+            let got = frames(input.as_bytes()).await;
+            assert_eq!(
+                got.iter().filter(|f| *f == "{}").count(),
+                2,
+                "{broken:?}: {got:?}"
+            );
+            assert_eq!(
+                got.last().map(String::as_str),
+                Some("{}"),
+                "{broken:?}: {got:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn an_id_the_library_cannot_read_is_rejected_not_passed_on() {
+        for id in ["1.5", "1e3", "18446744073709551615", "true", "[1]", "{}"] {
+            let body = format!(r#"{{"jsonrpc":"2.0","id":{id},"method":"hover","params":{{}}}}"#);
+            let Verdict::Reject(r) = check(body.as_bytes()) else {
+                panic!("{id} passed")
+            };
+            assert_eq!(r["error"]["code"], -32600, "{id}");
+        }
+        assert_eq!(
+            check(br#"{"jsonrpc":"2.0","id":-7,"method":"hover","params":{}}"#),
+            Verdict::Pass { exit: false }
+        );
     }
 }

@@ -177,6 +177,38 @@ async fn the_binary_serves_over_stdio_and_rejects_garbage_without_dying() {
 }
 
 #[tokio::test]
+async fn an_id_of_any_json_shape_is_answered_or_rejected_and_the_session_goes_on() {
+    let mut s = TestServer::builder().binary().start().await;
+    for id in ["1.5", "1e3", "18446744073709551615", "true", "[1]"] {
+        let body = format!(
+            r#"{{"jsonrpc":"2.0","id":{id},"method":"debuglens/viewFileText","params":{{"uri":"untitled:x"}}}}"#
+        );
+        s.send_raw(format!("Content-Length: {}\r\n\r\n{body}", body.len()).as_bytes());
+        let err = s.await_message(|m| m["error"]["code"] == -32600).await;
+        assert_eq!(err["id"], Value::Null, "{id}");
+    }
+    let uri = "untitled:ids";
+    s.open(uri, "plaintext", "still here").await;
+    assert_eq!(s.text_of(uri).await["text"], "still here");
+    assert_eq!(s.shutdown_and_exit().await, 0);
+}
+
+#[tokio::test]
+async fn after_a_header_without_a_usable_length_the_next_message_is_served() {
+    let mut s = TestServer::builder().binary().start().await;
+    // A negative length, then a frame whose header is not ended by a blank line: each is
+    // answered with a parse error, and the messages after them are read as sent.
+    s.send_raw(b"Content-Length: -3\r\n\r\n{\"jsonrpc\":\"2.0\",\"method\":\"x\"}");
+    let err = s.await_message(|m| m["error"]["code"] == -32700).await;
+    assert_eq!(err["id"], Value::Null);
+    s.send_raw(b"Content-Length: 5\r\n{}");
+    let uri = "untitled:resync";
+    s.open(uri, "plaintext", "in sync").await;
+    assert_eq!(s.text_of(uri).await["text"], "in sync");
+    assert_eq!(s.shutdown_and_exit().await, 0);
+}
+
+#[tokio::test]
 async fn client_closing_stdin_without_exit_ends_the_server_with_code_1() {
     let mut s = TestServer::builder().connect().await;
     s.request("initialize", json!({"capabilities": {}}))
