@@ -14,7 +14,10 @@ use super::documents::{DocNotice, open_or_disk};
 use super::state::State;
 use crate::engine::{self, Change};
 
-type Published = Arc<AsyncMutex<HashMap<Uri, i32>>>;
+/// The (version, index generation) of each document's published analysis. The open document's
+/// current version decides what may be published; among analyses of that same version, one
+/// made against an older index never replaces a newer one.
+type Published = Arc<AsyncMutex<HashMap<Uri, (i32, u64)>>>;
 
 pub enum Work {
     /// Settings or the workspace changed: analyse every open document again.
@@ -201,10 +204,16 @@ async fn analyze(state: Arc<State>, published: Published, uri: Uri, propagate: b
             );
             return;
         }
-        if guard.get(&uri).is_some_and(|v| *v > document.version) {
+        // A client may send a lower version than before (a reopen, a client's own reset): the
+        // document's current version is what counts, never the highest one seen.
+        let stamp = (document.version, analysis.generation);
+        if guard
+            .get(&uri)
+            .is_some_and(|(v, g)| *v == stamp.0 && *g > stamp.1)
+        {
             return;
         }
-        guard.insert(uri.clone(), document.version);
+        guard.insert(uri.clone(), stamp);
         state
             .diagnostics
             .write()

@@ -4,7 +4,7 @@ use crate::common;
 
 use std::time::Duration;
 
-use common::{TestServer, range, workspace};
+use common::{TestServer, pos, range, workspace};
 use serde_json::{Value, json};
 
 #[tokio::test]
@@ -402,5 +402,41 @@ async fn hover_is_answered_while_a_ten_thousand_file_workspace_is_still_being_in
         }
     }
     assert_eq!(order, vec!["hover", "end"]);
+    s.shutdown_and_exit().await;
+}
+
+#[tokio::test]
+async fn a_version_lower_than_before_is_analysed_and_answered_without_waiting() {
+    let mut s = TestServer::builder()
+        .init_options(json!({"debounceMs": 0}))
+        .start()
+        .await;
+    let uri = "untitled:backwards";
+    s.open(uri, "plaintext", "").await;
+    for _ in 0..4 {
+        s.change(uri, json!([{"text": ""}])).await;
+    }
+    s.diagnostics(uri, 5).await;
+    // The client starts counting again (as after its own reset): version 2 with a trace.
+    let trace = "Traceback (most recent call last):\n  File \"/app/x.py\", line 3, in main\n    f()\nKeyError: 'sku'\n";
+    s.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": uri, "version": 2}, "contentChanges": [{"text": trace}]}),
+    )
+    .await;
+    let hover = s
+        .request(
+            "textDocument/hover",
+            json!({"textDocument": {"uri": uri}, "position": pos(3, 2)}),
+        )
+        .await
+        .unwrap();
+    assert!(
+        hover["contents"]["value"]
+            .as_str()
+            .unwrap_or("")
+            .contains("KeyError"),
+        "{hover:#}"
+    );
     s.shutdown_and_exit().await;
 }
