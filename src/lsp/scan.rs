@@ -17,12 +17,22 @@ use crate::workspace::{self, FileEntry, ScanOptions};
 static SCAN_SEQ: AtomicUsize = AtomicUsize::new(0);
 const BATCH: usize = 256;
 
-/// Indexes `roots`, stopping any scan still running.
-pub async fn scan(state: Arc<State>, roots: Vec<PathBuf>) {
+/// Marks a scan of `roots` as under way, at once: requests that need the index wait for it
+/// from this moment, not only once [`scan`] gets to run (settings are read first). Returns
+/// whether there is anything to scan; call [`scan`] with the result.
+pub fn announce(state: &State, roots: &[PathBuf]) -> bool {
     if roots.is_empty() {
-        return;
+        return false;
     }
     state.host.apply(Change::ScanStarted);
+    true
+}
+
+/// Indexes `roots` (announced with [`announce`]), stopping any scan still running.
+pub async fn scan(state: Arc<State>, roots: Vec<PathBuf>, announced: bool) {
+    if !announced {
+        return;
+    }
     let cancel = Arc::new(AtomicBool::new(false));
     if let Ok(mut slot) = state.scan_cancel.lock() {
         if let Some(previous) = slot.replace(Arc::clone(&cancel)) {

@@ -25,9 +25,10 @@ pub fn handle(state: &Arc<State>, params: DidChangeWorkspaceFoldersParams) {
         .filter_map(|f| f.uri.to_file_path().map(|p| p.into_owned()))
         .collect();
     let state = Arc::clone(state);
+    let announced = scan::announce(&state, &added);
     tokio::spawn(async move {
         let problems = config_sync::load_files(&state, &added).await;
         config_sync::report(&state, problems).await;
-        scan::scan(state, added).await;
+        scan::scan(state, added, announced).await;
     });
 }

@@ -37,6 +37,7 @@ pub async fn handle(state: &Arc<State>, _: InitializedParams) {
         .lock()
         .map(|r| r.clone())
         .unwrap_or_default();
+    let announced = scan::announce(&state, &roots);
     tokio::spawn(async move {
         if !registrations.is_empty() {
             if let Err(e) = state.client.register_capability(registrations).await {
@@ -49,6 +50,6 @@ pub async fn handle(state: &Arc<State>, _: InitializedParams) {
             problems.extend(config_sync::pull(&state).await);
         }
         config_sync::report(&state, problems).await;
-        scan::scan(state, roots).await;
+        scan::scan(state, roots, announced).await;
     });
 }
