@@ -451,3 +451,34 @@ async fn an_action_names_the_diagnostic_of_its_own_finding_when_two_messages_are
     assert_eq!(concurrent["diagnostics"][0]["range"], diags[1]["range"]);
     s.shutdown_and_exit().await;
 }
+
+#[tokio::test]
+async fn a_plans_folder_outside_the_workspace_is_refused_and_nothing_is_written_there() {
+    let (dir, ws) = common::demo_copy();
+    // The repository's own settings try to send the plan out of the folder.
+    std::fs::write(ws.join("debuglens.toml"), "plansFolder = \"../outside\"\n").unwrap();
+    let mut s = TestServer::builder()
+        .workspace(&ws)
+        .capabilities(json!({"window": {"showDocument": {"support": true}}}))
+        .init_options(json!({"debounceMs": 0}))
+        .start()
+        .await;
+    let notes = s.uri("notes/incident.md");
+    s.open(&notes, "markdown", &read("notes/incident.md")).await;
+    let err = s
+        .request("workspace/executeCommand", json!({"command": "debuglens.draftInvestigationPlan", "arguments": [{"uri": notes, "position": pos(60, 0)}]}))
+        .await
+        .unwrap_err();
+    assert_eq!(err["code"], -32602);
+    assert!(
+        err["message"]
+            .as_str()
+            .unwrap()
+            .contains("is not inside the workspace folder"),
+        "{err}"
+    );
+    let outside = ws.parent().unwrap().join("outside");
+    assert!(!outside.exists(), "{} was created", outside.display());
+    drop(dir);
+    s.shutdown_and_exit().await;
+}

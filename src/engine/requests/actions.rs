@@ -229,8 +229,12 @@ pub fn test_plan_files(
         "{plan}\n\nRun the generated test: `{}` ({})\n",
         test.run, test.framework
     );
+    let plan_path = std::path::Path::new(&settings.plans_folder).join(plan_name);
     Ok(vec![
-        (root.join(&test.path), test.text),
-        (root.join(&settings.plans_folder).join(plan_name), plan),
+        (
+            super::confine(&root, std::path::Path::new(&test.path))?,
+            test.text,
+        ),
+        (super::confine(&root, &plan_path)?, plan),
     ])
 }

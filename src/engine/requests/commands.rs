@@ -155,7 +155,8 @@ fn draft(
         .ok_or_else(none)?
         .to_os_string();
     let root = root_for(host, result).ok_or_else(none)?;
-    Ok((root.join(&host.settings().plans_folder).join(file_name), md))
+    let rel = Path::new(&host.settings().plans_folder).join(file_name);
+    Ok((super::confine(&root, &rel)?, md))
 }
 
 fn test_plan(

@@ -142,7 +142,76 @@ pub fn fence_language(path: &Path) -> &'static str {
     crate::langs::fence_for_extension(path.extension().and_then(|e| e.to_str()).unwrap_or(""))
 }
 
+/// `rel` under the workspace folder `root`, for a file the server creates: refused when `rel`
+/// is absolute or climbs out (`..`), when an existing folder on the way is a link that leads
+/// out of `root`, or when the file's own name is already taken by a link (which creating the
+/// file would follow). The path returned is inside `root` as the disk resolves it.
+pub fn confine(root: &Path, rel: &Path) -> Result<PathBuf, String> {
+    use std::path::Component;
+    let outside = || {
+        format!(
+            "{} is not inside the workspace folder {}",
+            rel.display(),
+            root.display()
+        )
+    };
+    if rel
+        .components()
+        .any(|c| !matches!(c, Component::Normal(_) | Component::CurDir))
+    {
+        return Err(outside());
+    }
+    let real_root = std::fs::canonicalize(root).map_err(|e| format!("{}: {e}", root.display()))?;
+    let path = root.join(rel);
+    // The deepest folder on the way that exists, as the disk resolves it.
+    let mut existing = path.parent();
+    while let Some(dir) = existing {
+        if let Ok(real) = std::fs::canonicalize(dir) {
+            if !real.starts_with(&real_root) {
+                return Err(outside());
+            }
+            break;
+        }
+        existing = dir.parent();
+    }
+    if std::fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_symlink()) {
+        return Err(format!(
+            "{} is a link; not writing through it",
+            rel.display()
+        ));
+    }
+    Ok(path)
+}
+
 /// Today as `YYYY-MM-DD` (UTC), for the names of generated files.
 pub fn today() -> String {
     time::OffsetDateTime::now_utc().date().to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_file_the_server_creates_stays_inside_the_workspace() {
+        let dir = tempfile::tempdir().unwrap();
+        let ws = dir.path().join("ws");
+        std::fs::create_dir_all(ws.join("debugging")).unwrap();
+        let ok = confine(&ws, Path::new("debugging/plan.md")).unwrap();
+        assert_eq!(ok, ws.join("debugging/plan.md"));
+        assert!(confine(&ws, Path::new("new/folder/plan.md")).is_ok());
+        for bad in ["../plan.md", "debugging/../../plan.md", "/tmp/plan.md"] {
+            assert!(confine(&ws, Path::new(bad)).is_err(), "{bad}");
+        }
+        #[cfg(unix)]
+        {
+            let out = dir.path().join("outside");
+            std::fs::create_dir_all(&out).unwrap();
+            std::os::unix::fs::symlink(&out, ws.join("escape")).unwrap();
+            assert!(confine(&ws, Path::new("escape/plan.md")).is_err());
+            std::os::unix::fs::symlink(out.join("target.md"), ws.join("debugging/dangling.md"))
+                .unwrap();
+            assert!(confine(&ws, Path::new("debugging/dangling.md")).is_err());
+        }
+    }
 }

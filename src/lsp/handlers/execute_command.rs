@@ -97,14 +97,21 @@ async fn deliver_files(state: &State, files: Vec<(PathBuf, String)>) -> Result<s
         return Ok(serde_json::json!({"uris": uris, "applied": applied}));
     }
     for (path, text) in &files {
-        if path.exists() {
-            continue; // never overwrite the user's file
+        // Never overwrite the user's file, nor write through a link at its name (a dangling
+        // one would create its target): `create_new` refuses both.
+        if std::fs::symlink_metadata(path).is_ok() {
+            continue;
         }
         let written = async {
             if let Some(dir) = path.parent() {
                 tokio::fs::create_dir_all(dir).await?;
             }
-            tokio::fs::write(path, text).await
+            let mut file = tokio::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(path)
+                .await?;
+            tokio::io::AsyncWriteExt::write_all(&mut file, text.as_bytes()).await
         };
         if let Err(e) = written.await {
             return Err(Error::invalid_params(format!(
