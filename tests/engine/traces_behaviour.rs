@@ -214,11 +214,20 @@ fn rust_new_style_panic_with_backtrace() {
     let t = &traces::scan(text)[0];
     assert_eq!(t.exception, "panic");
     assert_eq!(t.message, "called `Option::unwrap()` on a `None` value");
-    assert_eq!(t.frames.len(), 2);
-    assert!(!t.frames[0].in_app);
+    // Issue 15: the panic location is frame 0, the backtrace follows it.
+    assert_eq!(t.frames.len(), 3);
+    assert_eq!(
+        (
+            t.frames[0].path.as_str(),
+            t.frames[0].line,
+            t.frames[0].column
+        ),
+        ("src/main.rs", Some(5), Some(10))
+    );
+    assert!(!t.frames[1].in_app);
     assert_eq!(
         t.culprit().map(|f| (f.path.as_str(), f.line, f.column)),
-        Some(("./src/main.rs", Some(5), Some(10)))
+        Some(("src/main.rs", Some(5), Some(10)))
     );
 }
 
