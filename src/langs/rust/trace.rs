@@ -44,7 +44,9 @@ pub(crate) fn in_app(path: &str, function: &str) -> bool {
         return true;
     }
     let f = function.trim_start_matches('<');
-    const LIB: [&str; 12] = [
+    // The runtime's own symbols, the old (pre-1.0) unprefixed std paths, and the Windows
+    // loader and CRT frames (`BaseThreadInitThunk` is never where a panic was raised).
+    const LIB: [&str; 26] = [
         "std::",
         "core::",
         "alloc::",
@@ -57,6 +59,20 @@ pub(crate) fn in_app(path: &str, function: &str) -> bool {
         "clone",
         "<unknown>",
         "backtrace::",
+        "rt::",
+        "sys::",
+        "sys_common::",
+        "panicking::",
+        "begin_panic",
+        "rust_try",
+        "rust_panic",
+        "_rust_",
+        "BaseThreadInitThunk",
+        "RtlUserThreadStart",
+        "__scrt_",
+        "invoke_main",
+        "mainCRTStartup",
+        "__tmainCRTStartup",
     ];
     !(LIB.iter().any(|l| f.starts_with(l.trim_start_matches('<'))) || f.starts_with("unknown>"))
 }
@@ -961,5 +977,26 @@ mod tests {
                 .iter()
                 .all(|t| t.language != super::super::RUNTIME)
         );
+    }
+
+    #[test]
+    fn loader_and_runtime_symbols_are_not_in_app() {
+        for f in [
+            "BaseThreadInitThunk",
+            "RtlUserThreadStart",
+            "__scrt_common_main_seh",
+            "rt::lang_start::h0123",
+            "std::rt::lang_start",
+            "<unknown>",
+        ] {
+            assert!(!in_app("", f), "{f}");
+        }
+        assert!(in_app("", "shop::main"));
+        // A headerless all-unknown backtrace does not blame the loader.
+        let t = scan(
+            "%B:\n   0: 0x1 - <unknown>\n   1: 0x2 - BaseThreadInitThunk\n   2: 0x3 - RtlUserThreadStart\n",
+        );
+        assert_eq!(t.len(), 1);
+        assert!(t[0].frames.iter().all(|f| !f.in_app));
     }
 }
