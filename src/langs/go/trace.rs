@@ -366,42 +366,39 @@ pub(crate) fn parse(doc: &Doc, li: usize, floor: usize) -> Option<Parsed> {
     }
     let next = i;
     let mut traces: Vec<Trace> = Vec::new();
-    match head {
-        Some((word, msg)) => {
-            if blocks.is_empty() && runtime_stack.is_none() {
-                return None;
-            }
-            if let Some((frames, k)) = frames_above(doc, li, floor) {
-                let start = doc.line(k).t_off();
-                let fend = frames.last().map_or(start, |f| f.span.end);
-                let mut tr =
-                    shared::new_trace(super::RUNTIME, "", "", start..fend, start..fend, doc.mode);
-                tr.frames = frames;
-                traces.push(tr);
-            }
-            let mut tr = shared::new_trace(
-                super::RUNTIME,
-                word,
-                panic_value(msg),
-                l.t_off()..end,
-                l.span(),
-                doc.mode,
-            );
-            tr.frames = match runtime_stack {
-                Some(frames) => frames,
-                None => {
-                    let signal = word.starts_with("SIG");
-                    let lead = if signal {
-                        0
-                    } else {
-                        blocks.iter().position(|b| b.running).unwrap_or(0)
-                    };
-                    blocks.remove(lead).frames
-                }
-            };
+    if let Some((word, msg)) = head {
+        if blocks.is_empty() && runtime_stack.is_none() {
+            return None;
+        }
+        if let Some((frames, k)) = frames_above(doc, li, floor) {
+            let start = doc.line(k).t_off();
+            let fend = frames.last().map_or(start, |f| f.span.end);
+            let mut tr =
+                shared::new_trace(super::RUNTIME, "", "", start..fend, start..fend, doc.mode);
+            tr.frames = frames;
             traces.push(tr);
         }
-        None => {}
+        let mut tr = shared::new_trace(
+            super::RUNTIME,
+            word,
+            panic_value(msg),
+            l.t_off()..end,
+            l.span(),
+            doc.mode,
+        );
+        tr.frames = match runtime_stack {
+            Some(frames) => frames,
+            None => {
+                let signal = word.starts_with("SIG");
+                let lead = if signal {
+                    0
+                } else {
+                    blocks.iter().position(|b| b.running).unwrap_or(0)
+                };
+                blocks.remove(lead).frames
+            }
+        };
+        traces.push(tr);
     }
     for b in blocks {
         let mut tr = shared::new_trace(super::RUNTIME, "", "", b.span, b.header, doc.mode);

@@ -134,7 +134,10 @@ fn location(s: &str) -> Option<(&str, u32, Option<u32>, &str)> {
 }
 
 /// The old form's location: the last `', f:l(:c)` in `s`, `(message part, location, rest)`.
-fn old_location(s: &str) -> Option<(&str, (&str, u32, Option<u32>), &str)> {
+/// `(path, line, column)`.
+type Loc<'a> = (&'a str, u32, Option<u32>);
+
+fn old_location(s: &str) -> Option<(&str, Loc<'_>, &str)> {
     for (k, _) in s.rmatch_indices("', ") {
         if let Some((p, l, c, rest)) = location(&s[k + 3..]) {
             return Some((&s[..k], (p, l, c), rest));
@@ -804,7 +807,9 @@ mod tests {
     }
 
     /// `(exception, message, [(path, line)], caused_by)` of each trace.
-    fn summary(text: &str) -> Vec<(String, String, Vec<(String, Option<u32>)>, Option<usize>)> {
+    type Summary = (String, String, Vec<(String, Option<u32>)>, Option<usize>);
+
+    fn summary(text: &str) -> Vec<Summary> {
         scan(text)
             .iter()
             .map(|t| {
