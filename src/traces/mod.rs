@@ -128,8 +128,8 @@ pub fn roots(traces: &[Trace]) -> Vec<usize> {
     (0..traces.len()).filter(|&i| !is_cause[i]).collect()
 }
 
-/// Identical traces seen several times (a log file): same language, exception type and
-/// in-app frames (path, line, function); all frames when none is in-app.
+/// Identical traces seen several times (a log file): same language, exception type, message
+/// and in-app frames (path, line, function); all frames when none is in-app.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct TraceGroup {
     pub language: Runtime,
@@ -169,6 +169,7 @@ impl PartialEq for GroupKey<'_> {
     fn eq(&self, other: &Self) -> bool {
         self.trace.language == other.trace.language
             && self.trace.exception == other.trace.exception
+            && self.trace.message == other.trace.message
             && self.frames().eq(other.frames())
     }
 }
@@ -179,6 +180,7 @@ impl std::hash::Hash for GroupKey<'_> {
     fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
         self.trace.language.hash(state);
         self.trace.exception.hash(state);
+        self.trace.message.hash(state);
         let mut n = 0usize;
         for f in self.frames() {
             f.hash(state);

@@ -188,10 +188,10 @@ fn synthesised_traces(format: &TraceFormat, pattern: &str) -> Vec<String> {
         ],
         "rust" => vec![
             format!(
-                "thread 'main' panicked at src/main.rs:12:5:\nrequest failed: timed out\nstack backtrace:\n   0: {p}impl::call\n             at /root/.cargo/registry/src/index.crates.io-6f17d22bba15001f/vendor-1.0.0/src/lib.rs:40:5\n   1: shop::load\n             at ./src/main.rs:12:5\n   2: shop::main\n             at ./src/main.rs:20:5\n"
+                "thread 'main' panicked at /root/.cargo/registry/src/index.crates.io-6f17d22bba15001f/vendor-1.0.0/src/lib.rs:40:5:\nrequest failed: timed out\nstack backtrace:\n   0: {p}impl::call\n             at /root/.cargo/registry/src/index.crates.io-6f17d22bba15001f/vendor-1.0.0/src/lib.rs:40:5\n   1: shop::load\n             at ./src/main.rs:12:5\n   2: shop::main\n             at ./src/main.rs:20:5\n"
             ),
             format!(
-                "thread 'main' panicked at src/main.rs:12:5:\nrequest failed: timed out\nstack backtrace:\n   0: vendor::call\n             at /root/.cargo/registry/src/index.crates.io-6f17d22bba15001f/{p}1.0.0/src/lib.rs:40:5\n   1: shop::load\n             at ./src/main.rs:12:5\n   2: shop::main\n             at ./src/main.rs:20:5\n"
+                "thread 'main' panicked at /root/.cargo/registry/src/index.crates.io-6f17d22bba15001f/{p}1.0.0/src/lib.rs:40:5:\nrequest failed: timed out\nstack backtrace:\n   0: vendor::call\n             at /root/.cargo/registry/src/index.crates.io-6f17d22bba15001f/{p}1.0.0/src/lib.rs:40:5\n   1: shop::load\n             at ./src/main.rs:12:5\n   2: shop::main\n             at ./src/main.rs:20:5\n"
             ),
         ],
         "ruby" => vec![

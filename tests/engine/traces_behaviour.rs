@@ -184,19 +184,18 @@ fn go_one_trace_per_goroutine_panicking_first() {
     let text = "panic: runtime error: index out of range [5] with length 3\n\ngoroutine 7 [running]:\nmain.worker(0x5)\n\t/app/worker.go:12 +0x1d\ncreated by main.main in goroutine 1\n\t/app/main.go:8 +0x25\n\ngoroutine 1 [chan receive]:\nmain.main()\n\t/app/main.go:9 +0x3c\n";
     let ts = traces::scan(text);
     assert_eq!(ts.len(), 2);
-    assert_eq!(ts[0].exception, "runtime error: index out of range");
+    // Issue 15: exception `panic`, the panic value as message, `created by` not a frame, the
+    // other goroutines with exception "".
+    assert_eq!(ts[0].exception, "panic");
     assert_eq!(
         ts[0].message,
         "runtime error: index out of range [5] with length 3"
     );
-    assert_eq!(ts[0].frames.len(), 2);
+    assert_eq!(ts[0].frames.len(), 1);
     assert_eq!(ts[0].frames[0].function.as_deref(), Some("main.worker"));
-    assert_eq!(
-        ts[0].frames[1].function.as_deref(),
-        Some("created by main.main")
-    );
-    assert_eq!(ts[1].exception, "goroutine");
-    assert_eq!(ts[1].message, "goroutine 1 [chan receive]");
+    assert_eq!(ts[1].exception, "");
+    assert_eq!(ts[1].message, "");
+    assert_eq!(ts[1].frames.len(), 1);
 }
 
 #[test]
@@ -215,11 +214,20 @@ fn rust_new_style_panic_with_backtrace() {
     let t = &traces::scan(text)[0];
     assert_eq!(t.exception, "panic");
     assert_eq!(t.message, "called `Option::unwrap()` on a `None` value");
-    assert_eq!(t.frames.len(), 2);
-    assert!(!t.frames[0].in_app);
+    // Issue 15: the panic location is frame 0, the backtrace follows it.
+    assert_eq!(t.frames.len(), 3);
+    assert_eq!(
+        (
+            t.frames[0].path.as_str(),
+            t.frames[0].line,
+            t.frames[0].column
+        ),
+        ("src/main.rs", Some(5), Some(10))
+    );
+    assert!(!t.frames[1].in_app);
     assert_eq!(
         t.culprit().map(|f| (f.path.as_str(), f.line, f.column)),
-        Some(("./src/main.rs", Some(5), Some(10)))
+        Some(("src/main.rs", Some(5), Some(10)))
     );
 }
 

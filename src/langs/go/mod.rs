@@ -20,8 +20,19 @@ pub static TRACE: TraceFormat = TraceFormat {
     other_sources: &[],
     knowledge: include_str!("knowledge.toml"),
     catalog: include_str!("catalog.toml"),
-    triggers: &["panic", "goroutine ", "fatal error"],
-    headed: &[(30, |doc, li, _floor| trace::parse(doc, li))],
+    triggers: &[
+        "panic",
+        "goroutine ",
+        "fatal error",
+        "SIGABRT: ",
+        "SIGQUIT: ",
+        "SIGSEGV: ",
+        "SIGBUS: ",
+        "SIGILL: ",
+        "SIGFPE: ",
+        "SIGTRAP: ",
+    ],
+    headed: &[(30, trace::parse)],
     at_style: None,
 };
 

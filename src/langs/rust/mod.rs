@@ -20,8 +20,8 @@ pub static TRACE: TraceFormat = TraceFormat {
     other_sources: &[],
     knowledge: include_str!("knowledge.toml"),
     catalog: include_str!("catalog.toml"),
-    triggers: &["panic", "stack backtrace"],
-    headed: &[(40, |doc, li, _floor| trace::parse(doc, li))],
+    triggers: &["panic", "stack backtrace", "Caused by:"],
+    headed: &[(40, trace::parse)],
     at_style: None,
 };
 
