@@ -20,8 +20,15 @@ pub static TRACE: TraceFormat = TraceFormat {
     other_sources: &[],
     knowledge: include_str!("knowledge.toml"),
     catalog: include_str!("catalog.toml"),
-    triggers: &["Error", "Uncaught", "  at ", "\tat ", "\\tat "],
-    headed: &[],
+    triggers: &[
+        "Error",
+        "Uncaught",
+        "Rejection:",
+        "  at ",
+        "\tat ",
+        "\\tat ",
+    ],
+    headed: &[(75, trace::parse_headed)],
     at_style: Some(AtStyle {
         is_frame: trace::is_frame,
         is_frame_after_header: trace::is_firefox_frame,
