@@ -27,6 +27,13 @@ pub static TRACE: TraceFormat = TraceFormat {
         "  at ",
         "\tat ",
         "\\tat ",
+        // Firefox/Safari frames without a header (`fn@url:l:c`).
+        "@http",
+        "@file:",
+        "@resource:",
+        "@moz-extension:",
+        "@chrome-extension:",
+        "@webpack",
     ],
     headed: &[(75, trace::parse_headed)],
     at_style: Some(AtStyle {

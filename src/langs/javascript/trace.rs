@@ -130,7 +130,48 @@ fn split_loc(s: &str) -> Option<(&str, &str, Option<&str>)> {
 }
 
 fn clean(t: &str) -> &str {
-    t.strip_suffix(" {").unwrap_or(t)
+    let t = t.strip_suffix(" {").unwrap_or(t);
+    strip_rendered_tail(t)
+}
+
+/// ANSI colour codes whose ESC byte a Windows console rendered as `←` (`←[90m`): `t` without
+/// those it starts with.
+fn strip_rendered_head(mut t: &str) -> &str {
+    while let Some(r) = t.strip_prefix("←[") {
+        let n = shared::run_len(r, |b| b.is_ascii_digit() || b == b';');
+        match r.as_bytes().get(n) {
+            Some(b) if b.is_ascii_alphabetic() => t = &r[n + 1..],
+            _ => break,
+        }
+    }
+    t
+}
+
+/// `t` without a rendered colour code at its end (`…:17:47←[39m`).
+fn strip_rendered_tail(t: &str) -> &str {
+    let Some(k) = t.rfind("←[") else {
+        return t;
+    };
+    let r = &t[k + "←[".len()..];
+    let n = shared::run_len(r, |b| b.is_ascii_digit() || b == b';');
+    if r.len() == n + 1 && r.as_bytes()[n].is_ascii_alphabetic() {
+        &t[..k]
+    } else {
+        t
+    }
+}
+
+/// The line from after its rendered colour codes (see [`strip_rendered_head`]).
+fn unrendered(l: Line<'_>) -> Line<'_> {
+    let t = l.t();
+    if !t.starts_with("←[") {
+        return l;
+    }
+    let r = strip_rendered_head(t);
+    Line {
+        s: r,
+        off: l.range_of(r).start,
+    }
 }
 
 pub(crate) fn is_frame(t: &str) -> bool {
@@ -147,6 +188,17 @@ fn v8_bare(t: &str) -> Option<&str> {
     let r = t.strip_prefix("at ")?;
     let r = r.strip_prefix("async ").unwrap_or(r);
     if r == "<anonymous>" {
+        return Some(r);
+    }
+    // `at app.js:24572`: an anonymous frame without a column.
+    if v8_anon(t).is_none()
+        && let Some((p, l)) = r.rsplit_once(':')
+        && shared::all_digits(l)
+        && p.contains('.')
+        && !p
+            .bytes()
+            .any(|b| shared::is_space(b) || b == b'(' || b == b')')
+    {
         return Some(r);
     }
     let (m, off) = r.rsplit_once(":0x")?;
@@ -314,6 +366,19 @@ fn bracketed(t: &str) -> Option<(&str, &str)> {
 pub(crate) fn parse_headed(doc: &Doc, li: usize, _floor: usize) -> Option<Parsed> {
     let l = doc.line(li);
     let t = l.t();
+    // A header whose frames carry rendered colour codes (`←[90m    at f (x.js:1:2)←[39m`).
+    if header(t).is_some()
+        && let Some(j) = doc.next_nonblank(li + 1, 0)
+        && doc.line(j).t().starts_with("←[")
+        && is_frame(unrendered(doc.line(j)).t())
+    {
+        return parse(doc, Some(li), j);
+    }
+    // Firefox/Safari frames with no header: a run of at least two.
+    let firefox = |t: &str| t.contains('@') && FIREFOX.is_match(t);
+    if firefox(t) && firefox(doc.line(li + 1).t()) {
+        return parse(doc, None, li);
+    }
     if !(t.starts_with('[') || t.starts_with("{ [")) {
         return None;
     }
@@ -460,12 +525,16 @@ fn frame_of(doc: &Doc, l: &Line) -> Option<Frame> {
             in_app(p),
         ));
     }
-    if let Some(p) = v8_bare(t) {
+    if let Some(loc) = v8_bare(t) {
+        let (p, line) = match loc.rsplit_once(':') {
+            Some((p, n)) if shared::all_digits(n) => (p, shared::parse_u32(n)),
+            _ => (loc, None),
+        };
         return Some(shared::frame(
             doc,
             p,
             l.range_of(p),
-            None,
+            line,
             None,
             None,
             span,
@@ -549,7 +618,7 @@ pub(crate) fn parse(doc: &Doc, header_line: Option<usize>, first: usize) -> Opti
     let mut blanks = 0;
     let mut next = first;
     while i < doc.len() {
-        let l = doc.line(i);
+        let l = unrendered(doc.line(i));
         if l.is_blank() {
             blanks += 1;
             if blanks > MAX_BLANKS.min(1) {
@@ -920,6 +989,56 @@ mod tests {
         assert_eq!(t.len(), 2);
         assert_eq!(t[0].caused_by, Some(1));
         assert_eq!(t[1].message, "timeout");
+    }
+
+    #[test]
+    fn frames_with_rendered_colour_codes() {
+        let t = scan(&[
+            "Error: Cannot find module 'x'",
+            "←[90m    at f (node:internal/a:9:15)←[39m",
+            "←[90m    at node:internal/main/run_main_module:17:47←[39m {",
+            "  code: ←[32m'MODULE_NOT_FOUND'←[39m",
+            "}",
+        ]);
+        assert_eq!(t.len(), 1);
+        let got: Vec<_> = t[0]
+            .frames
+            .iter()
+            .map(|f| (f.path.as_str(), f.line))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                ("node:internal/a", Some(9)),
+                ("node:internal/main/run_main_module", Some(17))
+            ]
+        );
+    }
+
+    #[test]
+    fn firefox_frames_without_a_header() {
+        let t = scan(&[
+            "some text",
+            "f@http://x.test/a.js:1:2",
+            "g/<@resource://gre/m.jsm:3:4",
+            "@http://x.test/a.js:9:1",
+        ]);
+        assert_eq!(t.len(), 1);
+        assert_eq!(t[0].exception, "");
+        assert_eq!(t[0].frames.len(), 3);
+        assert!(scan(&["mail me@http://x.test/a.js:1:2"]).is_empty());
+    }
+
+    #[test]
+    fn an_anonymous_frame_without_a_column() {
+        let t = scan(&[
+            "Error: x",
+            "at f (app.js:formatted:10)",
+            "at app.js:formatted:24",
+        ]);
+        assert_eq!(t[0].frames.len(), 2);
+        assert_eq!(t[0].frames[1].path, "app.js:formatted");
+        assert_eq!(t[0].frames[1].line, Some(24));
     }
 
     #[test]
