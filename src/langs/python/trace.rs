@@ -152,6 +152,24 @@ fn skip_rendered_ansi(mut s: &str) -> &str {
     s
 }
 
+/// An exception name that reads as one without context: dotted, or ending in a word
+/// exception classes end in.
+fn strong_name(e: &str) -> bool {
+    const ENDS: [&str; 10] = [
+        "Error",
+        "Exception",
+        "Warning",
+        "Interrupt",
+        "Exit",
+        "Iteration",
+        "Group",
+        "Timeout",
+        "Cancelled",
+        "'>",
+    ];
+    e.contains('.') || ENDS.iter().any(|k| e.ends_with(k))
+}
+
 /// Python 2's form of the exception line at interpreter shutdown:
 /// `<type 'exceptions.AttributeError'>: message`.
 fn type_repr_exception(t: &str) -> Option<(&str, &str)> {
@@ -323,11 +341,14 @@ fn block(doc: &Doc, start: usize, allow_bare: bool) -> Option<Block> {
     let mut complete = false;
     let mut syntax_locs = 0;
     let mut prev_wide = false;
+    // A blank line (or a code fence) came before this line.
+    let mut gap = false;
     while i < doc.len() {
         let (l, kind) = pyline(doc, i);
         match kind {
             Kind::Blank => {
                 blanks += 1;
+                gap = true;
                 if blanks > MAX_BLANKS {
                     break;
                 }
@@ -339,6 +360,7 @@ fn block(doc: &Doc, start: usize, allow_bare: bool) -> Option<Block> {
         }
         blanks = 0;
         let t = l.t();
+        let gapped = std::mem::replace(&mut gap, false);
         let wide = std::mem::replace(&mut prev_wide, t.chars().count() + l.indent() == WRAP);
         if let Some(mut c) = frame_fields(t) {
             let path = c.p;
@@ -400,7 +422,12 @@ fn block(doc: &Doc, start: usize, allow_bare: bool) -> Option<Block> {
             i += 1;
             continue;
         }
-        let exc = exception_line(t);
+        // After a blank line or a fence the paste may have moved on (`Expected:`): only a name
+        // that reads as an exception ends the traceback there.
+        let exc = exception_line(t).filter(|(e, _)| !gapped || strong_name(e));
+        if gapped && exc.is_none() && !frames.is_empty() && l.indent() <= frame_indent {
+            break;
+        }
         if expect_source && (l.indent() > frame_indent || exc.is_none()) {
             if let Some(f) = frames.last_mut()
                 && f.source_line.is_none()
@@ -592,6 +619,16 @@ pub(crate) fn parse(doc: &Doc, li: usize, floor: usize) -> Option<Parsed> {
         let mut tr = b.trace;
         tr.caused_by = cause;
         traces.push(tr);
+        // An exception group's trace is linked to its first member's.
+        if matches!(n, Next::Group(_)) {
+            let idx = traces.len() - 1;
+            if let Some(g) = traces[..idx]
+                .iter()
+                .rposition(|t| t.exception.ends_with("Group") && t.caused_by.is_none())
+            {
+                traces[g].caused_by = Some(idx);
+            }
+        }
         next = b.next;
         complete = b.complete;
     }
@@ -808,6 +845,58 @@ mod tests {
         assert_eq!(t.len(), 1);
         assert_eq!(t[0].exception, "JSONDecodeError");
         assert_eq!(t[0].frames[0].path, "json/decoder.py");
+    }
+
+    #[test]
+    fn a_word_after_a_blank_line_is_not_the_exception() {
+        let t = scan(&[
+            "Traceback (most recent call last):",
+            "  File \"/app/a.py\", line 3, in <module>",
+            "    foo()",
+            "```",
+            "",
+            "Expected:",
+        ]);
+        assert_eq!(t.len(), 1);
+        assert_eq!(t[0].exception, "");
+        let t = scan(&[
+            "Traceback (most recent call last):",
+            "  File \"/app/a.py\", line 3, in <module>",
+            "    foo()",
+            "",
+            "KeyError: 'k'",
+        ]);
+        assert_eq!(t[0].exception, "KeyError");
+    }
+
+    #[test]
+    fn an_exception_group_is_linked_to_its_first_member() {
+        let t = scan(&[
+            "  + Exception Group Traceback (most recent call last):",
+            "  |   File \"/app/m.py\", line 7, in main",
+            "  |     async with tg:",
+            "  | ExceptionGroup: errors (2 sub-exceptions)",
+            "  +-+---------------- 1 ----------------",
+            "    | Traceback (most recent call last):",
+            "    |   File \"/app/m.py\", line 3, in a",
+            "    |     raise ValueError(1)",
+            "    | ValueError: 1",
+            "    +---------------- 2 ----------------",
+            "    | KeyError: 'y'",
+            "    +------------------------------------",
+        ]);
+        let got: Vec<_> = t
+            .iter()
+            .map(|t| (t.exception.as_str(), t.caused_by))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                ("ExceptionGroup", Some(1)),
+                ("ValueError", None),
+                ("KeyError", None)
+            ]
+        );
     }
 
     #[test]
