@@ -1,7 +1,10 @@
 //! JVM (Java, Kotlin, Scala, Groovy): `Exception in thread "main" X: msg`,
 //! `at [loader//][module@ver/]pkg.Cls.m(File.java:123)`, `Native Method`, `Unknown Source`,
 //! `Caused by:`, `Suppressed:`, `... N more`, `... N common frames omitted`, logback's
-//! `~[jar:ver]` suffix.
+//! `~[jar:ver]` suffix; logcat and Ant prefixes, Play Console's `at f (File.java:1)` and
+//! `Exception x.Y:`, frames printed without `at`, Kotlin's coroutine markers, and a header
+//! printed without frames ([`parse_headed`]). `Native Method`, `Unknown Source` and
+//! `<generated>` name no file: path "".
 
 use std::sync::LazyLock;
 

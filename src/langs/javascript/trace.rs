@@ -1,6 +1,8 @@
 //! JavaScript: V8/Node (`at fn (file:l:c)`, `at async fn`, `at new X`, `[as y]`,
 //! `<anonymous>`, `file:///`, `webpack://`, `node:internal/`), Firefox/Safari (`fn@url:l:c`)
-//! and Node's `[cause]:` blocks.
+//! and Node's `[cause]:` blocks; Safari's `fn (file, line N)`, DevTools' `fn @ file:line`,
+//! console and logger prefixes before a header, errors printed in brackets without a stack.
+//! The `file:line` + caret block Node prints above a header is not a frame.
 
 use std::sync::LazyLock;
 

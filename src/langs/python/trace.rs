@@ -1,7 +1,8 @@
 //! Python tracebacks: `Traceback (most recent call last):`, `File "p", line N, in f` frames
 //! with their source lines, 3.11+ caret lines, chained exceptions (`The above exception was
 //! the direct cause…`, `During handling of the above exception…`) and exception groups
-//! (`| ` prefixes, `+-+---- 1 ----` separators).
+//! (`| ` prefixes, `+-+---- 1 ----` separators; a group's `caused_by` names its first member),
+//! pytest's `Traceback:` short form. A SyntaxError's `File "x", line N` location is frame 0.
 
 use std::sync::LazyLock;
 
