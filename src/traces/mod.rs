@@ -17,7 +17,7 @@
 //!   as printed); without a backtrace the panic location is the only frame.
 //! - PHP: the `in file:line` of the `Uncaught` line is the innermost frame, then `#N` frames.
 //! - Ruby: the header line is the innermost frame.
-//! - Python SyntaxError location lines (`File "x", line 3` without `, in`) are not frames.
+//! - Python SyntaxError location lines (`File "x", line 3` without `, in`) are frame 0.
 //! - `path_span` covers the path text only, except JVM (`Cart.java:12`) where the file name
 //!   alone names nothing.
 //! - A run of frames without a recognisable header (≥ 2 frames) is a trace with

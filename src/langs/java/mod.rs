@@ -28,7 +28,7 @@ pub static TRACE: TraceFormat = TraceFormat {
         "\tat ",
         "\\tat ",
     ],
-    headed: &[],
+    headed: &[(70, trace::parse_headed)],
     at_style: Some(AtStyle {
         is_frame: trace::is_frame,
         is_frame_after_header: |_| false,

@@ -1,6 +1,8 @@
 //! JavaScript: V8/Node (`at fn (file:l:c)`, `at async fn`, `at new X`, `[as y]`,
 //! `<anonymous>`, `file:///`, `webpack://`, `node:internal/`), Firefox/Safari (`fn@url:l:c`)
-//! and Node's `[cause]:` blocks.
+//! and Node's `[cause]:` blocks; Safari's `fn (file, line N)`, DevTools' `fn @ file:line`,
+//! console and logger prefixes before a header, errors printed in brackets without a stack.
+//! The `file:line` + caret block Node prints above a header is not a frame.
 
 use std::sync::LazyLock;
 
@@ -130,7 +132,48 @@ fn split_loc(s: &str) -> Option<(&str, &str, Option<&str>)> {
 }
 
 fn clean(t: &str) -> &str {
-    t.strip_suffix(" {").unwrap_or(t)
+    let t = t.strip_suffix(" {").unwrap_or(t);
+    strip_rendered_tail(t)
+}
+
+/// ANSI colour codes whose ESC byte a Windows console rendered as `←` (`←[90m`): `t` without
+/// those it starts with.
+fn strip_rendered_head(mut t: &str) -> &str {
+    while let Some(r) = t.strip_prefix("←[") {
+        let n = shared::run_len(r, |b| b.is_ascii_digit() || b == b';');
+        match r.as_bytes().get(n) {
+            Some(b) if b.is_ascii_alphabetic() => t = &r[n + 1..],
+            _ => break,
+        }
+    }
+    t
+}
+
+/// `t` without a rendered colour code at its end (`…:17:47←[39m`).
+fn strip_rendered_tail(t: &str) -> &str {
+    let Some(k) = t.rfind("←[") else {
+        return t;
+    };
+    let r = &t[k + "←[".len()..];
+    let n = shared::run_len(r, |b| b.is_ascii_digit() || b == b';');
+    if r.len() == n + 1 && r.as_bytes()[n].is_ascii_alphabetic() {
+        &t[..k]
+    } else {
+        t
+    }
+}
+
+/// The line from after its rendered colour codes (see [`strip_rendered_head`]).
+fn unrendered(l: Line<'_>) -> Line<'_> {
+    let t = l.t();
+    if !t.starts_with("←[") {
+        return l;
+    }
+    let r = strip_rendered_head(t);
+    Line {
+        s: r,
+        off: l.range_of(r).start,
+    }
 }
 
 pub(crate) fn is_frame(t: &str) -> bool {
@@ -138,7 +181,81 @@ pub(crate) fn is_frame(t: &str) -> bool {
         return false;
     }
     let t = clean(t);
-    v8_anon(t).is_some() || v8_check(t)
+    v8_anon(t).is_some() || v8_check(t) || v8_bare(t).is_some() || alias_glued(t).is_some()
+}
+
+/// V8 frames with no line to go on: `at <anonymous>`, and a wasm module's hex byte offset
+/// `at 185b031e:0x2904` (the location, then `None` for the line).
+fn v8_bare(t: &str) -> Option<&str> {
+    let r = t.strip_prefix("at ")?;
+    let r = r.strip_prefix("async ").unwrap_or(r);
+    if r == "<anonymous>" {
+        return Some(r);
+    }
+    // `at app.js:24572`: an anonymous frame without a column.
+    if v8_anon(t).is_none()
+        && let Some((p, l)) = r.rsplit_once(':')
+        && shared::all_digits(l)
+        && p.contains('.')
+        && !p
+            .bytes()
+            .any(|b| shared::is_space(b) || b == b'(' || b == b')')
+    {
+        return Some(r);
+    }
+    let (m, off) = r.rsplit_once(":0x")?;
+    let hex = !off.is_empty() && off.bytes().all(|b| b.is_ascii_hexdigit());
+    let module = !m.is_empty()
+        && m.bytes()
+            .all(|b| shared::is_word(b) || b == b'-' || b == b'.');
+    (hex && module).then_some(m)
+}
+
+/// Old V8's alias glued to the location: `at Object.afterConnect [as oncomplete](net.js:759:19)`.
+/// `(function with its alias, location)`.
+fn alias_glued(t: &str) -> Option<(&str, &str)> {
+    let r = t.strip_prefix("at ")?.strip_suffix(')')?;
+    let k = r.find("](")?;
+    let f = &r[..=k];
+    let loc = &r[k + 2..];
+    (f.contains(" [as ") && split_loc(loc).is_some()).then_some((f, loc))
+}
+
+/// Safari's Web Inspector frame: `_getLineFromStack (consolelog.js, line 99)`.
+fn safari_frame(t: &str) -> Option<(&str, &str, &str)> {
+    let r = t.strip_suffix(')')?;
+    let (f, loc) = r.split_once(" (")?;
+    let (p, l) = loc.rsplit_once(", line ")?;
+    let name_ok = !f.is_empty() && !f.bytes().any(|b| shared::is_space(b) || b == b'(');
+    (name_ok && !p.is_empty() && !p.contains(['(', ')']) && shared::all_digits(l))
+        .then_some((f, p, l))
+}
+
+/// Chrome DevTools' second rendering of a stack: `Tn @ index.99339086.js:32`.
+fn devtools_frame(t: &str) -> Option<(&str, &str, &str)> {
+    let (f, loc) = t.split_once(" @ ")?;
+    let (p, l) = loc.rsplit_once(':')?;
+    let ok = !f.is_empty()
+        && !f.contains(' ')
+        && !p.is_empty()
+        && !p.bytes().any(shared::is_space)
+        && shared::all_digits(l);
+    ok.then_some((f, p, l))
+}
+
+/// Rollbar's rendering of a browser frame in Python's shape:
+/// `File "https://x.test/app.js", line 12, in [anonymous]` (only for a URL or a `.js` file).
+fn rollbar_frame(t: &str) -> Option<(&str, &str, &str)> {
+    let r = t.strip_prefix("File \"")?;
+    let (p, rest) = r.split_once('"')?;
+    let rest = rest.strip_prefix(", line ")?;
+    let (l, f) = rest.split_once(", in ")?;
+    let js = p.starts_with("https://")
+        || p.starts_with("http://")
+        || [".js", ".mjs", ".cjs", ".jsx", ".ts", ".tsx"]
+            .iter()
+            .any(|x| p.ends_with(x));
+    (js && shared::all_digits(l) && !f.is_empty()).then_some((f, p, l))
 }
 
 /// [`V8_CHECK`] by hand: some ` (` after a non-empty name opens a location running to the
@@ -181,16 +298,98 @@ fn v8_check(t: &str) -> bool {
     false
 }
 
+/// A frame form that only counts after a header: Firefox/Safari `fn@url:l:c`, Safari's
+/// console `fn (file, line N)`, Rollbar's `File "url", line N, in fn`.
 pub(crate) fn is_firefox_frame(t: &str) -> bool {
     t.contains('@') && FIREFOX.is_match(t)
+        || safari_frame(t).is_some()
+        || rollbar_frame(t).is_some()
 }
 
 pub(crate) fn is_header(t: &str) -> bool {
-    header_fast(t).is_some() || loose_header_fast(t).is_some()
+    header(t).is_some()
 }
 
 pub(crate) fn header(t: &str) -> Option<(&str, &str)> {
-    header_fast(t).or_else(|| loose_header_fast(t))
+    let mut t = t;
+    for _ in 0..4 {
+        if let Some(h) = header_fast(t).or_else(|| loose_header_fast(t)) {
+            return Some(h);
+        }
+        t = strip_lead(t)?;
+    }
+    None
+}
+
+/// What a console or a logger prints before a header: Node's `(node:7512) `, Safari's
+/// `[Error] `, bluebird's `Unhandled rejection `, node-red's `10 Dec 22:55:19 - `, and the
+/// source a browser console names (`index.99339086.js:32 `, `185b031e:0x2904 `).
+fn strip_lead(t: &str) -> Option<&str> {
+    for p in ["[Error] ", "[Warning] ", "[Log] ", "Unhandled rejection "] {
+        if let Some(r) = t.strip_prefix(p) {
+            return Some(r);
+        }
+    }
+    let (word, rest) = t.split_once(' ')?;
+    if let Some(pid) = word
+        .strip_prefix("(node:")
+        .and_then(|w| w.strip_suffix(')'))
+    {
+        return shared::all_digits(pid).then_some(rest);
+    }
+    // `DD Mon HH:MM:SS - `
+    if shared::all_digits(word) && word.len() <= 2 {
+        let mut it = rest.splitn(3, ' ');
+        let (mon, time, r) = (it.next()?, it.next()?, it.next()?);
+        let time_ok = time.len() == 8 && time.bytes().all(|b| b.is_ascii_digit() || b == b':');
+        return (mon.len() == 3 && time_ok)
+            .then(|| r.strip_prefix("- "))
+            .flatten();
+    }
+    let (src, at) = word.rsplit_once(':')?;
+    let at_ok = shared::all_digits(at)
+        || at
+            .strip_prefix("0x")
+            .is_some_and(|h| !h.is_empty() && h.bytes().all(|b| b.is_ascii_hexdigit()));
+    (at_ok && !src.is_empty() && !word.contains("://")).then_some(rest)
+}
+
+/// An error printed without a stack, in brackets: Node's `[UnhandledPromiseRejection: …] {`,
+/// old Node's `{ [Error: connect ECONNREFUSED]`. `(exception, message)`.
+fn bracketed(t: &str) -> Option<(&str, &str)> {
+    let r = t.strip_prefix("{ ").unwrap_or(t).strip_prefix('[')?;
+    let r = r.strip_suffix(" {").unwrap_or(r).strip_suffix(']')?;
+    let (e, m) = header_tail(r)?;
+    (!m.is_empty()).then_some((e, m))
+}
+
+/// The header-first entry: an error printed without a stack ([`bracketed`]) is a trace
+/// without frames.
+pub(crate) fn parse_headed(doc: &Doc, li: usize, _floor: usize) -> Option<Parsed> {
+    let l = doc.line(li);
+    let t = l.t();
+    // A header whose frames carry rendered colour codes (`←[90m    at f (x.js:1:2)←[39m`).
+    if header(t).is_some()
+        && let Some(j) = doc.next_nonblank(li + 1, 0)
+        && doc.line(j).t().starts_with("←[")
+        && is_frame(unrendered(doc.line(j)).t())
+    {
+        return parse(doc, Some(li), j);
+    }
+    // Firefox/Safari frames with no header: a run of at least two.
+    let firefox = |t: &str| t.contains('@') && FIREFOX.is_match(t);
+    if firefox(t) && firefox(doc.line(li + 1).t()) {
+        return parse(doc, None, li);
+    }
+    if !(t.starts_with('[') || t.starts_with("{ [")) {
+        return None;
+    }
+    let (e, m) = bracketed(t)?;
+    let tr = shared::new_trace(super::RUNTIME, e, m, l.span(), l.span(), doc.mode);
+    Some(Parsed {
+        traces: vec![tr],
+        next: li + 1,
+    })
 }
 
 /// [`HEADER`]'s `(e, m)` by hand, trying its optional prefixes in the regex's order.
@@ -313,9 +512,42 @@ fn frame_of(doc: &Doc, l: &Line) -> Option<Frame> {
         let s = l.t_off();
         s..s + t.len()
     };
+    let other = safari_frame(t)
+        .or_else(|| rollbar_frame(t))
+        .or_else(|| devtools_frame(t));
+    if let Some((f, p, line)) = other {
+        return Some(shared::frame(
+            doc,
+            p,
+            l.range_of(p),
+            shared::parse_u32(line),
+            None,
+            Some(f),
+            span,
+            in_app(p),
+        ));
+    }
+    if let Some(loc) = v8_bare(t) {
+        let (p, line) = match loc.rsplit_once(':') {
+            Some((p, n)) if shared::all_digits(n) => (p, shared::parse_u32(n)),
+            _ => (loc, None),
+        };
+        return Some(shared::frame(
+            doc,
+            p,
+            l.range_of(p),
+            line,
+            None,
+            None,
+            span,
+            in_app(p),
+        ));
+    }
     let (func, loc) = if let Some(loc) = v8_anon(t) {
         (None, loc)
     } else if let Some((f, loc)) = v8_named(t) {
+        (Some(f), loc)
+    } else if let Some((f, loc)) = alias_glued(t) {
         (Some(f), loc)
     } else if t.contains('@')
         && let Some(c) = FIREFOX.captures(t)
@@ -358,6 +590,14 @@ fn frame_of(doc: &Doc, l: &Line) -> Option<Frame> {
 }
 
 pub(crate) fn parse(doc: &Doc, header_line: Option<usize>, first: usize) -> Option<Parsed> {
+    // The header nearest the first frame is the trace's (a log line naming an error may
+    // come before it).
+    let header_line = header_line.map(|h| {
+        (h + 1..first)
+            .rev()
+            .find(|&k| header(doc.line(k).t()).is_some())
+            .unwrap_or(h)
+    });
     let start_line = doc.line(header_line.unwrap_or(first));
     let mut cur = shared::new_trace(
         super::RUNTIME,
@@ -375,11 +615,12 @@ pub(crate) fn parse(doc: &Doc, header_line: Option<usize>, first: usize) -> Opti
         }
     }
     let mut done: Vec<Trace> = Vec::new();
+    let mut in_listing = false;
     let mut i = first;
     let mut blanks = 0;
     let mut next = first;
     while i < doc.len() {
-        let l = doc.line(i);
+        let l = unrendered(doc.line(i));
         if l.is_blank() {
             blanks += 1;
             if blanks > MAX_BLANKS.min(1) {
@@ -390,6 +631,18 @@ pub(crate) fn parse(doc: &Doc, header_line: Option<usize>, first: usize) -> Opti
         }
         blanks = 0;
         let t = l.t();
+        // Firefox's `Current stack` and DevTools' `fn @ file:line` listing after the frames
+        // start a further trace without a header.
+        let listing = devtools_frame(t).is_some();
+        if t == "Current stack" || listing && !in_listing && !cur.frames.is_empty() {
+            let fresh = shared::new_trace(super::RUNTIME, "", "", l.span(), l.span(), doc.mode);
+            done.push(std::mem::replace(&mut cur, fresh));
+            in_listing = listing;
+            if !listing {
+                i += 1;
+                continue;
+            }
+        }
         if let Some(f) = frame_of(doc, &l) {
             cur.span.end = f.span.end;
             cur.frames.push(f);
@@ -401,7 +654,11 @@ pub(crate) fn parse(doc: &Doc, header_line: Option<usize>, first: usize) -> Opti
             i += 1; // `... 4 lines matching cause stack trace ...`
             continue;
         }
-        if let Some(rest) = t.strip_prefix("[cause]: ")
+        // `[cause]: Error: …` (Node), `cause: Error [ERR_X]: …` inside a property dump
+        // (`at f (x.js:1:2) {` then the properties).
+        if let Some(rest) = t
+            .strip_prefix("[cause]: ")
+            .or_else(|| t.strip_prefix("cause: ").filter(|_| !cur.frames.is_empty()))
             && let Some((e, m)) = header(rest)
         {
             let inner = shared::new_trace(super::RUNTIME, e, m, l.span(), l.span(), doc.mode);
@@ -417,7 +674,9 @@ pub(crate) fn parse(doc: &Doc, header_line: Option<usize>, first: usize) -> Opti
     if done.is_empty() && cur.frames.is_empty() {
         return None;
     }
-    done.push(cur);
+    if !cur.frames.is_empty() || cur.caused_by.is_some() || !cur.exception.is_empty() {
+        done.push(cur);
+    }
     Some(Parsed { traces: done, next })
 }
 
@@ -629,5 +888,190 @@ mod tests {
 
     fn is_frame_by_regex(t: &str) -> bool {
         V8_ANON.is_match(t) || V8_CHECK.is_match(t)
+    }
+
+    fn scan(lines: &[&str]) -> Vec<Trace> {
+        crate::traces::scan(&lines.join("\n"))
+    }
+
+    #[test]
+    fn bracketed_errors_without_a_stack_are_traces() {
+        let t = scan(&[
+            "{ [Error: connect ECONNREFUSED]",
+            "  code: 'ECONNREFUSED' }",
+        ]);
+        assert_eq!(t.len(), 1);
+        assert_eq!(
+            (t[0].exception.as_str(), t[0].message.as_str()),
+            ("Error", "connect ECONNREFUSED")
+        );
+        let t = scan(&["[UnhandledPromiseRejection: reason \"x\".] {", "}"]);
+        assert_eq!(t[0].exception, "UnhandledPromiseRejection");
+        assert!(scan(&["[PDOException]"]).is_empty());
+        assert!(scan(&["see [Error: x](https://x.test)"]).is_empty());
+    }
+
+    #[test]
+    fn headers_behind_console_and_logger_prefixes() {
+        for (h, e, m) in [
+            (
+                "(node:75) UnhandledPromiseRejectionWarning: Error: boom",
+                "Error",
+                "boom",
+            ),
+            (
+                "app.js:32 Uncaught TypeError: x is undefined",
+                "TypeError",
+                "x is undefined",
+            ),
+            (
+                "1f2e:0x2904 Uncaught (in promise) RuntimeError: unreachable",
+                "RuntimeError",
+                "unreachable",
+            ),
+            ("10 Dec 22:55:19 - Error: refused", "Error", "refused"),
+            (
+                "Unhandled rejection AssertionError: nope",
+                "AssertionError",
+                "nope",
+            ),
+            ("[Error] TypeError: bad", "TypeError", "bad"),
+        ] {
+            assert_eq!(header(h), Some((e, m)), "{h}");
+        }
+    }
+
+    #[test]
+    fn the_header_nearest_the_frames_wins() {
+        let t = scan(&[
+            "INFO: step failed: AssertionError: first",
+            "Unhandled rejection AssertionError: second",
+            "    at f (/app/a.js:1:2)",
+        ]);
+        assert_eq!(t.len(), 1);
+        assert_eq!(t[0].message, "second");
+    }
+
+    #[test]
+    fn firefox_current_stack_and_devtools_listing_are_further_traces() {
+        let t = scan(&[
+            "Extension error: TypeError: x is undefined",
+            "[[Exception stack",
+            "f/<@moz-extension://a/b.js:5:7",
+            "Current stack",
+            "g@resource://gre/m.jsm:2:1",
+            "h@resource://gre/m.jsm:3:1",
+            "]]",
+        ]);
+        assert_eq!(t.len(), 2);
+        assert_eq!((t[0].frames.len(), t[1].frames.len()), (1, 2));
+        assert_eq!(t[1].exception, "");
+        let t = scan(&[
+            "Uncaught Error: boom",
+            "    at a (x.js:3:1)",
+            "    at b (x.js:4:1)",
+            "a @ x.js:3",
+            "b @ x.js:4",
+            "(anonymous) @ x.js:9",
+        ]);
+        assert_eq!(t.len(), 2);
+        assert_eq!((t[0].frames.len(), t[1].frames.len()), (2, 3));
+    }
+
+    #[test]
+    fn a_cause_property_in_the_dump_is_the_cause() {
+        let t = scan(&[
+            "Uncaught TypeError: fetch failed",
+            "    at f (node:internal/x:1:2)",
+            "    at async REPL3:1:33 {",
+            "  cause: Error [ERR_X]: timeout",
+            "      at g (node:net:1:2)",
+            "  }",
+        ]);
+        assert_eq!(t.len(), 2);
+        assert_eq!(t[0].caused_by, Some(1));
+        assert_eq!(t[1].message, "timeout");
+    }
+
+    #[test]
+    fn frames_with_rendered_colour_codes() {
+        let t = scan(&[
+            "Error: Cannot find module 'x'",
+            "←[90m    at f (node:internal/a:9:15)←[39m",
+            "←[90m    at node:internal/main/run_main_module:17:47←[39m {",
+            "  code: ←[32m'MODULE_NOT_FOUND'←[39m",
+            "}",
+        ]);
+        assert_eq!(t.len(), 1);
+        let got: Vec<_> = t[0]
+            .frames
+            .iter()
+            .map(|f| (f.path.as_str(), f.line))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                ("node:internal/a", Some(9)),
+                ("node:internal/main/run_main_module", Some(17))
+            ]
+        );
+    }
+
+    #[test]
+    fn firefox_frames_without_a_header() {
+        let t = scan(&[
+            "some text",
+            "f@http://x.test/a.js:1:2",
+            "g/<@resource://gre/m.jsm:3:4",
+            "@http://x.test/a.js:9:1",
+        ]);
+        assert_eq!(t.len(), 1);
+        assert_eq!(t[0].exception, "");
+        assert_eq!(t[0].frames.len(), 3);
+        assert!(scan(&["mail me@http://x.test/a.js:1:2"]).is_empty());
+    }
+
+    #[test]
+    fn an_anonymous_frame_without_a_column() {
+        let t = scan(&[
+            "Error: x",
+            "at f (app.js:formatted:10)",
+            "at app.js:formatted:24",
+        ]);
+        assert_eq!(t[0].frames.len(), 2);
+        assert_eq!(t[0].frames[1].path, "app.js:formatted");
+        assert_eq!(t[0].frames[1].line, Some(24));
+    }
+
+    #[test]
+    fn glued_alias_safari_wasm_and_anonymous_frames() {
+        let t = scan(&[
+            "Error: x",
+            "    at errno (net.js:7:1)",
+            "    at Object.after [as oncomplete](net.js:9:19)",
+            "    at <anonymous>",
+            "    at 1f2e:0x2904",
+        ]);
+        let got: Vec<_> = t[0]
+            .frames
+            .iter()
+            .map(|f| (f.path.as_str(), f.line))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                ("net.js", Some(7)),
+                ("net.js", Some(9)),
+                ("<anonymous>", None),
+                ("1f2e", None)
+            ]
+        );
+        let t = scan(&[
+            "[Error] TypeError: bad",
+            "\tlog (a.js, line 9)",
+            "\trun (b.js, line 3)",
+        ]);
+        assert_eq!(t[0].frames.len(), 2);
+        assert_eq!(t[0].frames[1].path, "b.js");
     }
 }

@@ -21,7 +21,7 @@ pub static TRACE: TraceFormat = TraceFormat {
     knowledge: include_str!("knowledge.toml"),
     catalog: include_str!("catalog.toml"),
     triggers: &["Traceback", "File \"", "File \\\"", "Error", "Exception"],
-    headed: &[(20, |doc, li, _floor| trace::parse(doc, li))],
+    headed: &[(20, trace::parse)],
     at_style: None,
 };
 
