@@ -110,10 +110,7 @@ impl Resolver<'_> {
             return Resolution::Unresolved;
         }
         let abs = Path::new(&path);
-        if abs.is_absolute()
-            && self.index.root_of(abs).is_some()
-            && (self.index.contains(abs) || abs.is_file())
-        {
+        if abs.is_absolute() && (self.index.contains(abs) || self.inside_workspace(abs)) {
             return Resolution::Resolved(abs.to_path_buf());
         }
         if let Some(found) = self.mapped(&path) {
@@ -135,6 +132,26 @@ impl Resolver<'_> {
         self.by_suffix(&suffix_path, frame.in_app)
     }
 
+    /// A regular file inside a workspace folder as the disk resolves it: no `..`, no link
+    /// leading out. What a frame names outside the workspace (`/etc/passwd`, a `..` climb, a
+    /// `pathMappings` target elsewhere) is never opened.
+    fn inside_workspace(&self, p: &Path) -> bool {
+        if p.components()
+            .any(|c| matches!(c, std::path::Component::ParentDir))
+        {
+            return false;
+        }
+        let Ok(real) = std::fs::canonicalize(p) else {
+            return false;
+        };
+        real.is_file()
+            && self
+                .index
+                .roots()
+                .iter()
+                .any(|r| std::fs::canonicalize(r).is_ok_and(|root| real.starts_with(root)))
+    }
+
     fn mapped(&self, path: &str) -> Option<PathBuf> {
         for m in self.mappings {
             let from = m.from.trim_end_matches('/');
@@ -150,7 +167,7 @@ impl Resolver<'_> {
             };
             for base in bases {
                 let candidate = base.join(rest);
-                if self.index.contains(&candidate) || candidate.is_file() {
+                if self.index.contains(&candidate) || self.inside_workspace(&candidate) {
                     return Some(candidate);
                 }
             }
@@ -329,6 +346,50 @@ mod tests {
                 crate::langs::python::RUNTIME
             ),
             Resolution::Resolved("/ws/services/checkout/handlers/checkout.py".into())
+        );
+    }
+
+    #[test]
+    fn a_frame_naming_a_file_outside_the_workspace_does_not_resolve() {
+        let dir = tempfile::tempdir().unwrap();
+        let ws = dir.path().join("ws");
+        std::fs::create_dir_all(ws.join("app")).unwrap();
+        std::fs::write(ws.join("app/main.py"), "x = 1\n").unwrap();
+        std::fs::write(dir.path().join("secret.txt"), "key\n").unwrap();
+        let idx = index(ws.to_str().unwrap(), &["app/main.py"]);
+        let mappings = [PathMapping {
+            from: "/srv".into(),
+            to: dir.path().to_string_lossy().into_owned(),
+        }];
+        let r = Resolver {
+            index: &idx,
+            mappings: &mappings,
+        };
+        let py = crate::langs::python::RUNTIME;
+        let climb = format!("{}/../secret.txt", ws.display());
+        assert_eq!(
+            r.resolve(&frame(&climb, None, true), py),
+            Resolution::Unresolved
+        );
+        assert_eq!(
+            r.resolve(&frame("/srv/secret.txt", None, true), py),
+            Resolution::Unresolved
+        );
+        #[cfg(unix)]
+        {
+            std::os::unix::fs::symlink(dir.path().join("secret.txt"), ws.join("app/link.txt"))
+                .unwrap();
+            let link = ws.join("app/link.txt");
+            assert_eq!(
+                r.resolve(&frame(link.to_str().unwrap(), None, true), py),
+                Resolution::Unresolved
+            );
+        }
+        // Inside, it still resolves, indexed or not.
+        let main = ws.join("app/main.py");
+        assert_eq!(
+            r.resolve(&frame(main.to_str().unwrap(), None, true), py),
+            Resolution::Resolved(main)
         );
     }
 
