@@ -20,6 +20,19 @@ static FRAME: LazyLock<Regex> = LazyLock::new(|| {
         r"^(?:(?P<n>\d+): )?(?P<from>from )?(?P<p><internal:[^>]*>|(?:[A-Za-z]:)?[^:\s'`][^:]*):(?P<l>\d+)(?::in [`'](?P<f>[^'`]*)')?$",
     )
 });
+/// Ruby 1.8/1.9 header without a method label: `bin/rails:3: msg (NoMethodError)`, possibly
+/// after a prompt or prose (`…$ ./x.rb:3: …`).
+static HEADER_NO_IN: LazyLock<Regex> = LazyLock::new(|| {
+    shared::re(
+        r"(?:^|\s)(?P<p>(?:[A-Za-z]:)?[^\s:'`(][^\s:]*):(?P<l>\d+): (?P<m>.*?)\s*\((?P<e>[A-Z]\w*(?:::[A-Z]\w*)*)\)$",
+    )
+});
+/// `Type: message`, `Type:` or a bare `Type` on its own line (rake, irb, pry, minitest, RSpec).
+static TYPED: LazyLock<Regex> =
+    LazyLock::new(|| shared::re(r"^(?P<e>[A-Z]\w*(?:::[A-Z]\w*)*)(?P<c>:(?: (?P<m>.*))?)?$"));
+/// exception_notification's mail: `A NameError occurred in location#show:`.
+static OCCURRED: LazyLock<Regex> =
+    LazyLock::new(|| shared::re(r"^An? (?P<e>[A-Z]\w*(?:::[A-Z]\w*)*) occurred in \S+:$"));
 static RAILS: LazyLock<Regex> =
     LazyLock::new(|| shared::re(r"^(?P<e>[A-Z]\w*(?:::[A-Z]\w*)*) \((?P<m>.*)\):$"));
 
@@ -40,6 +53,146 @@ fn header_captures(t: &str) -> Option<regex::Captures<'_>> {
 
 fn is_header(t: &str) -> bool {
     may_be_header(t) && HEADER.is_match(t)
+}
+
+/// A class name that reads as an exception (`NoMethodError`, `Psych::SyntaxError`).
+fn exception_like(e: &str) -> bool {
+    const ENDS: [&str; 8] = [
+        "Error",
+        "Exception",
+        "Interrupt",
+        "Exit",
+        "NotFound",
+        "Invalid",
+        "Timeout",
+        "StopIteration",
+    ];
+    e.contains("::") || ENDS.iter().any(|x| e.ends_with(x))
+}
+
+/// The no-label header's captures (`file:line: msg (Type)`).
+fn no_in_captures(t: &str) -> Option<regex::Captures<'_>> {
+    if !t.ends_with(')') || !t.contains(": ") {
+        return None;
+    }
+    let c = HEADER_NO_IN.captures(t)?;
+    exception_like(c.name("e")?.as_str()).then_some(c)
+}
+
+/// How the lines between a block header and its frames are read.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum MsgMode {
+    /// `Type: msg`: only `Did you mean?` suggestions continue the message.
+    Suggestions,
+    /// `Type:`, bare `Type`, `Failure/Error:`, `A X occurred in`: the lines are the message.
+    Lines,
+    /// Homebrew's `Error: msg`: the lines (`Please report this bug:`, a URL) are not.
+    Skip,
+}
+
+/// A header printed on its own line above bare frames: `(exception, message, mode)`.
+fn block_header(t: &str) -> Option<(&str, &str, MsgMode)> {
+    if let Some(rest) = t.strip_prefix("Failure/Error:") {
+        let _ = rest;
+        return Some(("", "", MsgMode::Lines));
+    }
+    if let Some(c) = OCCURRED.captures(t) {
+        return Some((c.name("e")?.as_str(), "", MsgMode::Lines));
+    }
+    let c = TYPED.captures(t)?;
+    let e = c.name("e")?.as_str();
+    let m = c.name("m").map_or("", |m| m.as_str().trim());
+    if e == "Error" && c.name("c").is_some() && !m.is_empty() {
+        return Some(("", m, MsgMode::Skip));
+    }
+    if !exception_like(e) {
+        return None;
+    }
+    if m.is_empty() {
+        Some((e, "", MsgMode::Lines))
+    } else {
+        Some((e, m, MsgMode::Suggestions))
+    }
+}
+
+/// Any frame form: `from …`, numbered, or a bare `path:line:in 'm'`.
+fn any_frame(doc: &Doc, l: &Line) -> Option<Frame> {
+    frame_line(doc, l, true)
+}
+
+/// A block header at `li` and the frames under it.
+fn parse_block(doc: &Doc, li: usize) -> Option<Parsed> {
+    let l = doc.line(li);
+    let t = l.t();
+    let (e, m, mode) = block_header(t)?;
+    let mut trace = shared::new_trace(super::RUNTIME, e, m, l.span(), l.span(), doc.mode);
+    let mut msg: Vec<&str> = if m.is_empty() { Vec::new() } else { vec![m] };
+    let mut i = li + 1;
+    let mut blanks = 0;
+    let mut extra = 0;
+    let mut suggesting = false;
+    // The message lines, up to the first frame.
+    while i < doc.len() {
+        let l = doc.line(i);
+        if l.is_blank() {
+            blanks += 1;
+            if blanks > MAX_BLANKS {
+                return None;
+            }
+            i += 1;
+            continue;
+        }
+        blanks = 0;
+        let t = l.t();
+        if any_frame(doc, &l).is_some() {
+            break;
+        }
+        extra += 1;
+        if extra > 8 || is_header(t) || block_header(t).is_some() || RAILS.is_match(t) {
+            return None;
+        }
+        match mode {
+            MsgMode::Lines => msg.push(t),
+            MsgMode::Suggestions => {
+                if t.starts_with("Did you mean?") {
+                    suggesting = true;
+                    msg.push(t);
+                } else if suggesting && l.indent() > 0 {
+                    msg.push(t);
+                } else {
+                    return None;
+                }
+            }
+            MsgMode::Skip => {}
+        }
+        i += 1;
+    }
+    let mut next = i;
+    while i < doc.len() {
+        let l = doc.line(i);
+        let t = l.t();
+        if let Some(f) = any_frame(doc, &l) {
+            trace.span.end = f.span.end;
+            trace.frames.push(f);
+            i += 1;
+            next = i;
+            continue;
+        }
+        if is_levels(t) {
+            i += 1;
+            next = i;
+            continue;
+        }
+        break;
+    }
+    if trace.frames.is_empty() {
+        return None;
+    }
+    trace.message = shared::unescape(msg.join("\n").trim(), doc.mode);
+    Some(Parsed {
+        traces: vec![trace],
+        next,
+    })
 }
 
 pub(crate) fn in_app(path: &str) -> bool {
@@ -96,7 +249,15 @@ pub(crate) fn parse(doc: &Doc, li: usize, floor: usize) -> Option<Parsed> {
     } else {
         None
     };
-    let (mut trace, bare, skip_limit) = if let Some(c) = header_captures(t) {
+    if let Some(p) = parse_block(doc, li) {
+        return Some(p);
+    }
+    let no_in = if header_captures(t).is_none() {
+        no_in_captures(t)
+    } else {
+        None
+    };
+    let (mut trace, bare, skip_limit) = if let Some(c) = header_captures(t).or(no_in) {
         let mut tr = shared::new_trace(
             super::RUNTIME,
             c.name("e")?.as_str(),
@@ -124,7 +285,23 @@ pub(crate) fn parse(doc: &Doc, li: usize, floor: usize) -> Option<Parsed> {
             doc.mode,
         );
         (tr, true, 12)
-    } else if t.starts_with("from ") && frame_line(doc, &l, false).is_some() {
+    } else if frame_line(doc, &l, true).is_some() {
+        // A frame: its header may sit a few lines above, on a line with no trigger.
+        let lo = floor.max(li.saturating_sub(10));
+        for j in (lo..li).rev() {
+            let jt = doc.line(j).t();
+            if is_header(jt) {
+                return None;
+            }
+            if let Some(p) = parse_block(doc, j)
+                && p.next > li
+            {
+                return Some(p);
+            }
+        }
+        if !t.starts_with("from ") {
+            return None;
+        }
         // Header-less `from` run; the header may be the line before.
         if li > floor && li > 0 {
             let prev = doc.line(li - 1);
@@ -271,6 +448,146 @@ pub(crate) fn parse_reversed(doc: &Doc, li: usize) -> Option<Parsed> {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    /// The text's lines, one literal each: an escaped `\n` in this file would make the file
+    /// itself hold a trace (the precision test scans it).
+    fn scan(lines: &[&str]) -> Vec<crate::traces::Trace> {
+        crate::traces::scan(&lines.join("\n"))
+    }
+
+    #[test]
+    fn typed_line_above_bare_frames() {
+        let t = scan(&[
+            "rake aborted!",
+            "ArgumentError: wrong number of arguments",
+            "/srv/app/Rakefile:7:in `block in <top>'",
+            "/srv/app/Rakefile:2:in `<main>'",
+            "Tasks: TOP => x",
+        ]);
+        assert_eq!(t.len(), 1);
+        assert_eq!(t[0].exception, "ArgumentError");
+        assert_eq!(t[0].message, "wrong number of arguments");
+        assert_eq!(t[0].frames.len(), 2);
+        assert_eq!(t[0].frames[0].line, Some(7));
+    }
+
+    #[test]
+    fn did_you_mean_continues_the_message() {
+        let t = scan(&[
+            "NameError: undefined local variable `fo'",
+            "Did you mean?  foo",
+            "               for",
+            "    lib/a.rb:3:in `run'",
+        ]);
+        assert_eq!(t.len(), 1);
+        assert_eq!(
+            t[0].message,
+            "undefined local variable `fo'\nDid you mean?  foo\nfor"
+        );
+        assert_eq!(t[0].frames.len(), 1);
+    }
+
+    #[test]
+    fn type_alone_then_message_line() {
+        let t = scan(&[
+            "Psych::SyntaxError",
+            "(<unknown>): bad key",
+            "/a/psych.rb:4:in `parse'",
+            "/a/b.rb:9:in `load'",
+        ]);
+        assert_eq!(t.len(), 1);
+        assert_eq!(t[0].exception, "Psych::SyntaxError");
+        assert_eq!(t[0].message, "(<unknown>): bad key");
+        assert_eq!(t[0].frames.len(), 2);
+    }
+
+    #[test]
+    fn type_without_trigger_found_from_its_frames() {
+        let t = scan(&[
+            "Bundler::GemNotFound: no gem x",
+            "  /a/b.rb:4:in `find'",
+            "  /a/c.rb:9:in `load'",
+        ]);
+        assert_eq!(t.len(), 1);
+        assert_eq!(t[0].exception, "Bundler::GemNotFound");
+        assert_eq!(t[0].frames.len(), 2);
+    }
+
+    #[test]
+    fn homebrew_error_line_has_no_type() {
+        let t = scan(&[
+            "Error: undefined method `x' for nil:NilClass",
+            "Please report this bug:",
+            "  https://example.test/bugs",
+            "/usr/local/brew/a.rb:8:in `v'",
+            "/usr/local/brew/brew.rb:3:in `<main>'",
+        ]);
+        assert_eq!(t.len(), 1);
+        assert_eq!(t[0].exception, "");
+        assert_eq!(t[0].message, "undefined method `x' for nil:NilClass");
+        assert_eq!(t[0].frames.len(), 2);
+    }
+
+    #[test]
+    fn rspec_failure_block() {
+        let t = scan(&[
+            "  1) Thing works",
+            "     Failure/Error: expect(x).to eq 2",
+            "",
+            "       expected: 2",
+            "            got: 1",
+            "     # ./spec/thing_spec.rb:5:in `block (2 levels) in <top (required)>'",
+            "     # -e:1:in `<main>'",
+        ]);
+        assert_eq!(t.len(), 1);
+        assert_eq!(t[0].exception, "");
+        assert_eq!(t[0].message, "expected: 2\ngot: 1");
+        assert_eq!(t[0].frames.len(), 2);
+        assert_eq!(t[0].frames[0].path, "./spec/thing_spec.rb");
+    }
+
+    #[test]
+    fn exception_notification_mail() {
+        let t = scan(&[
+            "A NoMethodError occurred in users#show:",
+            "",
+            "  undefined method `x'",
+            "  app/models/u.rb:4:in `name'",
+        ]);
+        assert_eq!(t.len(), 1);
+        assert_eq!(t[0].exception, "NoMethodError");
+        assert_eq!(t[0].message, "undefined method `x'");
+    }
+
+    #[test]
+    fn ruby18_header_without_method_label() {
+        let t = scan(&[
+            "$ ./bin/x.rb:3: undefined method `y' for main:Object (NoMethodError)",
+            "\tfrom ./bin/run:3:in `require'",
+            "\tfrom ./bin/run:3",
+        ]);
+        assert_eq!(t.len(), 1);
+        assert_eq!(t[0].exception, "NoMethodError");
+        assert_eq!(t[0].frames.len(), 3);
+        assert_eq!(t[0].frames[0].path, "./bin/x.rb");
+        assert_eq!(t[0].frames[0].function, None);
+        assert_eq!(t[0].frames[2].line, Some(3));
+        let inline = scan(&["I get: /srv/a/init.rb:1: uninitialized constant Foo (NameError)"]);
+        assert_eq!(inline.len(), 1);
+        assert_eq!(inline[0].frames[0].path, "/srv/a/init.rb");
+    }
+
+    #[test]
+    fn prose_with_a_type_is_not_a_trace() {
+        assert!(
+            scan(&[
+                "ArgumentError: is raised when the count is wrong.",
+                "See the docs."
+            ])
+            .is_empty()
+        );
+        assert!(scan(&["see notes.txt:3: a remark (Remark)"]).is_empty());
+    }
 
     const TOKENS: &[&str] = &[
         ":in ",
