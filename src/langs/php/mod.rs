@@ -18,6 +18,7 @@ pub static TRACE: TraceFormat = TraceFormat {
     triggers: &[
         "Uncaught",
         "Stack trace",
+        "Call Stack",
         "[stacktrace]",
         "#0 ",
         "Exception",

@@ -14,9 +14,37 @@ use crate::traces::{Frame, Trace};
 
 static UNCAUGHT: LazyLock<Regex> = LazyLock::new(|| {
     shared::re(
-        r"(?:^|\s|:)Uncaught (?P<e>[A-Za-z_\\][\w\\]*)(?:: (?P<m>.*))? in (?P<p>\S.*?):(?P<l>\d+)$",
+        r"(?:^|\s|:)Uncaught (?P<e>[A-Za-z_\\][\w\\]*)(?:: (?P<m>.*))? in (?P<p>\S.*?)(?::(?P<l>\d+)| on line (?P<l2>\d+))$",
     )
 });
+/// PHP 5: `Uncaught exception 'T' with message 'msg' in f.php:12` (or `… on line 12`), and
+/// the same without `Uncaught` (Laravel 4 logs).
+static PHP5: LazyLock<Regex> = LazyLock::new(|| {
+    shared::re(
+        r"(?:^|\s|:)(?:Uncaught )?exception '(?P<e>[A-Za-z_\\][\w\\]*)' with message '(?P<m>.*)' in (?P<p>\S.*?)(?::(?P<l>\d+)| on line (?P<l2>\d+))$",
+    )
+});
+/// A fatal error that is not an exception, above an Xdebug or numbered stack:
+/// `PHP Fatal error:  Call to undefined function f() in /x.php on line 3`.
+static FATAL: LazyLock<Regex> = LazyLock::new(|| {
+    shared::re(
+        r"(?:^|\s)(?P<e>Fatal error|Error): +(?P<m>.*) in (?:file )?(?P<p>\S.*?)(?::(?P<l>\d+)| on line (?P<l2>\d+))$",
+    )
+});
+/// Xdebug's CLI rows (`PHP   2. include() /x.php:17`) and numbered rows (`  1. f() /x.php:3`).
+static XDEBUG_ROW: LazyLock<Regex> = LazyLock::new(|| {
+    shared::re(r"^(?:PHP +)?(?P<n>\d+)\. (?P<f>[^\s(]+)\([^)]*\) (?P<p>\S.*?):(?P<l>\d+)$")
+});
+/// Xdebug's `Call Stack` table as text: `# Time Memory Function Location` rows.
+static TABLE_ROW: LazyLock<Regex> = LazyLock::new(|| {
+    shared::re(r"^(?P<n>\d+)\s+[\d.]+\s+\d+\s+(?P<f>[^\s(]+)\s*\(.*\)\s+(?P<p>\S+):(?P<l>\d+)$")
+});
+/// Bugsnag's issue text: `**T** in **GET /x**` (or `in **f.php:40**`), the message on the next
+/// line, then `path:line - method` frames under `## Stacktrace`.
+static BUGSNAG: LazyLock<Regex> =
+    LazyLock::new(|| shared::re(r"^\*\*(?P<e>[A-Za-z_\\][\w\\]*)\*\* in \*\*(?P<w>.+)\*\*$"));
+static DASH_FRAME: LazyLock<Regex> =
+    LazyLock::new(|| shared::re(r"^(?P<p>\S+?):(?P<l>\d+) - (?P<f>\S.*)$"));
 static SYMFONY: LazyLock<Regex> = LazyLock::new(|| {
     shared::re(
         r#"Uncaught PHP Exception (?P<e>[A-Za-z_\\][\w\\]*): "(?P<m>.*)" at (?P<p>\S.*?) line (?P<l>\d+)"#,
@@ -34,7 +62,7 @@ static PLAIN: LazyLock<Regex> = LazyLock::new(|| {
 });
 static FRAME: LazyLock<Regex> = LazyLock::new(|| {
     shared::re(
-        r"^#(?P<n>\d+) (?:(?P<p>\S.*?)\((?P<l>\d+)\)|(?P<int>\[internal function\])): (?P<f>.+)$",
+        r"^#(?P<n>\d+) (?:(?:(?P<p>\S.*?)\((?P<l>\d+)\)|(?P<int>\[internal function\])): (?P<f>.+)|(?P<cp>\S.*?)\((?P<cl>\d+)\)(?: in \S.* on line \d+)?)$",
     )
 });
 
@@ -55,7 +83,9 @@ struct Header<'a> {
 }
 
 fn header<'a>(t: &'a str, next_is_stack: bool) -> Option<Header<'a>> {
-    let c = if t.contains("Uncaught ") {
+    let c = if t.contains("exception '") && t.contains("' with message '") {
+        PHP5.captures(t)
+    } else if t.contains("Uncaught ") {
         SYMFONY.captures(t).or_else(|| UNCAUGHT.captures(t))
     } else if t.contains("[object] (") {
         LARAVEL.captures(t)
@@ -68,7 +98,175 @@ fn header<'a>(t: &'a str, next_is_stack: bool) -> Option<Header<'a>> {
         e: c.name("e")?.as_str(),
         m: c.name("m").map_or("", |m| m.as_str()),
         p: c.name("p")?.as_str().trim(),
-        l: c.name("l")?.as_str(),
+        l: c.name("l").or_else(|| c.name("l2"))?.as_str(),
+    })
+}
+
+/// A non-exception fatal error line (see [`FATAL`]), only above a stack.
+fn fatal_header(t: &str) -> Option<Header<'_>> {
+    if !t.contains("rror: ") {
+        return None;
+    }
+    let c = FATAL.captures(t)?;
+    Some(Header {
+        e: c.name("e")?.as_str(),
+        m: c.name("m").map_or("", |m| m.as_str()),
+        p: c.name("p")?.as_str().trim(),
+        l: c.name("l").or_else(|| c.name("l2"))?.as_str(),
+    })
+}
+
+fn is_xdebug_stack(t: &str) -> bool {
+    t == "PHP Stack trace:" || t == "Stack trace:" || t == "Call Stack"
+}
+
+/// `Fatal error: … in f on line N` followed by Xdebug (`PHP   1. {main}() …`, outermost
+/// first) or numbered (`  1. f() …`, innermost first) rows. `{main}` is not a frame.
+fn parse_rows(doc: &Doc, h: usize) -> Option<Parsed> {
+    let l = doc.line(h);
+    let t = l.t();
+    let hd = if t.contains("Uncaught ") {
+        header(t, false)
+    } else {
+        None
+    }
+    .or_else(|| fatal_header(t))?;
+    // Xdebug's HTML table prints the error twice (`( ! ) Fatal error: …`, `( ! ) Error: …`).
+    let mut s = doc.next_nonblank(h + 1, 0)?;
+    if doc.line(s).t().starts_with("( ! )") {
+        s = doc.next_nonblank(s + 1, 0)?;
+    }
+    if !is_xdebug_stack(doc.line(s).t()) {
+        return None;
+    }
+    let mut trace = shared::new_trace(super::RUNTIME, hd.e, hd.m, l.span(), l.span(), doc.mode);
+    let site = shared::frame(
+        doc,
+        hd.p,
+        l.range_of(hd.p),
+        shared::parse_u32(hd.l),
+        None,
+        None,
+        l.span(),
+        in_app(hd.p),
+    );
+    let mut rows = Vec::new();
+    let mut reversed = false;
+    let mut i = s + 1;
+    // The table's column heads and blank lines before the first row.
+    while i < doc.len() && rows.is_empty() && !reversed {
+        let t = doc.line(i).t();
+        if t.is_empty() || t.trim_start_matches('#').trim_start().starts_with("Time") {
+            i += 1;
+        } else {
+            break;
+        }
+    }
+    while i < doc.len() {
+        let fl = doc.line(i);
+        let ft = fl.t();
+        let Some(c) = XDEBUG_ROW.captures(ft).or_else(|| TABLE_ROW.captures(ft)) else {
+            break;
+        };
+        i += 1;
+        trace.span.end = fl.span().end;
+        let (Some(f), Some(p), Some(n)) = (c.name("f"), c.name("p"), c.name("l")) else {
+            continue;
+        };
+        if f.as_str() == "{main}" {
+            reversed = rows.is_empty();
+            continue;
+        }
+        rows.push(shared::frame(
+            doc,
+            p.as_str(),
+            fl.range_of(p.as_str()),
+            shared::parse_u32(n.as_str()),
+            None,
+            Some(f.as_str()),
+            fl.span(),
+            in_app(p.as_str()),
+        ));
+    }
+    if rows.is_empty() {
+        return None;
+    }
+    if reversed {
+        rows.reverse();
+    }
+    trace.frames.push(site);
+    trace.frames.extend(rows);
+    Some(Parsed {
+        traces: vec![trace],
+        next: i,
+    })
+}
+
+/// Bugsnag's issue layout (see [`BUGSNAG`]).
+fn parse_bugsnag(doc: &Doc, h: usize) -> Option<Parsed> {
+    let l = doc.line(h);
+    let c = BUGSNAG.captures(l.t())?;
+    let e = c.name("e")?.as_str();
+    let w = c.name("w")?.as_str();
+    let m = doc.line(h + 1).t();
+    let mut trace = shared::new_trace(super::RUNTIME, e, m, l.span(), l.span(), doc.mode);
+    if let Some((p, n)) = w.rsplit_once(':')
+        && p.ends_with(".php")
+        && shared::all_digits(n)
+    {
+        trace.frames.push(shared::frame(
+            doc,
+            p,
+            l.range_of(p),
+            shared::parse_u32(n),
+            None,
+            None,
+            l.span(),
+            in_app(p),
+        ));
+    }
+    let mut i = h + 2;
+    let limit = (h + 10).min(doc.len());
+    while i < limit && doc.line(i).t() != "Stacktrace" {
+        i += 1;
+    }
+    if i >= limit {
+        return None;
+    }
+    i += 1;
+    let mut seen = false;
+    while i < doc.len() {
+        let fl = doc.line(i);
+        if fl.is_blank() && !seen {
+            i += 1;
+            continue;
+        }
+        let Some(fc) = DASH_FRAME.captures(fl.t()) else {
+            break;
+        };
+        let (Some(p), Some(n), Some(f)) = (fc.name("p"), fc.name("l"), fc.name("f")) else {
+            break;
+        };
+        seen = true;
+        trace.frames.push(shared::frame(
+            doc,
+            p.as_str(),
+            fl.range_of(p.as_str()),
+            shared::parse_u32(n.as_str()),
+            None,
+            Some(f.as_str()),
+            fl.span(),
+            in_app(p.as_str()),
+        ));
+        trace.span.end = fl.span().end;
+        i += 1;
+    }
+    if !seen {
+        return None;
+    }
+    Some(Parsed {
+        traces: vec![trace],
+        next: i,
     })
 }
 
@@ -84,11 +282,13 @@ fn frame_of(doc: &Doc, l: &Line) -> Option<Frame> {
         let f = m.as_str();
         f.find('(').map_or(f, |k| &f[..k])
     });
-    let (p, span, line) = match (c.name("p"), c.name("int")) {
+    let (p, span, line) = match (c.name("p").or_else(|| c.name("cp")), c.name("int")) {
         (Some(p), _) => (
             p.as_str(),
             l.range_of(p.as_str()),
-            c.name("l").and_then(|m| shared::parse_u32(m.as_str())),
+            c.name("l")
+                .or_else(|| c.name("cl"))
+                .and_then(|m| shared::parse_u32(m.as_str())),
         ),
         (None, Some(i)) => (i.as_str(), l.range_of(i.as_str()), None),
         _ => return None,
@@ -186,6 +386,21 @@ fn one(doc: &Doc, h: usize) -> Option<(Trace, usize)> {
 
 pub(crate) fn parse(doc: &Doc, li: usize) -> Option<Parsed> {
     let t = doc.line(li).t();
+    if t.starts_with("**")
+        && let Some(p) = parse_bugsnag(doc, li)
+    {
+        return Some(p);
+    }
+    if let Some(p) = parse_rows(doc, li) {
+        return Some(p);
+    }
+    // `Stack trace:` under a header line that holds no trigger.
+    if is_xdebug_stack(t)
+        && li > 0
+        && let Some(p) = parse_rows(doc, li - 1)
+    {
+        return Some(p);
+    }
     if !(shared::UNCAUGHT.is_in(t)
         || shared::LARAVEL.is_in(t)
         || is_stack_line(t)
@@ -209,4 +424,128 @@ pub(crate) fn parse(doc: &Doc, li: usize) -> Option<Parsed> {
         next = n;
     }
     Some(Parsed { traces, next })
+}
+
+#[cfg(test)]
+mod tests {
+    /// The text's lines, one literal each: an escaped `\n` in this file would make the file
+    /// itself hold a trace (the precision test scans it).
+    fn scan(lines: &[&str]) -> Vec<crate::traces::Trace> {
+        crate::traces::scan(&lines.join("\n"))
+    }
+
+    #[test]
+    fn php5_uncaught_exception_with_message() {
+        let t = scan(&[
+            "PHP Fatal error:  Uncaught exception 'RuntimeException' with message 'it's gone' in /srv/a.php:12",
+            "Stack trace:",
+            "#0 /srv/b.php(3): f()",
+            "#1 {main}",
+            "  thrown in /srv/a.php on line 12",
+        ]);
+        assert_eq!(t.len(), 1);
+        assert_eq!(t[0].exception, "RuntimeException");
+        assert_eq!(t[0].message, "it's gone");
+        assert_eq!(t[0].frames.len(), 2);
+        let on_line =
+            scan(&["Fatal error: Uncaught exception 'E' with message 'm' in /srv/a.php on line 7"]);
+        assert_eq!(on_line[0].frames[0].line, Some(7));
+    }
+
+    #[test]
+    fn uncaught_on_line_location() {
+        let t = scan(&["Fatal error: Uncaught TypeError: bad in /srv/a.php on line 4"]);
+        assert_eq!(t.len(), 1);
+        assert_eq!(t[0].exception, "TypeError");
+        assert_eq!(t[0].frames[0].line, Some(4));
+    }
+
+    #[test]
+    fn frame_cut_by_the_log_limit_keeps_its_line() {
+        // One line in the scanned text, in pieces here (see `scan`).
+        let line = [
+            "Fatal error: Uncaught Error: x in /srv/a.php:3",
+            " Stack trace:",
+            " #0 /srv/b.php(5): f()",
+            " #1 /srv/c.php(9) in /srv/a.php on line 3",
+        ]
+        .concat();
+        let t = scan(&[&line]);
+        assert_eq!(t.len(), 1);
+        assert_eq!(t[0].frames.len(), 3);
+        assert_eq!(t[0].frames[2].path, "/srv/c.php");
+        assert_eq!(t[0].frames[2].line, Some(9));
+    }
+
+    #[test]
+    fn xdebug_cli_rows_outermost_first() {
+        let t = scan(&[
+            "PHP Fatal error:  Call to undefined function g() in /srv/f.php on line 8",
+            "PHP Stack trace:",
+            "PHP   1. {main}() /srv/index.php:0",
+            "PHP   2. run() /srv/index.php:4",
+            "PHP   3. f() /srv/run.php:6",
+        ]);
+        assert_eq!(t.len(), 1);
+        assert_eq!(t[0].exception, "Fatal error");
+        let f: Vec<_> = t[0]
+            .frames
+            .iter()
+            .map(|f| (f.path.as_str(), f.line))
+            .collect();
+        assert_eq!(
+            f,
+            vec![
+                ("/srv/f.php", Some(8)),
+                ("/srv/run.php", Some(6)),
+                ("/srv/index.php", Some(4))
+            ]
+        );
+    }
+
+    #[test]
+    fn numbered_rows_innermost_first() {
+        let t = scan(&[
+            "Error: boom in file /srv/m.php on line 9",
+            "Stack trace:",
+            "  1. Error->() /srv/m.php:9",
+            "  2. call() /srv/index.php:3",
+        ]);
+        assert_eq!(t.len(), 1);
+        assert_eq!(t[0].frames.len(), 3);
+        assert_eq!(t[0].frames[2].path, "/srv/index.php");
+    }
+
+    #[test]
+    fn xdebug_call_stack_table() {
+        let t = scan(&[
+            "( ! ) Fatal error: Call to undefined method x() in /srv/a.php on line 5",
+            "Call Stack",
+            "#\tTime\tMemory\tFunction\tLocation",
+            "1\t0.0001\t1000\t{main}( )\t../index.php:0",
+            "2\t0.0002\t2000\trun( )\t../index.php:7",
+        ]);
+        assert_eq!(t.len(), 1);
+        assert_eq!(t[0].frames.len(), 2);
+        assert_eq!(t[0].frames[1].path, "../index.php");
+        assert_eq!(t[0].frames[1].line, Some(7));
+    }
+
+    #[test]
+    fn bugsnag_issue_text() {
+        let t = scan(&[
+            "**App\\FooException** in **GET /x**",
+            "bad thing",
+            "",
+            "## Stacktrace",
+            "",
+            "    app/A.php:3 - App\\A::run",
+            "    app/B.php:9 - App\\B::go",
+        ]);
+        assert_eq!(t.len(), 1);
+        assert_eq!(t[0].exception, "App\\FooException");
+        assert_eq!(t[0].message, "bad thing");
+        assert_eq!(t[0].frames.len(), 2);
+        assert!(scan(&["[**E** in **GET /x**](https://x.test)"]).is_empty());
+    }
 }
