@@ -14,7 +14,7 @@ use crate::traces::{Frame, Trace};
 
 static STANDARD: LazyLock<Regex> = LazyLock::new(|| {
     shared::re(
-        r"^(?:at|bei|à|en|в|場所|在|ved|em|w|v|vid|a|di|op|na|ile)\s+(?P<f>[^\s(][^(]*?)\((?P<args>[^()]*)\)(?:\s+(?:in|dans|en|в|場所|位置|na|em|w|v|i|di|op|ve|konum)\s+(?P<p>.+?):(?:line|Zeile|ligne|línea|linea|строка|行|行号|riga|linha|wiersz|řádek|regel|rad|satır|sor|Zeile)\s*(?P<l>\d+))?$",
+        r"^(?:at|bei|à|en|в|場所|在|ved|em|w|v|vid|a|di|op|na|ile)\s+(?P<f>[^\s(][^(]*?)\((?P<args>[^()]*)\)(?: at offset \d+)?(?:\s+(?:in|dans|en|в|場所|位置|na|em|w|v|i|di|op|ve|konum)\s+(?P<p>.+?):(?:line|Zeile|ligne|línea|linea|строка|行|行号|riga|linha|wiersz|řádek|regel|rad|satır|sor|Zeile)\s*(?P<l>\d+)(?::col \d+)?\.?)?$",
     )
 });
 static MONO: LazyLock<Regex> = LazyLock::new(|| {
@@ -24,12 +24,12 @@ static MONO: LazyLock<Regex> = LazyLock::new(|| {
 });
 static UNITY: LazyLock<Regex> = LazyLock::new(|| {
     shared::re(
-        r"^(?P<f>[\w.<>`+$]+(?::[\w.<>`+$]+)?) ?\((?P<args>[^()]*)\)(?: \(at (?P<p>[^()]+):(?P<l>\d+)\))?$",
+        r"^(?P<f>[\w.<>`+$\[\],]+(?::[\w.<>`+$\[\],]+)?) ?\((?P<args>[^()]*)\)(?: \(at (?P<p>[^()]+):(?P<l>\d+)\))?$",
     )
 });
 static HEADER: LazyLock<Regex> = LazyLock::new(|| {
     shared::re(
-        r"^(?:(?:\[ERROR\] )?(?:Unhandled [Ee]xception[.:]|FATAL UNHANDLED EXCEPTION:|Unbehandelte Ausnahme:|Exception non gérée\s?:|Excepción no controlada:|Необработанное исключение:|未经处理的异常:|ハンドルされていない例外:|[A-Z][\w ]{0,30}:)\s*)?(?P<e>[A-Za-z_][\w`+]*(?:\.[A-Za-z_][\w`+]*)*)(?::\s?(?P<m>.*))?$",
+        r"^(?:(?:\[ERROR\] )?(?:Unhandled [Ee]xception[.:]|FATAL UNHANDLED EXCEPTION:|Unbehandelte Ausnahme:|Exception non gérée\s?:|Excepción no controlada:|Необработанное исключение:|未经处理的异常:|ハンドルされていない例外:|[A-Z][\w ]{0,30}:)\s*)?(?P<e>[A-Za-z_][\w`+]*(?:\.[A-Za-z_][\w`+]*)*)(?: \((?:0x[0-9A-Fa-f]+|-?\d+)\))?(?:\s?:\s?(?P<m>.*))?$",
     )
 });
 
@@ -38,6 +38,11 @@ pub(crate) fn header(t: &str) -> Option<(&str, &str)> {
     let e = c.name("e")?.as_str();
     let last = e.rsplit('.').next().unwrap_or(e);
     if !(e.contains('.') || last.ends_with("Exception") || last.ends_with("Error")) {
+        return None;
+    }
+    let m = c.name("m").map_or("", |m| m.as_str());
+    // A section title (`Exception:`), not an exception type.
+    if (e == "Exception" || e == "Error") && m.trim().is_empty() {
         return None;
     }
     Some((e, c.name("m").map_or("", |m| m.as_str())))
@@ -50,7 +55,7 @@ pub(crate) fn is_frame(t: &str) -> bool {
     if t.starts_with("at ")
         && let Some(c) = MONO.captures(t)
     {
-        return c.name("il").is_some() || c.name("p").is_some();
+        return c.name("il").is_some() || c.name("p").is_some() || t.starts_with("at (wrapper ");
     }
     t.contains("(at ") && UNITY.is_match(t)
 }
@@ -110,6 +115,21 @@ fn frame_of(doc: &Doc, l: &Line, after_header: bool) -> Option<Frame> {
     ))
 }
 
+/// An inner exception on its own line: ` ---> T: m` (its frames come first, as .NET prints
+/// them), `---> (Inner Exception #0) T: m` (AggregateException), or xUnit's `---- T : m`
+/// (frames stay with the outer exception: xUnit prints the outer stack first).
+fn inner_line(t: &str) -> Option<(&str, bool)> {
+    if let Some(rest) = t.strip_prefix("---> ") {
+        let rest = rest.trim_start();
+        let rest = match rest.strip_prefix("(Inner Exception #") {
+            Some(r) => r.split_once(") ").map_or(rest, |(_, r)| r),
+            None => rest,
+        };
+        return Some((rest.trim(), true));
+    }
+    t.strip_prefix("---- ").map(|r| (r.trim(), false))
+}
+
 fn is_inner_end(t: &str) -> bool {
     t.starts_with("---")
         && (t.contains("inner")
@@ -119,6 +139,13 @@ fn is_inner_end(t: &str) -> bool {
 }
 
 pub(crate) fn parse(doc: &Doc, header_line: Option<usize>, first: usize) -> Option<Parsed> {
+    // Unity frames without a location (`Ns.T.M (args)`) above the first `(at …)` one.
+    let mut first = first;
+    if let Some(h) = header_line {
+        while first > h + 1 && UNITY.is_match(doc.line(first - 1).t()) {
+            first -= 1;
+        }
+    }
     let start = doc.line(header_line.unwrap_or(first));
     let mut traces: Vec<Trace> = Vec::new();
     let mut stack: Vec<usize> = Vec::new();
@@ -142,15 +169,15 @@ pub(crate) fn parse(doc: &Doc, header_line: Option<usize>, first: usize) -> Opti
     traces.push(t0);
     stack.push(0);
     for (e, m, r) in inners {
-        push_inner(&mut traces, &mut stack, e, m, r, doc);
+        push_inner(&mut traces, &mut stack, e, m, r, doc, true);
     }
     if let Some(h) = header_line {
         for j in h + 1..first {
             let l = doc.line(j);
-            if let Some(rest) = l.t().strip_prefix("---> ")
-                && let Some((e, m)) = header(rest.trim())
+            if let Some((rest, takes)) = inner_line(l.t())
+                && let Some((e, m)) = header(rest)
             {
-                push_inner(&mut traces, &mut stack, e, m, l.span(), doc);
+                push_inner(&mut traces, &mut stack, e, m, l.span(), doc, takes);
             }
         }
     }
@@ -184,10 +211,10 @@ pub(crate) fn parse(doc: &Doc, header_line: Option<usize>, first: usize) -> Opti
             next = i;
             continue;
         }
-        if let Some(rest) = t.strip_prefix("---> ")
-            && let Some((e, m)) = header(rest.trim())
+        if let Some((rest, takes)) = inner_line(t)
+            && let Some((e, m)) = header(rest)
         {
-            push_inner(&mut traces, &mut stack, e, m, l.span(), doc);
+            push_inner(&mut traces, &mut stack, e, m, l.span(), doc, takes);
             i += 1;
             next = i;
             continue;
@@ -219,6 +246,7 @@ fn push_inner(
     m: &str,
     span: std::ops::Range<usize>,
     doc: &Doc,
+    takes_frames: bool,
 ) {
     let idx = traces.len();
     if let Some(&top) = stack.last()
@@ -234,5 +262,108 @@ fn push_inner(
         span,
         doc.mode,
     ));
-    stack.push(idx);
+    if takes_frames {
+        stack.push(idx);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// The text's lines, one literal each: an escaped `\n` in this file would make the file
+    /// itself hold a trace (the precision test scans it).
+    fn scan(lines: &[&str]) -> Vec<crate::traces::Trace> {
+        crate::traces::scan(&lines.join("\n"))
+    }
+
+    #[test]
+    fn hresult_after_the_type_and_inner_arrow_lines() {
+        let t = scan(&[
+            "A.B.OuterException: outer",
+            " ---> C.D.InnerException (0x80004005): inner",
+            "   at C.D.E.F() in /src/E.cs:line 3",
+            "   --- End of inner exception stack trace ---",
+            "   at A.B.G.H() in /src/G.cs:line 9",
+        ]);
+        assert_eq!(t.len(), 2);
+        assert_eq!(t[0].caused_by, Some(1));
+        assert_eq!(t[1].exception, "C.D.InnerException");
+        assert_eq!(t[1].message, "inner");
+        assert_eq!(t[1].frames.len(), 1);
+        assert_eq!(t[0].frames.len(), 1);
+    }
+
+    #[test]
+    fn aggregate_inner_exception_prefix() {
+        let t = scan(&[
+            "System.AggregateException: many",
+            "---> (Inner Exception #0) System.IO.IOException: disk",
+            "   at X.Y.Z()",
+        ]);
+        assert_eq!(t.len(), 2);
+        assert_eq!(t[1].exception, "System.IO.IOException");
+        assert_eq!(t[1].message, "disk");
+    }
+
+    #[test]
+    fn xunit_inner_dashes_leave_frames_with_the_outer() {
+        let t = scan(&[
+            "Error Message:",
+            " A.OuterException : outer",
+            "---- B.InnerException : inner",
+            "Stack Trace:",
+            "   at A.X.Run()",
+            "   at A.X.Main()",
+        ]);
+        assert_eq!(t.len(), 2);
+        assert_eq!(t[0].exception, "A.OuterException");
+        assert_eq!(t[0].frames.len(), 2);
+        assert_eq!(t[0].caused_by, Some(1));
+        assert_eq!(t[1].exception, "B.InnerException");
+        assert!(t[1].frames.is_empty());
+    }
+
+    #[test]
+    fn at_offset_col_and_trailing_period() {
+        assert!(super::is_frame(
+            "at A.B.C(System.Int32 x) at offset 4 in C:\\src\\B.cs:line 39:col 13"
+        ));
+        assert!(super::is_frame("bei A.B.C() in X\\B.cs:Zeile 154."));
+        let t = scan(&[
+            "System.Exception: x",
+            "   bei A.B.C() in X\\B.cs:Zeile 154.",
+        ]);
+        assert_eq!(t[0].frames[0].line, Some(154));
+    }
+
+    #[test]
+    fn unity_frames_without_location_before_located_ones() {
+        let t = scan(&[
+            "NullReferenceException: no object here",
+            "Mono.A.B (System.Type t)",
+            "Mono.A.C ()",
+            "Game.D () (at Assets/D.cs:5)",
+        ]);
+        assert_eq!(t.len(), 1);
+        assert_eq!(t[0].frames.len(), 3);
+        assert_eq!(t[0].frames[0].function.as_deref(), Some("Mono.A.B"));
+    }
+
+    #[test]
+    fn mono_wrapper_frames() {
+        assert!(super::is_frame(
+            "at (wrapper managed-to-native) A.B:C (object,intptr)"
+        ));
+    }
+
+    #[test]
+    fn section_title_is_not_a_header() {
+        let t = scan(&[
+            "Exception:",
+            "",
+            "System.InvalidOperationException: bad",
+            "   at A.B()",
+        ]);
+        assert_eq!(t.len(), 1);
+        assert_eq!(t[0].exception, "System.InvalidOperationException");
+    }
 }
