@@ -33,11 +33,32 @@ static HEADER: LazyLock<Regex> = LazyLock::new(|| {
     )
 });
 
+/// `Type: msg` with nothing before the type: tried first, since [`HEADER`]'s label prefix
+/// (`Exception Info:`) would otherwise take `HttpRequestException:` of `HttpRequestException:
+/// refused` for a label and `refused` for the type.
+static TYPE_FIRST: LazyLock<Regex> = LazyLock::new(|| {
+    shared::re(
+        r"^(?P<e>[A-Za-z_][\w`+]*(?:\.[A-Za-z_][\w`+]*)*)(?: \((?:0x[0-9A-Fa-f]+|-?\d+)\))?(?:\s?:\s?(?P<m>.*))?$",
+    )
+});
+
+fn type_ok(e: &str) -> bool {
+    let last = e.rsplit('.').next().unwrap_or(e);
+    e.contains('.') || last.ends_with("Exception") || last.ends_with("Error")
+}
+
 pub(crate) fn header(t: &str) -> Option<(&str, &str)> {
+    if let Some(c) = TYPE_FIRST.captures(t)
+        && let Some(e) = c.name("e").map(|m| m.as_str())
+        && type_ok(e)
+        && e != "Exception"
+        && e != "Error"
+    {
+        return Some((e, c.name("m").map_or("", |m| m.as_str())));
+    }
     let c = HEADER.captures(t)?;
     let e = c.name("e")?.as_str();
-    let last = e.rsplit('.').next().unwrap_or(e);
-    if !(e.contains('.') || last.ends_with("Exception") || last.ends_with("Error")) {
+    if !type_ok(e) {
         return None;
     }
     let m = c.name("m").map_or("", |m| m.as_str());
@@ -45,7 +66,7 @@ pub(crate) fn header(t: &str) -> Option<(&str, &str)> {
     if (e == "Exception" || e == "Error") && m.trim().is_empty() {
         return None;
     }
-    Some((e, c.name("m").map_or("", |m| m.as_str())))
+    Some((e, m))
 }
 
 pub(crate) fn is_frame(t: &str) -> bool {
@@ -174,6 +195,27 @@ pub(crate) fn parse(doc: &Doc, header_line: Option<usize>, first: usize) -> Opti
     if let Some(h) = header_line {
         for j in h + 1..first {
             let l = doc.line(j);
+            // Visual Studio's "Copy Details": the type alone, then `Message=…` under it.
+            // (and telemetry's `Message: …`; a crash report's message alone on the next line).
+            let lt = l.t();
+            let m = lt
+                .strip_prefix("Message=")
+                .or_else(|| lt.strip_prefix("Message: "));
+            let m = m.or_else(|| {
+                (first == h + 2
+                    && !lt.contains('=')
+                    && !lt.ends_with(':')
+                    && !lt.starts_with("---")
+                    && !lt.starts_with('(')
+                    && header(lt).is_none())
+                .then_some(lt)
+            });
+            if let Some(m) = m
+                && let Some(t0) = traces.first_mut()
+                && t0.message.is_empty()
+            {
+                t0.message = shared::unescape(m.trim(), doc.mode);
+            }
             if let Some((rest, takes)) = inner_line(l.t())
                 && let Some((e, m)) = header(rest)
             {
@@ -219,6 +261,40 @@ pub(crate) fn parse(doc: &Doc, header_line: Option<usize>, first: usize) -> Opti
             next = i;
             continue;
         }
+        // A frame whose location was wrapped onto a later line: `at X.Y() in` … `path:line 9`.
+        if let Some(cut) = t.strip_suffix(" in")
+            && let Some(mut f) = frame_of(
+                doc,
+                &Line {
+                    s: cut,
+                    off: l.range_of(cut).start,
+                },
+                true,
+            )
+            && let Some(k) = doc.next_nonblank(i + 1, 1)
+            && let Some(c) = SPLIT_LOC.captures(doc.line(k).t())
+            && let (Some(p), Some(n)) = (c.name("p"), c.name("l"))
+        {
+            let kl = doc.line(k);
+            f.path = shared::unescape(p.as_str(), doc.mode);
+            f.path_span = kl.range_of(p.as_str());
+            f.line = shared::parse_u32(n.as_str());
+            f.in_app = in_app(f.function.as_deref().unwrap_or(""), &f.path);
+            f.span.end = kl.span().end;
+            let top = stack.last().copied().unwrap_or(0);
+            let end = f.span.end;
+            if let Some(tr) = traces.get_mut(top) {
+                tr.frames.push(f);
+            }
+            for &s in &stack {
+                if let Some(tr) = traces.get_mut(s) {
+                    tr.span.end = tr.span.end.max(end);
+                }
+            }
+            i = k + 1;
+            next = i;
+            continue;
+        }
         if t.starts_with("---") && t.ends_with("---") {
             if is_inner_end(t) && stack.len() > 1 {
                 stack.pop();
@@ -236,8 +312,34 @@ pub(crate) fn parse(doc: &Doc, header_line: Option<usize>, first: usize) -> Opti
     if traces.iter().all(|t| t.frames.is_empty()) {
         return None;
     }
+    // Visual Studio's "Copy Details" lists the inner exceptions after the stack:
+    // `Inner Exception 1:` then `T: msg`, each without frames.
+    let mut j = next;
+    let limit = (next + 8).min(doc.len());
+    while j < limit {
+        let t = doc.line(j).t();
+        if t.starts_with("Inner Exception ")
+            && t.ends_with(':')
+            && let Some(k) = doc.next_nonblank(j + 1, 0)
+            && let Some((e, m)) = header(doc.line(k).t())
+        {
+            let span = doc.line(k).span();
+            push_inner(&mut traces, &mut stack, e, m, span.clone(), doc, true);
+            if let Some(t0) = traces.first_mut() {
+                t0.span.end = t0.span.end.max(span.end);
+            }
+            next = k + 1;
+            j = k + 1;
+            continue;
+        }
+        j += 1;
+    }
     Some(Parsed { traces, next })
 }
+
+static SPLIT_LOC: LazyLock<Regex> = LazyLock::new(|| {
+    shared::re(r"^(?P<p>\S.*?):(?:line|Zeile|ligne|línea|riga|linha) ?(?P<l>\d+)$")
+});
 
 fn push_inner(
     traces: &mut Vec<Trace>,
@@ -365,5 +467,55 @@ mod tests {
         ]);
         assert_eq!(t.len(), 1);
         assert_eq!(t[0].exception, "System.InvalidOperationException");
+    }
+
+    #[test]
+    fn copy_details_message_inners_and_wrapped_location() {
+        let t = scan(&[
+            "System.AggregateException",
+            "  HResult=0x80131500",
+            "  Message=Many things failed.",
+            "  StackTrace:",
+            "   at A.B.C()",
+            "   at A.B.Main(String[] args) in ",
+            "",
+            "C:\\src\\Program.cs:line 12",
+            "",
+            "Inner Exception 1:",
+            "HttpRequestException: refused",
+            "",
+            "Inner Exception 2:",
+            "SocketException: refused too",
+        ]);
+        assert_eq!(t.len(), 3);
+        assert_eq!(t[0].message, "Many things failed.");
+        assert_eq!(t[0].frames.len(), 2);
+        assert_eq!(t[0].frames[1].path, "C:\\src\\Program.cs");
+        assert_eq!(t[0].frames[1].line, Some(12));
+        assert_eq!(t[0].caused_by, Some(1));
+        assert_eq!(t[1].caused_by, Some(2));
+        assert_eq!(t[2].exception, "SocketException");
+    }
+
+    #[test]
+    fn message_alone_under_the_type() {
+        let t = scan(&[
+            "System.Threading.Tasks.TaskCanceledException",
+            "A task was canceled.",
+            "   at A.B.C()",
+        ]);
+        assert_eq!(t.len(), 1);
+        assert_eq!(t[0].message, "A task was canceled.");
+    }
+
+    #[test]
+    fn headerless_frames_at_offset_without_indent() {
+        let t = scan(&[
+            "at A.B.C(System.Int32 x) at offset 4 in C:\\src\\B.cs:line 39:col 13",
+            "at A.B.D() at offset 8",
+        ]);
+        assert_eq!(t.len(), 1);
+        assert_eq!(t[0].frames.len(), 2);
+        assert_eq!(t[0].frames[0].line, Some(39));
     }
 }
