@@ -12,12 +12,12 @@ use crate::traces::shared::{self, Doc, Line, MAX_BLANKS, Parsed};
 
 static HEADER: LazyLock<Regex> = LazyLock::new(|| {
     shared::re(
-        r"^(?P<p><internal:[^>]*>|(?:[A-Za-z]:)?[^:\s'`][^:]*):(?P<l>\d+):in [`'](?P<f>[^'`]*)': (?P<m>.*?)\s*\((?P<e>[A-Z][\w:]*)\)$",
+        r"^(?P<p><internal:[^>]*>|internal:[\w./-]+|(?:[A-Za-z]:)?[^:\s'`][^:]*):(?P<l>\d+):in [`'](?P<f>[^'`]*)': (?P<m>.*?)\s*\((?P<e>[A-Z][\w:]*)\)$",
     )
 });
 static FRAME: LazyLock<Regex> = LazyLock::new(|| {
     shared::re(
-        r"^(?:(?P<n>\d+): )?(?P<from>from )?(?P<p><internal:[^>]*>|(?:[A-Za-z]:)?[^:\s'`][^:]*):(?P<l>\d+)(?::in [`'](?P<f>[^'`]*)')?$",
+        r"^(?:(?P<n>\d+): )?(?P<from>from )?(?P<p><internal:[^>]*>|internal:[\w./-]+|(?:[A-Za-z]:)?[^:\s'`][^:]*):(?P<l>\d+)(?::in [`'](?P<f>[^'`]*)')?$",
     )
 });
 /// Ruby 1.8/1.9 header without a method label: `bin/rails:3: msg (NoMethodError)`, possibly
@@ -122,7 +122,7 @@ fn any_frame(doc: &Doc, l: &Line) -> Option<Frame> {
 
 /// A block header at `li` and the frames under it.
 fn parse_block(doc: &Doc, li: usize) -> Option<Parsed> {
-    let l = doc.line(li);
+    let l = rline(doc, li);
     let t = l.t();
     let (e, m, mode) = block_header(t)?;
     let mut trace = shared::new_trace(super::RUNTIME, e, m, l.span(), l.span(), doc.mode);
@@ -133,7 +133,7 @@ fn parse_block(doc: &Doc, li: usize) -> Option<Parsed> {
     let mut suggesting = false;
     // The message lines, up to the first frame.
     while i < doc.len() {
-        let l = doc.line(i);
+        let l = rline(doc, i);
         if l.is_blank() {
             blanks += 1;
             if blanks > MAX_BLANKS {
@@ -169,7 +169,7 @@ fn parse_block(doc: &Doc, li: usize) -> Option<Parsed> {
     }
     let mut next = i;
     while i < doc.len() {
-        let l = doc.line(i);
+        let l = rline(doc, i);
         let t = l.t();
         if let Some(f) = any_frame(doc, &l) {
             trace.span.end = f.span.end;
@@ -203,6 +203,7 @@ pub(crate) fn in_app(path: &str) -> bool {
         || p.contains("/lib/ruby/")
         || p.contains("/rubygems/")
         || p.starts_with("<internal:")
+        || p.starts_with("internal:")
         || p.contains("/.rbenv/versions/")
         || p.contains("/.rvm/rubies/"))
 }
@@ -237,12 +238,41 @@ fn frame_line(doc: &Doc, l: &Line, bare: bool) -> Option<Frame> {
     ))
 }
 
+/// Ruby's Logger / Rails prefix, `F, [2024-01-02T03:04:05.678 #12] FATAL -- : `, and Rails'
+/// request tags (`[3f2a…] `) after it.
+static LOGGER: LazyLock<Regex> = LazyLock::new(|| {
+    shared::re(
+        r"^(?:[DIWEFAU], \[[^\]]*\] +[A-Z]+ -- [^:]*: ?)?(?:\[[0-9A-Za-z-]{8,}\] ?)+|^[DIWEFAU], \[[^\]]*\] +[A-Z]+ -- [^:]*: ?",
+    )
+});
+
+/// Line `i` as [`Doc::line`] gives it, without a [`LOGGER`] prefix.
+fn rline<'a>(doc: &Doc<'a>, i: usize) -> Line<'a> {
+    let l = doc.line(i);
+    let t = l.t();
+    let b = t.as_bytes();
+    let logger = b.len() > 3 && b[1] == b',' && b[2] == b' ' && b[3] == b'[';
+    if !(logger || b.first() == Some(&b'[')) {
+        return l;
+    }
+    match LOGGER.find(t) {
+        Some(m) if m.end() > 0 => {
+            let rest = &t[m.end()..];
+            Line {
+                s: rest,
+                off: l.range_of(rest).start,
+            }
+        }
+        _ => l,
+    }
+}
+
 fn is_levels(t: &str) -> bool {
     t.starts_with("... ") && t.contains("levels")
 }
 
 pub(crate) fn parse(doc: &Doc, li: usize, floor: usize) -> Option<Parsed> {
-    let l = doc.line(li);
+    let l = rline(doc, li);
     let t = l.t();
     let rails = if t.ends_with("):") {
         RAILS.captures(t)
@@ -289,7 +319,7 @@ pub(crate) fn parse(doc: &Doc, li: usize, floor: usize) -> Option<Parsed> {
         // A frame: its header may sit a few lines above, on a line with no trigger.
         let lo = floor.max(li.saturating_sub(10));
         for j in (lo..li).rev() {
-            let jt = doc.line(j).t();
+            let jt = rline(doc, j).t();
             if is_header(jt) {
                 return None;
             }
@@ -304,7 +334,7 @@ pub(crate) fn parse(doc: &Doc, li: usize, floor: usize) -> Option<Parsed> {
         }
         // Header-less `from` run; the header may be the line before.
         if li > floor && li > 0 {
-            let prev = doc.line(li - 1);
+            let prev = rline(doc, li - 1);
             if is_header(prev.t()) {
                 return None; // handled when the driver reaches the header
             }
@@ -332,7 +362,7 @@ fn run(
     let mut blanks = 0;
     let rails_header_only = bare && trace.frames.is_empty();
     while i < doc.len() {
-        let l = doc.line(i);
+        let l = rline(doc, i);
         if l.is_blank() {
             blanks += 1;
             if blanks > MAX_BLANKS {
@@ -388,11 +418,11 @@ fn run(
 /// Ruby 2.5–2.7 on a terminal: `Traceback (most recent call last):`, `N: from …` lines
 /// (outermost first), then the header line holding the innermost frame.
 pub(crate) fn parse_reversed(doc: &Doc, li: usize) -> Option<Parsed> {
-    let l = doc.line(li);
+    let l = rline(doc, li);
     let t = l.t();
     let k = shared::find_traceback(t)?;
     let first = doc.next_nonblank(li + 1, 1)?;
-    let ft = doc.line(first).t();
+    let ft = rline(doc, first).t();
     if !(ft
         .split_once(": from ")
         .is_some_and(|(n, _)| n.bytes().all(|b| b.is_ascii_digit())))
@@ -402,7 +432,7 @@ pub(crate) fn parse_reversed(doc: &Doc, li: usize) -> Option<Parsed> {
     let mut froms = Vec::new();
     let mut i = first;
     while i < doc.len() {
-        let fl = doc.line(i);
+        let fl = rline(doc, i);
         let ft = fl.t();
         if is_levels(ft) {
             i += 1;
@@ -414,7 +444,7 @@ pub(crate) fn parse_reversed(doc: &Doc, li: usize) -> Option<Parsed> {
         }
         i += 1;
     }
-    let hl = doc.line(i);
+    let hl = rline(doc, i);
     let hs = l.range_of(&t[k..]).start;
     let mut trace = shared::new_trace(super::RUNTIME, "", "", hs..l.span().end, l.span(), doc.mode);
     let mut next = i;
@@ -612,5 +642,35 @@ mod tests {
         fn header_precheck_never_hides_a_header(s in shared::arbitrary::mixed(LINES, TOKENS)) {
             prop_assert_eq!(is_header(&s), HEADER.is_match(&s));
         }
+    }
+
+    #[test]
+    fn rails_logger_prefix_on_every_line() {
+        let t = scan(&[
+            "F, [2024-01-02T03:04:05.678901 #12] FATAL -- : [0a1b2c3d-4e5f] ",
+            "F, [2024-01-02T03:04:05.678901 #12] FATAL -- : [0a1b2c3d-4e5f] NoMethodError (undefined method `x' for nil):",
+            "F, [2024-01-02T03:04:05.678901 #12] FATAL -- : [0a1b2c3d-4e5f]   ",
+            "F, [2024-01-02T03:04:05.678901 #12] FATAL -- : [0a1b2c3d-4e5f] app/controllers/a_controller.rb:5:in `show'",
+            "F, [2024-01-02T03:04:05.678901 #12] FATAL -- : [0a1b2c3d-4e5f] app/controllers/b.rb:9:in `run'",
+        ]);
+        assert_eq!(t.len(), 1);
+        assert_eq!(t[0].exception, "NoMethodError");
+        assert_eq!(t[0].frames.len(), 2);
+        assert_eq!(t[0].frames[0].path, "app/controllers/a_controller.rb");
+    }
+
+    #[test]
+    fn internal_paths_with_and_without_brackets() {
+        let t = scan(&[
+            "x.rb:3:in 'Integer#/': divided by 0 (ZeroDivisionError)",
+            "\tfrom <internal:kernel>:90:in 'Kernel#tap'",
+            "\tfrom internal:array:52:in 'each'",
+            "\tfrom x.rb:1:in '<main>'",
+        ]);
+        assert_eq!(t.len(), 1);
+        assert_eq!(t[0].frames.len(), 4);
+        assert_eq!(t[0].frames[1].path, "<internal:kernel>");
+        assert_eq!(t[0].frames[2].path, "internal:array");
+        assert!(!t[0].frames[2].in_app);
     }
 }
