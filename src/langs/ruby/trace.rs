@@ -345,7 +345,35 @@ pub(crate) fn parse(doc: &Doc, li: usize, floor: usize) -> Option<Parsed> {
         return None;
     };
     trace.span = l.span();
+    if !bare {
+        continue_message(doc, &mut trace, li + 1);
+    }
     run(doc, trace, li + 1, bare, skip_limit, false)
+}
+
+/// Ruby prints ` (Type)` after the first line of a multi-line message; the other lines follow
+/// the header directly, before the `from` lines. They join the message when a frame follows.
+fn continue_message(doc: &Doc, trace: &mut crate::traces::Trace, start: usize) {
+    let mut lines = Vec::new();
+    let mut i = start;
+    while i < doc.len() && lines.len() < 5 {
+        let l = rline(doc, i);
+        let t = l.t();
+        if l.is_blank() || is_levels(t) || frame_line(doc, &l, false).is_some() {
+            break;
+        }
+        lines.push(t);
+        i += 1;
+    }
+    if lines.is_empty() || frame_line(doc, &rline(doc, i), false).is_none() {
+        return;
+    }
+    let mut m = trace.message.clone();
+    for t in lines {
+        m.push('\n');
+        m.push_str(&shared::unescape(t, doc.mode));
+    }
+    trace.message = m;
 }
 
 fn run(
@@ -672,5 +700,19 @@ mod tests {
         assert_eq!(t[0].frames[1].path, "<internal:kernel>");
         assert_eq!(t[0].frames[2].path, "internal:array");
         assert!(!t[0].frames[2].in_app);
+    }
+
+    #[test]
+    fn multi_line_message_after_the_header() {
+        let t = scan(&[
+            "x.rb:2:in '<main>': first line (RuntimeError)",
+            "second line",
+            "\tfrom x.rb:1:in 'Kernel#load'",
+        ]);
+        assert_eq!(t.len(), 1);
+        assert_eq!(t[0].message, "first line\nsecond line");
+        assert_eq!(t[0].frames.len(), 2);
+        let alone = scan(&["x.rb:2:in 'f': boom (RuntimeError)", "</code>"]);
+        assert_eq!(alone[0].message, "boom");
     }
 }
