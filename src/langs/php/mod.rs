@@ -19,6 +19,7 @@ pub static TRACE: TraceFormat = TraceFormat {
         "Uncaught",
         "Stack trace",
         "Call Stack",
+        ".php line ",
         "[stacktrace]",
         "#0 ",
         "Exception",

@@ -384,8 +384,215 @@ fn one(doc: &Doc, h: usize) -> Option<(Trace, usize)> {
     Some((trace, i))
 }
 
+/// Laravel's console error page (Collision): the class alone (or `Class  : msg`), the message,
+/// `at path:line` (the throw site) over a code excerpt, then numbered frames, each a call and a
+/// location on two lines (Collision 5 and older: call first; 6 and later: location first).
+static COLLISION_HEAD: LazyLock<Regex> = LazyLock::new(|| {
+    shared::re(
+        r"^(?P<e>[A-Za-z_]\w*(?:\\[A-Za-z_]\w*)+|[A-Z]\w*(?:Exception|Error))(?:\s+:\s+(?P<m>.*))?$",
+    )
+});
+static AT_LOC: LazyLock<Regex> =
+    LazyLock::new(|| shared::re(r"^at (?P<p>[^\s(][^(]*?):(?P<l>\d+)$"));
+static NUMBERED: LazyLock<Regex> = LazyLock::new(|| shared::re(r"^(?P<n>\d+)\s+(?P<x>\S.*)$"));
+static LOC: LazyLock<Regex> = LazyLock::new(|| shared::re(r"^(?P<p>[^\s(][^(]*?):(?P<l>\d+)$"));
+
+/// A code excerpt line under Collision's `at …`: `  671▕ code`, `➜ 671▕`, `> 664| code`.
+fn is_excerpt(t: &str) -> bool {
+    let t = t.trim_start_matches(['➜', '>', ' ']);
+    let n = shared::run_len(t, |b| b.is_ascii_digit());
+    n > 0 && (t[n..].starts_with('▕') || t[n..].starts_with('|'))
+}
+
+fn parse_collision(doc: &Doc, h: usize) -> Option<Parsed> {
+    let l = doc.line(h);
+    let c = COLLISION_HEAD.captures(l.t())?;
+    let e = c.name("e")?.as_str();
+    let mut msg: Vec<&str> = c.name("m").map(|m| m.as_str().trim()).into_iter().collect();
+    let mut i = h + 1;
+    let mut site = None;
+    while i < doc.len() && i <= h + 8 {
+        let t = doc.line(i).t();
+        if let Some(a) = AT_LOC.captures(t) {
+            site = Some((i, a));
+            break;
+        }
+        if !t.is_empty() {
+            if COLLISION_HEAD.is_match(t) || t.starts_with('#') {
+                return None;
+            }
+            msg.push(t);
+        }
+        i += 1;
+    }
+    let (si, a) = site?;
+    let sl = doc.line(si);
+    let p = a.name("p")?.as_str();
+    let mut trace = shared::new_trace(
+        super::RUNTIME,
+        &clean_name(e),
+        &msg.join("\n"),
+        l.span(),
+        l.span(),
+        doc.mode,
+    );
+    trace.frames.push(shared::frame(
+        doc,
+        p,
+        sl.range_of(p),
+        a.name("l").and_then(|m| shared::parse_u32(m.as_str())),
+        None,
+        None,
+        sl.span(),
+        in_app(p),
+    ));
+    trace.span.end = sl.span().end;
+    let mut i = si + 1;
+    let mut next = i;
+    let mut gap = 0;
+    while i < doc.len() && gap <= 14 {
+        let fl = doc.line(i);
+        let t = fl.t();
+        if let Some(nc) = NUMBERED.captures(t)
+            && let Some(x) = nc.name("x")
+            && let Some(k) = doc.next_nonblank(i + 1, 0)
+        {
+            let kl = doc.line(k);
+            let y = kl.t();
+            // Location first (Collision 6+) or call first (older).
+            let (loc, call, ll) = if let Some(lc) = LOC.captures(x.as_str()) {
+                (lc, y, fl)
+            } else if let Some(lc) = LOC.captures(y) {
+                (lc, x.as_str(), kl)
+            } else {
+                break;
+            };
+            let (Some(p), Some(n)) = (loc.name("p"), loc.name("l")) else {
+                break;
+            };
+            let p = p.as_str();
+            let f = call.find('(').map_or(call, |k| &call[..k]);
+            let line = shared::parse_u32(n.as_str()).filter(|_| !p.starts_with('['));
+            trace.frames.push(shared::frame(
+                doc,
+                p,
+                ll.range_of(p),
+                line,
+                None,
+                Some(f),
+                fl.span().start..kl.span().end,
+                in_app(p),
+            ));
+            trace.span.end = kl.span().end;
+            i = k + 1;
+            next = i;
+            gap = 0;
+            continue;
+        }
+        // Before the first numbered frame anything may sit here: the code excerpt reaches us
+        // partly eaten by noise stripping (`660|` reads as a docker-compose prefix).
+        if t.is_empty()
+            || is_excerpt(t)
+            || trace.frames.len() == 1
+            || t == "Exception trace:"
+            || t.starts_with('+') && t.ends_with("frames")
+        {
+            i += 1;
+            gap += 1;
+            continue;
+        }
+        break;
+    }
+    Some(Parsed {
+        traces: vec![trace],
+        next: next.max(si + 1),
+    })
+}
+
+/// Symfony Console's non-verbose error blocks, outermost first, each its own exception:
+/// `In Connection.php line 664:`, the message in a padded box, then the next `In …` block.
+static CONSOLE_IN: LazyLock<Regex> =
+    LazyLock::new(|| shared::re(r"^In (?P<p>\S+) line (?P<l>\d+):$"));
+
+fn parse_console(doc: &Doc, h: usize) -> Option<Parsed> {
+    let mut traces: Vec<Trace> = Vec::new();
+    let mut i = h;
+    let mut next = h;
+    while i < doc.len() {
+        let l = doc.line(i);
+        let Some(c) = CONSOLE_IN.captures(l.t()) else {
+            break;
+        };
+        let p = c.name("p")?.as_str();
+        let mut msg: Vec<&str> = Vec::new();
+        let mut j = i + 1;
+        let mut blanks = 0;
+        while j < doc.len() {
+            let t = doc.line(j).t();
+            if CONSOLE_IN.is_match(t) {
+                break;
+            }
+            if t.is_empty() {
+                blanks += 1;
+                if !msg.is_empty() && blanks >= 2 || blanks > 3 {
+                    break;
+                }
+            } else {
+                if blanks > 0 && !msg.is_empty() {
+                    break;
+                }
+                blanks = 0;
+                msg.push(t);
+            }
+            j += 1;
+        }
+        if msg.is_empty() {
+            break;
+        }
+        let mut tr = shared::new_trace(
+            super::RUNTIME,
+            "",
+            &msg.join("\n"),
+            l.span(),
+            l.span(),
+            doc.mode,
+        );
+        tr.frames.push(shared::frame(
+            doc,
+            p,
+            l.range_of(p),
+            c.name("l").and_then(|m| shared::parse_u32(m.as_str())),
+            None,
+            None,
+            l.span(),
+            in_app(p),
+        ));
+        let idx = traces.len();
+        if let Some(prev) = traces.last_mut() {
+            prev.caused_by = Some(idx);
+        }
+        traces.push(tr);
+        next = j;
+        i = doc.next_nonblank(j, 2).unwrap_or(j);
+    }
+    if traces.is_empty() {
+        return None;
+    }
+    Some(Parsed { traces, next })
+}
+
 pub(crate) fn parse(doc: &Doc, li: usize) -> Option<Parsed> {
     let t = doc.line(li).t();
+    if t.starts_with("In ")
+        && let Some(p) = parse_console(doc, li)
+    {
+        return Some(p);
+    }
+    if (t.contains("Exception") || t.contains("Error"))
+        && let Some(p) = parse_collision(doc, li)
+    {
+        return Some(p);
+    }
     if t.starts_with("**")
         && let Some(p) = parse_bugsnag(doc, li)
     {
@@ -547,5 +754,77 @@ mod tests {
         assert_eq!(t[0].message, "bad thing");
         assert_eq!(t[0].frames.len(), 2);
         assert!(scan(&["[**E** in **GET /x**](https://x.test)"]).is_empty());
+    }
+    #[test]
+    fn collision_new_layout() {
+        let t = scan(&[
+            "",
+            "   Illuminate\\Database\\QueryException ",
+            "",
+            "  SQLSTATE[HY000] [2002] Connection refused",
+            "",
+            "  at vendor/laravel/framework/src/Illuminate/Database/Connection.php:712",
+            "    708\u{2595}         // comment",
+            "  \u{279c} 712\u{2595}             throw new QueryException(",
+            "",
+            "      +36 vendor frames ",
+            "  37  artisan:37",
+            "      Illuminate\\Foundation\\Console\\Kernel::handle(Object(X))",
+        ]);
+        assert_eq!(t.len(), 1);
+        assert_eq!(t[0].exception, "Illuminate\\Database\\QueryException");
+        assert_eq!(t[0].message, "SQLSTATE[HY000] [2002] Connection refused");
+        assert_eq!(t[0].frames.len(), 2);
+        assert_eq!(t[0].frames[0].line, Some(712));
+        assert_eq!(t[0].frames[1].path, "artisan");
+        assert_eq!(
+            t[0].frames[1].function.as_deref(),
+            Some("Illuminate\\Foundation\\Console\\Kernel::handle")
+        );
+    }
+
+    #[test]
+    fn collision_old_layout() {
+        let t = scan(&[
+            "   Illuminate\\Database\\QueryException  : could not find driver",
+            "",
+            "  at /srv/vendor/Connection.php:664",
+            "    660|         // comment",
+            "  > 664|             throw new QueryException(",
+            "",
+            "  Exception trace:",
+            "",
+            "  1   PDOException::(\"could not find driver\")",
+            "      /srv/vendor/Connector.php:70",
+            "",
+            "  2   PDO::__construct(\"mysql:host=db\")",
+            "      /srv/vendor/Connector.php:70",
+            "",
+            "  Please use the argument -v to see more details.",
+        ]);
+        assert_eq!(t.len(), 1);
+        assert_eq!(t[0].message, "could not find driver");
+        assert_eq!(t[0].frames.len(), 3);
+        assert_eq!(t[0].frames[2].function.as_deref(), Some("PDO::__construct"));
+        assert_eq!(t[0].frames[2].line, Some(70));
+    }
+
+    #[test]
+    fn symfony_console_blocks_chain_outermost_first() {
+        let t = scan(&[
+            "In Connection.php line 664:",
+            "                    ",
+            "  Connection refused (SQL: select 1)  ",
+            "                    ",
+            "In Connector.php line 67:",
+            "",
+            "  Connection refused",
+            "",
+        ]);
+        assert_eq!(t.len(), 2);
+        assert_eq!(t[0].caused_by, Some(1));
+        assert_eq!(t[0].message, "Connection refused (SQL: select 1)");
+        assert_eq!(t[1].frames[0].path, "Connector.php");
+        assert_eq!(t[1].frames[0].line, Some(67));
     }
 }
