@@ -389,9 +389,16 @@ fn one(doc: &Doc, h: usize) -> Option<(Trace, usize)> {
 /// location on two lines (Collision 5 and older: call first; 6 and later: location first).
 static COLLISION_HEAD: LazyLock<Regex> = LazyLock::new(|| {
     shared::re(
-        r"^(?P<e>[A-Za-z_]\w*(?:\\[A-Za-z_]\w*)+|[A-Z]\w*(?:Exception|Error))(?:\s+:\s+(?P<m>.*))?$",
+        r"^(?P<e>[A-Za-z_]\w*(?:\\[A-Za-z_]\w*)+|[A-Z]\w*(?:Exception|Error)\w*)(?:\s+:\s+(?P<m>.*))?$",
     )
 });
+/// Symfony's error page as text: `in src/X.php (line 12)` / `in src/X.php line 12`, and a call's
+/// location under it (`(vendor/Y.php:117)` in Symfony 5's text view).
+static IN_LOC: LazyLock<Regex> = LazyLock::new(|| {
+    shared::re(r"^in (?P<p>[^\s(][^(]*?) (?:\(line (?P<l>\d+)\)|line (?P<l2>\d+))$")
+});
+static PAREN_LOC: LazyLock<Regex> =
+    LazyLock::new(|| shared::re(r"^\((?P<p>[^\s(][^(]*?):(?P<l>\d+)\)$"));
 static AT_LOC: LazyLock<Regex> =
     LazyLock::new(|| shared::re(r"^at (?P<p>[^\s(][^(]*?):(?P<l>\d+)$"));
 static NUMBERED: LazyLock<Regex> = LazyLock::new(|| shared::re(r"^(?P<n>\d+)\s+(?P<x>\S.*)$"));
@@ -413,7 +420,7 @@ fn parse_collision(doc: &Doc, h: usize) -> Option<Parsed> {
     let mut site = None;
     while i < doc.len() && i <= h + 8 {
         let t = doc.line(i).t();
-        if let Some(a) = AT_LOC.captures(t) {
+        if let Some(a) = AT_LOC.captures(t).or_else(|| IN_LOC.captures(t)) {
             site = Some((i, a));
             break;
         }
@@ -440,7 +447,9 @@ fn parse_collision(doc: &Doc, h: usize) -> Option<Parsed> {
         doc,
         p,
         sl.range_of(p),
-        a.name("l").and_then(|m| shared::parse_u32(m.as_str())),
+        a.name("l")
+            .or_else(|| a.name("l2"))
+            .and_then(|m| shared::parse_u32(m.as_str())),
         None,
         None,
         sl.span(),
@@ -478,6 +487,33 @@ fn parse_collision(doc: &Doc, h: usize) -> Option<Parsed> {
                 p,
                 ll.range_of(p),
                 line,
+                None,
+                Some(f),
+                fl.span().start..kl.span().end,
+                in_app(p),
+            ));
+            trace.span.end = kl.span().end;
+            i = k + 1;
+            next = i;
+            gap = 0;
+            continue;
+        }
+        // Symfony: `at Call(args)` over its location.
+        if let Some(call) = t.strip_prefix("at ")
+            && let Some(k) = doc.next_nonblank(i + 1, 0)
+            && let Some(lc) = PAREN_LOC
+                .captures(doc.line(k).t())
+                .or_else(|| IN_LOC.captures(doc.line(k).t()))
+            && let (Some(p), Some(n)) = (lc.name("p"), lc.name("l").or_else(|| lc.name("l2")))
+        {
+            let kl = doc.line(k);
+            let p = p.as_str();
+            let f = call.find('(').map_or(call, |k| &call[..k]);
+            trace.frames.push(shared::frame(
+                doc,
+                p,
+                kl.range_of(p),
+                shared::parse_u32(n.as_str()),
                 None,
                 Some(f),
                 fl.span().start..kl.span().end,
@@ -826,5 +862,36 @@ mod tests {
         assert_eq!(t[0].message, "Connection refused (SQL: select 1)");
         assert_eq!(t[1].frames[0].path, "Connector.php");
         assert_eq!(t[1].frames[0].line, Some(67));
+    }
+    #[test]
+    fn symfony_error_page_text() {
+        let t = scan(&[
+            "Twig_Error_Runtime",
+            "An exception has been thrown during the rendering of a template (\"x\").",
+            "in page.html.twig (line 3)",
+            "",
+            "From the log:",
+        ]);
+        assert_eq!(t.len(), 1);
+        assert_eq!(t[0].exception, "Twig_Error_Runtime");
+        assert_eq!(t[0].frames[0].path, "page.html.twig");
+        assert_eq!(t[0].frames[0].line, Some(3));
+        let t = scan(&[
+            "Symfony\\Component\\HttpKernel\\Exception\\NotFoundHttpException",
+            "No route found for \"GET /x\"",
+            "",
+            "  at vendor/symfony/http-kernel/EventListener/RouterListener.php:136",
+            "  at Symfony\\Component\\HttpKernel\\EventListener\\RouterListener->onKernelRequest(object(RequestEvent))",
+            "     (vendor/symfony/event-dispatcher/Debug/WrappedListener.php:117)",
+            "  at App\\Kernel->handle(object(Request))",
+            "     (public/index.php:25)",
+        ]);
+        assert_eq!(t.len(), 1);
+        assert_eq!(t[0].frames.len(), 3);
+        assert_eq!(t[0].frames[2].path, "public/index.php");
+        assert_eq!(
+            t[0].frames[2].function.as_deref(),
+            Some("App\\Kernel->handle")
+        );
     }
 }
