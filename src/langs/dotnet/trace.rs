@@ -14,7 +14,7 @@ use crate::traces::{Frame, Trace};
 
 static STANDARD: LazyLock<Regex> = LazyLock::new(|| {
     shared::re(
-        r"^(?:at|bei|à|en|в|場所|在|ved|em|w|v|vid|a|di|op|na|ile)\s+(?P<f>[^\s(][^(]*?)\((?P<args>[^()]*)\)(?: at offset \d+)?(?:\s+(?:in|dans|en|в|場所|位置|na|em|w|v|i|di|op|ve|konum)\s+(?P<p>.+?):(?:line|Zeile|ligne|línea|linea|строка|行|行号|riga|linha|wiersz|řádek|regel|rad|satır|sor|Zeile)\s*(?P<l>\d+)(?::col \d+)?\.?)?$",
+        r"^(?:at|bei|bij|à|en|в|場所|在|於|위치:|ved|em|w|v|vid|a|di|in|op|na|ile)\s+(?P<f>[^\s(][^(]*?)\((?P<args>[^()]*)\)(?: at offset \d+)?(?:\s+(?:in|dans|en|в|場所|位置|於|파일|na|em|w|v|i|di|op|ve|konum)\s+(?P<p>.+?):\s?(?:line|Zeile|ligne|línea|linea|строка|行|行号|riga|linha|wiersz|řádek|regel|rad|satır|sor|줄|Zeile)\s*(?P<l>\d+)(?::col \d+)?\.?)?$",
     )
 });
 static MONO: LazyLock<Regex> = LazyLock::new(|| {
@@ -517,5 +517,27 @@ mod tests {
         assert_eq!(t.len(), 1);
         assert_eq!(t[0].frames.len(), 2);
         assert_eq!(t[0].frames[0].line, Some(39));
+    }
+
+    #[test]
+    fn more_localized_frame_words() {
+        for f in [
+            "於 A.B.C() 於 C:\\src\\B.cs: 行 12",
+            "위치: A.B.C() 파일 C:\\src\\B.cs:줄 12",
+            "bij A.B.C() in C:\\src\\B.cs:regel 12",
+            "in A.B.C() in C:\\src\\B.cs:riga 12",
+        ] {
+            assert!(super::is_frame(f), "{f}");
+        }
+    }
+
+    #[test]
+    fn path_with_spaces_and_parentheses() {
+        let t = scan(&[
+            "System.InvalidOperationException: bad state",
+            "   at App.Main.Run(String a) in C:\\Users\\me\\My App (WPF)\\Main.cs:line 79",
+        ]);
+        assert_eq!(t[0].frames[0].path, "C:\\Users\\me\\My App (WPF)\\Main.cs");
+        assert_eq!(t[0].frames[0].line, Some(79));
     }
 }
