@@ -247,6 +247,10 @@ fn parse_bugsnag(doc: &Doc, h: usize) -> Option<Parsed> {
         let (Some(p), Some(n), Some(f)) = (fc.name("p"), fc.name("l"), fc.name("f")) else {
             break;
         };
+        // Bugsnag reports every language alike; a Ruby one is Ruby's.
+        if !seen && !p.as_str().contains(".php") {
+            return None;
+        }
         seen = true;
         trace.frames.push(shared::frame(
             doc,

@@ -120,6 +120,62 @@ fn any_frame(doc: &Doc, l: &Line) -> Option<Frame> {
     frame_line(doc, l, true)
 }
 
+/// Bugsnag's issue text: `**NoMethodError** in **sidekiq#default**`, the message on the next
+/// line, then `path:line - method` frames under `## Stacktrace`.
+static BUGSNAG: LazyLock<Regex> =
+    LazyLock::new(|| shared::re(r"^\*\*(?P<e>[A-Z]\w*(?:::[A-Z]\w*)*)\*\* in \*\*(?P<w>.+)\*\*$"));
+static DASH_FRAME: LazyLock<Regex> =
+    LazyLock::new(|| shared::re(r"^(?P<p>\S+?):(?P<l>\d+) - (?P<f>\S.*)$"));
+
+fn parse_bugsnag(doc: &Doc, h: usize) -> Option<Parsed> {
+    let l = rline(doc, h);
+    let c = BUGSNAG.captures(l.t())?;
+    let e = c.name("e")?.as_str();
+    let m = rline(doc, h + 1).t();
+    let mut trace = shared::new_trace(super::RUNTIME, e, m, l.span(), l.span(), doc.mode);
+    let mut i = h + 2;
+    let limit = (h + 10).min(doc.len());
+    while i < limit && rline(doc, i).t() != "Stacktrace" {
+        i += 1;
+    }
+    if i >= limit {
+        return None;
+    }
+    i += 1;
+    while i < doc.len() {
+        let fl = rline(doc, i);
+        if fl.is_blank() && trace.frames.is_empty() {
+            i += 1;
+            continue;
+        }
+        let Some(fc) = DASH_FRAME.captures(fl.t()) else {
+            break;
+        };
+        let (Some(p), Some(n), Some(f)) = (fc.name("p"), fc.name("l"), fc.name("f")) else {
+            break;
+        };
+        if trace.frames.is_empty() && p.as_str().contains(".php") {
+            return None;
+        }
+        trace.frames.push(frame_from(
+            doc,
+            &fl,
+            p.as_str(),
+            n.as_str(),
+            Some(f.as_str()),
+        ));
+        trace.span.end = fl.span().end;
+        i += 1;
+    }
+    if trace.frames.is_empty() {
+        return None;
+    }
+    Some(Parsed {
+        traces: vec![trace],
+        next: i,
+    })
+}
+
 /// A block header at `li` and the frames under it.
 fn parse_block(doc: &Doc, li: usize) -> Option<Parsed> {
     let l = rline(doc, li);
@@ -280,6 +336,11 @@ pub(crate) fn parse(doc: &Doc, li: usize, floor: usize) -> Option<Parsed> {
         None
     };
     if let Some(p) = parse_block(doc, li) {
+        return Some(p);
+    }
+    if t.starts_with("**")
+        && let Some(p) = parse_bugsnag(doc, li)
+    {
         return Some(p);
     }
     let no_in = if header_captures(t).is_none() {
@@ -714,5 +775,21 @@ mod tests {
         assert_eq!(t[0].frames.len(), 2);
         let alone = scan(&["x.rb:2:in 'f': boom (RuntimeError)", "</code>"]);
         assert_eq!(alone[0].message, "boom");
+    }
+
+    #[test]
+    fn bugsnag_issue_text() {
+        let t = scan(&[
+            "**NoMethodError** in **sidekiq#default**",
+            "undefined method `x' for nil:NilClass",
+            "",
+            "## Stacktrace",
+            "",
+            "app/workers/a.rb:7 - perform",
+        ]);
+        assert_eq!(t.len(), 1);
+        assert_eq!(t[0].language, super::super::RUNTIME);
+        assert_eq!(t[0].exception, "NoMethodError");
+        assert_eq!(t[0].frames[0].line, Some(7));
     }
 }
