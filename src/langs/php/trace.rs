@@ -309,6 +309,62 @@ fn frame_of(doc: &Doc, l: &Line) -> Option<Frame> {
     ))
 }
 
+/// The end of a PHP 5 message that spans lines: `…' in f.php:12` (or `… on line 12`).
+static PHP5_END: LazyLock<Regex> = LazyLock::new(|| {
+    shared::re(r"^(?P<m>.*)' in (?P<p>\S.*?)(?::(?P<l>\d+)| on line (?P<l2>\d+))$")
+});
+static PHP5_START: LazyLock<Regex> = LazyLock::new(|| {
+    shared::re(
+        r"(?:^|\s|:)(?:Uncaught )?exception '(?P<e>[A-Za-z_\\][\w\\]*)' with message '(?P<m>.*)$",
+    )
+});
+
+/// `exception 'T' with message 'first line` … `last line' in f.php:12`: the throw site is on
+/// the message's last line (Laravel 4 logs, PHP 5 with a multi-line message).
+fn php5_multiline(doc: &Doc, h: usize) -> Option<(Trace, usize)> {
+    let l = doc.line(h);
+    let t = l.t();
+    if !t.contains("' with message '") {
+        return None;
+    }
+    let c = PHP5_START.captures(t)?;
+    let mut msg = vec![c.name("m")?.as_str()];
+    for j in h + 1..(h + 8).min(doc.len()) {
+        let jl = doc.line(j);
+        let jt = jl.t();
+        if let Some(end) = PHP5_END.captures(jt) {
+            msg.push(end.name("m")?.as_str());
+            let p = end.name("p")?.as_str();
+            let n = end.name("l").or_else(|| end.name("l2"))?.as_str();
+            let mut tr = shared::new_trace(
+                super::RUNTIME,
+                &clean_name(c.name("e")?.as_str()),
+                &msg.join("\n"),
+                l.span(),
+                l.span(),
+                doc.mode,
+            );
+            tr.span.end = jl.span().end;
+            tr.frames.push(shared::frame(
+                doc,
+                p,
+                jl.range_of(p),
+                shared::parse_u32(n),
+                None,
+                None,
+                jl.span(),
+                in_app(p),
+            ));
+            return Some((tr, j));
+        }
+        if is_stack_line(jt) || jt.starts_with('#') {
+            return None;
+        }
+        msg.push(jt);
+    }
+    None
+}
+
 /// Parse one exception (header at `h`, or header-less starting at `h`); returns the trace and
 /// the next unconsumed line.
 fn one(doc: &Doc, h: usize) -> Option<(Trace, usize)> {
@@ -337,6 +393,9 @@ fn one(doc: &Doc, h: usize) -> Option<(Trace, usize)> {
             in_app(hd.p),
         ));
         i += 1;
+    } else if let Some((tr, end)) = php5_multiline(doc, h) {
+        trace = tr;
+        i = end + 1;
     } else if is_stack_line(t) || t.starts_with("#0 ") {
         trace = shared::new_trace(super::RUNTIME, "", "", l.span(), l.span(), doc.mode);
     } else {
@@ -382,7 +441,10 @@ fn one(doc: &Doc, h: usize) -> Option<(Trace, usize)> {
     if trace.exception.is_empty() && frames_below < 2 {
         return None;
     }
-    if !saw_stack && frames_below == 0 && !t.contains("Uncaught") {
+    // A header alone is a trace when it reads as one: `Uncaught …`, PHP 5's `exception '…'
+    // with message '…'`.
+    if !saw_stack && frames_below == 0 && !t.contains("Uncaught") && !t.contains("' with message '")
+    {
         return None;
     }
     Some((trace, i))
@@ -652,7 +714,8 @@ pub(crate) fn parse(doc: &Doc, li: usize) -> Option<Parsed> {
         || shared::LARAVEL.is_in(t)
         || is_stack_line(t)
         || t.starts_with("#0 ")
-        || shared::DOT_PHP.is_in(t))
+        || shared::DOT_PHP.is_in(t)
+        || t.contains("' with message '"))
     {
         return None;
     }
@@ -897,5 +960,21 @@ mod tests {
             t[0].frames[2].function.as_deref(),
             Some("App\\Kernel->handle")
         );
+    }
+
+    #[test]
+    fn php5_message_over_several_lines() {
+        let t = scan(&[
+            "[2014-01-02 03:04:05] log.ERROR: exception 'PDOException' with message 'first",
+            "second' in /srv/vendor/Connector.php:55",
+            "Stack trace:",
+            "#0 /srv/vendor/Connector.php(55): PDO->__construct()",
+            "#1 {main}",
+        ]);
+        assert_eq!(t.len(), 1);
+        assert_eq!(t[0].exception, "PDOException");
+        assert_eq!(t[0].message, "first\nsecond");
+        assert_eq!(t[0].frames.len(), 2);
+        assert_eq!(t[0].frames[0].line, Some(55));
     }
 }
