@@ -294,11 +294,11 @@ fn frame_line(doc: &Doc, l: &Line, bare: bool) -> Option<Frame> {
     ))
 }
 
-/// Ruby's Logger / Rails prefix, `F, [2024-01-02T03:04:05.678 #12] FATAL -- : `, and Rails'
-/// request tags (`[3f2a…] `) after it.
+/// Ruby's Logger / Rails prefix, `F, [2024-01-02T03:04:05.678 #12] FATAL -- : `, Rails'
+/// request tags (`[3f2a…] `) after it, and Sidekiq's `pid=1 tid=abc class=X WARN: `.
 static LOGGER: LazyLock<Regex> = LazyLock::new(|| {
     shared::re(
-        r"^(?:[DIWEFAU], \[[^\]]*\] +[A-Z]+ -- [^:]*: ?)?(?:\[[0-9A-Za-z-]{8,}\] ?)+|^[DIWEFAU], \[[^\]]*\] +[A-Z]+ -- [^:]*: ?",
+        r"^(?:[DIWEFAU], \[[^\]]*\] +[A-Z]+ -- [^:]*: ?)?(?:\[[0-9A-Za-z-]{8,}\] ?)+|^[DIWEFAU], \[[^\]]*\] +[A-Z]+ -- [^:]*: ?|^pid=\d+ tid=\w+(?: [a-z]+=\S+)* (?:DEBUG|INFO|WARN|ERROR|FATAL): ",
     )
 });
 
@@ -308,7 +308,7 @@ fn rline<'a>(doc: &Doc<'a>, i: usize) -> Line<'a> {
     let t = l.t();
     let b = t.as_bytes();
     let logger = b.len() > 3 && b[1] == b',' && b[2] == b' ' && b[3] == b'[';
-    if !(logger || b.first() == Some(&b'[')) {
+    if !(logger || b.first() == Some(&b'[') || t.starts_with("pid=")) {
         return l;
     }
     match LOGGER.find(t) {
@@ -791,5 +791,18 @@ mod tests {
         assert_eq!(t[0].language, super::super::RUNTIME);
         assert_eq!(t[0].exception, "NoMethodError");
         assert_eq!(t[0].frames[0].line, Some(7));
+    }
+
+    #[test]
+    fn sidekiq_log_prefix() {
+        let t = scan(&[
+            "2024-01-02T03:04:05.678Z pid=7 tid=abc class=HardJob jid=123 WARN: NoMethodError: undefined method `x' for nil",
+            "2024-01-02T03:04:05.678Z pid=7 tid=abc class=HardJob jid=123 WARN: /app/jobs/hard_job.rb:4:in `perform'",
+            "2024-01-02T03:04:05.678Z pid=7 tid=abc class=HardJob jid=123 WARN: /gems/sidekiq/processor.rb:9:in `execute'",
+        ]);
+        assert_eq!(t.len(), 1);
+        assert_eq!(t[0].exception, "NoMethodError");
+        assert_eq!(t[0].frames.len(), 2);
+        assert_eq!(t[0].frames[0].path, "/app/jobs/hard_job.rb");
     }
 }
