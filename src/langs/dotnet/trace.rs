@@ -167,6 +167,34 @@ pub(crate) fn parse(doc: &Doc, header_line: Option<usize>, first: usize) -> Opti
             first -= 1;
         }
     }
+    // An exception line printed without frames right before another one (a logger that prints
+    // the exception alone, then again with its stack): each earlier one is its own trace.
+    let mut header_line = header_line;
+    let mut frameless: Vec<Trace> = Vec::new();
+    if let Some(h) = header_line {
+        let mut cur = h;
+        for j in h + 1..first {
+            let t = doc.line(j).t();
+            if inner_line(t).is_none()
+                && let Some((e, _)) = header(t)
+                && (e.ends_with("Exception") || e.ends_with("Error"))
+            {
+                let l = doc.line(cur);
+                if let Some((pe, pm)) = header(l.t()) {
+                    frameless.push(shared::new_trace(
+                        super::RUNTIME,
+                        pe,
+                        pm,
+                        l.span(),
+                        l.span(),
+                        doc.mode,
+                    ));
+                }
+                cur = j;
+            }
+        }
+        header_line = Some(cur);
+    }
     let start = doc.line(header_line.unwrap_or(first));
     let mut traces: Vec<Trace> = Vec::new();
     let mut stack: Vec<usize> = Vec::new();
@@ -333,6 +361,16 @@ pub(crate) fn parse(doc: &Doc, header_line: Option<usize>, first: usize) -> Opti
             continue;
         }
         j += 1;
+    }
+    if !frameless.is_empty() {
+        let n = frameless.len();
+        for t in &mut traces {
+            if let Some(c) = t.caused_by.as_mut() {
+                *c += n;
+            }
+        }
+        frameless.extend(traces);
+        traces = frameless;
     }
     Some(Parsed { traces, next })
 }
@@ -539,5 +577,22 @@ mod tests {
         ]);
         assert_eq!(t[0].frames[0].path, "C:\\Users\\me\\My App (WPF)\\Main.cs");
         assert_eq!(t[0].frames[0].line, Some(79));
+    }
+
+    #[test]
+    fn exception_line_without_frames_before_the_same_with_frames() {
+        let t = scan(&[
+            "Unhandled Exception:",
+            "StackOverflowException",
+            "[ERROR] FATAL UNHANDLED EXCEPTION: System.StackOverflowException: overflow",
+            "  at (wrapper managed-to-native) System.Object:f (object)",
+            "  at A.B.C () [0x00016] in <5584aad2904cf4daa7450383d2aa8455>:0",
+        ]);
+        assert_eq!(t.len(), 2);
+        assert_eq!(t[0].exception, "StackOverflowException");
+        assert!(t[0].frames.is_empty());
+        assert_eq!(t[1].exception, "System.StackOverflowException");
+        assert_eq!(t[1].frames.len(), 2);
+        assert_eq!(t[1].frames[1].line, None);
     }
 }
