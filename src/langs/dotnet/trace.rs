@@ -282,9 +282,14 @@ pub(crate) fn parse(doc: &Doc, header_line: Option<usize>, first: usize) -> Opti
             continue;
         }
         if let Some((rest, takes)) = inner_line(t)
-            && let Some((e, m)) = header(rest)
+            && header(rest.split(" ---> ").next().unwrap_or(rest)).is_some()
         {
-            push_inner(&mut traces, &mut stack, e, m, l.span(), doc, takes);
+            // `---> (Inner Exception #0) A: m ---> B: m`: a chain of its own on one line.
+            for piece in rest.split(" ---> ") {
+                if let Some((e, m)) = header(piece.trim()) {
+                    push_inner(&mut traces, &mut stack, e, m, l.span(), doc, takes);
+                }
+            }
             i += 1;
             next = i;
             continue;
@@ -389,8 +394,11 @@ fn push_inner(
     takes_frames: bool,
 ) {
     let idx = traces.len();
+    // An exception keeps its first cause: AggregateException's `(Inner Exception #0)` list
+    // after its stack repeats causes already linked.
     if let Some(&top) = stack.last()
         && let Some(t) = traces.get_mut(top)
+        && t.caused_by.is_none()
     {
         t.caused_by = Some(idx);
     }
@@ -594,5 +602,21 @@ mod tests {
         assert_eq!(t[1].exception, "System.StackOverflowException");
         assert_eq!(t[1].frames.len(), 2);
         assert_eq!(t[1].frames[1].line, None);
+    }
+
+    #[test]
+    fn aggregate_inner_list_after_the_stack_is_a_chain_of_its_own() {
+        let t = scan(&[
+            "System.AggregateException: many ---> System.Net.WebException: down",
+            "   at A.B.C()",
+            "   --- End of inner exception stack trace ---",
+            "   at A.B.D()",
+            "---> (Inner Exception #0) System.Net.WebException: down ---> System.IO.IOException: gone",
+        ]);
+        assert_eq!(t.len(), 4);
+        assert_eq!(t[0].caused_by, Some(1));
+        assert_eq!(t[2].exception, "System.Net.WebException");
+        assert_eq!(t[2].caused_by, Some(3));
+        assert_eq!(t[3].exception, "System.IO.IOException");
     }
 }
