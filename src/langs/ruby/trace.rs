@@ -30,6 +30,9 @@ static HEADER_NO_IN: LazyLock<Regex> = LazyLock::new(|| {
 /// `Type: message`, `Type:` or a bare `Type` on its own line (rake, irb, pry, minitest, RSpec).
 static TYPED: LazyLock<Regex> =
     LazyLock::new(|| shared::re(r"^(?P<e>[A-Z]\w*(?:::[A-Z]\w*)*)(?P<c>:(?: (?P<m>.*))?)?$"));
+/// Rails' error page as text: `NoMethodError in Articles#show`.
+static PAGE: LazyLock<Regex> =
+    LazyLock::new(|| shared::re(r"^(?P<e>[A-Z]\w*(?:::[A-Z]\w*)*) in [A-Z][\w:/]*#\w+[?!]?$"));
 /// exception_notification's mail: `A NameError occurred in location#show:`.
 static OCCURRED: LazyLock<Regex> =
     LazyLock::new(|| shared::re(r"^An? (?P<e>[A-Z]\w*(?:::[A-Z]\w*)*) occurred in \S+:$"));
@@ -88,13 +91,18 @@ enum MsgMode {
     Lines,
     /// Homebrew's `Error: msg`: the lines (`Please report this bug:`, a URL) are not.
     Skip,
+    /// Rails' error page (`NoMethodError in Users#show`): the first line is the message (after
+    /// `Showing … raised:`); the source excerpt and `Rails.root:` after it are not.
+    Page,
 }
 
 /// A header printed on its own line above bare frames: `(exception, message, mode)`.
 fn block_header(t: &str) -> Option<(&str, &str, MsgMode)> {
-    if let Some(rest) = t.strip_prefix("Failure/Error:") {
-        let _ = rest;
+    if t.starts_with("Failure/Error:") {
         return Some(("", "", MsgMode::Lines));
+    }
+    if let Some(c) = PAGE.captures(t) {
+        return Some((c.name("e")?.as_str(), "", MsgMode::Page));
     }
     if let Some(c) = OCCURRED.captures(t) {
         return Some((c.name("e")?.as_str(), "", MsgMode::Lines));
@@ -204,7 +212,8 @@ fn parse_block(doc: &Doc, li: usize) -> Option<Parsed> {
             break;
         }
         extra += 1;
-        if extra > 8 || is_header(t) || block_header(t).is_some() || RAILS.is_match(t) {
+        let max = if mode == MsgMode::Page { 30 } else { 8 };
+        if extra > max || is_header(t) || block_header(t).is_some() || RAILS.is_match(t) {
             return None;
         }
         match mode {
@@ -220,6 +229,11 @@ fn parse_block(doc: &Doc, li: usize) -> Option<Parsed> {
                 }
             }
             MsgMode::Skip => {}
+            MsgMode::Page => {
+                if msg.is_empty() && !(t.starts_with("Showing ") && t.ends_with("raised:")) {
+                    msg.push(t);
+                }
+            }
         }
         i += 1;
     }
@@ -804,5 +818,27 @@ mod tests {
         assert_eq!(t[0].exception, "NoMethodError");
         assert_eq!(t[0].frames.len(), 2);
         assert_eq!(t[0].frames[0].path, "/app/jobs/hard_job.rb");
+    }
+
+    #[test]
+    fn rails_error_page_text() {
+        let t = scan(&[
+            "NoMethodError in Articles#show",
+            "Showing /app/views/articles/show.html.erb where line #5 raised:",
+            "",
+            "undefined method `title' for nil",
+            "Extracted source (around line #5):",
+            "4",
+            "5   <%= @article.title %>",
+            "",
+            "Rails.root: /home/u/blog",
+            "",
+            "Application Trace | Framework Trace | Full Trace",
+            "app/views/articles/show.html.erb:5:in `_app_views_articles_show'",
+        ]);
+        assert_eq!(t.len(), 1);
+        assert_eq!(t[0].exception, "NoMethodError");
+        assert_eq!(t[0].message, "undefined method `title' for nil");
+        assert_eq!(t[0].frames.len(), 1);
     }
 }
