@@ -640,7 +640,7 @@ fn parse_console(doc: &Doc, h: usize) -> Option<Parsed> {
                     break;
                 }
             } else {
-                if blanks > 0 && !msg.is_empty() {
+                if blanks > 0 && !msg.is_empty() || msg.len() >= 12 {
                     break;
                 }
                 blanks = 0;
