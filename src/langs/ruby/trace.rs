@@ -184,6 +184,25 @@ fn parse_bugsnag(doc: &Doc, h: usize) -> Option<Parsed> {
     })
 }
 
+/// `t` (line `i`) with the backquote that noise stripping took for a glued fence, when it closes
+/// an RSpec-style `` `name` `` quote (`respond to `false?``): one backquote stripped, an odd
+/// number left, and no Ruby-style closing `'` after the last.
+fn with_closing_tick<'a>(doc: &Doc<'a>, i: usize, t: &'a str) -> &'a str {
+    let Some(raw) = doc.lines.get(i) else {
+        return t;
+    };
+    let start = shared::offset_in(doc.text, t);
+    let end = start + t.len();
+    let tail = doc.text.get(end..raw.end).unwrap_or("");
+    let ticks = t.bytes().filter(|&b| b == b'`').count();
+    let after_last = t.rfind('`').map_or("", |k| &t[k..]);
+    if tail.trim_end() == "`" && ticks % 2 == 1 && !after_last.contains('\'') {
+        doc.text.get(start..end + 1).unwrap_or(t)
+    } else {
+        t
+    }
+}
+
 /// A block header at `li` and the frames under it.
 fn parse_block(doc: &Doc, li: usize) -> Option<Parsed> {
     let l = rline(doc, li);
@@ -217,7 +236,7 @@ fn parse_block(doc: &Doc, li: usize) -> Option<Parsed> {
             return None;
         }
         match mode {
-            MsgMode::Lines => msg.push(t),
+            MsgMode::Lines => msg.push(with_closing_tick(doc, i, t)),
             MsgMode::Suggestions => {
                 if t.starts_with("Did you mean?") {
                     suggesting = true;
@@ -840,5 +859,15 @@ mod tests {
         assert_eq!(t[0].exception, "NoMethodError");
         assert_eq!(t[0].message, "undefined method `title' for nil");
         assert_eq!(t[0].frames.len(), 1);
+    }
+
+    #[test]
+    fn rspec_message_keeps_its_closing_backquote() {
+        let t = scan(&[
+            "     Failure/Error: x.should be_true",
+            "       expected false to respond to `true?`",
+            "     # ./spec/x_spec.rb:3:in `block (2 levels) in <top (required)>'",
+        ]);
+        assert_eq!(t[0].message, "expected false to respond to `true?`");
     }
 }
