@@ -82,6 +82,20 @@ fn no_in_captures(t: &str) -> Option<regex::Captures<'_>> {
     exception_like(c.name("e")?.as_str()).then_some(c)
 }
 
+/// A header without a location, the message first: `cannot load such file -- x (LoadError)`,
+/// `ruby: No such file or directory -- x.rb (LoadError)`; its frames are the `from` lines.
+static MSG_FIRST: LazyLock<Regex> = LazyLock::new(|| {
+    shared::re(r"^(?:[\w./-]+: )?(?P<m>[^\s(].*?) \((?P<e>[A-Z]\w*(?:::[A-Z]\w*)*)\)$")
+});
+
+fn msg_first(t: &str) -> Option<regex::Captures<'_>> {
+    if !t.ends_with(')') {
+        return None;
+    }
+    let c = MSG_FIRST.captures(t)?;
+    exception_like(c.name("e")?.as_str()).then_some(c)
+}
+
 /// How the lines between a block header and its frames are read.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum MsgMode {
@@ -409,6 +423,18 @@ pub(crate) fn parse(doc: &Doc, li: usize, floor: usize) -> Option<Parsed> {
             doc.mode,
         );
         (tr, true, 12)
+    } else if let Some(c) = msg_first(t)
+        && frame_line(doc, &rline(doc, li + 1), false).is_some()
+    {
+        let tr = shared::new_trace(
+            super::RUNTIME,
+            c.name("e")?.as_str(),
+            c.name("m").map_or("", |m| m.as_str()),
+            l.span(),
+            l.span(),
+            doc.mode,
+        );
+        (tr, false, 0)
     } else if frame_line(doc, &l, true).is_some() {
         // A frame: its header may sit a few lines above, on a line with no trigger.
         let lo = floor.max(li.saturating_sub(10));
@@ -869,5 +895,19 @@ mod tests {
             "     # ./spec/x_spec.rb:3:in `block (2 levels) in <top (required)>'",
         ]);
         assert_eq!(t[0].message, "expected false to respond to `true?`");
+    }
+
+    #[test]
+    fn message_first_header_without_location() {
+        let t = scan(&[
+            "cannot load such file -- nokogiri (LoadError)",
+            "\tfrom /usr/lib/ruby/2.7.0/rubygems/core_ext/kernel_require.rb:92:in `require'",
+            "\tfrom app.rb:1:in `<main>'",
+        ]);
+        assert_eq!(t.len(), 1);
+        assert_eq!(t[0].exception, "LoadError");
+        assert_eq!(t[0].message, "cannot load such file -- nokogiri");
+        assert_eq!(t[0].frames.len(), 2);
+        assert!(scan(&["It fails (LoadError)", "and nothing else"]).is_empty());
     }
 }
