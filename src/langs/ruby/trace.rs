@@ -568,13 +568,18 @@ fn run(
 pub(crate) fn parse_reversed(doc: &Doc, li: usize) -> Option<Parsed> {
     let l = rline(doc, li);
     let t = l.t();
-    let k = shared::find_traceback(t)?;
-    let first = doc.next_nonblank(li + 1, 1)?;
+    let numbered = |t: &str| {
+        t.split_once(": from ")
+            .is_some_and(|(n, _)| shared::all_digits(n))
+    };
+    // Without its `Traceback` line (pasted from the frames on) the run starts at `N: from`.
+    let (k, first) = match shared::find_traceback(t) {
+        Some(k) => (k, doc.next_nonblank(li + 1, 1)?),
+        None if numbered(t) && frame_line(doc, &l, false).is_some() => (0, li),
+        None => return None,
+    };
     let ft = rline(doc, first).t();
-    if !(ft
-        .split_once(": from ")
-        .is_some_and(|(n, _)| n.bytes().all(|b| b.is_ascii_digit())))
-    {
+    if !numbered(ft) {
         return None;
     }
     let mut froms = Vec::new();
@@ -909,5 +914,18 @@ mod tests {
         assert_eq!(t[0].message, "cannot load such file -- nokogiri");
         assert_eq!(t[0].frames.len(), 2);
         assert!(scan(&["It fails (LoadError)", "and nothing else"]).is_empty());
+    }
+
+    #[test]
+    fn reversed_run_without_its_traceback_line() {
+        let t = scan(&[
+            "\t2: from x.rb:9:in `<main>'",
+            "\t1: from x.rb:5:in `run'",
+            "x.rb:2:in `/': divided by 0 (ZeroDivisionError)",
+        ]);
+        assert_eq!(t.len(), 1);
+        assert_eq!(t[0].exception, "ZeroDivisionError");
+        let f: Vec<_> = t[0].frames.iter().map(|f| f.line).collect();
+        assert_eq!(f, vec![Some(2), Some(5), Some(9)]);
     }
 }
