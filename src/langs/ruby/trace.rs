@@ -142,6 +142,21 @@ fn any_frame(doc: &Doc, l: &Line) -> Option<Frame> {
     frame_line(doc, l, true)
 }
 
+/// Inside a run of bare frames, a frame printed without a method (`/x/build.rb:12`, Ruby 1.8):
+/// a path with a `/` or `.rb`, then the line.
+fn bare_location(doc: &Doc, l: &Line) -> Option<Frame> {
+    let t = l.t();
+    let c = FRAME.captures(t)?;
+    if c.name("from").is_some() || c.name("f").is_some() || c.name("n").is_some() {
+        return None;
+    }
+    let p = c.name("p")?.as_str();
+    if p.contains(' ') || !(p.contains('/') || p.ends_with(".rb")) {
+        return None;
+    }
+    Some(frame_from(doc, l, p, c.name("l")?.as_str(), None))
+}
+
 /// Bugsnag's issue text: `**NoMethodError** in **sidekiq#default**`, the message on the next
 /// line, then `path:line - method` frames under `## Stacktrace`.
 static BUGSNAG: LazyLock<Regex> =
@@ -274,7 +289,7 @@ fn parse_block(doc: &Doc, li: usize) -> Option<Parsed> {
     while i < doc.len() {
         let l = rline(doc, i);
         let t = l.t();
-        if let Some(f) = any_frame(doc, &l) {
+        if let Some(f) = any_frame(doc, &l).or_else(|| bare_location(doc, &l)) {
             trace.span.end = f.span.end;
             trace.frames.push(f);
             i += 1;
@@ -927,5 +942,19 @@ mod tests {
         assert_eq!(t[0].exception, "ZeroDivisionError");
         let f: Vec<_> = t[0].frames.iter().map(|f| f.line).collect();
         assert_eq!(f, vec![Some(2), Some(5), Some(9)]);
+    }
+
+    #[test]
+    fn bare_frames_without_a_method_inside_a_run() {
+        let t = scan(&[
+            "Error: undefined method `/' for nil:NilClass",
+            "/usr/local/brew/os/x.rb:117:in `bin'",
+            "/usr/local/brew/build.rb:12",
+            "/usr/local/taps/f.rb:48",
+        ]);
+        assert_eq!(t.len(), 1);
+        assert_eq!(t[0].frames.len(), 3);
+        assert_eq!(t[0].frames[2].line, Some(48));
+        assert_eq!(t[0].frames[2].function, None);
     }
 }
