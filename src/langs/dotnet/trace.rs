@@ -251,6 +251,25 @@ pub(crate) fn parse(doc: &Doc, header_line: Option<usize>, first: usize) -> Opti
             }
         }
     }
+    // Telemetry layouts print the first frame on the `StackTrace:` line itself.
+    if first > 0
+        && header_line.is_some_and(|h| h < first - 1)
+        && let l = doc.line(first - 1)
+        && let Some(rest) = l.t().strip_prefix("StackTrace:")
+        && !rest.trim().is_empty()
+    {
+        let rest = rest.trim_start();
+        let sub = Line {
+            s: rest,
+            off: l.range_of(rest).start,
+        };
+        if let Some(f) = frame_of(doc, &sub, true)
+            && let Some(t0) = traces.first_mut()
+            && stack.len() == 1
+        {
+            t0.frames.push(f);
+        }
+    }
     let mut i = first;
     let mut next = first;
     let mut blanks = 0;
@@ -618,5 +637,20 @@ mod tests {
         assert_eq!(t[2].exception, "System.Net.WebException");
         assert_eq!(t[2].caused_by, Some(3));
         assert_eq!(t[3].exception, "System.IO.IOException");
+    }
+
+    #[test]
+    fn first_frame_on_the_stacktrace_line() {
+        let t = scan(&[
+            "System.NullReferenceException",
+            "Message: no object",
+            "Source: App",
+            "StackTrace:    at App.A.B(Int32 x)",
+            "   at App.A.C()",
+        ]);
+        assert_eq!(t.len(), 1);
+        assert_eq!(t[0].message, "no object");
+        assert_eq!(t[0].frames.len(), 2);
+        assert_eq!(t[0].frames[0].function.as_deref(), Some("App.A.B"));
     }
 }
