@@ -19,7 +19,7 @@ static STANDARD: LazyLock<Regex> = LazyLock::new(|| {
 });
 static MONO: LazyLock<Regex> = LazyLock::new(|| {
     shared::re(
-        r"^at (?:\(wrapper [^)]*\) )?(?P<f>[^\s(][^(]*?) ?\((?P<args>[^()]*)\)(?P<il> \[0x[0-9a-f]+\]| <0x[0-9a-f]+(?: \+ 0x[0-9a-f]+)?>)?(?: in (?P<p>.+?):(?:line )?(?P<l>\d+))?$",
+        r"^at (?:\(wrapper [^)]*\) )?(?P<f>[^\s(][^(]*?) ?\((?P<args>[^()]*)\)(?P<il> \[0x[0-9a-f]+\]| <0x[0-9a-f]+(?: \+ 0x[0-9a-f]+)?>)?(?: in (?P<p>.+?):(?:line )?(?P<l>\d+))?(?: <---)?$",
     )
 });
 static UNITY: LazyLock<Regex> = LazyLock::new(|| {
@@ -47,7 +47,21 @@ fn type_ok(e: &str) -> bool {
     e.contains('.') || last.ends_with("Exception") || last.ends_with("Error")
 }
 
+/// What may precede an exception line: an AggregateException's `---> (Inner Exception #0) `
+/// when a paste starts there, a `20.05.2022 12:46:39 : ` log stamp.
+static LEAD: LazyLock<Regex> = LazyLock::new(|| {
+    shared::re(
+        r"^(?:---> \(Inner Exception #\d+\) |\d{1,2}[./]\d{1,2}[./]\d{2,4} \d{1,2}:\d{2}:\d{2} : )",
+    )
+});
+
 pub(crate) fn header(t: &str) -> Option<(&str, &str)> {
+    let b = t.as_bytes();
+    let t = if b.first() == Some(&b'-') || b.first().is_some_and(u8::is_ascii_digit) {
+        LEAD.find(t).map_or(t, |m| &t[m.end()..])
+    } else {
+        t
+    };
     if let Some(c) = TYPE_FIRST.captures(t)
         && let Some(e) = c.name("e").map(|m| m.as_str())
         && type_ok(e)
@@ -652,5 +666,22 @@ mod tests {
         assert_eq!(t[0].message, "no object");
         assert_eq!(t[0].frames.len(), 2);
         assert_eq!(t[0].frames[0].function.as_deref(), Some("App.A.B"));
+    }
+
+    #[test]
+    fn paste_starting_at_an_inner_exception_line_and_dated_lines() {
+        let t = scan(&[
+            "---> (Inner Exception #0) System.Net.Sockets.SocketException (0x80004005): refused",
+            "  at A.B.C () [0x00014] in <9c6e2cb7ddd8473fa420642ddcf7ce48>:0 <---",
+            "",
+            "20.05.2022 12:46:39 : System.AggregateException: many (refused) ---> System.IO.IOException: refused",
+            "  at A.B.D () [0x00014] in <9c6e2cb7ddd8473fa420642ddcf7ce48>:0",
+        ]);
+        assert_eq!(t.len(), 3);
+        assert_eq!(t[0].exception, "System.Net.Sockets.SocketException");
+        assert_eq!(t[0].frames.len(), 1);
+        assert_eq!(t[1].exception, "System.AggregateException");
+        assert_eq!(t[1].caused_by, Some(2));
+        assert_eq!(t[2].frames.len(), 1);
     }
 }
