@@ -435,9 +435,9 @@ fn parse_at(doc: &Doc, li: usize, floor: usize) -> Option<Parsed> {
 pub(crate) fn classify_frame(t: &str) -> Option<&'static AtStyle> {
     // Every frame form starts with a (possibly localized) `at` word, or is a Unity frame
     // carrying `(at `; Firefox frames (`fn@url`) are handled by the caller.
-    const AT_WORDS: [&str; 17] = [
+    const AT_WORDS: [&str; 21] = [
         "at", "bei", "à", "en", "в", "場所", "在", "ved", "em", "w", "v", "vid", "a", "di", "op",
-        "na", "ile",
+        "na", "ile", "bij", "於", "위치:", "in",
     ];
     let b = t.as_bytes();
     let word = memchr::memchr(b' ', b).map_or(t, |p| &t[..p]);

@@ -15,7 +15,7 @@ pub static TRACE: TraceFormat = TraceFormat {
     other_sources: &[(&["cs"], "csharp")],
     knowledge: include_str!("knowledge.toml"),
     catalog: include_str!("catalog.toml"),
-    triggers: &["Exception", "Ausnahme", "Excepci", "  at "],
+    triggers: &["Exception", "Ausnahme", "Excepci", "  at ", " at offset "],
     headed: &[],
     at_style: Some(AtStyle {
         is_frame: trace::is_frame,

@@ -18,6 +18,8 @@ pub static TRACE: TraceFormat = TraceFormat {
     triggers: &[
         "Uncaught",
         "Stack trace",
+        "Call Stack",
+        ".php line ",
         "[stacktrace]",
         "#0 ",
         "Exception",
