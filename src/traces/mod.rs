@@ -9,12 +9,11 @@
 //!
 //! Choices worth knowing:
 //! - Frames are innermost first. Python and Ruby 2.5–2.7 print outermost first: reversed.
-//! - Go: `exception` is a short kind: `runtime error: index out of range` for runtime errors
-//!   (operands in `[...]` and ` with ...` dropped), `fatal error` for `fatal error:`, `panic`
-//!   for any other panic value; `message` is the full text after `panic: `. Each further
-//!   goroutine block is its own trace with exception `goroutine` and message `goroutine N [state]`.
-//! - Rust: `exception` is `panic`; frames are the `RUST_BACKTRACE` frames (innermost first,
-//!   as printed); without a backtrace the panic location is the only frame.
+//! - Go: `exception` is `panic`, `fatal error` or the signal name, and `message` the panic value
+//!   as printed (`runtime error: index out of range [5] with length 3`). Each further goroutine
+//!   block is its own trace with exception `""`; `created by` is not a frame (`created_by`).
+//! - Rust: `exception` is `panic`; the panic location is frame 0, then the `RUST_BACKTRACE`
+//!   frames (innermost first, as printed); anyhow/eyre `Caused by:` entries are their own traces.
 //! - PHP: the `in file:line` of the `Uncaught` line is the innermost frame, then `#N` frames.
 //! - Ruby: the header line is the innermost frame.
 //! - Python SyntaxError location lines (`File "x", line 3` without `, in`) are frame 0.
