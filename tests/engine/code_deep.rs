@@ -58,7 +58,10 @@ fn python_nested_100000_deep() {
         ("binary", format!("c = {}\n", chain("1", "+"))),
         ("calls", format!("d = {}\n", nest("f(", "", ")"))),
         ("lambdas", format!("e = {}\n", nest("lambda: ", "1", ""))),
-        ("comprehensions", format!("g = {}\n", nest("[", "x", " for x in y]"))),
+        (
+            "comprehensions",
+            format!("g = {}\n", nest("[", "x", " for x in y]")),
+        ),
         ("not", format!("h = {}\n", nest("not ", "x", ""))),
     ] {
         eprintln!("python {what}");
@@ -73,9 +76,21 @@ fn js_shapes(ts: bool) -> Vec<(&'static str, String)> {
         ("binary", format!("const c = {};\n", chain("1", "+"))),
         ("calls", format!("const d = {};\n", nest("f(", "", ")"))),
         ("blocks", format!("function g() {}\n", nest("{", "", "}"))),
-        ("ifs", format!("function h() {{ {} }}\n", nest("if (x) {", "", "}"))),
-        ("loops", format!("async function k(ids) {{ {} }}\n", nest("for (const i of ids) {", "await fetch(i);", "}"))),
-        ("arrows", format!("const e = {};\n", nest("() => ", "1", ""))),
+        (
+            "ifs",
+            format!("function h() {{ {} }}\n", nest("if (x) {", "", "}")),
+        ),
+        (
+            "loops",
+            format!(
+                "async function k(ids) {{ {} }}\n",
+                nest("for (const i of ids) {", "await fetch(i);", "}")
+            ),
+        ),
+        (
+            "arrows",
+            format!("const e = {};\n", nest("() => ", "1", "")),
+        ),
         ("members", format!("const m = {};\n", nest("", "a", ".b"))),
     ];
     if ts {
@@ -110,8 +125,17 @@ fn go_nested_100000_deep() {
         ("binary", format!("var c = {}\n", chain("1", "+"))),
         ("calls", format!("var d = {}\n", nest("f(", "", ")"))),
         ("blocks", format!("func g() {}\n", nest("{", "", "}"))),
-        ("loops", format!("func k(ids []string) {{ {} }}\n", nest("for _, i := range ids {\n", "http.Get(i)\n", "}\n"))),
-        ("funcs", format!("var e = {}\n", nest("func() {\n", "", "}\n"))),
+        (
+            "loops",
+            format!(
+                "func k(ids []string) {{ {} }}\n",
+                nest("for _, i := range ids {\n", "http.Get(i)\n", "}\n")
+            ),
+        ),
+        (
+            "funcs",
+            format!("var e = {}\n", nest("func() {\n", "", "}\n")),
+        ),
     ] {
         eprintln!("go {what}");
         survive("deep.go", &format!("{head}{deep}"));
@@ -122,13 +146,28 @@ fn go_nested_100000_deep() {
 fn rust_nested_100000_deep() {
     let head = "async fn sync(ids: Vec<String>) {\n    for i in ids {\n        reqwest::get(i).await;\n    }\n}\n";
     for (what, deep) in [
-        ("parens", format!("const A: i32 = {};\n", nest("(", "1", ")"))),
-        ("arrays", format!("fn b() {{ let b = {}; }}\n", nest("[", "", "]"))),
+        (
+            "parens",
+            format!("const A: i32 = {};\n", nest("(", "1", ")")),
+        ),
+        (
+            "arrays",
+            format!("fn b() {{ let b = {}; }}\n", nest("[", "", "]")),
+        ),
         ("binary", format!("const C: i32 = {};\n", chain("1", "+"))),
         ("calls", format!("fn d() {{ {}; }}\n", nest("f(", "", ")"))),
         ("blocks", format!("fn g() {}\n", nest("{", "", "}"))),
-        ("loops", format!("async fn k(ids: Vec<String>) {{ {} }}\n", nest("for i in ids {", "reqwest::get(i).await;", "}"))),
-        ("closures", format!("fn e() {{ let e = {}; }}\n", nest("|| ", "1", ""))),
+        (
+            "loops",
+            format!(
+                "async fn k(ids: Vec<String>) {{ {} }}\n",
+                nest("for i in ids {", "reqwest::get(i).await;", "}")
+            ),
+        ),
+        (
+            "closures",
+            format!("fn e() {{ let e = {}; }}\n", nest("|| ", "1", "")),
+        ),
     ] {
         eprintln!("rust {what}");
         survive("deep.rs", &format!("{head}{deep}"));
@@ -143,8 +182,17 @@ fn java_nested_100000_deep() {
         ("binary", format!("  int c = {};\n", chain("1", "+"))),
         ("calls", format!("  int d = {};\n", nest("f(", "", ")"))),
         ("blocks", format!("  void g() {}\n", nest("{", "", "}"))),
-        ("loops", format!("  void k() {{ {} }}\n", nest("for (String i : ids) {", "client.send(i);", "}"))),
-        ("lambdas", format!("  Object e = {};\n", nest("() -> ", "1", ""))),
+        (
+            "loops",
+            format!(
+                "  void k() {{ {} }}\n",
+                nest("for (String i : ids) {", "client.send(i);", "}")
+            ),
+        ),
+        (
+            "lambdas",
+            format!("  Object e = {};\n", nest("() -> ", "1", "")),
+        ),
     ] {
         eprintln!("java {what}");
         survive("Deep.java", &format!("{head}{deep}}}\n"));
