@@ -422,3 +422,40 @@ fn check_completes_on_a_tree_with_an_expression_nested_100000_deep() {
         assert!(line.starts_with("debuglens: skipped "), "{stderr}");
     }
 }
+
+#[test]
+fn check_leaves_vendored_code_out_unless_default_excludes_is_false() {
+    let dir = tempfile::tempdir().unwrap();
+    let loop_py = "import requests\n\ndef sync(ids):\n    for i in ids:\n        requests.get(f\"http://x/{i}\")\n";
+    for rel in ["app/sync.py", "vendor/lib/sync.py", "build/lib/sync.py"] {
+        let p = dir.path().join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, loop_py).unwrap();
+    }
+    let run = || {
+        let out = Command::new(env!("CARGO_BIN_EXE_debuglens"))
+            .arg("check")
+            .current_dir(dir.path())
+            .output()
+            .unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+        )
+    };
+    let (code, stdout) = run();
+    assert_eq!(code, Some(1), "{stdout}");
+    let files: Vec<&str> = stdout.lines().filter_map(|l| l.split(':').next()).collect();
+    assert_eq!(files, ["app/sync.py", "debuglens"], "{stdout}");
+    std::fs::write(
+        dir.path().join("debuglens.toml"),
+        "defaultExcludes = false\n",
+    )
+    .unwrap();
+    let (code, stdout) = run();
+    assert_eq!(code, Some(1), "{stdout}");
+    assert!(
+        stdout.contains("vendor/lib/sync.py:5:") && stdout.contains("build/lib/sync.py:5:"),
+        "{stdout}"
+    );
+}
