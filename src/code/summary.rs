@@ -293,21 +293,29 @@ pub fn compact(s: &str) -> String {
     s.chars().filter(|c| !c.is_whitespace()).collect()
 }
 
-/// Collapse whitespace and shorten long texts for messages.
+/// Collapse whitespace and shorten long texts for messages. Reads no further than the shortened
+/// text needs: a call's argument text can be the rest of a generated file.
 pub fn one_line(s: &str, max: usize) -> String {
     let mut out = String::new();
-    for w in s.split_whitespace() {
-        if !out.is_empty() {
-            out.push(' ');
+    let mut chars = 0usize;
+    let mut space = false;
+    for c in s.chars() {
+        if c.is_whitespace() {
+            space = chars > 0;
+            continue;
         }
-        out.push_str(w);
-        // Past `max` characters (at most 4 bytes each) the rest is cut anyway: a huge argument
-        // text costs no more than a short one.
-        if out.len() > 4 * max + 4 {
+        if space {
+            out.push(' ');
+            chars += 1;
+            space = false;
+        }
+        out.push(c);
+        chars += 1;
+        if chars > max {
             break;
         }
     }
-    if out.chars().count() > max {
+    if chars > max {
         let cut: String = out.chars().take(max.saturating_sub(1)).collect();
         format!("{cut}…")
     } else {
@@ -327,7 +335,7 @@ const MAX_DEPTH: usize = 1500;
 pub const MAX_NEST: usize = 128;
 
 /// Nodes `Walker::idents` visits at most under one node (a call's arguments, a condition).
-const IDENTS_NODES: usize = 1 << 14;
+const IDENTS_NODES: usize = 1 << 12;
 
 /// The summary walk with one language's hooks (`langs/<lang>/mod.rs` registers
 /// `walk::<Hooks>`, so the walk is compiled once per language and its hook calls are static).

@@ -33,6 +33,7 @@ fn chain(item: &str, sep: &str) -> String {
 
 /// Summarise, analyse, and run every rewrite and the test generator over each finding.
 fn survive(path: &str, text: &str) {
+    let t0 = std::time::Instant::now();
     let lang = Lang::from_path(path).unwrap();
     let s = summarize(path, lang, text);
     assert_eq!(s.path, path);
@@ -47,6 +48,7 @@ fn survive(path: &str, text: &str) {
         let _ = rewrite::suppress(f, text);
         let _ = testgen::generate(f, &read, &[path.to_string()], 50);
     }
+    eprintln!("  {} finding(s), {:?}", findings.len(), t0.elapsed());
 }
 
 #[test]
