@@ -177,7 +177,7 @@ pub fn check(
         Some(rev) => Some(workspace::git::changed_since(&root, rev).map_err(CliError)?),
         None => None,
     };
-    let outcomes = parallel_map(&files, |path| -> Result<Option<FileFindings>, CliError> {
+    let check_file = |path: &PathBuf| -> Result<Option<FileFindings>, CliError> {
         let abs = std::fs::canonicalize(path).unwrap_or_else(|_| path.clone());
         let rel = workspace::relative(&root, &abs);
         if crate::code::Lang::from_path(&rel).is_none() {
@@ -233,11 +233,30 @@ pub fn check(
             text,
             diagnostics,
         }))
+    };
+    let outcomes = parallel_map(&files, |path| {
+        // A file that cannot be analysed (unreadable, or a bug in debuglens on its code) is
+        // skipped with a line on stderr; the rest of the check goes on.
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| check_file(path))).unwrap_or_else(
+            |_| {
+                Err(CliError(format!(
+                    "{}: the analysis failed on this file (a bug in debuglens)",
+                    path.display()
+                )))
+            },
+        )
     });
-    // The first unreadable file (in file order) fails the check, as a sequential pass would.
     let mut results = Vec::new();
-    for outcome in outcomes {
-        results.extend(outcome?);
+    for (path, outcome) in files.iter().zip(outcomes) {
+        match outcome {
+            Ok(found) => results.extend(found),
+            Err(e) => {
+                let why =
+                    e.0.strip_prefix(&format!("{}: ", path.display()))
+                        .unwrap_or(&e.0);
+                let _ = writeln!(err, "debuglens: skipped {}: {why}", path.display());
+            }
+        }
     }
     let found = results.iter().map(|r| r.diagnostics.len()).sum::<usize>();
     let written = match format {

@@ -293,16 +293,29 @@ pub fn compact(s: &str) -> String {
     s.chars().filter(|c| !c.is_whitespace()).collect()
 }
 
-/// Collapse whitespace and shorten long texts for messages.
+/// Collapse whitespace and shorten long texts for messages. Reads no further than the shortened
+/// text needs: a call's argument text can be the rest of a generated file.
 pub fn one_line(s: &str, max: usize) -> String {
     let mut out = String::new();
-    for w in s.split_whitespace() {
-        if !out.is_empty() {
-            out.push(' ');
+    let mut chars = 0usize;
+    let mut space = false;
+    for c in s.chars() {
+        if c.is_whitespace() {
+            space = chars > 0;
+            continue;
         }
-        out.push_str(w);
+        if space {
+            out.push(' ');
+            chars += 1;
+            space = false;
+        }
+        out.push(c);
+        chars += 1;
+        if chars > max {
+            break;
+        }
     }
-    if out.chars().count() > max {
+    if chars > max {
         let cut: String = out.chars().take(max.saturating_sub(1)).collect();
         format!("{cut}…")
     } else {
@@ -310,7 +323,19 @@ pub fn one_line(s: &str, max: usize) -> String {
     }
 }
 
+/// Tree depth below which nothing is summarised: a subtree deeper than this (an expression
+/// nested thousands deep, only ever generated) is skipped and the rest of the file analysed.
 const MAX_DEPTH: usize = 1500;
+
+/// How deep the walk recurses before it stops descending. Only constructs that open a scope
+/// (functions, classes, loops, spawns, fan-outs, callback loops, cached units) recurse, one or
+/// two levels each; everything else is walked with an explicit stack. Real code nests scopes a
+/// handful deep; past this bound (some 60 nested scopes) the innermost are not summarised and
+/// their calls not reported. The bound keeps a walk within a 2 MiB thread stack in a debug build.
+pub const MAX_NEST: usize = 128;
+
+/// Nodes `Walker::idents` visits at most under one node (a call's arguments, a condition).
+const IDENTS_NODES: usize = 1 << 12;
 
 /// The summary walk with one language's hooks (`langs/<lang>/mod.rs` registers
 /// `walk::<Hooks>`, so the walk is compiled once per language and its hook calls are static).
@@ -398,6 +423,8 @@ struct Walker<'a, 't, H: LangHooks> {
     class: Option<String>,
     loops: Vec<usize>,
     join_depth: usize,
+    /// Scopes the walk is nested in (see `MAX_NEST`).
+    nest: usize,
     /// Function bodies recorded by the previous summary of this file, and the ones recorded
     /// now (only when the caller keeps a cache).
     cache: Option<Session>,
@@ -422,6 +449,7 @@ impl<'a, 't, H: LangHooks> Walker<'a, 't, H> {
             class: None,
             loops: Vec::new(),
             join_depth: 0,
+            nest: 0,
             cache,
         };
         w.walk(root, 0);
@@ -429,21 +457,50 @@ impl<'a, 't, H: LangHooks> Walker<'a, 't, H> {
         (w.out, w.cache)
     }
 
+    /// Walk the children of `n`, the last node on the ancestor stack. Nodes that open no scope
+    /// (expressions, blocks, plain calls: nearly all of a tree) are walked here with an explicit
+    /// stack, so input nested however deep costs no stack; only scopes recurse (`MAX_NEST`).
     fn walk_children(&mut self, n: Node<'t>, depth: usize) {
+        if self.nest >= MAX_NEST {
+            return;
+        }
+        self.nest += 1;
+        let base = self.anc.len();
         let mut cur = match self.cursors.pop() {
             Some(c) => c,
             None => n.walk(),
         };
-        for c in n.children(&mut cur) {
-            self.walk(c, depth + 1);
+        // (node, ancestor-stack length of its parent, depth), next to walk on top.
+        let mut todo: Vec<(Node<'t>, usize, usize)> = Vec::new();
+        let push_children = |todo: &mut Vec<_>,
+                             cur: &mut tree_sitter::TreeCursor<'t>,
+                             n: Node<'t>,
+                             level,
+                             depth| {
+            let at = todo.len();
+            todo.extend(n.children(cur).map(|c| (c, level, depth)));
+            todo[at..].reverse();
+        };
+        push_children(&mut todo, &mut cur, n, base, depth + 1);
+        while let Some((c, level, d)) = todo.pop() {
+            self.anc.truncate(level);
+            if !self.admit(c, d) {
+                continue;
+            }
+            self.anc.push(Some(c));
+            if self.walk_node(c, d) {
+                push_children(&mut todo, &mut cur, c, level + 1, d + 1);
+            }
         }
+        self.anc.truncate(base);
         self.cursors.push(cur);
+        self.nest -= 1;
     }
 
-    /// Walk `n`, a direct child of the last node on the ancestor stack (or the root).
-    fn walk(&mut self, n: Node<'t>, depth: usize) {
+    /// Whether `n` at `depth` is walked at all.
+    fn admit(&self, n: Node<'t>, depth: usize) -> bool {
         if depth > MAX_DEPTH {
-            return;
+            return false;
         }
         // Identifier and punctuation leaves (about half of all nodes) are never a construct any
         // hook recognises; skipping them avoids a dozen kind checks each. (Keyword leaves are
@@ -451,12 +508,24 @@ impl<'a, 't, H: LangHooks> Walker<'a, 't, H> {
         if n.child_count() == 0 {
             let kind = n.k();
             if self.h.is_ident(kind) || !kind.bytes().any(|b| b.is_ascii_alphanumeric()) {
-                return;
+                return false;
             }
         }
+        true
+    }
+
+    /// Walk `n`, a direct child of the last node on the ancestor stack (or the root).
+    fn walk(&mut self, n: Node<'t>, depth: usize) {
+        if !self.admit(n, depth) || self.nest >= MAX_NEST {
+            return;
+        }
+        self.nest += 1;
         self.anc.push(Some(n));
-        self.walk_node(n, depth);
+        if self.walk_node(n, depth) {
+            self.walk_children(n, depth);
+        }
         self.anc.pop();
+        self.nest -= 1;
     }
 
     /// Walk `n`, a descendant (not necessarily a child) of the last node on the ancestor stack:
@@ -505,24 +574,27 @@ impl<'a, 't, H: LangHooks> Walker<'a, 't, H> {
         }
     }
 
-    fn walk_node(&mut self, n: Node<'t>, depth: usize) {
+    /// Walk `n` (on top of the ancestor stack) except its children: true when they are still
+    /// to walk, in the same scope.
+    fn walk_node(&mut self, n: Node<'t>, depth: usize) -> bool {
         let kind = n.k();
         if self.h.is_comment(kind) {
-            return;
+            return false;
         }
         // Functions, and the statements right under the root (the skeleton of a big file),
         // are units the next summary can take over unwalked (see `body_cache`).
         let unit = self.cache.is_some() && (self.h.is_fn_kind(kind) || self.anc.len() == 2);
         if !unit {
-            self.walk_construct(n, depth, kind);
-            return;
+            return self.walk_construct(n, depth, kind);
         }
         if self.reuse_unit(n, depth) {
-            return;
+            return false;
         }
         let at = Marks::of(&self.out);
         let package_before = self.out.package.take();
-        self.walk_construct(n, depth, kind);
+        if self.walk_construct(n, depth, kind) {
+            self.walk_children(n, depth);
+        }
         let package = self.out.package.clone();
         if package.is_none() {
             self.out.package = package_before;
@@ -533,29 +605,30 @@ impl<'a, 't, H: LangHooks> Walker<'a, 't, H> {
             session.record(&self.unit_key(n, depth), at, len, package);
             self.cache = Some(session);
         }
+        false
     }
 
-    /// The walk of one node: whichever construct the language's hooks recognise in it.
-    fn walk_construct(&mut self, n: Node<'t>, depth: usize, kind: &'static str) {
+    /// The walk of one node: whichever construct the language's hooks recognise in it. True
+    /// when its children are left to the caller to walk, in the current scope.
+    fn walk_construct(&mut self, n: Node<'t>, depth: usize, kind: &'static str) -> bool {
         let id = usize::from(n.kind_id());
         if !self.constructs.get(id).copied().unwrap_or(true) {
             debug_assert!(
                 self.no_hook_answers(n, kind),
                 "{kind} is missing from `constructs`"
             );
-            self.walk_children(n, depth);
-            return;
+            return true;
         }
         if self.h.imports(n, self.src, &mut self.out.imports) {
-            return;
+            return false;
         }
         if let Some(p) = self.h.package(n, self.src) {
             self.out.package = Some(p);
-            return;
+            return false;
         }
         if let Some(fd) = self.h.function(n, self.src) {
             self.function(n, fd, depth);
-            return;
+            return false;
         }
         if let Some(cd) = self.h.class(n, self.src) {
             let saved = self.class.clone();
@@ -575,21 +648,20 @@ impl<'a, 't, H: LangHooks> Walker<'a, 't, H> {
                 None => self.walk_children(n, depth),
             }
             self.class = saved;
-            return;
+            return false;
         }
         if self.h.is_spawn(n) {
             let saved = std::mem::take(&mut self.loops);
             self.walk_children(n, depth);
             self.loops = saved;
-            return;
+            return false;
         }
         if let Some(ld) = self.h.loop_(n, self.src) {
             self.loop_(n, ld, depth);
-            return;
+            return false;
         }
         if let Some(cd) = self.h.call(n, self.src) {
-            self.call(n, cd, depth);
-            return;
+            return self.call(n, cd, depth);
         }
         if let Some(ad) = self.h.assignment(n, self.src) {
             self.assignment(n, ad);
@@ -607,7 +679,7 @@ impl<'a, 't, H: LangHooks> Walker<'a, 't, H> {
                 self.out.loops[*l].has_try = true;
             }
         }
-        self.walk_children(n, depth);
+        true
     }
 }
 
@@ -964,8 +1036,12 @@ impl<'t, H: LangHooks> Walker<'_, 't, H> {
     fn idents(&self, n: Node) -> Vec<String> {
         let mut out = Vec::new();
         let mut stack = vec![n];
+        let mut visited = 0usize;
         while let Some(x) = stack.pop() {
-            if out.len() > 64 {
+            // Bounded in identifiers and in nodes visited: nested calls `f(f(f(…)))` would
+            // otherwise visit their whole subtree once per call.
+            visited += 1;
+            if out.len() > 64 || visited > IDENTS_NODES {
                 break;
             }
             if self.h.is_ident(x.k()) {
@@ -1017,7 +1093,9 @@ impl<'t, H: LangHooks> Walker<'_, 't, H> {
         Vec::new()
     }
 
-    fn call(&mut self, n: Node<'t>, cd: CallDecl<'t>, depth: usize) {
+    /// Records a call; true when its children are left to the caller (no fan-out, no callback
+    /// loop: the call opens no scope).
+    fn call(&mut self, n: Node<'t>, cd: CallDecl<'t>, depth: usize) -> bool {
         let receiver = cd.receiver.map(|r| compact(text(r, self.src)));
         let mut callee = compact(text(cd.func_node, self.src));
         if let Some(r) = &receiver {
@@ -1160,11 +1238,13 @@ impl<'t, H: LangHooks> Walker<'_, 't, H> {
                     self.walk_children(n, depth);
                 }
             }
+            None if !is_join => return true,
             None => self.walk_children(n, depth),
         }
         if is_join {
             self.join_depth -= 1;
         }
+        false
     }
 
     fn assignment(&mut self, n: Node, ad: AssignDecl) {

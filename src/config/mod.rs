@@ -11,6 +11,28 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 use serde_json::Value;
 
+/// Vendored and generated code, left out of the workspace walk unless `defaultExcludes` is
+/// false: dependency and build folders at any depth, minified bundles, type declarations and
+/// protobuf stubs. The user's `exclude` globs add to these (as ripgrep's globs add to
+/// `.gitignore`, and VS Code's `search.exclude` entries to its defaults).
+pub const DEFAULT_EXCLUDES: &[&str] = &[
+    "node_modules",
+    "vendor",
+    "dist",
+    "build",
+    ".venv",
+    "venv",
+    "target",
+    "*.min.js",
+    "*.d.ts",
+    "*_pb2.py",
+    "*.pb.go",
+];
+
+fn default_excludes() -> Vec<String> {
+    DEFAULT_EXCLUDES.iter().map(|g| g.to_string()).collect()
+}
+
 /// Effective settings, after every layer has been applied.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -18,7 +40,11 @@ pub struct Settings {
     pub debounce_ms: u64,
     pub max_file_bytes: u64,
     pub path_mappings: Vec<PathMapping>,
+    /// Globs left out of the workspace walk: `DEFAULT_EXCLUDES` (unless `defaultExcludes` is
+    /// false) followed by the user's `exclude`.
     pub exclude: Vec<String>,
+    /// Whether `DEFAULT_EXCLUDES` (vendored and generated code) are left out.
+    pub default_excludes: bool,
     pub disabled_rules: Vec<String>,
     pub report_sequential_by_design: bool,
     pub remote_calls: Vec<RemoteCallSpec>,
@@ -62,7 +88,8 @@ impl Default for Settings {
             debounce_ms: 200,
             max_file_bytes: 2_000_000,
             path_mappings: Vec::new(),
-            exclude: Vec::new(),
+            exclude: default_excludes(),
+            default_excludes: true,
             disabled_rules: Vec::new(),
             report_sequential_by_design: true,
             remote_calls: Vec::new(),
@@ -149,8 +176,18 @@ const KEYS: &[Key] = &[
         "exclude",
         "an array of glob strings",
         "[]",
-        "Globs of workspace files to leave out of indexing and checks.",
-        |s, v| set(&mut s.exclude, globs(v))
+        "Globs of workspace files to leave out of indexing and checks, besides the default excludes.",
+        |s, v| set(
+            &mut s.exclude,
+            globs(v).map(|g| default_excludes().into_iter().chain(g).collect())
+        )
+    ),
+    key!(
+        "defaultExcludes",
+        "a boolean",
+        "true",
+        "Leave vendored and generated code out of indexing and checks: `node_modules`, `vendor`, `dist`, `build`, `.venv`, `venv`, `target`, `*.min.js`, `*.d.ts`, `*_pb2.py`, `*.pb.go`.",
+        |s, v| set(&mut s.default_excludes, v.as_bool())
     ),
     key!(
         "disabledRules",
@@ -386,6 +423,17 @@ impl ConfigLayers {
             layer.apply_to(&mut s);
         }
         self.client.apply_to(&mut s);
+        if !s.default_excludes {
+            // `exclude` always starts with the defaults (see its key).
+            let n = DEFAULT_EXCLUDES.len().min(s.exclude.len());
+            if s.exclude[..n]
+                .iter()
+                .map(String::as_str)
+                .eq(DEFAULT_EXCLUDES.iter().copied())
+            {
+                s.exclude.drain(..n);
+            }
+        }
         s
     }
 }
@@ -505,6 +553,47 @@ mod tests {
         let (layer, problems) = Layer::parse_toml("batchLimit = = 3", "debuglens.toml", &prev);
         assert_eq!(layer, prev);
         assert!(matches!(&problems[..], [Problem::Unreadable { .. }]));
+    }
+
+    #[test]
+    fn vendored_and_generated_code_is_excluded_by_default_and_exclude_adds_to_it() {
+        let s = ConfigLayers::default().effective();
+        assert_eq!(s.exclude, default_excludes());
+        let (layer, problems) =
+            Layer::parse(&json!({"exclude": ["gen/**"]}), "t", &Layer::default());
+        assert!(problems.is_empty());
+        let s = ConfigLayers {
+            files: vec![layer],
+            client: Layer::default(),
+        }
+        .effective();
+        assert_eq!(s.exclude.len(), DEFAULT_EXCLUDES.len() + 1);
+        assert_eq!(s.exclude.last().map(String::as_str), Some("gen/**"));
+        assert!(s.exclude.iter().any(|g| g == "node_modules"));
+    }
+
+    #[test]
+    fn default_excludes_false_leaves_only_the_users_globs() {
+        for raw in [
+            json!({"defaultExcludes": false, "exclude": ["gen/**"]}),
+            json!({"exclude": ["gen/**"], "defaultExcludes": false}),
+        ] {
+            let (layer, problems) = Layer::parse(&raw, "t", &Layer::default());
+            assert!(problems.is_empty());
+            let s = ConfigLayers {
+                files: vec![layer],
+                client: Layer::default(),
+            }
+            .effective();
+            assert_eq!(s.exclude, vec!["gen/**".to_string()]);
+        }
+        let (layer, _) = Layer::parse(&json!({"defaultExcludes": false}), "t", &Layer::default());
+        let s = ConfigLayers {
+            files: vec![],
+            client: layer,
+        }
+        .effective();
+        assert!(s.exclude.is_empty());
     }
 
     #[test]

@@ -284,6 +284,51 @@ mod tests {
     }
 
     #[test]
+    fn the_default_excludes_leave_vendored_and_generated_code_out_at_any_depth() {
+        let dir = tempfile::tempdir().unwrap();
+        for rel in [
+            "src/app.py",
+            "src/types.ts",
+            "node_modules/lib/index.js",
+            "web/node_modules/lib/index.js",
+            "vendor/gen.js",
+            "go/vendor/x/x.go",
+            "dist/app.js",
+            "build/lib/m.py",
+            "venv/lib/site.py",
+            "target/debug/x.rs",
+            "web/app.min.js",
+            "web/index.d.ts",
+            "api/service_pb2.py",
+            "api/service.pb.go",
+        ] {
+            write(dir.path(), rel, b"1");
+        }
+        let settings = crate::config::Settings::default();
+        let opts = ScanOptions {
+            max_file_bytes: 1 << 20,
+            exclude: settings.exclude.clone(),
+        };
+        let mut seen = Vec::new();
+        walk(dir.path(), &opts, &AtomicBool::new(false), |f| {
+            seen.push(f.rel)
+        });
+        seen.sort();
+        assert_eq!(
+            seen,
+            vec!["src/app.py".to_string(), "src/types.ts".to_string()]
+        );
+        // With the defaults off every file is walked.
+        let opts = ScanOptions {
+            max_file_bytes: 1 << 20,
+            exclude: vec![],
+        };
+        let mut n = 0;
+        walk(dir.path(), &opts, &AtomicBool::new(false), |_| n += 1);
+        assert_eq!(n, 14);
+    }
+
+    #[test]
     fn exclude_globs_leave_files_out() {
         let dir = tempfile::tempdir().unwrap();
         write(dir.path(), "a/keep.py", b"1");

@@ -374,3 +374,88 @@ fn lsp_accepts_the_stdio_flag_that_clients_add() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+fn copy_tree(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let target = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            copy_tree(&e.path(), &target);
+        } else {
+            std::fs::copy(e.path(), target).unwrap();
+        }
+    }
+}
+
+#[test]
+fn check_completes_on_a_tree_with_an_expression_nested_100000_deep() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_tree(std::path::Path::new(&demo()), dir.path());
+    let n = 100_000;
+    let deep_py = format!("x = {}1{}\n", "(".repeat(n), ")".repeat(n));
+    std::fs::write(dir.path().join("deep.py"), deep_py).unwrap();
+    let deep_js = format!("const x = {}f(1){};\n", "[".repeat(n), "]".repeat(n));
+    std::fs::write(dir.path().join("gen.js"), deep_js).unwrap();
+    let deep_go = format!("package main\n\nvar x = {}1\n", "1+".repeat(n));
+    std::fs::write(dir.path().join("deep.go"), deep_go).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_debuglens"))
+        .arg("check")
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "stdout:\n{stdout}\nstderr:\n{stderr}"
+    );
+    assert!(
+        stdout.starts_with(
+            "handlers/checkout.py:27:26: warning: validate_inventory() makes a remote call"
+        ),
+        "{stdout}"
+    );
+    // The deep files are analysed (nothing to report in them), or skipped with one line each.
+    for line in stderr.lines() {
+        assert!(line.starts_with("debuglens: skipped "), "{stderr}");
+    }
+}
+
+#[test]
+fn check_leaves_vendored_code_out_unless_default_excludes_is_false() {
+    let dir = tempfile::tempdir().unwrap();
+    let loop_py = "import requests\n\ndef sync(ids):\n    for i in ids:\n        requests.get(f\"http://x/{i}\")\n";
+    for rel in ["app/sync.py", "vendor/lib/sync.py", "build/lib/sync.py"] {
+        let p = dir.path().join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, loop_py).unwrap();
+    }
+    let run = || {
+        let out = Command::new(env!("CARGO_BIN_EXE_debuglens"))
+            .arg("check")
+            .current_dir(dir.path())
+            .output()
+            .unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+        )
+    };
+    let (code, stdout) = run();
+    assert_eq!(code, Some(1), "{stdout}");
+    let files: Vec<&str> = stdout.lines().filter_map(|l| l.split(':').next()).collect();
+    assert_eq!(files, ["app/sync.py", "debuglens"], "{stdout}");
+    std::fs::write(
+        dir.path().join("debuglens.toml"),
+        "defaultExcludes = false\n",
+    )
+    .unwrap();
+    let (code, stdout) = run();
+    assert_eq!(code, Some(1), "{stdout}");
+    assert!(
+        stdout.contains("vendor/lib/sync.py:5:") && stdout.contains("build/lib/sync.py:5:"),
+        "{stdout}"
+    );
+}

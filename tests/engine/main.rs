@@ -3,6 +3,7 @@
 
 mod catalog_examples;
 mod code_common;
+mod code_deep;
 mod code_demo;
 mod code_engine;
 mod code_incremental_prop;

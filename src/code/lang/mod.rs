@@ -61,6 +61,10 @@ fn is_construct(l: Lang, kind: &str) -> bool {
 
 /// By kind id, for `n`'s grammar: whether a node of that kind may be a construct (see
 /// `LangHooks::constructs`). Ids past the end (ERROR) count as constructs.
+/// How many wrappers (parentheses, awaits, casts) or builder calls a hook looks through for a
+/// value's constructor (`value_ctor`); real code has a handful, input nested deeper has none.
+pub(crate) const CTOR_DEPTH: usize = 256;
+
 pub(crate) fn constructs(n: &Node) -> &'static [bool] {
     table(n).map_or(&[], |t| &t.constructs)
 }

@@ -320,24 +320,7 @@ impl LangHooks for Go {
     }
 
     fn value_ctor(&self, n: Node, src: &str) -> Option<String> {
-        match n.k() {
-            "expression_list" | "parenthesized_expression" => {
-                self.value_ctor(*named_children(n).first()?, src)
-            }
-            "unary_expression" => self.value_ctor(field(n, "operand")?, src),
-            "composite_literal" => field(n, "type").map(|t| compact(text(t, src))),
-            "call_expression" => {
-                let f = field(n, "function")?;
-                if f.k() == "selector_expression" {
-                    if let Some(obj) = field(f, "operand").filter(|o| o.k() == "call_expression") {
-                        let inner = self.value_ctor(obj, src)?;
-                        return Some(format!("{inner}.{}", field_text(f, "field", src)?));
-                    }
-                }
-                Some(compact(text(f, src)))
-            }
-            _ => None,
-        }
+        self.ctor_at(n, src, 0)
     }
 
     fn join_wrappers(&self) -> &'static [&'static str] {
@@ -353,5 +336,33 @@ impl LangHooks for Go {
 
     fn constructs(&self) -> &'static [&'static str] {
         CONSTRUCTS
+    }
+}
+
+impl Go {
+    /// `value_ctor` `depth` wrappers or builder calls down: past `CTOR_DEPTH` there is no
+    /// constructor (input nested that deep would otherwise overflow the stack).
+    fn ctor_at(&self, n: Node, src: &str, depth: usize) -> Option<String> {
+        if depth > crate::code::lang::CTOR_DEPTH {
+            return None;
+        }
+        match n.k() {
+            "expression_list" | "parenthesized_expression" => {
+                self.ctor_at(*named_children(n).first()?, src, depth + 1)
+            }
+            "unary_expression" => self.ctor_at(field(n, "operand")?, src, depth + 1),
+            "composite_literal" => field(n, "type").map(|t| compact(text(t, src))),
+            "call_expression" => {
+                let f = field(n, "function")?;
+                if f.k() == "selector_expression" {
+                    if let Some(obj) = field(f, "operand").filter(|o| o.k() == "call_expression") {
+                        let inner = self.ctor_at(obj, src, depth + 1)?;
+                        return Some(format!("{inner}.{}", field_text(f, "field", src)?));
+                    }
+                }
+                Some(compact(text(f, src)))
+            }
+            _ => None,
+        }
     }
 }

@@ -381,36 +381,7 @@ impl LangHooks for Java {
     }
 
     fn value_ctor(&self, n: Node, src: &str) -> Option<String> {
-        match n.k() {
-            "object_creation_expression" => field(n, "type").map(|t| compact(text(t, src))),
-            "parenthesized_expression" | "cast_expression" => self.value_ctor(
-                field(n, "value").or_else(|| named_children(n).last().copied())?,
-                src,
-            ),
-            "method_invocation" => {
-                let name = field_text(n, "name", src)?;
-                match field(n, "object") {
-                    Some(o)
-                        if o.k() == "method_invocation"
-                            || o.k() == "object_creation_expression" =>
-                    {
-                        // Builders: `WebClient.builder().baseUrl(..).build()` → `WebClient.builder`.
-                        let inner = self.value_ctor(o, src)?;
-                        if matches!(name.as_str(), "build" | "create" | "get" | "orElseThrow")
-                            || inner.ends_with(".builder")
-                            || inner.ends_with(".newBuilder")
-                        {
-                            Some(inner)
-                        } else {
-                            Some(format!("{inner}.{name}"))
-                        }
-                    }
-                    Some(o) => Some(format!("{}.{name}", compact(text(o, src)))),
-                    None => Some(name),
-                }
-            }
-            _ => None,
-        }
+        self.ctor_at(n, src, 0)
     }
 
     fn kwargs(&self, _args: Node, _src: &str) -> Vec<(String, String)> {
@@ -447,5 +418,46 @@ impl LangHooks for Java {
 
     fn constructs(&self) -> &'static [&'static str] {
         CONSTRUCTS
+    }
+}
+
+impl Java {
+    /// `value_ctor` `depth` wrappers or builder calls down: past `CTOR_DEPTH` there is no
+    /// constructor (input nested that deep would otherwise overflow the stack).
+    fn ctor_at(&self, n: Node, src: &str, depth: usize) -> Option<String> {
+        if depth > crate::code::lang::CTOR_DEPTH {
+            return None;
+        }
+        match n.k() {
+            "object_creation_expression" => field(n, "type").map(|t| compact(text(t, src))),
+            "parenthesized_expression" | "cast_expression" => self.ctor_at(
+                field(n, "value").or_else(|| named_children(n).last().copied())?,
+                src,
+                depth + 1,
+            ),
+            "method_invocation" => {
+                let name = field_text(n, "name", src)?;
+                match field(n, "object") {
+                    Some(o)
+                        if o.k() == "method_invocation"
+                            || o.k() == "object_creation_expression" =>
+                    {
+                        // Builders: `WebClient.builder().baseUrl(..).build()` → `WebClient.builder`.
+                        let inner = self.ctor_at(o, src, depth + 1)?;
+                        if matches!(name.as_str(), "build" | "create" | "get" | "orElseThrow")
+                            || inner.ends_with(".builder")
+                            || inner.ends_with(".newBuilder")
+                        {
+                            Some(inner)
+                        } else {
+                            Some(format!("{inner}.{name}"))
+                        }
+                    }
+                    Some(o) => Some(format!("{}.{name}", compact(text(o, src)))),
+                    None => Some(name),
+                }
+            }
+            _ => None,
+        }
     }
 }

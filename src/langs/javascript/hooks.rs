@@ -483,27 +483,7 @@ impl LangHooks for JavaScript {
     }
 
     fn value_ctor(&self, n: Node, src: &str) -> Option<String> {
-        match n.k() {
-            "await_expression"
-            | "parenthesized_expression"
-            | "as_expression"
-            | "non_null_expression"
-            | "satisfies_expression" => self.value_ctor(*named_children(n).first()?, src),
-            "new_expression" => field(n, "constructor").map(|c| compact(text(c, src))),
-            "call_expression" => {
-                let f = field(n, "function")?;
-                if f.k() == "member_expression" {
-                    if let Some(obj) = field(f, "object")
-                        .filter(|o| o.k() == "call_expression" || o.k() == "new_expression")
-                    {
-                        let inner = self.value_ctor(obj, src)?;
-                        return Some(format!("{inner}.{}", field_text(f, "property", src)?));
-                    }
-                }
-                Some(compact(text(f, src)))
-            }
-            _ => None,
-        }
+        self.ctor_at(n, src, 0)
     }
 
     fn kwargs(&self, args: Node, src: &str) -> Vec<(String, String)> {
@@ -567,5 +547,36 @@ impl LangHooks for JavaScript {
 
     fn constructs(&self) -> &'static [&'static str] {
         CONSTRUCTS
+    }
+}
+
+impl JavaScript {
+    /// `value_ctor` `depth` wrappers or builder calls down: past `CTOR_DEPTH` there is no
+    /// constructor (input nested that deep would otherwise overflow the stack).
+    fn ctor_at(&self, n: Node, src: &str, depth: usize) -> Option<String> {
+        if depth > crate::code::lang::CTOR_DEPTH {
+            return None;
+        }
+        match n.k() {
+            "await_expression"
+            | "parenthesized_expression"
+            | "as_expression"
+            | "non_null_expression"
+            | "satisfies_expression" => self.ctor_at(*named_children(n).first()?, src, depth + 1),
+            "new_expression" => field(n, "constructor").map(|c| compact(text(c, src))),
+            "call_expression" => {
+                let f = field(n, "function")?;
+                if f.k() == "member_expression" {
+                    if let Some(obj) = field(f, "object")
+                        .filter(|o| o.k() == "call_expression" || o.k() == "new_expression")
+                    {
+                        let inner = self.ctor_at(obj, src, depth + 1)?;
+                        return Some(format!("{inner}.{}", field_text(f, "property", src)?));
+                    }
+                }
+                Some(compact(text(f, src)))
+            }
+            _ => None,
+        }
     }
 }

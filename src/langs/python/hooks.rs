@@ -318,22 +318,7 @@ impl LangHooks for Python {
     }
 
     fn value_ctor(&self, n: Node, src: &str) -> Option<String> {
-        match n.k() {
-            "await" | "parenthesized_expression" => {
-                self.value_ctor(*named_children(n).first()?, src)
-            }
-            "call" => {
-                let f = field(n, "function")?;
-                if f.k() == "attribute" {
-                    if let Some(obj) = field(f, "object").filter(|o| o.k() == "call") {
-                        let inner = self.value_ctor(obj, src)?;
-                        return Some(format!("{inner}.{}", field_text(f, "attribute", src)?));
-                    }
-                }
-                Some(compact(text(f, src)))
-            }
-            _ => None,
-        }
+        self.ctor_at(n, src, 0)
     }
 
     fn kwargs(&self, args: Node, src: &str) -> Vec<(String, String)> {
@@ -357,5 +342,31 @@ impl LangHooks for Python {
 
     fn constructs(&self) -> &'static [&'static str] {
         CONSTRUCTS
+    }
+}
+
+impl Python {
+    /// `value_ctor` `depth` wrappers or builder calls down: past `CTOR_DEPTH` there is no
+    /// constructor (input nested that deep would otherwise overflow the stack).
+    fn ctor_at(&self, n: Node, src: &str, depth: usize) -> Option<String> {
+        if depth > crate::code::lang::CTOR_DEPTH {
+            return None;
+        }
+        match n.k() {
+            "await" | "parenthesized_expression" => {
+                self.ctor_at(*named_children(n).first()?, src, depth + 1)
+            }
+            "call" => {
+                let f = field(n, "function")?;
+                if f.k() == "attribute" {
+                    if let Some(obj) = field(f, "object").filter(|o| o.k() == "call") {
+                        let inner = self.ctor_at(obj, src, depth + 1)?;
+                        return Some(format!("{inner}.{}", field_text(f, "attribute", src)?));
+                    }
+                }
+                Some(compact(text(f, src)))
+            }
+            _ => None,
+        }
     }
 }

@@ -378,42 +378,7 @@ impl LangHooks for Rust {
     }
 
     fn value_ctor(&self, n: Node, src: &str) -> Option<String> {
-        match n.k() {
-            "await_expression"
-            | "try_expression"
-            | "parenthesized_expression"
-            | "reference_expression" => self.value_ctor(*named_children(n).first()?, src),
-            "struct_expression" => field_text(n, "name", src).map(|s| compact(&s)),
-            "call_expression" => {
-                let f = field(n, "function")?;
-                if f.k() == "field_expression" {
-                    let v = field(f, "value")?;
-                    let inner = self.value_ctor(v, src);
-                    let m = field_text(f, "field", src)?;
-                    return match inner {
-                        // Builders and conversions keep the root's type.
-                        Some(i)
-                            if matches!(
-                                m.as_str(),
-                                "build"
-                                    | "unwrap"
-                                    | "expect"
-                                    | "clone"
-                                    | "into"
-                                    | "connect"
-                                    | "finish"
-                            ) || i.ends_with("::builder") =>
-                        {
-                            Some(i)
-                        }
-                        Some(i) => Some(format!("{i}.{m}")),
-                        None => Some(compact(text(f, src))),
-                    };
-                }
-                Some(compact(text(f, src)))
-            }
-            _ => None,
-        }
+        self.ctor_at(n, src, 0)
     }
 
     fn callback_loop_methods(&self) -> &'static [&'static str] {
@@ -466,5 +431,51 @@ impl LangHooks for Rust {
 
     fn qsep(&self) -> &'static str {
         "::"
+    }
+}
+
+impl Rust {
+    /// `value_ctor` `depth` wrappers or builder calls down: past `CTOR_DEPTH` there is no
+    /// constructor (input nested that deep would otherwise overflow the stack).
+    fn ctor_at(&self, n: Node, src: &str, depth: usize) -> Option<String> {
+        if depth > crate::code::lang::CTOR_DEPTH {
+            return None;
+        }
+        match n.k() {
+            "await_expression"
+            | "try_expression"
+            | "parenthesized_expression"
+            | "reference_expression" => self.ctor_at(*named_children(n).first()?, src, depth + 1),
+            "struct_expression" => field_text(n, "name", src).map(|s| compact(&s)),
+            "call_expression" => {
+                let f = field(n, "function")?;
+                if f.k() == "field_expression" {
+                    let v = field(f, "value")?;
+                    let inner = self.ctor_at(v, src, depth + 1);
+                    let m = field_text(f, "field", src)?;
+                    return match inner {
+                        // Builders and conversions keep the root's type.
+                        Some(i)
+                            if matches!(
+                                m.as_str(),
+                                "build"
+                                    | "unwrap"
+                                    | "expect"
+                                    | "clone"
+                                    | "into"
+                                    | "connect"
+                                    | "finish"
+                            ) || i.ends_with("::builder") =>
+                        {
+                            Some(i)
+                        }
+                        Some(i) => Some(format!("{i}.{m}")),
+                        None => Some(compact(text(f, src))),
+                    };
+                }
+                Some(compact(text(f, src)))
+            }
+            _ => None,
+        }
     }
 }
