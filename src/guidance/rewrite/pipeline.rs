@@ -187,71 +187,90 @@ pub(crate) struct Rendered {
 /// [`Kind::Batch`] / [`Kind::Concurrent`]. The shared checks and helpers are in the parent
 /// module (`check_guards`, `helper_hop`, `fresh_name`, `discarded_call_edits`, ...).
 pub(crate) trait RewriteHooks {
-    /// Step 0's result: what is known from the finding alone.
-    type Target<'s>;
+    /// Step 0's result for the batch rewrite: what is known from the finding alone.
+    type BatchTarget<'s>;
     /// Step 1's result: the loop and the call, as nodes of the loop's file.
     type Site<'s>;
-    /// Step 3's result (batch only): the helper, its single remote call and the batch API.
+    /// Step 3's result: the helper, its single remote call and the batch API.
     type Helper<'s>;
-    /// Step 5's result: the templates' context and whatever `render` and `imports` need.
-    type Plan<'s>;
+    /// Step 5's results: the templates' context and whatever `render` and `imports` need.
+    type BatchPlan<'s>;
+    type ConcurrentPlan<'s>;
 
     /// The grammar a file of this language is parsed with.
     fn lang(path: &str) -> Result<Lang, String>;
 
-    /// Step 0: checks on the finding alone, before any file is read (for the batch rewrite:
-    /// which helper the loop calls and which class the batch API belongs to).
-    fn target<'s>(cx: &Cx<'s>) -> Result<Self::Target<'s>, String>;
+    /// Step 0 (batch): checks on the finding alone, before any file is read: which helper
+    /// the loop calls and which class the batch API belongs to.
+    fn batch_target<'s>(cx: &Cx<'s>) -> Result<Self::BatchTarget<'s>, String>;
+
+    /// Step 0 (concurrent): checks on the finding alone (Java: the client is thread-safe).
+    fn concurrent_target(_cx: &Cx<'_>) -> Result<(), String> {
+        Ok(())
+    }
 
     /// Step 1: find the loop in [`Cx::loop_file`]: its header (what it iterates), its body, the
     /// call (extended over anything read back from it), the enclosing function, indentation.
-    fn site<'s>(cx: &Cx<'s>, target: &Self::Target<'s>) -> Result<Self::Site<'s>, String>;
+    fn site<'s>(cx: &Cx<'s>) -> Result<Self::Site<'s>, String>;
 
     /// Step 2: statement-level checks that the call runs exactly once per item with arguments
     /// known before the loop (usually [`check_guards`](super::check_guards) with the
     /// language's node kinds), plus the language's own (captured variables, thread safety).
-    fn guards<'s>(
-        cx: &Cx<'s>,
-        target: &Self::Target<'s>,
-        site: &Self::Site<'s>,
-    ) -> Result<(), String>;
+    fn guards<'s>(cx: &Cx<'s>, site: &Self::Site<'s>) -> Result<(), String>;
 
-    /// Step 3 (batch only): hop into the helper the loop calls (`target`), check that it only
-    /// returns the single remote call's result, and read the batch API's declaration to learn
-    /// how one item becomes one request element and one answer element becomes the result.
+    /// Step 3 (batch): hop into the helper the loop calls, check that it only returns the
+    /// single remote call's result, and read the batch API's declaration to learn how one
+    /// item becomes one request element and one answer element becomes the result.
     fn helper<'s>(
         cx: &Cx<'s>,
-        target: &Self::Target<'s>,
+        target: &Self::BatchTarget<'s>,
         site: &Self::Site<'s>,
     ) -> Result<Self::Helper<'s>, String>;
 
-    /// Step 4 (batch only): the chunk size: a limit constant the batch API's file defines
-    /// (named, or copied with [`copied_limit`](super::copied_limit) when the companion cannot
-    /// name it), else [`assumed_limit`](super::assumed_limit).
+    /// Step 4 (batch): the chunk size: a limit constant the batch API's file defines (named,
+    /// or copied with [`copied_limit`](super::copied_limit) when the companion cannot name
+    /// it), else [`assumed_limit`](super::assumed_limit).
     fn limit<'s>(
         cx: &Cx<'s>,
-        target: &Self::Target<'s>,
+        target: &Self::BatchTarget<'s>,
         helper: &Self::Helper<'s>,
     ) -> Result<Limit, String>;
 
     /// Step 5: every name and type the generated code uses: fresh names that do not collide
     /// with the scope, the logger to report fallbacks with, the fallback call, the types of
-    /// the results. `helper` and `limit` are `None` for the concurrent rewrite.
-    fn plan<'s>(
+    /// the results.
+    fn batch_plan<'s>(
         cx: &Cx<'s>,
-        target: Self::Target<'s>,
+        target: Self::BatchTarget<'s>,
         site: Self::Site<'s>,
-        helper: Option<(Self::Helper<'s>, Limit)>,
-    ) -> Result<Self::Plan<'s>, String>;
+        helper: Self::Helper<'s>,
+        limit: Limit,
+    ) -> Result<Self::BatchPlan<'s>, String>;
+    fn concurrent_plan<'s>(
+        cx: &Cx<'s>,
+        site: Self::Site<'s>,
+    ) -> Result<Self::ConcurrentPlan<'s>, String>;
 
     /// Step 6: render the plan's templates (with [`code`]) into edits: for the batch rewrite
     /// the companion (chunked batch call, per-item fallback, warning log, timing metric) and
     /// the loop site (one companion call before the loop, per-item reads inside); for the
     /// concurrent rewrite the bounded pool around the loop. Notes state the assumptions.
-    fn render<'s>(cx: &Cx<'s>, plan: &Self::Plan<'s>) -> Result<Rendered, String>;
+    fn render_batch<'s>(cx: &Cx<'s>, plan: &Self::BatchPlan<'s>) -> Result<Rendered, String>;
+    fn render_concurrent<'s>(
+        cx: &Cx<'s>,
+        plan: &Self::ConcurrentPlan<'s>,
+    ) -> Result<Rendered, String>;
 
-    /// Step 7: add the imports the generated code needs to `out`'s files.
-    fn imports<'s>(cx: &Cx<'s>, plan: &Self::Plan<'s>, out: &mut Rendered) -> Result<(), String>;
+    /// Step 7: add the imports the generated code needs to `out`'s files (none by default).
+    fn batch_imports(_plan: &Self::BatchPlan<'_>, _out: &mut Rendered) -> Result<(), String> {
+        Ok(())
+    }
+    fn concurrent_imports(
+        _plan: &Self::ConcurrentPlan<'_>,
+        _out: &mut Rendered,
+    ) -> Result<(), String> {
+        Ok(())
+    }
 }
 
 /// Runs the pipeline of `H` for one finding.
@@ -268,21 +287,29 @@ pub(crate) fn run<H: RewriteHooks>(
         opts,
         src: &src,
     };
-    let target = H::target(&cx)?;
-    let site = H::site(&cx, &target)?;
-    H::guards(&cx, &target, &site)?;
-    let (helper, title) = match kind {
+    let (title, out) = match kind {
         Kind::Batch => {
+            let target = H::batch_target(&cx)?;
+            let site = H::site(&cx)?;
+            H::guards(&cx, &site)?;
             let helper = H::helper(&cx, &target, &site)?;
             let limit = H::limit(&cx, &target, &helper)?;
             let title = batch_title(f, limit.value);
-            (Some((helper, limit)), title)
+            let plan = H::batch_plan(&cx, target, site, helper, limit)?;
+            let mut out = H::render_batch(&cx, &plan)?;
+            H::batch_imports(&plan, &mut out)?;
+            (title, out)
         }
-        Kind::Concurrent => (None, concurrent_title(opts.concurrency)),
+        Kind::Concurrent => {
+            H::concurrent_target(&cx)?;
+            let site = H::site(&cx)?;
+            H::guards(&cx, &site)?;
+            let plan = H::concurrent_plan(&cx, site)?;
+            let mut out = H::render_concurrent(&cx, &plan)?;
+            H::concurrent_imports(&plan, &mut out)?;
+            (concurrent_title(opts.concurrency), out)
+        }
     };
-    let plan = H::plan(&cx, target, site, helper)?;
-    let mut out = H::render(&cx, &plan)?;
-    H::imports(&cx, &plan, &mut out)?;
     Ok(Rewrite {
         title,
         files: out.files,

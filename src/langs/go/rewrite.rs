@@ -1972,87 +1972,75 @@ fn companion_imports(p: &BatchPlan) -> Vec<Edit> {
 /// The Go hooks of the rewrite pipeline.
 struct Go;
 
-enum Plan<'s> {
-    Batch(Box<BatchPlan<'s>>),
-    Concurrent(Box<(Site<'s>, ConcurrentPlan<'s>)>),
-}
-
 impl RewriteHooks for Go {
-    type Target<'s> = Option<BatchTarget<'s>>;
+    type BatchTarget<'s> = BatchTarget<'s>;
     type Site<'s> = Site<'s>;
     type Helper<'s> = Helper<'s>;
-    type Plan<'s> = Plan<'s>;
+    type BatchPlan<'s> = BatchPlan<'s>;
+    type ConcurrentPlan<'s> = (Site<'s>, ConcurrentPlan<'s>);
 
     fn lang(_path: &str) -> Result<Lang, String> {
         Ok(Lang::Go)
     }
 
-    fn target<'s>(cx: &Cx<'s>) -> Result<Self::Target<'s>, String> {
-        match cx.kind {
-            Kind::Batch => batch_target(cx.f).map(Some),
-            Kind::Concurrent => Ok(None),
-        }
+    fn batch_target<'s>(cx: &Cx<'s>) -> Result<BatchTarget<'s>, String> {
+        batch_target(cx.f)
     }
 
-    fn site<'s>(cx: &Cx<'s>, _: &Self::Target<'s>) -> Result<Site<'s>, String> {
+    fn site<'s>(cx: &Cx<'s>) -> Result<Site<'s>, String> {
         locate(cx.f, cx.loop_file()?)
     }
 
-    fn guards<'s>(_: &Cx<'s>, _: &Self::Target<'s>, s: &Site<'s>) -> Result<(), String> {
+    fn guards<'s>(_: &Cx<'s>, s: &Site<'s>) -> Result<(), String> {
         go_guards(s)
     }
 
-    fn helper<'s>(cx: &Cx<'s>, t: &Self::Target<'s>, s: &Site<'s>) -> Result<Helper<'s>, String> {
-        batch_helper(
-            cx,
-            t.as_ref().ok_or("no batch API was found for this call")?,
-            s,
-        )
+    fn helper<'s>(cx: &Cx<'s>, t: &BatchTarget<'s>, s: &Site<'s>) -> Result<Helper<'s>, String> {
+        batch_helper(cx, t, s)
     }
 
-    fn limit<'s>(cx: &Cx<'s>, t: &Self::Target<'s>, h: &Helper<'s>) -> Result<Limit, String> {
-        let t = t.as_ref().ok_or("no batch API was found for this call")?;
+    fn limit<'s>(cx: &Cx<'s>, t: &BatchTarget<'s>, h: &Helper<'s>) -> Result<Limit, String> {
         Ok(batch_limit(cx, t, h))
     }
 
-    fn plan<'s>(
+    fn batch_plan<'s>(
         cx: &Cx<'s>,
-        t: Self::Target<'s>,
+        t: BatchTarget<'s>,
         s: Site<'s>,
-        helper: Option<(Helper<'s>, Limit)>,
-    ) -> Result<Plan<'s>, String> {
-        match (t, helper) {
-            (Some(t), Some((h, limit))) => {
-                Ok(Plan::Batch(Box::new(batch_plan(cx, t, s, h, limit)?)))
-            }
-            _ => {
-                let c = concurrent_plan(cx, &s)?;
-                Ok(Plan::Concurrent(Box::new((s, c))))
-            }
-        }
+        h: Helper<'s>,
+        limit: Limit,
+    ) -> Result<BatchPlan<'s>, String> {
+        batch_plan(cx, t, s, h, limit)
     }
 
-    fn render<'s>(cx: &Cx<'s>, plan: &Plan<'s>) -> Result<Rendered, String> {
-        match plan {
-            Plan::Batch(p) => batch_render(cx, p),
-            Plan::Concurrent(b) => concurrent_render(cx, &b.0, &b.1),
-        }
+    fn concurrent_plan<'s>(cx: &Cx<'s>, s: Site<'s>) -> Result<Self::ConcurrentPlan<'s>, String> {
+        let c = concurrent_plan(cx, &s)?;
+        Ok((s, c))
     }
 
-    /// `errgroup` for the concurrent rewrite; the companion's standard imports in the
-    /// helper's file (after its other edits there).
-    fn imports<'s>(_: &Cx<'s>, plan: &Plan<'s>, out: &mut Rendered) -> Result<(), String> {
-        match plan {
-            Plan::Concurrent(b) => {
-                if let Some(f) = out.files.first_mut() {
-                    f.edits.extend(add_import(b.0.text, ERRGROUP));
-                }
-            }
-            Plan::Batch(p) => {
-                if let Some(f) = out.files.last_mut() {
-                    f.edits.extend(companion_imports(p));
-                }
-            }
+    fn render_batch<'s>(cx: &Cx<'s>, p: &BatchPlan<'s>) -> Result<Rendered, String> {
+        batch_render(cx, p)
+    }
+
+    fn render_concurrent<'s>(
+        cx: &Cx<'s>,
+        p: &Self::ConcurrentPlan<'s>,
+    ) -> Result<Rendered, String> {
+        concurrent_render(cx, &p.0, &p.1)
+    }
+
+    /// The companion's standard imports in the helper's file (after its other edits there).
+    fn batch_imports(p: &BatchPlan<'_>, out: &mut Rendered) -> Result<(), String> {
+        if let Some(f) = out.files.last_mut() {
+            f.edits.extend(companion_imports(p));
+        }
+        Ok(())
+    }
+
+    /// `errgroup`.
+    fn concurrent_imports(p: &Self::ConcurrentPlan<'_>, out: &mut Rendered) -> Result<(), String> {
+        if let Some(f) = out.files.first_mut() {
+            f.edits.extend(add_import(p.0.text, ERRGROUP));
         }
         Ok(())
     }

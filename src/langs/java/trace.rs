@@ -286,7 +286,7 @@ fn frame_loose(t: &str, bare: bool) -> Option<FrameFields<'_>> {
     if !is_suffix(&r[close + 1..]) {
         return None;
     }
-    let open = memchr::memrchr(b'(', r[..close].as_bytes())?;
+    let open = memchr::memrchr(b'(', &r.as_bytes()[..close])?;
     let f = shared::trim_end(&r[..open]);
     if f.len() + 1 < open {
         return None; // more than one blank before `(`

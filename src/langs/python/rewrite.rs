@@ -1281,80 +1281,69 @@ fn batch_render(cx: &Cx, p: &BatchPlan) -> Result<Rendered, String> {
 /// The Python hooks of the rewrite pipeline.
 struct Python;
 
-enum Plan<'s> {
-    Batch(Box<BatchPlan<'s>>),
-    Concurrent(Box<(Loop, ConcurrentCtx)>),
-}
-
 impl RewriteHooks for Python {
-    type Target<'s> = Option<BatchTarget<'s>>;
+    type BatchTarget<'s> = BatchTarget<'s>;
     type Site<'s> = Site<'s>;
     type Helper<'s> = Helper<'s>;
-    type Plan<'s> = Plan<'s>;
+    type BatchPlan<'s> = BatchPlan<'s>;
+    type ConcurrentPlan<'s> = (Loop, ConcurrentCtx);
 
     fn lang(_path: &str) -> Result<Lang, String> {
         Ok(Lang::Python)
     }
 
-    fn target<'s>(cx: &Cx<'s>) -> Result<Self::Target<'s>, String> {
-        match cx.kind {
-            Kind::Batch => batch_target(cx.f).map(Some),
-            Kind::Concurrent => Ok(None),
-        }
+    fn batch_target<'s>(cx: &Cx<'s>) -> Result<BatchTarget<'s>, String> {
+        batch_target(cx.f)
     }
 
-    fn site<'s>(cx: &Cx<'s>, _: &Self::Target<'s>) -> Result<Site<'s>, String> {
+    fn site<'s>(cx: &Cx<'s>) -> Result<Site<'s>, String> {
         locate(cx.f, cx.loop_file()?)
     }
 
-    fn guards<'s>(_: &Cx<'s>, _: &Self::Target<'s>, s: &Site<'s>) -> Result<(), String> {
+    fn guards<'s>(_: &Cx<'s>, s: &Site<'s>) -> Result<(), String> {
         py_guards(s)
     }
 
-    fn helper<'s>(cx: &Cx<'s>, t: &Self::Target<'s>, s: &Site<'s>) -> Result<Helper<'s>, String> {
-        batch_helper(
-            cx,
-            t.as_ref().ok_or("no batch API was found for this call")?,
-            s,
-        )
+    fn helper<'s>(cx: &Cx<'s>, t: &BatchTarget<'s>, s: &Site<'s>) -> Result<Helper<'s>, String> {
+        batch_helper(cx, t, s)
     }
 
-    fn limit<'s>(cx: &Cx<'s>, t: &Self::Target<'s>, h: &Helper<'s>) -> Result<Limit, String> {
-        let t = t.as_ref().ok_or("no batch API was found for this call")?;
+    fn limit<'s>(cx: &Cx<'s>, t: &BatchTarget<'s>, h: &Helper<'s>) -> Result<Limit, String> {
         Ok(batch_limit(cx, t, h))
     }
 
-    fn plan<'s>(
+    fn batch_plan<'s>(
         cx: &Cx<'s>,
-        t: Self::Target<'s>,
+        t: BatchTarget<'s>,
         s: Site<'s>,
-        helper: Option<(Helper<'s>, Limit)>,
-    ) -> Result<Plan<'s>, String> {
-        match (t, helper) {
-            (Some(t), Some((h, limit))) => {
-                Ok(Plan::Batch(Box::new(batch_plan(cx, t, s, h, limit)?)))
-            }
-            _ => {
-                let l = resolve(&s)?;
-                let c = concurrent_plan(cx, &l)?;
-                Ok(Plan::Concurrent(Box::new((l, c))))
-            }
-        }
+        h: Helper<'s>,
+        limit: Limit,
+    ) -> Result<BatchPlan<'s>, String> {
+        batch_plan(cx, t, s, h, limit)
     }
 
-    fn render<'s>(cx: &Cx<'s>, plan: &Plan<'s>) -> Result<Rendered, String> {
-        match plan {
-            Plan::Batch(p) => batch_render(cx, p),
-            Plan::Concurrent(b) => concurrent_render(cx, &b.0, &b.1),
-        }
+    fn concurrent_plan<'s>(cx: &Cx<'s>, s: Site<'s>) -> Result<Self::ConcurrentPlan<'s>, String> {
+        let l = resolve(&s)?;
+        let c = concurrent_plan(cx, &l)?;
+        Ok((l, c))
     }
 
-    /// The concurrent rewrite's `import asyncio` / `import concurrent.futures`. The batch
-    /// rewrite's imports (logging, time, metrics) go in `render`, before the companion, in the
-    /// helper's file.
-    fn imports<'s>(_: &Cx<'s>, plan: &Plan<'s>, out: &mut Rendered) -> Result<(), String> {
-        if let (Plan::Concurrent(b), Some(f)) = (plan, out.files.first_mut()) {
-            let (l, c) = &**b;
+    fn render_batch<'s>(cx: &Cx<'s>, p: &BatchPlan<'s>) -> Result<Rendered, String> {
+        batch_render(cx, p)
+    }
+
+    fn render_concurrent<'s>(
+        cx: &Cx<'s>,
+        p: &Self::ConcurrentPlan<'s>,
+    ) -> Result<Rendered, String> {
+        concurrent_render(cx, &p.0, &p.1)
+    }
+
+    /// `import asyncio` / `import concurrent.futures`. The batch rewrite's imports (logging,
+    /// time, metrics) go in `render`, before the companion, in the helper's file.
+    fn concurrent_imports(p: &Self::ConcurrentPlan<'_>, out: &mut Rendered) -> Result<(), String> {
+        let (l, c) = p;
+        if let Some(f) = out.files.first_mut() {
             let module = if c.awaited {
                 "asyncio"
             } else {

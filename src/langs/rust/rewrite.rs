@@ -1505,85 +1505,73 @@ fn batch_notes(p: &BatchPlan) -> Vec<String> {
 /// The Rust hooks of the rewrite pipeline.
 struct Rust;
 
-enum Plan<'s> {
-    Batch(Box<BatchPlan<'s>>),
-    Concurrent(Box<(Site<'s>, ConcurrentCtx)>),
-}
-
 impl RewriteHooks for Rust {
-    type Target<'s> = Option<BatchTarget<'s>>;
+    type BatchTarget<'s> = BatchTarget<'s>;
     type Site<'s> = Site<'s>;
     type Helper<'s> = Helper<'s>;
-    type Plan<'s> = Plan<'s>;
+    type BatchPlan<'s> = BatchPlan<'s>;
+    type ConcurrentPlan<'s> = (Site<'s>, ConcurrentCtx);
 
     fn lang(_path: &str) -> Result<Lang, String> {
         Ok(Lang::Rust)
     }
 
-    fn target<'s>(cx: &Cx<'s>) -> Result<Self::Target<'s>, String> {
-        match cx.kind {
-            Kind::Batch => {
-                let ba =
-                    cx.f.batch_alternative
-                        .as_ref()
-                        .ok_or("no batch API was found for this call")?;
-                let hop = helper_hop(cx.f, ba)?;
-                Ok(Some(BatchTarget { ba, hop }))
-            }
-            Kind::Concurrent => Ok(None),
-        }
+    fn batch_target<'s>(cx: &Cx<'s>) -> Result<BatchTarget<'s>, String> {
+        let ba =
+            cx.f.batch_alternative
+                .as_ref()
+                .ok_or("no batch API was found for this call")?;
+        let hop = helper_hop(cx.f, ba)?;
+        Ok(BatchTarget { ba, hop })
     }
 
-    fn site<'s>(cx: &Cx<'s>, _: &Self::Target<'s>) -> Result<Site<'s>, String> {
+    fn site<'s>(cx: &Cx<'s>) -> Result<Site<'s>, String> {
         locate(cx.f, cx.loop_file()?)
     }
 
-    fn guards<'s>(_: &Cx<'s>, _: &Self::Target<'s>, s: &Site<'s>) -> Result<(), String> {
+    fn guards<'s>(_: &Cx<'s>, s: &Site<'s>) -> Result<(), String> {
         rust_guards(s)
     }
 
-    fn helper<'s>(cx: &Cx<'s>, t: &Self::Target<'s>, s: &Site<'s>) -> Result<Helper<'s>, String> {
-        batch_helper(
-            cx,
-            t.as_ref().ok_or("no batch API was found for this call")?,
-            s,
-        )
+    fn helper<'s>(cx: &Cx<'s>, t: &BatchTarget<'s>, s: &Site<'s>) -> Result<Helper<'s>, String> {
+        batch_helper(cx, t, s)
     }
 
-    fn limit<'s>(cx: &Cx<'s>, t: &Self::Target<'s>, h: &Helper<'s>) -> Result<Limit, String> {
-        let t = t.as_ref().ok_or("no batch API was found for this call")?;
+    fn limit<'s>(cx: &Cx<'s>, t: &BatchTarget<'s>, h: &Helper<'s>) -> Result<Limit, String> {
         Ok(batch_limit(cx, t, h))
     }
 
-    fn plan<'s>(
+    fn batch_plan<'s>(
         cx: &Cx<'s>,
-        t: Self::Target<'s>,
+        t: BatchTarget<'s>,
         s: Site<'s>,
-        helper: Option<(Helper<'s>, Limit)>,
-    ) -> Result<Plan<'s>, String> {
-        match (t, helper) {
-            (Some(t), Some((h, limit))) => {
-                Ok(Plan::Batch(Box::new(batch_plan(cx, t, s, h, limit)?)))
-            }
-            _ => {
-                let c = concurrent_plan(cx, &s);
-                Ok(Plan::Concurrent(Box::new((s, c))))
-            }
-        }
+        h: Helper<'s>,
+        limit: Limit,
+    ) -> Result<BatchPlan<'s>, String> {
+        batch_plan(cx, t, s, h, limit)
     }
 
-    fn render<'s>(cx: &Cx<'s>, plan: &Plan<'s>) -> Result<Rendered, String> {
-        match plan {
-            Plan::Batch(p) => batch_render(cx, p),
-            Plan::Concurrent(b) => concurrent_render(cx, &b.0, &b.1),
-        }
+    fn concurrent_plan<'s>(cx: &Cx<'s>, s: Site<'s>) -> Result<Self::ConcurrentPlan<'s>, String> {
+        let c = concurrent_plan(cx, &s);
+        Ok((s, c))
     }
 
-    /// The concurrent rewrite's `StreamExt` / `TryStreamExt`; the companion is imported by
-    /// editing the helper's `use` in `render`.
-    fn imports<'s>(_: &Cx<'s>, plan: &Plan<'s>, out: &mut Rendered) -> Result<(), String> {
-        if let (Plan::Concurrent(b), Some(f)) = (plan, out.files.first_mut()) {
-            let s = &b.0;
+    fn render_batch<'s>(cx: &Cx<'s>, p: &BatchPlan<'s>) -> Result<Rendered, String> {
+        batch_render(cx, p)
+    }
+
+    fn render_concurrent<'s>(
+        cx: &Cx<'s>,
+        p: &Self::ConcurrentPlan<'s>,
+    ) -> Result<Rendered, String> {
+        concurrent_render(cx, &p.0, &p.1)
+    }
+
+    /// `StreamExt` / `TryStreamExt`; the companion is imported by editing the helper's `use`
+    /// in `render`.
+    fn concurrent_imports(p: &Self::ConcurrentPlan<'_>, out: &mut Rendered) -> Result<(), String> {
+        if let Some(f) = out.files.first_mut() {
+            let s = &p.0;
             f.edits.extend(stream_imports(s.text, s.root, s.tried));
         }
         Ok(())
