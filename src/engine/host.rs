@@ -36,6 +36,9 @@ pub struct Analysis {
     pub generation: u64,
     pub version: i32,
     pub document: Arc<Document>,
+    /// The document's text as analysed (the face converts positions against it without
+    /// copying the rope out again).
+    pub text: Arc<str>,
     pub report: DocumentReport,
 }
 
@@ -321,7 +324,7 @@ impl Host {
         let settings = self.settings();
         let generation = self.generation();
         let display = self.display_name(path, key);
-        let text = document.text();
+        let text: Arc<str> = Arc::from(document.text());
         let code_key = path.and_then(|p| self.code_key(p));
         let mut code = code_key.as_ref().map(|_| self.code());
         // A big file's findings are computed in two halves; the helper thread for the second
@@ -382,6 +385,7 @@ impl Host {
             generation,
             version: document.version,
             document: Arc::clone(document),
+            text,
             report,
         };
         (analysis, dependents)

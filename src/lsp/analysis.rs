@@ -242,7 +242,7 @@ fn to_lsp_diagnostics(
     sources: &LspSources,
     enc: crate::text::Encoding,
 ) -> Vec<lsp::Diagnostic> {
-    let own = crate::text::LineTable::new(analysis.document.text().as_str());
+    let own = crate::text::LineTable::new(Arc::clone(&analysis.text));
     let mut files: HashMap<PathBuf, Option<Arc<convert::RelatedFile>>> = HashMap::new();
     let mut file_of = |p: &Path| {
         use engine::Sources;

@@ -165,12 +165,9 @@ fn test_plan(
     result: &Analysis,
     offset: usize,
 ) -> Result<Output, String> {
-    let (_, finding) = result
-        .report
-        .findings
-        .iter()
-        .enumerate()
-        .find(|(_, f)| f.span.start.byte <= offset && offset <= f.span.end.byte)
+    let (_, finding) = findings_at(result, offset..offset)
+        .into_iter()
+        .next()
         .ok_or("no loop-remote-call finding at this position")?;
     actions::test_plan_files(host, files, result, finding).map(Output::Files)
 }

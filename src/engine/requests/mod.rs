@@ -32,19 +32,6 @@ pub trait Files: Sync {
     fn read(&self, path: &Path) -> Option<FileText>;
 }
 
-/// The disk, read lossily.
-pub struct Disk;
-
-impl Files for Disk {
-    fn read(&self, path: &Path) -> Option<FileText> {
-        let bytes = std::fs::read(path).ok()?;
-        Some(FileText {
-            lines: LineIndex::new(&String::from_utf8_lossy(&bytes)),
-            version: None,
-        })
-    }
-}
-
 /// A range in some file, with the text it is a range of (for the face's conversion).
 #[derive(Debug, Clone)]
 pub struct FileRange {
