@@ -5,7 +5,8 @@
 //!
 //! An excerpt is exact when its distinct traces (identical repeats folded, as `explain` does)
 //! match the labels one for one, in document order: exception, message (white space folded),
-//! frame count, innermost and outermost frame (path and line), the `caused_by` link and `count`.
+//! frame count, innermost and outermost frame (path and line), the `caused_by` link, Go's
+//! `created_by` and `count`.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -32,6 +33,7 @@ struct Label {
     innermost: Option<At>,
     outermost: Option<At>,
     caused_by: Option<usize>,
+    created_by: Option<String>,
     #[serde(default = "one")]
     count: usize,
 }
@@ -94,6 +96,12 @@ fn miss(labels: &[Label], text: &str) -> Option<String> {
         }
         if !same_at(&l.outermost, t.frames.last()) {
             why.push("outermost frame".into());
+        }
+        if l.created_by != t.created_by {
+            why.push(format!(
+                "created_by {:?} ≠ {:?}",
+                t.created_by, l.created_by
+            ));
         }
         if l.caused_by != t.caused_by.map(|c| group_of[c]) {
             why.push(format!("caused_by {:?} ≠ {:?}", t.caused_by, l.caused_by));

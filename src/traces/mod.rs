@@ -79,6 +79,9 @@ pub struct Trace {
     pub frames: Vec<Frame>,
     /// Index (into the returned Vec) of the trace of the exception that caused this one.
     pub caused_by: Option<usize>,
+    /// Go: the function a goroutine block's `created by` line names (not a frame).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub created_by: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

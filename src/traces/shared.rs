@@ -318,6 +318,7 @@ pub(crate) fn new_trace(
         header_span,
         frames: Vec::new(),
         caused_by: None,
+        created_by: None,
     }
 }
 

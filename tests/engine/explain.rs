@@ -55,6 +55,7 @@ fn demo_trace() -> Trace {
             ),
         ],
         caused_by: None,
+        created_by: None,
     }
 }
 
@@ -107,6 +108,7 @@ fn trace(language: Runtime, exception: &str, message: &str, frames: Vec<Frame>) 
         header_span: 0..0,
         frames,
         caused_by: None,
+        created_by: None,
     }
 }
 

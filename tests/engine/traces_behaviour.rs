@@ -193,7 +193,9 @@ fn go_one_trace_per_goroutine_panicking_first() {
     );
     assert_eq!(ts[0].frames.len(), 1);
     assert_eq!(ts[0].frames[0].function.as_deref(), Some("main.worker"));
+    assert_eq!(ts[0].created_by.as_deref(), Some("main.main"));
     assert_eq!(ts[1].exception, "");
+    assert_eq!(ts[1].created_by, None);
     assert_eq!(ts[1].message, "");
     assert_eq!(ts[1].frames.len(), 1);
 }

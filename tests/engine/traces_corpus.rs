@@ -133,12 +133,15 @@ fn every_excerpt_parses_as_its_snapshot() {
             let lang = serde_json::to_value(t.language).unwrap_or_default();
             let _ = writeln!(
                 out,
-                "[{i}] {} {:?}: {:?}{}",
+                "[{i}] {} {:?}: {:?}{}{}",
                 lang.as_str().unwrap_or(""),
                 t.exception,
                 t.message,
                 t.caused_by
-                    .map_or(String::new(), |c| format!(" (caused by [{c}])"))
+                    .map_or(String::new(), |c| format!(" (caused by [{c}])")),
+                t.created_by
+                    .as_deref()
+                    .map_or(String::new(), |c| format!(" (created by {c})"))
             );
             for f in &t.frames {
                 let _ = writeln!(

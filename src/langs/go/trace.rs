@@ -198,12 +198,13 @@ fn is_pair(doc: &Doc, j: usize) -> bool {
     func_fields(doc.line(j).t()).is_some() && file_fields(doc.line(j + 1).t()).is_some()
 }
 
-/// The frames (function line + file line pairs) from line `i`: `(frames, next line, end)`.
-/// `created by` ends the run and is not a frame; `...additional frames elided...`, a blank
+/// The frames (function line + file line pairs) from line `i`: `(frames, next line, end, the
+/// function a `created by` line names)`. `created by` ends the run and is not a frame; `...additional frames elided...`, a blank
 /// line followed by more frames and the wrapped tail of a long line are skipped.
-fn frame_run(doc: &Doc, mut j: usize) -> (Vec<Frame>, usize, Option<usize>) {
+fn frame_run(doc: &Doc, mut j: usize) -> (Vec<Frame>, usize, Option<usize>, Option<String>) {
     let mut frames: Vec<Frame> = Vec::new();
     let mut end = None;
+    let mut created_by = None;
     while j < doc.len() {
         let fl = doc.line(j);
         let ft = fl.t();
@@ -225,6 +226,7 @@ fn frame_run(doc: &Doc, mut j: usize) -> (Vec<Frame>, usize, Option<usize>) {
         end = Some(pl.span().end);
         j += 2;
         if created {
+            created_by = Some(func.to_string());
             break;
         }
         frames.push(shared::frame(
@@ -242,12 +244,13 @@ fn frame_run(doc: &Doc, mut j: usize) -> (Vec<Frame>, usize, Option<usize>) {
             j += 1;
         }
     }
-    (frames, j, end)
+    (frames, j, end, created_by)
 }
 
 struct Block {
     running: bool,
     frames: Vec<Frame>,
+    created_by: Option<String>,
     span: std::ops::Range<usize>,
     header: std::ops::Range<usize>,
 }
@@ -268,10 +271,11 @@ fn block(doc: &Doc, i: usize) -> Option<(Block, usize)> {
     {
         j += 1;
     }
-    let (frames, j, end) = frame_run(doc, j);
+    let (frames, j, end, created_by) = frame_run(doc, j);
     let b = Block {
         running: state.starts_with("running"),
         frames,
+        created_by,
         span: l.t_off()..end.unwrap_or(l.span().end),
         header: l.span(),
     };
@@ -290,7 +294,7 @@ fn frames_above(doc: &Doc, li: usize, floor: usize) -> Option<(Vec<Frame>, usize
     if n == 0 {
         return None;
     }
-    let (frames, _, _) = frame_run(doc, k);
+    let (frames, _, _, _) = frame_run(doc, k);
     (!frames.is_empty()).then_some((frames, k))
 }
 
@@ -341,7 +345,7 @@ pub(crate) fn parse(doc: &Doc, li: usize, floor: usize) -> Option<Parsed> {
             break;
         }
         if tt == "runtime stack:" && runtime_stack.is_none() {
-            let (frames, j, e) = frame_run(doc, i + 1);
+            let (frames, j, e, _) = frame_run(doc, i + 1);
             end = end.max(e.unwrap_or(doc.line(i).span().end));
             runtime_stack = Some(frames);
             i = j;
@@ -395,7 +399,9 @@ pub(crate) fn parse(doc: &Doc, li: usize, floor: usize) -> Option<Parsed> {
                 } else {
                     blocks.iter().position(|b| b.running).unwrap_or(0)
                 };
-                blocks.remove(lead).frames
+                let b = blocks.remove(lead);
+                tr.created_by = b.created_by;
+                b.frames
             }
         };
         traces.push(tr);
@@ -403,6 +409,7 @@ pub(crate) fn parse(doc: &Doc, li: usize, floor: usize) -> Option<Parsed> {
     for b in blocks {
         let mut tr = shared::new_trace(super::RUNTIME, "", "", b.span, b.header, doc.mode);
         tr.frames = b.frames;
+        tr.created_by = b.created_by;
         traces.push(tr);
     }
     Some(Parsed { traces, next })
